@@ -1,0 +1,77 @@
+//! The command line, from one table of flags: help, completions and parsing agree.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use clap_complete::Shell;
+
+/// Create Amazon EKS clusters hardened from the first minute, and prove it.
+#[derive(Debug, Parser)]
+#[command(name = "eksharden", version, about, propagate_version = true)]
+#[command(after_help = "Exit codes: 0 ok, 1 findings, 2 input or usage error, 3 infrastructure failure")]
+pub struct Cli {
+    /// What to do.
+    #[command(subcommand)]
+    pub command: Command,
+    /// Options every command takes.
+    #[command(flatten)]
+    pub global: Global,
+}
+
+/// Options every command takes.
+#[derive(Debug, Args)]
+pub struct Global {
+    /// More detail on stderr (repeat for more).
+    #[arg(short, long, global = true, action = clap::ArgAction::Count)]
+    pub verbose: u8,
+    /// Only errors on stderr.
+    #[arg(short, long, global = true, conflicts_with = "verbose")]
+    pub quiet: bool,
+}
+
+/// The commands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Parse and validate a spec; errors point at file, line and column.
+    Validate(SpecArgs),
+    /// Write the CloudFormation templates, stack graph and manifests a spec produces; no AWS call.
+    Render(RenderArgs),
+    /// Print the JSON Schema of the spec, for editors.
+    Schema,
+    /// Print shell completions.
+    Completions {
+        /// The shell.
+        shell: Shell,
+    },
+}
+
+/// A spec file, and how to report on it.
+#[derive(Debug, Args)]
+pub struct SpecArgs {
+    /// The spec file (eksharden or eksctl format); `-` reads stdin.
+    #[arg(short = 'f', long = "file", value_name = "FILE")]
+    pub file: PathBuf,
+    /// How to print the result.
+    #[arg(long, value_enum, default_value_t = Format::Text)]
+    pub output: Format,
+}
+
+/// Output formats of `validate`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Format {
+    /// Messages for people.
+    Text,
+    /// One JSON document on stdout.
+    Json,
+}
+
+/// Arguments of `render`.
+#[derive(Debug, Args)]
+pub struct RenderArgs {
+    /// The spec file (eksharden or eksctl format); `-` reads stdin.
+    #[arg(short = 'f', long = "file", value_name = "FILE")]
+    pub file: PathBuf,
+    /// Write files into this directory; without it, one JSON document goes to stdout.
+    #[arg(long, value_name = "DIR")]
+    pub out: Option<PathBuf>,
+}

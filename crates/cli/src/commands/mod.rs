@@ -1,0 +1,37 @@
+//! One module per command.
+
+pub mod render;
+pub mod validate;
+
+use std::io::Read;
+use std::path::Path;
+
+use eksharden_spec::{LoadedSpec, SourceFile};
+
+use crate::exit::Exit;
+use crate::output::Output;
+
+/// Reads and validates a spec file, printing its warnings, or its errors and the exit code.
+pub fn load_spec(
+    path: &Path,
+    out: &mut Output,
+) -> Result<(SourceFile, LoadedSpec), (SourceFile, Vec<eksharden_spec::Diagnostic>, Exit)> {
+    let name = path.display().to_string();
+    let text = if name == "-" {
+        let mut text = String::new();
+        std::io::stdin().read_to_string(&mut text).map(|_| text)
+    } else {
+        std::fs::read_to_string(path)
+    };
+    let source = match text {
+        Ok(text) => SourceFile { name, text },
+        Err(error) => {
+            out.error(&format!("cannot read {name}: {error}"));
+            return Err((SourceFile { name, text: String::new() }, Vec::new(), Exit::Input));
+        }
+    };
+    match eksharden_spec::load(&source) {
+        Ok(loaded) => Ok((source, loaded)),
+        Err(rejected) => Err((source, rejected.diagnostics, Exit::Input)),
+    }
+}

@@ -1,0 +1,89 @@
+//! Network ACL entries, as data: the node-subnet ACL and the bastion-subnet ACL.
+//!
+//! Seed 004, "Create a dedicated subnet in the VPC": a bastion subnet with its own network
+//! ACL, and on the node subnets' ACL a rule admitting SSH only from the bastion subnet's
+//! block, followed by an explicit DENY. Rule numbers matter: the lowest match decides.
+
+use eksharden_spec::model::ClusterSpec;
+use eksharden_spec::values::Cidr;
+
+use crate::rules::{Ports, ALL_PORTS};
+
+/// Allow or deny.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Action {
+    /// Let the packet through.
+    Allow,
+    /// Drop it.
+    Deny,
+}
+
+/// One network ACL entry.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Entry {
+    /// Evaluated in ascending order; the first match decides.
+    pub rule_number: u16,
+    /// Outbound (`true`) or inbound.
+    pub egress: bool,
+    /// TCP (`Some(ports)`) or every protocol (`None`).
+    pub tcp_ports: Option<Ports>,
+    /// The remote block.
+    pub cidr: Cidr,
+    /// Allow or deny.
+    pub action: Action,
+}
+
+impl Entry {
+    fn tcp(rule_number: u16, egress: bool, ports: Ports, cidr: Cidr, action: Action) -> Self {
+        Self { rule_number, egress, tcp_ports: Some(ports), cidr, action }
+    }
+
+    fn all(rule_number: u16, egress: bool, cidr: Cidr) -> Self {
+        Self { rule_number, egress, tcp_ports: None, cidr, action: Action::Allow }
+    }
+}
+
+/// Ephemeral ports of clients, for return traffic through stateless ACLs.
+pub const EPHEMERAL: Ports = (1024, 65535);
+
+/// The node-subnet ACL, when `hardening.ssh.nacl` is on: SSH from the bastion block,
+/// then an explicit deny of port 22 from everywhere, then everything else.
+pub fn node_subnet_entries(spec: &ClusterSpec) -> Option<Vec<Entry>> {
+    if !spec.hardening.ssh.nacl {
+        return None;
+    }
+    let mut entries = Vec::new();
+    if let Some(bastion) = &spec.vpc.bastion {
+        entries.push(Entry::tcp(100, false, (22, 22), bastion.cidr, Action::Allow));
+    }
+    entries.push(Entry::tcp(110, false, (22, 22), anywhere(), Action::Deny));
+    entries.push(Entry::all(200, false, anywhere()));
+    entries.push(Entry::all(100, true, anywhere()));
+    Some(entries)
+}
+
+/// The bastion-subnet ACL: SSH in from the operators, SSH and HTTPS out into the VPC, and
+/// the return traffic of both on ephemeral ports.
+pub fn bastion_subnet_entries(spec: &ClusterSpec) -> Option<Vec<Entry>> {
+    let bastion = spec.vpc.bastion.as_ref()?;
+    let vpc = spec.vpc.cidr;
+    let mut entries = Vec::new();
+    for (i, cidr) in bastion.allow_ssh_from.iter().enumerate() {
+        let number = 100 + u16::try_from(i).unwrap_or(u16::MAX - 100);
+        entries.push(Entry::tcp(number, false, (22, 22), *cidr, Action::Allow));
+        entries.push(Entry::tcp(number, true, EPHEMERAL, *cidr, Action::Allow));
+    }
+    entries.push(Entry::tcp(200, false, EPHEMERAL, vpc, Action::Allow));
+    entries.push(Entry::tcp(200, true, (22, 22), vpc, Action::Allow));
+    entries.push(Entry::tcp(210, true, (443, 443), vpc, Action::Allow));
+    Some(entries)
+}
+
+fn anywhere() -> Cidr {
+    "0.0.0.0/0".parse().expect("a valid block")
+}
+
+/// The port range an entry covers, all ports for every-protocol entries.
+pub fn ports_of(entry: &Entry) -> Ports {
+    entry.tcp_ports.unwrap_or(ALL_PORTS)
+}

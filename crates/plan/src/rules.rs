@@ -1,0 +1,402 @@
+//! The security-group rules, as data, from the seed tables.
+//!
+//! Each rule names the seed row it implements. The groups are the seed-003 set; which
+//! control-plane and node rules exist depends on the profile of seeds 000-002.
+//!
+//! One deliberate difference: seed 003 writes the controllers' range as 1024-65535, the
+//! EKS guide (seeds 000/001) as 1025-65535. eksharden follows the guide.
+
+use eksharden_spec::model::{ClusterSpec, SecurityGroupProfile};
+use eksharden_spec::values::Cidr;
+
+/// A security group eksharden creates.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Group {
+    /// The additional cluster security group: seed 003's "Additional Cluster Security
+    /// Group", the "control plane security group" of seeds 000/001.
+    ControlPlane,
+    /// Seed 003's "Nodegroup General Security Group", on every node.
+    NodeGeneral,
+    /// Seed 003's "Nodegroup Add-on Security Group".
+    Addon,
+    /// Seed 003's "Nodegroup App Security Group".
+    App,
+    /// Seed 003's "VPC Endpoint Security Group" (created in the network stack).
+    VpcEndpoint,
+    /// Seed 003's "Elastic Load Balancer Security Group".
+    LoadBalancer,
+    /// Seed 003's "Database Security Group".
+    Database,
+    /// Seed 003's "Cache Security Group".
+    Cache,
+    /// Seed 003's "Bastion Instance Security Group".
+    Bastion,
+}
+
+impl Group {
+    /// The CloudFormation logical id of the group.
+    pub fn logical_id(self) -> &'static str {
+        match self {
+            Self::ControlPlane => "ControlPlaneSecurityGroup",
+            Self::NodeGeneral => "NodeGeneralSecurityGroup",
+            Self::Addon => "AddonSecurityGroup",
+            Self::App => "AppSecurityGroup",
+            Self::VpcEndpoint => "VpcEndpointSecurityGroup",
+            Self::LoadBalancer => "LoadBalancerSecurityGroup",
+            Self::Database => "DatabaseSecurityGroup",
+            Self::Cache => "CacheSecurityGroup",
+            Self::Bastion => "BastionSecurityGroup",
+        }
+    }
+
+    /// A short human name, used in rule descriptions and reports.
+    pub fn title(self) -> &'static str {
+        match self {
+            Self::ControlPlane => "control plane (additional cluster SG)",
+            Self::NodeGeneral => "node group general",
+            Self::Addon => "node group add-on",
+            Self::App => "node group app",
+            Self::VpcEndpoint => "VPC endpoint",
+            Self::LoadBalancer => "load balancer",
+            Self::Database => "database",
+            Self::Cache => "cache",
+            Self::Bastion => "bastion",
+        }
+    }
+}
+
+/// Inbound or outbound.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Direction {
+    /// Inbound: the peer is the source.
+    Ingress,
+    /// Outbound: the peer is the destination.
+    Egress,
+}
+
+/// The protocol of a rule.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Protocol {
+    /// TCP on a port range.
+    Tcp,
+    /// Every protocol and port (`-1`).
+    All,
+}
+
+/// The other side of a rule.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Peer {
+    /// Members of a group.
+    Group(Group),
+    /// An address block.
+    Cidr(Cidr),
+}
+
+/// A port range, inclusive; `All` rules cover 0-65535.
+pub type Ports = (u16, u16);
+
+/// The whole port range.
+pub const ALL_PORTS: Ports = (0, 65535);
+
+/// One security-group rule.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Rule {
+    /// The group the rule belongs to.
+    pub group: Group,
+    /// Inbound or outbound.
+    pub direction: Direction,
+    /// TCP or all.
+    pub protocol: Protocol,
+    /// The ports, inclusive.
+    pub ports: Ports,
+    /// The source (ingress) or destination (egress).
+    pub peer: Peer,
+    /// The rule's description, naming the seed row it implements.
+    pub description: String,
+}
+
+/// Which groups a spec creates, in a stable order.
+pub fn groups(spec: &ClusterSpec) -> Vec<Group> {
+    let sg = &spec.security_groups;
+    let optional = [
+        (Group::App, sg.app.is_some()),
+        (Group::VpcEndpoint, has_interface_endpoints(spec)),
+        (Group::LoadBalancer, sg.load_balancer.is_some()),
+        (Group::Database, sg.database.is_some()),
+        (Group::Cache, sg.cache.is_some()),
+        (Group::Bastion, spec.vpc.bastion.is_some()),
+    ];
+    [Group::ControlPlane, Group::NodeGeneral, Group::Addon]
+        .into_iter()
+        .chain(optional.into_iter().filter(|(_, on)| *on).map(|(g, _)| g))
+        .collect()
+}
+
+/// Whether the spec asks for any interface endpoint, which needs the endpoint group.
+pub fn has_interface_endpoints(spec: &ClusterSpec) -> bool {
+    spec.vpc.endpoints.iter().any(|e| !e.is_gateway())
+}
+
+/// Every rule of every group the spec creates.
+pub fn rules(spec: &ClusterSpec) -> Vec<Rule> {
+    let present = groups(spec);
+    let mut out = RuleSet { rules: Vec::new() };
+    control_plane_and_nodes(spec, &mut out);
+    role_groups(spec, &present, &mut out);
+    out.rules
+}
+
+struct RuleSet {
+    rules: Vec<Rule>,
+}
+
+impl RuleSet {
+    fn tcp(&mut self, group: Group, direction: Direction, ports: Ports, peer: Peer, description: impl Into<String>) {
+        self.rules.push(Rule {
+            group,
+            direction,
+            protocol: Protocol::Tcp,
+            ports,
+            peer,
+            description: description.into(),
+        });
+    }
+
+    fn all(&mut self, group: Group, direction: Direction, peer: Peer, description: impl Into<String>) {
+        self.rules.push(Rule {
+            group,
+            direction,
+            protocol: Protocol::All,
+            ports: ALL_PORTS,
+            peer,
+            description: description.into(),
+        });
+    }
+}
+
+use Direction::{Egress, Ingress};
+use Group::*;
+
+fn control_plane_and_nodes(spec: &ClusterSpec, out: &mut RuleSet) {
+    let recommended = spec.security_groups.profile == SecurityGroupProfile::Recommended;
+    let nodes = Peer::Group(NodeGeneral);
+    let control_plane = Peer::Group(ControlPlane);
+
+    out.tcp(
+        ControlPlane,
+        Ingress,
+        (443, 443),
+        nodes,
+        "seed 000/001 control plane inbound TCP 443 from all node groups; seed 003 NodeGeneral - APIServer",
+    );
+    out.tcp(
+        ControlPlane,
+        Ingress,
+        (443, 443),
+        control_plane,
+        "seed 003 Additional Cluster Security Group (MySelf) - APIServer",
+    );
+    if spec.endpoint_access.private {
+        if spec.vpc.bastion.is_some() {
+            out.tcp(ControlPlane, Ingress, (443, 443), Peer::Group(Bastion), "seed 000/001 control plane inbound TCP 443 from API clients when private access is on; seed 003 Bastion - APIServer");
+        }
+        for cidr in &spec.vpc.vpn_cidrs {
+            out.tcp(
+                ControlPlane,
+                Ingress,
+                (443, 443),
+                Peer::Cidr(*cidr),
+                "seed 000/001 control plane inbound TCP 443 from API clients when private access is on (VPN)",
+            );
+        }
+    }
+    if recommended {
+        out.tcp(
+            ControlPlane,
+            Egress,
+            (443, 443),
+            nodes,
+            "seed 000/001 recommended: node inbound TCP 443 from the control plane (webhooks)",
+        );
+        out.tcp(
+            ControlPlane,
+            Egress,
+            (1025, 65535),
+            nodes,
+            "seed 000/001 control plane recommended outbound TCP 1025-65535 to all node groups; seed 003 Controllers",
+        );
+    } else {
+        out.tcp(
+            ControlPlane,
+            Egress,
+            (10250, 10250),
+            nodes,
+            "seed 000/001 control plane minimum outbound TCP 10250 to all node groups",
+        );
+    }
+
+    out.all(
+        NodeGeneral,
+        Ingress,
+        nodes,
+        "seed 000/001 node minimum inbound from other nodes; seed 003 NodeGeneral (MySelf) - ALL",
+    );
+    if recommended {
+        out.tcp(
+            NodeGeneral,
+            Ingress,
+            (443, 443),
+            control_plane,
+            "seed 000/001 node recommended inbound TCP 443 from the control plane",
+        );
+        out.tcp(
+            NodeGeneral,
+            Ingress,
+            (1025, 65535),
+            control_plane,
+            "seed 000/001 node recommended inbound TCP 1025-65535 from the control plane; seed 003 Controllers",
+        );
+    } else {
+        out.tcp(
+            NodeGeneral,
+            Ingress,
+            (10250, 10250),
+            control_plane,
+            "seed 000/001 node minimum inbound TCP 10250 from the control plane",
+        );
+    }
+    if spec.vpc.bastion.is_some() {
+        out.tcp(NodeGeneral, Ingress, (22, 22), Peer::Group(Bastion), "seed 004 SSH to nodes only from the bastion");
+    }
+    out.all(NodeGeneral, Egress, nodes, "seed 003 NodeGeneral (MySelf) - ALL");
+    out.tcp(
+        NodeGeneral,
+        Egress,
+        (443, 443),
+        control_plane,
+        "seed 000/001 node minimum outbound TCP 443 to the control plane",
+    );
+    if recommended {
+        out.all(NodeGeneral, Egress, Peer::Cidr(anywhere()), "seed 000/001 node recommended outbound all to 0.0.0.0/0");
+    } else {
+        out.tcp(
+            NodeGeneral,
+            Egress,
+            (443, 443),
+            Peer::Cidr(anywhere()),
+            "seed 003 Images & AWS APIs - HTTPS (seed 000 footnote: EKS, ECR and S3 APIs)",
+        );
+    }
+}
+
+fn role_groups(spec: &ClusterSpec, present: &[Group], out: &mut RuleSet) {
+    let sg = &spec.security_groups;
+    if present.contains(&VpcEndpoint) {
+        out.tcp(
+            VpcEndpoint,
+            Ingress,
+            (443, 443),
+            Peer::Group(Addon),
+            "seed 003 Nodegroup Add-on Security Group - AWS APIs",
+        );
+        out.tcp(
+            VpcEndpoint,
+            Ingress,
+            (443, 443),
+            Peer::Group(NodeGeneral),
+            "eksharden: every node pulls images through the endpoints (seed 000 footnote)",
+        );
+        if present.contains(&App) {
+            out.tcp(
+                VpcEndpoint,
+                Ingress,
+                (443, 443),
+                Peer::Group(App),
+                "seed 003 Nodegroup App Security Group - AWS APIs",
+            );
+        }
+        if present.contains(&Bastion) {
+            out.tcp(
+                VpcEndpoint,
+                Ingress,
+                (443, 443),
+                Peer::Group(Bastion),
+                "seed 003 Bastion Instance Security Group - AWS APIs",
+            );
+        }
+    }
+    if let (Some(app), Some(lb)) = (&sg.app, &sg.load_balancer) {
+        for port in &app.service_ports {
+            let ports = (port.get(), port.get());
+            out.tcp(
+                App,
+                Ingress,
+                ports,
+                Peer::Group(LoadBalancer),
+                "seed 003 Elastic Load Balancer Security Group - Application Service",
+            );
+            out.tcp(
+                LoadBalancer,
+                Egress,
+                ports,
+                Peer::Group(App),
+                "seed 003 Nodegroup App Security Group - Application Service",
+            );
+        }
+        for port in &lb.listener_ports {
+            for cidr in &lb.from {
+                out.tcp(
+                    LoadBalancer,
+                    Ingress,
+                    (port.get(), port.get()),
+                    Peer::Cidr(*cidr),
+                    "seed 003 load balancer listener - From Internet",
+                );
+            }
+        }
+    }
+    if present.contains(&App) {
+        if let Some(db) = &sg.database {
+            let ports = (db.port.get(), db.port.get());
+            out.tcp(App, Egress, ports, Peer::Group(Database), "seed 003 Database Security Group - Database");
+            out.tcp(Database, Ingress, ports, Peer::Group(App), "seed 003 Nodegroup App Security Group - Database");
+        }
+        if let Some(cache) = &sg.cache {
+            let ports = (cache.port.get(), cache.port.get());
+            out.tcp(App, Egress, ports, Peer::Group(Cache), "seed 003 Cache Security Group - Cache");
+            out.tcp(Cache, Ingress, ports, Peer::Group(App), "seed 003 Nodegroup App Security Group - Cache");
+        }
+    }
+    if let Some(bastion) = &spec.vpc.bastion {
+        for cidr in &bastion.allow_ssh_from {
+            out.tcp(
+                Bastion,
+                Ingress,
+                (22, 22),
+                Peer::Cidr(*cidr),
+                "seed 004 bastion subnet: SSH from the operator networks",
+            );
+        }
+        out.tcp(
+            Bastion,
+            Egress,
+            (443, 443),
+            Peer::Group(ControlPlane),
+            "seed 003 Bastion Instance Security Group - APIServer",
+        );
+        out.tcp(Bastion, Egress, (22, 22), Peer::Group(NodeGeneral), "seed 004 SSH to nodes only from the bastion");
+        if present.contains(&VpcEndpoint) {
+            out.tcp(
+                Bastion,
+                Egress,
+                (443, 443),
+                Peer::Group(VpcEndpoint),
+                "seed 003 Bastion Instance Security Group - AWS APIs",
+            );
+        }
+    }
+}
+
+fn anywhere() -> Cidr {
+    "0.0.0.0/0".parse().expect("a valid block")
+}

@@ -1,0 +1,219 @@
+//! The `nodegroup-<name>` stacks: a launch template (no SSH key, IMDSv2 with the spec's hop
+//! limit, encrypted root volume) and either an EKS managed node group or an Auto Scaling
+//! group, in the private subnets only.
+
+use eksharden_spec::model::{AccessMode, NodeGroup, NodeGroupRole, NodeGroupType};
+use eksharden_spec::values::Cidr;
+use serde_json::{json, Value};
+
+use super::Context;
+use crate::cfn::{get_att, reference, tag_list, tag_map, Template};
+use crate::graph::{OutputRef, ParameterBinding, Stack, StackKind};
+use crate::rules::Group;
+use crate::stacks::{cluster, iam, network, security_groups};
+
+/// The node group's stack.
+pub fn stack(cx: &Context, group: &NodeGroup) -> Stack {
+    let kind = StackKind::NodeGroup(group.name.clone());
+    let self_managed = group.kind == NodeGroupType::SelfManaged;
+    let mut t = Template::new(format!("eksharden {}: node group {}", cx.cluster(), group.name));
+    let mut parameters = Vec::new();
+    let mut input = |t: &mut Template, name: &str, kind: &str, stack: StackKind, output: &str| {
+        t.parameter(name, kind, &format!("From the {stack} stack's {output} output"));
+        parameters.push(ParameterBinding { parameter: name.into(), from: OutputRef { stack, output: output.into() } });
+    };
+    input(&mut t, "ClusterName", "String", StackKind::Cluster, cluster::outputs::CLUSTER_NAME);
+    input(
+        &mut t,
+        "PrivateSubnetIds",
+        "List<AWS::EC2::Subnet::Id>",
+        StackKind::Network,
+        network::outputs::PRIVATE_SUBNET_IDS,
+    );
+    input(
+        &mut t,
+        "NodeGeneralSecurityGroupId",
+        "AWS::EC2::SecurityGroup::Id",
+        StackKind::SecurityGroups,
+        &security_groups::output_name(Group::NodeGeneral),
+    );
+    let role_group = match group.role {
+        NodeGroupRole::General => None,
+        NodeGroupRole::Addon => Some(Group::Addon),
+        NodeGroupRole::App => Some(Group::App),
+    };
+    if let Some(role_group) = role_group {
+        input(
+            &mut t,
+            "RoleSecurityGroupId",
+            "AWS::EC2::SecurityGroup::Id",
+            StackKind::SecurityGroups,
+            &security_groups::output_name(role_group),
+        );
+    }
+    input(&mut t, "NodeRoleArn", "String", StackKind::Iam, &iam::outputs::node_role_arn(&group.name));
+    if self_managed {
+        input(&mut t, "InstanceProfileArn", "String", StackKind::Iam, &iam::outputs::instance_profile_arn(&group.name));
+        input(&mut t, "ClusterEndpoint", "String", StackKind::Cluster, cluster::outputs::ENDPOINT);
+        input(
+            &mut t,
+            "CertificateAuthorityData",
+            "String",
+            StackKind::Cluster,
+            cluster::outputs::CERTIFICATE_AUTHORITY,
+        );
+        t.parameter_with_default(
+            "ImageId",
+            "AWS::SSM::Parameter::Value<AWS::EC2::Image::Id>",
+            "The EKS-optimized Amazon Linux 2023 AMI",
+            &format!(
+                "/aws/service/eks/optimized-ami/{}/amazon-linux-2023/{}/standard/recommended/image_id",
+                cx.spec.metadata.version,
+                architecture(group).ssm
+            ),
+        );
+    }
+
+    let mut security_groups = vec![reference("NodeGeneralSecurityGroupId")];
+    if role_group.is_some() {
+        security_groups.push(reference("RoleSecurityGroupId"));
+    }
+    let instance_tags = cx.tags(&format!("node-{}", group.name));
+    let mut data = json!({
+        "MetadataOptions": {
+            "HttpEndpoint": "enabled",
+            "HttpTokens": if cx.spec.hardening.imds.tokens_required { "required" } else { "optional" },
+            "HttpPutResponseHopLimit": cx.spec.hardening.imds.hop_limit,
+        },
+        "BlockDeviceMappings": [{
+            "DeviceName": "/dev/xvda",
+            "Ebs": { "VolumeSize": group.volume_size, "VolumeType": "gp3", "Encrypted": true, "DeleteOnTermination": true },
+        }],
+        "SecurityGroupIds": security_groups,
+        "TagSpecifications": [
+            { "ResourceType": "instance", "Tags": tag_list(&instance_tags) },
+            { "ResourceType": "volume", "Tags": tag_list(&instance_tags) },
+        ],
+    });
+    if self_managed {
+        data["ImageId"] = reference("ImageId");
+        data["InstanceType"] = group.instance_type.clone().into();
+        data["IamInstanceProfile"] = json!({ "Arn": reference("InstanceProfileArn") });
+        data["UserData"] = json!({ "Fn::Base64": { "Fn::Sub": node_config(group, cluster::service_cidr(cx.spec)) } });
+    }
+    t.resource("LaunchTemplate", "AWS::EC2::LaunchTemplate", json!({
+        "LaunchTemplateData": data,
+        "TagSpecifications": [{ "ResourceType": "launch-template", "Tags": cx.tag_list(&format!("node-{}", group.name)) }],
+    }));
+    let launch_template = json!({ "Version": get_att("LaunchTemplate", "LatestVersionNumber") });
+    if self_managed {
+        auto_scaling_group(cx, &mut t, group, launch_template);
+    } else {
+        managed_node_group(cx, &mut t, group, launch_template);
+    }
+    Stack {
+        stack_name: kind.stack_name(cx.cluster()),
+        kind,
+        template: t.build(),
+        parameters,
+        service_role: None,
+        named_iam: false,
+    }
+}
+
+struct Architecture {
+    ssm: &'static str,
+    ami_type: &'static str,
+}
+
+/// Graviton families (`m7g`, `c6gn`, `r7gd`) run the arm64 AMI.
+fn architecture(group: &NodeGroup) -> Architecture {
+    let family = group.instance_type.split('.').next().unwrap_or_default();
+    let after_generation =
+        family.trim_start_matches(|c: char| c.is_ascii_lowercase()).trim_start_matches(|c: char| c.is_ascii_digit());
+    if after_generation.starts_with('g') {
+        Architecture { ssm: "arm64", ami_type: "AL2023_ARM_64_STANDARD" }
+    } else {
+        Architecture { ssm: "x86_64", ami_type: "AL2023_x86_64_STANDARD" }
+    }
+}
+
+/// The nodeadm `NodeConfig` that joins a self-managed node to the cluster, with its labels
+/// and taints, as a MIME multi-part user data document for `Fn::Sub`.
+fn node_config(group: &NodeGroup, service_cidr: Cidr) -> String {
+    let mut flags = Vec::new();
+    if !group.labels.is_empty() {
+        let labels: Vec<String> = group.labels.iter().map(|(k, v)| format!("{k}={v}")).collect();
+        flags.push(format!("--node-labels={}", labels.join(",")));
+    }
+    if !group.taints.is_empty() {
+        let taints: Vec<String> =
+            group.taints.iter().map(|t| format!("{}={}:{}", t.key, t.value, t.effect.kubernetes_name())).collect();
+        flags.push(format!("--register-with-taints={}", taints.join(",")));
+    }
+    let kubelet = if flags.is_empty() {
+        String::new()
+    } else {
+        format!("  kubelet:\n    flags:\n{}", flags.iter().map(|f| format!("      - {f}\n")).collect::<String>())
+    };
+    format!(
+        "MIME-Version: 1.0\nContent-Type: multipart/mixed; boundary=\"//\"\n\n--//\nContent-Type: application/node.eks.aws\n\n\
+         ---\napiVersion: node.eks.aws/v1alpha1\nkind: NodeConfig\nspec:\n  cluster:\n    name: ${{ClusterName}}\n    \
+         apiServerEndpoint: ${{ClusterEndpoint}}\n    certificateAuthority: ${{CertificateAuthorityData}}\n    cidr: {service_cidr}\n\
+         {kubelet}\n--//--\n"
+    )
+}
+
+fn managed_node_group(cx: &Context, t: &mut Template, group: &NodeGroup, mut launch_template: Value) {
+    launch_template["Id"] = reference("LaunchTemplate");
+    t.resource("NodeGroup", "AWS::EKS::Nodegroup", json!({
+        "ClusterName": reference("ClusterName"),
+        "NodegroupName": group.name,
+        "NodeRole": reference("NodeRoleArn"),
+        "Subnets": reference("PrivateSubnetIds"),
+        "ScalingConfig": { "MinSize": group.min_size, "MaxSize": group.max_size, "DesiredSize": group.desired() },
+        "InstanceTypes": [group.instance_type],
+        "AmiType": architecture(group).ami_type,
+        "LaunchTemplate": launch_template,
+        "Labels": group.labels,
+        "Taints": group.taints.iter().map(|t| json!({ "Key": t.key, "Value": t.value, "Effect": t.effect.eks_name() })).collect::<Vec<_>>(),
+        "Tags": tag_map(&cx.tags(&format!("node-{}", group.name))),
+    }));
+    t.output("NodegroupName", json!({ "Fn::GetAtt": ["NodeGroup", "NodegroupName"] }), "The managed node group");
+}
+
+fn auto_scaling_group(cx: &Context, t: &mut Template, group: &NodeGroup, mut launch_template: Value) {
+    launch_template["LaunchTemplateId"] = reference("LaunchTemplate");
+    let mut tags: Vec<Value> = cx
+        .tags(&format!("node-{}", group.name))
+        .into_iter()
+        .map(|(k, v)| json!({ "Key": k, "Value": v, "PropagateAtLaunch": true }))
+        .collect();
+    tags.push(json!({ "Key": format!("kubernetes.io/cluster/{}", cx.cluster()), "Value": "owned", "PropagateAtLaunch": true }));
+    t.resource(
+        "AutoScalingGroup",
+        "AWS::AutoScaling::AutoScalingGroup",
+        json!({
+            "LaunchTemplate": launch_template,
+            "MinSize": group.min_size.to_string(),
+            "MaxSize": group.max_size.to_string(),
+            "DesiredCapacity": group.desired().to_string(),
+            "VPCZoneIdentifier": reference("PrivateSubnetIds"),
+            "Tags": tags,
+        }),
+    );
+    t.output("AutoScalingGroupName", reference("AutoScalingGroup"), "The Auto Scaling group");
+    if cx.spec.access.mode != AccessMode::AwsAuth {
+        // Managed node groups get their access entry from EKS; self-managed nodes need one.
+        t.resource(
+            "NodeAccessEntry",
+            "AWS::EKS::AccessEntry",
+            json!({
+                "ClusterName": reference("ClusterName"),
+                "PrincipalArn": reference("NodeRoleArn"),
+                "Type": "EC2_LINUX",
+                "Tags": cx.tag_list(&format!("node-{}", group.name)),
+            }),
+        );
+    }
+}

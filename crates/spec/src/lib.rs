@@ -1,0 +1,25 @@
+//! The eksharden cluster spec: types with hardened defaults, validation with located
+//! messages, the eksctl import, and the JSON Schema.
+//!
+//! Pure: no I/O beyond what the caller hands in as text. [`load`] is the entry point.
+
+pub mod diagnostic;
+pub mod eksctl;
+pub mod layout;
+mod load;
+pub mod model;
+pub mod path;
+pub mod source;
+pub mod suggest;
+mod validate;
+pub mod values;
+
+pub use diagnostic::{Diagnostic, Severity};
+pub use load::{load, Dialect, LoadedSpec, Rejected};
+pub use model::ClusterSpec;
+pub use source::SourceFile;
+
+/// The JSON Schema of the spec, for editors.
+pub fn json_schema() -> serde_json::Value {
+    serde_json::to_value(schemars::schema_for!(model::ClusterSpec)).expect("a schema is plain JSON")
+}

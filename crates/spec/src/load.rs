@@ -1,0 +1,209 @@
+//! Reading a spec file: syntax, the eksctl translation, typed decoding, validation.
+//!
+//! Every problem comes back as a located [`Diagnostic`]; nothing here panics on input.
+
+use serde_yaml::Value;
+
+use crate::diagnostic::{Diagnostic, Finding};
+use crate::eksctl;
+use crate::model::{ClusterSpec, API_VERSION};
+use crate::path::{Path, Segment};
+use crate::source::{Location, Positions, SourceFile};
+use crate::suggest;
+use crate::validate;
+
+/// Where a spec came from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Dialect {
+    /// eksharden's own `eksharden.dev/v1alpha1`.
+    Eksharden,
+    /// An eksctl `ClusterConfig`, translated.
+    Eksctl,
+}
+
+/// A spec that passed validation, with the warnings found on the way.
+#[derive(Debug, Clone)]
+pub struct LoadedSpec {
+    /// The validated spec, defaults filled in.
+    pub spec: ClusterSpec,
+    /// Which file format it was read from.
+    pub dialect: Dialect,
+    /// Warnings: fields dropped from an eksctl file, unsafe choices made explicitly.
+    pub warnings: Vec<Diagnostic>,
+}
+
+/// A spec that was rejected: its errors, and any warnings found before them.
+#[derive(Debug, Clone)]
+pub struct Rejected {
+    /// Errors first, then warnings, each in file order.
+    pub diagnostics: Vec<Diagnostic>,
+}
+
+/// Reads, translates, decodes and validates a spec file.
+pub fn load(source: &SourceFile) -> Result<LoadedSpec, Rejected> {
+    let document = parse_yaml(source)?;
+    let positions = Positions::read(&source.text);
+    let located = |findings: Vec<Finding>| -> Vec<Diagnostic> {
+        findings.into_iter().map(|f| f.locate(source, &positions)).collect()
+    };
+
+    let (dialect, native, path_map, mut notes) = match api_version(&document) {
+        Some(eksctl::API_VERSION) => {
+            let translated = eksctl::translate(&document);
+            (Dialect::Eksctl, translated.document, translated.paths, translated.findings)
+        }
+        Some(API_VERSION) => (Dialect::Eksharden, document, eksctl::PathMap::default(), Vec::new()),
+        other => return Err(Rejected { diagnostics: located(vec![wrong_api_version(other)]) }),
+    };
+    if notes.iter().any(Finding::is_error) {
+        return Err(rejected(located(notes)));
+    }
+
+    let spec = match decode(native) {
+        Ok(spec) => spec,
+        Err(finding) => {
+            notes.push(path_map.to_source(finding));
+            return Err(rejected(located(notes)));
+        }
+    };
+    notes.extend(validate::check(&spec).into_iter().map(|f| path_map.to_source(f)));
+    let Rejected { diagnostics } = rejected(located(notes));
+    if diagnostics.iter().any(Diagnostic::is_error) {
+        return Err(Rejected { diagnostics });
+    }
+    Ok(LoadedSpec { spec, dialect, warnings: diagnostics })
+}
+
+/// Orders diagnostics: errors first, then warnings, each in file order.
+fn rejected(mut diagnostics: Vec<Diagnostic>) -> Rejected {
+    diagnostics.sort_by_key(|d| (std::cmp::Reverse(d.severity), d.location.offset));
+    Rejected { diagnostics }
+}
+
+fn parse_yaml(source: &SourceFile) -> Result<Value, Rejected> {
+    let reject = |location: Location, message: String, hint: Option<&str>| Rejected {
+        diagnostics: vec![Diagnostic {
+            severity: crate::diagnostic::Severity::Error,
+            message,
+            hint: hint.map(str::to_owned),
+            path: None,
+            location,
+        }],
+    };
+    if source.text.trim().is_empty() {
+        return Err(reject(
+            Location::at_offset(&source.text, 0, 0),
+            "the file is empty".into(),
+            Some("start from `eksharden schema` or examples/minimal.yaml"),
+        ));
+    }
+    match serde_yaml::from_str::<Value>(&source.text) {
+        Ok(value @ Value::Mapping(_)) => Ok(value),
+        Ok(_) => Err(reject(
+            Location::at_offset(&source.text, first_content(&source.text), 1),
+            "the document is not a mapping: a spec starts with `apiVersion:`, `kind:` and `metadata:`".into(),
+            None,
+        )),
+        Err(error) => {
+            let location = match error.location() {
+                Some(mark) => Location::at_line_column(&source.text, mark.line(), mark.column()),
+                None => Location::at_offset(&source.text, 0, 1),
+            };
+            let message = syntax_message(&error.to_string());
+            Err(reject(location, message, Some("check the indentation and quoting of this line and the one before")))
+        }
+    }
+}
+
+/// serde_yaml's message without its trailing position, which the location already gives.
+fn syntax_message(message: &str) -> String {
+    let message = message.split(" at line ").next().unwrap_or(message);
+    format!("invalid YAML: {message}")
+}
+
+fn first_content(text: &str) -> usize {
+    text.len() - text.trim_start().len()
+}
+
+fn api_version(document: &Value) -> Option<&str> {
+    document.get("apiVersion").and_then(Value::as_str)
+}
+
+fn wrong_api_version(found: Option<&str>) -> Finding {
+    let known = [API_VERSION, eksctl::API_VERSION];
+    match found {
+        None => Finding::error(Path::root().key("apiVersion"), "missing field `apiVersion`").with_hint(format!(
+            "start the file with `apiVersion: {API_VERSION}` (or `{}` for an eksctl file)",
+            eksctl::API_VERSION
+        )),
+        Some(other) => Finding::error(Path::root().key("apiVersion"), format!("unsupported apiVersion `{other}`"))
+            .with_hint(suggest::hint(other, &known)),
+    }
+}
+
+/// Decodes the typed spec, turning serde's message into a located, human finding.
+fn decode(document: Value) -> Result<ClusterSpec, Finding> {
+    serde_path_to_error::deserialize(document).map_err(|error| {
+        let path = convert_path(error.path());
+        describe_serde_error(path, &error.into_inner().to_string())
+    })
+}
+
+fn convert_path(path: &serde_path_to_error::Path) -> Path {
+    use serde_path_to_error::Segment as S;
+    path.iter().fold(Path::root(), |acc, segment| match segment {
+        S::Seq { index } => acc.index(*index),
+        S::Map { key } => acc.key(key),
+        S::Enum { variant } => acc.key(variant),
+        S::Unknown => acc,
+    })
+}
+
+/// Rewrites serde's standard messages (unknown field, unknown variant, missing field) into
+/// ours, with a "did you mean" hint taken from serde's list of expected names.
+fn describe_serde_error(path: Path, message: &str) -> Finding {
+    if let Some((name, expected)) = split_expected(message, "unknown field `") {
+        let hint = if expected.is_empty() {
+            "this section takes no fields".to_owned()
+        } else {
+            suggest::hint(name, &expected)
+        };
+        let path =
+            if matches!(path.segments().last(), Some(Segment::Key(k)) if k == name) { path } else { path.key(name) };
+        return Finding::error(path, format!("unknown field `{name}`")).with_hint(hint).at_key();
+    }
+    if let Some((name, expected)) = split_expected(message, "unknown variant `") {
+        return Finding::error(path, format!("unknown value `{name}`")).with_hint(suggest::hint(name, &expected));
+    }
+    if let Some(rest) = message.strip_prefix("missing field `") {
+        let name = rest.split('`').next().unwrap_or_default();
+        return Finding::error(path, format!("missing field `{name}`")).at_key();
+    }
+    if let Some(rest) = message.strip_prefix("invalid type: ") {
+        return Finding::error(path, format!("wrong type: {}", rest.replace(", expected", ", expected")));
+    }
+    Finding::error(path, message.to_owned())
+}
+
+/// Splits "unknown field `x`, expected one of `a`, `b`" into `x` and `[a, b]`.
+fn split_expected<'a>(message: &'a str, prefix: &str) -> Option<(&'a str, Vec<&'a str>)> {
+    let rest = message.strip_prefix(prefix)?;
+    let (name, tail) = rest.split_once('`')?;
+    let expected = tail.split('`').skip(1).step_by(2).collect();
+    Some((name, expected))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn splits_serde_expectations() {
+        let (name, expected) =
+            split_expected("unknown field `cdir`, expected one of `cidr`, `nat`", "unknown field `").unwrap();
+        assert_eq!(name, "cdir");
+        assert_eq!(expected, ["cidr", "nat"]);
+        let (_, expected) = split_expected("unknown field `x`, there are no fields", "unknown field `").unwrap();
+        assert!(expected.is_empty());
+    }
+}

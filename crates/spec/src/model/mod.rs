@@ -1,0 +1,78 @@
+//! The `eksharden.dev/v1alpha1` `Cluster` spec. What is not written is the safe choice.
+
+mod access;
+mod hardening;
+mod network;
+mod node_group;
+mod security_groups;
+
+use std::collections::BTreeMap;
+
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+
+pub use access::{Access, AccessMode, CreatorRole, Principal};
+pub use hardening::{Hardening, Imds, LogType, SecretsEncryption, SshLockdown};
+pub use network::{Bastion, EndpointAccess, NatMode, Subnets, Vpc, VpcEndpointService};
+pub use node_group::{NodeGroup, NodeGroupRole, NodeGroupType, Taint, TaintEffect};
+pub use security_groups::{App, Cache, Database, LoadBalancer, SecurityGroupProfile, SecurityGroups};
+
+/// The `apiVersion` of eksharden's own spec.
+pub const API_VERSION: &str = "eksharden.dev/v1alpha1";
+
+/// The Kubernetes version used when the spec names none.
+pub const DEFAULT_KUBERNETES_VERSION: &str = "1.31";
+
+/// A cluster: network, security groups, access, node groups and hardening.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+#[schemars(title = "eksharden Cluster")]
+pub struct ClusterSpec {
+    /// Must be `eksharden.dev/v1alpha1`.
+    pub api_version: String,
+    /// Must be `Cluster`.
+    pub kind: String,
+    /// Name, region, Kubernetes version and tags.
+    pub metadata: Metadata,
+    /// The dedicated VPC.
+    pub vpc: Vpc,
+    /// Who can reach the Kubernetes API endpoint.
+    #[serde(default)]
+    pub endpoint_access: EndpointAccess,
+    /// The security-group profile and the role-based groups of seed 003.
+    #[serde(default)]
+    pub security_groups: SecurityGroups,
+    /// Who administers and who views the cluster.
+    #[serde(default)]
+    pub access: Access,
+    /// The node groups; each is its own stack.
+    #[serde(default)]
+    pub node_groups: Vec<NodeGroup>,
+    /// The hardening settings.
+    #[serde(default)]
+    pub hardening: Hardening,
+}
+
+/// The cluster's identity.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct Metadata {
+    /// The EKS cluster name: letters, digits and hyphens, starting with a letter.
+    pub name: String,
+    /// The AWS region, like `eu-west-1`.
+    pub region: String,
+    /// The Kubernetes version, like `1.31`.
+    #[serde(default = "default_version")]
+    pub version: String,
+    /// Tags put on every resource, besides `eksharden.dev/cluster`.
+    #[serde(default)]
+    pub tags: BTreeMap<String, String>,
+}
+
+fn default_version() -> String {
+    DEFAULT_KUBERNETES_VERSION.to_owned()
+}
+
+/// The tag every resource of a cluster carries, so IAM policies can be scoped by it (seed 004,
+/// "Cluster Resource Tagging").
+pub const CLUSTER_TAG: &str = "eksharden.dev/cluster";

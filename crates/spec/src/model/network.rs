@@ -1,0 +1,169 @@
+//! The VPC: address space, zones, NAT, bastion, VPC endpoints, and API endpoint access.
+
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+
+use crate::values::Cidr;
+
+/// The dedicated VPC of the cluster.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct Vpc {
+    /// The VPC's CIDR block, /16 to /20 when subnets are laid out automatically.
+    pub cidr: Cidr,
+    /// At least two availability zones of the region.
+    pub availability_zones: Vec<String>,
+    /// Subnet blocks per zone; laid out from `cidr` when absent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub subnets: Option<Subnets>,
+    /// How private subnets reach the internet.
+    #[serde(default)]
+    pub nat: NatMode,
+    /// A bastion subnet with its own network ACL, the only SSH path to nodes.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub bastion: Option<Bastion>,
+    /// CIDR blocks of a VPN or Direct Connect network that reaches the VPC privately;
+    /// an operator path to a private-only endpoint.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub vpn_cidrs: Vec<Cidr>,
+    /// AWS services reached through VPC endpoints, with their own security group.
+    #[serde(default)]
+    pub endpoints: Vec<VpcEndpointService>,
+    /// VPC flow logs to CloudWatch Logs.
+    #[serde(default = "yes")]
+    pub flow_logs: bool,
+}
+
+pub(crate) fn yes() -> bool {
+    true
+}
+
+/// Explicit subnet blocks, one per availability zone, in the order of `availabilityZones`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct Subnets {
+    /// Node subnets: no route to the internet gateway, no public IPs.
+    pub private: Vec<Cidr>,
+    /// Load-balancer and NAT subnets.
+    pub public: Vec<Cidr>,
+}
+
+/// NAT gateways for the private subnets.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub enum NatMode {
+    /// One NAT gateway for all zones.
+    Single,
+    /// One NAT gateway per zone.
+    #[default]
+    HighlyAvailable,
+    /// No NAT: nodes reach AWS only through VPC endpoints.
+    None,
+}
+
+/// The bastion subnet.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct Bastion {
+    /// The bastion subnet's block, inside the VPC and apart from the other subnets.
+    pub cidr: Cidr,
+    /// Where SSH to the bastion may come from.
+    #[serde(default)]
+    pub allow_ssh_from: Vec<Cidr>,
+}
+
+/// An AWS service reached through a VPC endpoint.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, JsonSchema)]
+pub enum VpcEndpointService {
+    /// Amazon ECR API.
+    #[serde(rename = "ecr.api")]
+    EcrApi,
+    /// Amazon ECR Docker registry.
+    #[serde(rename = "ecr.dkr")]
+    EcrDkr,
+    /// Amazon S3 (a gateway endpoint).
+    #[serde(rename = "s3")]
+    S3,
+    /// AWS STS.
+    #[serde(rename = "sts")]
+    Sts,
+    /// Amazon EC2.
+    #[serde(rename = "ec2")]
+    Ec2,
+    /// CloudWatch Logs.
+    #[serde(rename = "logs")]
+    Logs,
+    /// Amazon EKS.
+    #[serde(rename = "eks")]
+    Eks,
+    /// EKS Pod Identity.
+    #[serde(rename = "eks-auth")]
+    EksAuth,
+    /// Elastic Load Balancing.
+    #[serde(rename = "elasticloadbalancing")]
+    ElasticLoadBalancing,
+    /// Systems Manager (Session Manager needs ssm, ssmmessages and ec2messages).
+    #[serde(rename = "ssm")]
+    Ssm,
+    /// Session Manager messages.
+    #[serde(rename = "ssmmessages")]
+    SsmMessages,
+    /// EC2 messages, for the SSM agent.
+    #[serde(rename = "ec2messages")]
+    Ec2Messages,
+    /// AWS KMS.
+    #[serde(rename = "kms")]
+    Kms,
+}
+
+impl VpcEndpointService {
+    /// The service's name in `com.amazonaws.REGION.NAME`.
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::EcrApi => "ecr.api",
+            Self::EcrDkr => "ecr.dkr",
+            Self::S3 => "s3",
+            Self::Sts => "sts",
+            Self::Ec2 => "ec2",
+            Self::Logs => "logs",
+            Self::Eks => "eks",
+            Self::EksAuth => "eks-auth",
+            Self::ElasticLoadBalancing => "elasticloadbalancing",
+            Self::Ssm => "ssm",
+            Self::SsmMessages => "ssmmessages",
+            Self::Ec2Messages => "ec2messages",
+            Self::Kms => "kms",
+        }
+    }
+
+    /// Whether AWS offers this service as a gateway endpoint (route-table based) rather
+    /// than an interface endpoint (ENIs with a security group).
+    pub fn is_gateway(self) -> bool {
+        self == Self::S3
+    }
+
+    /// The endpoints nodes need to join a cluster and pull images with no NAT (the set
+    /// eksctl requires for fully private clusters).
+    pub const REQUIRED_WITHOUT_NAT: [Self; 5] = [Self::EcrApi, Self::EcrDkr, Self::S3, Self::Sts, Self::Ec2];
+}
+
+/// Access to the Kubernetes API endpoint.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct EndpointAccess {
+    /// The endpoint is reachable from inside the VPC.
+    #[serde(default = "yes")]
+    pub private: bool,
+    /// The endpoint is reachable from the internet, from `publicAccessCidrs` only.
+    #[serde(default)]
+    pub public: bool,
+    /// Where the public endpoint may be reached from; never `0.0.0.0/0`.
+    #[serde(default)]
+    pub public_access_cidrs: Vec<Cidr>,
+}
+
+impl Default for EndpointAccess {
+    fn default() -> Self {
+        Self { private: true, public: false, public_access_cidrs: Vec::new() }
+    }
+}

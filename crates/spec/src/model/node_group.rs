@@ -1,0 +1,132 @@
+//! Node groups: managed or self-managed, always in private subnets.
+
+use std::collections::BTreeMap;
+
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+
+/// A group of worker nodes.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct NodeGroup {
+    /// Unique within the cluster: letters, digits and hyphens.
+    pub name: String,
+    /// Managed by EKS, or an Auto Scaling group eksharden manages.
+    #[serde(default, rename = "type")]
+    pub kind: NodeGroupType,
+    /// Which seed-003 role group the nodes join besides the general one.
+    #[serde(default)]
+    pub role: NodeGroupRole,
+    /// The EC2 instance type.
+    #[serde(default = "default_instance_type")]
+    pub instance_type: String,
+    /// Lower bound of the group.
+    #[serde(default = "default_min")]
+    pub min_size: u32,
+    /// Upper bound of the group.
+    #[serde(default = "default_max")]
+    pub max_size: u32,
+    /// Nodes wanted now; `minSize` when absent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub desired_size: Option<u32>,
+    /// Root volume size in GiB; always encrypted.
+    #[serde(default = "default_volume")]
+    pub volume_size: u32,
+    /// Kubernetes labels.
+    #[serde(default)]
+    pub labels: BTreeMap<String, String>,
+    /// Kubernetes taints.
+    #[serde(default)]
+    pub taints: Vec<Taint>,
+    /// An EC2 key pair. Rejected while SSH is locked down (seed 004, "Control SSH Access").
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ssh_key: Option<String>,
+}
+
+impl NodeGroup {
+    /// The desired size, defaulting to the minimum.
+    pub fn desired(&self) -> u32 {
+        self.desired_size.unwrap_or(self.min_size)
+    }
+}
+
+fn default_instance_type() -> String {
+    "m6i.large".to_owned()
+}
+fn default_min() -> u32 {
+    2
+}
+fn default_max() -> u32 {
+    4
+}
+fn default_volume() -> u32 {
+    50
+}
+
+/// Managed or self-managed.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub enum NodeGroupType {
+    /// `AWS::EKS::Nodegroup` with a launch template.
+    #[default]
+    Managed,
+    /// A launch template and an Auto Scaling group.
+    SelfManaged,
+}
+
+/// The seed-003 role group a node group joins.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub enum NodeGroupRole {
+    /// The node-group general group only.
+    #[default]
+    General,
+    /// Also the add-on group (cluster add-ons that call AWS APIs).
+    Addon,
+    /// Also the app group (workloads behind the load balancer).
+    App,
+}
+
+/// A Kubernetes taint.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct Taint {
+    /// The taint key.
+    pub key: String,
+    /// The taint value.
+    #[serde(default)]
+    pub value: String,
+    /// The effect.
+    pub effect: TaintEffect,
+}
+
+/// A taint's effect.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+pub enum TaintEffect {
+    /// Do not schedule pods that do not tolerate it.
+    NoSchedule,
+    /// Avoid scheduling pods that do not tolerate it.
+    PreferNoSchedule,
+    /// Evict pods that do not tolerate it.
+    NoExecute,
+}
+
+impl TaintEffect {
+    /// The name EKS managed node groups use (`NO_SCHEDULE`).
+    pub fn eks_name(self) -> &'static str {
+        match self {
+            Self::NoSchedule => "NO_SCHEDULE",
+            Self::PreferNoSchedule => "PREFER_NO_SCHEDULE",
+            Self::NoExecute => "NO_EXECUTE",
+        }
+    }
+
+    /// The Kubernetes name (`NoSchedule`).
+    pub fn kubernetes_name(self) -> &'static str {
+        match self {
+            Self::NoSchedule => "NoSchedule",
+            Self::PreferNoSchedule => "PreferNoSchedule",
+            Self::NoExecute => "NoExecute",
+        }
+    }
+}

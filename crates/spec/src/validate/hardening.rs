@@ -1,0 +1,58 @@
+//! Hardening settings: logging, secrets encryption, IMDS, SSH lockdown.
+
+use super::duplicates;
+use crate::diagnostic::Finding;
+use crate::model::{ClusterSpec, LogType};
+use crate::path::Path;
+
+pub(super) fn check(spec: &ClusterSpec, findings: &mut Vec<Finding>) {
+    let path = Path::root().key("hardening");
+    let hardening = &spec.hardening;
+    duplicates(&hardening.logging, |i| path.key("logging").index(i), "log type", findings);
+    let off: Vec<&str> =
+        LogType::all().into_iter().filter(|t| !hardening.logging.contains(t)).map(LogType::eks_name).collect();
+    if !off.is_empty() {
+        findings.push(
+            Finding::warning(path.key("logging"), format!("control-plane logging is off for {}", off.join(", ")))
+                .with_hint("remove `logging` to enable all five types"),
+        );
+    }
+    if let Some(arn) = &hardening.secrets_encryption.kms_key_arn {
+        if arn.service() != "kms" || !arn.resource().starts_with("key/") {
+            findings.push(
+                Finding::error(path.key("secretsEncryption").key("kmsKeyArn"), format!("`{arn}` is not a KMS key ARN"))
+                    .with_hint("EKS needs a key ARN, arn:aws:kms:REGION:ACCOUNT:key/ID, not an alias"),
+            );
+        }
+    }
+    let imds = path.key("imds");
+    if !(1..=64).contains(&hardening.imds.hop_limit) {
+        findings.push(Finding::error(
+            imds.key("hopLimit"),
+            format!("hopLimit {} is outside 1 to 64", hardening.imds.hop_limit),
+        ));
+    } else if hardening.imds.hop_limit > 1 {
+        findings.push(
+            Finding::warning(
+                imds.key("hopLimit"),
+                format!("hopLimit {} lets pods reach the node's instance metadata", hardening.imds.hop_limit),
+            )
+            .with_hint("keep hopLimit 1"),
+        );
+    }
+    if !hardening.imds.tokens_required {
+        findings.push(
+            Finding::warning(
+                imds.key("tokensRequired"),
+                "IMDSv1 stays enabled: metadata is readable without a session token",
+            )
+            .with_hint("keep `tokensRequired: true`"),
+        );
+    }
+    if !hardening.ssh.is_on() {
+        findings.push(
+            Finding::warning(path.key("ssh"), "SSH lockdown is off: pods can reach port 22 of the nodes")
+                .with_hint("keep `nacl: true` and `networkPolicy: true` (seed 004)"),
+        );
+    }
+}

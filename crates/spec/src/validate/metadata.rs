@@ -1,0 +1,86 @@
+//! `apiVersion`, `kind` and `metadata`: names, region, version, tags.
+
+use super::is_dns_like;
+use crate::diagnostic::Finding;
+use crate::model::{ClusterSpec, CLUSTER_TAG};
+use crate::path::Path;
+
+/// Longest cluster name: `eksharden-NAME-creator` must fit IAM's 64-character role names.
+pub const MAX_CLUSTER_NAME: usize = 40;
+
+/// The oldest Kubernetes minor version accepted (EKS access entries need 1.23 or later).
+const OLDEST_MINOR: u32 = 23;
+
+pub(super) fn check(spec: &ClusterSpec, findings: &mut Vec<Finding>) {
+    if spec.kind != "Cluster" {
+        findings.push(
+            Finding::error(Path::root().key("kind"), format!("unsupported kind `{}`", spec.kind))
+                .with_hint("use `kind: Cluster`"),
+        );
+    }
+    let metadata = Path::root().key("metadata");
+    let name = &spec.metadata.name;
+    if !is_dns_like(name, MAX_CLUSTER_NAME) {
+        findings.push(
+            Finding::error(metadata.key("name"), format!("invalid cluster name `{name}`"))
+                .with_hint(format!("use 1 to {MAX_CLUSTER_NAME} letters, digits and hyphens, starting with a letter")),
+        );
+    }
+    if !is_region(&spec.metadata.region) {
+        findings.push(
+            Finding::error(metadata.key("region"), format!("`{}` is not an AWS region name", spec.metadata.region))
+                .with_hint("write a region like eu-west-1 or us-east-2"),
+        );
+    }
+    let version_ok = spec
+        .metadata
+        .version
+        .strip_prefix("1.")
+        .and_then(|minor| minor.parse::<u32>().ok())
+        .is_some_and(|minor| minor >= OLDEST_MINOR);
+    if !version_ok {
+        findings.push(
+            Finding::error(
+                metadata.key("version"),
+                format!("unsupported Kubernetes version `{}`", spec.metadata.version),
+            )
+            .with_hint(format!("write the version as a quoted string, 1.{OLDEST_MINOR} or later, like \"1.31\"")),
+        );
+    }
+    check_tags(spec, &metadata.key("tags"), findings);
+}
+
+fn check_tags(spec: &ClusterSpec, tags: &Path, findings: &mut Vec<Finding>) {
+    // AWS allows 50 tags per resource; eksharden adds its own few.
+    const MAX_USER_TAGS: usize = 40;
+    if spec.metadata.tags.len() > MAX_USER_TAGS {
+        findings.push(Finding::error(
+            tags.clone(),
+            format!("{} tags: at most {MAX_USER_TAGS} are allowed", spec.metadata.tags.len()),
+        ));
+    }
+    for (key, value) in &spec.metadata.tags {
+        let path = tags.key(key);
+        if key.to_lowercase().starts_with("aws:") {
+            findings.push(
+                Finding::error(path.clone(), format!("tag key `{key}` uses the reserved prefix `aws:`")).at_key(),
+            );
+        } else if key == CLUSTER_TAG {
+            findings.push(Finding::error(path.clone(), format!("tag key `{key}` is set by eksharden itself")).at_key());
+        } else if key.is_empty() || key.len() > 128 {
+            findings.push(Finding::error(path.clone(), "tag keys are 1 to 128 characters").at_key());
+        }
+        if value.len() > 256 {
+            findings.push(Finding::error(path, "tag values are at most 256 characters"));
+        }
+    }
+}
+
+/// `eu-west-1`, `us-gov-west-1`, `ap-southeast-3`, `cn-north-1`.
+pub(super) fn is_region(region: &str) -> bool {
+    let parts: Vec<&str> = region.split('-').collect();
+    parts.len() >= 3
+        && parts[0].len() == 2
+        && parts.iter().all(|p| !p.is_empty() && p.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit()))
+        && parts.last().is_some_and(|p| p.chars().all(|c| c.is_ascii_digit()))
+}

@@ -1,0 +1,95 @@
+//! Node groups: names, sizes, volumes, roles, SSH keys.
+
+use super::{duplicates, is_dns_like};
+use crate::diagnostic::Finding;
+use crate::model::{ClusterSpec, NodeGroupRole};
+use crate::path::Path;
+
+/// Longest node-group name, so stack and role names stay within AWS limits.
+const MAX_NODE_GROUP_NAME: usize = 32;
+
+pub(super) fn check(spec: &ClusterSpec, findings: &mut Vec<Finding>) {
+    let path = Path::root().key("nodeGroups");
+    if spec.node_groups.is_empty() {
+        findings.push(
+            Finding::warning(path.clone(), "no node groups: the cluster will run no pods")
+                .with_hint("add at least one entry under nodeGroups"),
+        );
+    }
+    duplicates(spec.node_groups.iter().map(|g| &g.name), |i| path.index(i).key("name"), "node group name", findings);
+    for (i, group) in spec.node_groups.iter().enumerate() {
+        let at = path.index(i);
+        if !is_dns_like(&group.name, MAX_NODE_GROUP_NAME) {
+            findings.push(
+                Finding::error(at.key("name"), format!("invalid node group name `{}`", group.name)).with_hint(format!(
+                    "use 1 to {MAX_NODE_GROUP_NAME} letters, digits and hyphens, starting with a letter"
+                )),
+            );
+        }
+        if group.max_size == 0 {
+            findings.push(Finding::error(at.key("maxSize"), "maxSize must be at least 1"));
+        }
+        if group.min_size > group.max_size {
+            findings.push(Finding::error(
+                at.key("minSize"),
+                format!("minSize {} is larger than maxSize {}", group.min_size, group.max_size),
+            ));
+        }
+        if let Some(desired) = group.desired_size {
+            if desired < group.min_size || desired > group.max_size {
+                findings.push(Finding::error(
+                    at.key("desiredSize"),
+                    format!(
+                        "desiredSize {desired} is outside minSize {} to maxSize {}",
+                        group.min_size, group.max_size
+                    ),
+                ));
+            }
+        }
+        if !(8..=16384).contains(&group.volume_size) {
+            findings.push(Finding::error(
+                at.key("volumeSize"),
+                format!("volumeSize {} GiB: EBS root volumes are 8 to 16384 GiB", group.volume_size),
+            ));
+        }
+        if !is_instance_type(&group.instance_type) {
+            findings.push(
+                Finding::error(
+                    at.key("instanceType"),
+                    format!("`{}` is not an EC2 instance type", group.instance_type),
+                )
+                .with_hint("write a type like m6i.large"),
+            );
+        }
+        if group.role == NodeGroupRole::App && spec.security_groups.app.is_none() {
+            findings.push(
+                Finding::error(at.key("role"), "role `app` needs the app security group, which is not defined")
+                    .with_hint("add securityGroups.app with its servicePorts"),
+            );
+        }
+        for (t, taint) in group.taints.iter().enumerate() {
+            if taint.key.is_empty() {
+                findings.push(Finding::error(at.key("taints").index(t).key("key"), "a taint needs a key"));
+            }
+        }
+        if group.ssh_key.is_some() {
+            let finding = if spec.hardening.ssh.is_on() {
+                Finding::error(at.key("sshKey"), "node group has an SSH key while SSH is locked down")
+                    .with_hint("remove sshKey; reach nodes through SSM Session Manager or the bastion (seed 004)")
+            } else {
+                Finding::warning(at.key("sshKey"), "node group has an SSH key")
+                    .with_hint("prefer SSM Session Manager (seed 004)")
+            };
+            findings.push(finding.at_key());
+        }
+    }
+}
+
+/// `m6i.large`, `c7g.2xlarge`, `u-6tb1.metal`.
+fn is_instance_type(text: &str) -> bool {
+    let Some((family, size)) = text.split_once('.') else { return false };
+    family.chars().next().is_some_and(|c| c.is_ascii_lowercase())
+        && family.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
+        && !size.is_empty()
+        && size.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
+}
