@@ -84,12 +84,14 @@ pub enum Protocol {
 }
 
 /// The other side of a rule.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum Peer {
     /// Members of a group.
     Group(Group),
     /// An address block.
     Cidr(Cidr),
+    /// A managed prefix list, by id.
+    PrefixList(String),
 }
 
 /// A port range, inclusive; `All` rules cover 0-65535.
@@ -179,21 +181,21 @@ use Group::*;
 
 fn control_plane_and_nodes(spec: &ClusterSpec, out: &mut RuleSet) {
     let recommended = spec.security_groups.profile == SecurityGroupProfile::Recommended;
-    let nodes = Peer::Group(NodeGeneral);
-    let control_plane = Peer::Group(ControlPlane);
+    const NODES: Peer = Peer::Group(NodeGeneral);
+    const CONTROL_PLANE: Peer = Peer::Group(ControlPlane);
 
     out.tcp(
         ControlPlane,
         Ingress,
         (443, 443),
-        nodes,
+        NODES,
         "seed 000/001 control plane inbound TCP 443 from all node groups; seed 003 NodeGeneral - APIServer",
     );
     out.tcp(
         ControlPlane,
         Ingress,
         (443, 443),
-        control_plane,
+        CONTROL_PLANE,
         "seed 003 Additional Cluster Security Group (MySelf) - APIServer",
     );
     if spec.endpoint_access.private {
@@ -215,14 +217,14 @@ fn control_plane_and_nodes(spec: &ClusterSpec, out: &mut RuleSet) {
             ControlPlane,
             Egress,
             (443, 443),
-            nodes,
+            NODES,
             "seed 000/001 recommended: node inbound TCP 443 from the control plane (webhooks)",
         );
         out.tcp(
             ControlPlane,
             Egress,
             (1025, 65535),
-            nodes,
+            NODES,
             "seed 000/001 control plane recommended outbound TCP 1025-65535 to all node groups; seed 003 Controllers",
         );
     } else {
@@ -230,7 +232,7 @@ fn control_plane_and_nodes(spec: &ClusterSpec, out: &mut RuleSet) {
             ControlPlane,
             Egress,
             (10250, 10250),
-            nodes,
+            NODES,
             "seed 000/001 control plane minimum outbound TCP 10250 to all node groups",
         );
     }
@@ -238,7 +240,7 @@ fn control_plane_and_nodes(spec: &ClusterSpec, out: &mut RuleSet) {
     out.all(
         NodeGeneral,
         Ingress,
-        nodes,
+        NODES,
         "seed 000/001 node minimum inbound from other nodes; seed 003 NodeGeneral (MySelf) - ALL",
     );
     if recommended {
@@ -246,14 +248,14 @@ fn control_plane_and_nodes(spec: &ClusterSpec, out: &mut RuleSet) {
             NodeGeneral,
             Ingress,
             (443, 443),
-            control_plane,
+            CONTROL_PLANE,
             "seed 000/001 node recommended inbound TCP 443 from the control plane",
         );
         out.tcp(
             NodeGeneral,
             Ingress,
             (1025, 65535),
-            control_plane,
+            CONTROL_PLANE,
             "seed 000/001 node recommended inbound TCP 1025-65535 from the control plane; seed 003 Controllers",
         );
     } else {
@@ -261,19 +263,19 @@ fn control_plane_and_nodes(spec: &ClusterSpec, out: &mut RuleSet) {
             NodeGeneral,
             Ingress,
             (10250, 10250),
-            control_plane,
+            CONTROL_PLANE,
             "seed 000/001 node minimum inbound TCP 10250 from the control plane",
         );
     }
     if spec.vpc.bastion.is_some() {
         out.tcp(NodeGeneral, Ingress, (22, 22), Peer::Group(Bastion), "seed 004 SSH to nodes only from the bastion");
     }
-    out.all(NodeGeneral, Egress, nodes, "seed 003 NodeGeneral (MySelf) - ALL");
+    out.all(NodeGeneral, Egress, NODES, "seed 003 NodeGeneral (MySelf) - ALL");
     out.tcp(
         NodeGeneral,
         Egress,
         (443, 443),
-        control_plane,
+        CONTROL_PLANE,
         "seed 000/001 node minimum outbound TCP 443 to the control plane",
     );
     if recommended {
@@ -351,6 +353,15 @@ fn role_groups(spec: &ClusterSpec, present: &[Group], out: &mut RuleSet) {
                     (port.get(), port.get()),
                     Peer::Cidr(*cidr),
                     "seed 003 load balancer listener - From Internet",
+                );
+            }
+            for list in &lb.from_prefix_lists {
+                out.tcp(
+                    LoadBalancer,
+                    Ingress,
+                    (port.get(), port.get()),
+                    Peer::PrefixList(list.clone()),
+                    "seed 003 load balancer listener - From CloudFront Only",
                 );
             }
         }

@@ -34,11 +34,30 @@ pub struct Translation {
 
 /// From paths in the translated document to paths in the eksctl file.
 #[derive(Debug, Default)]
-pub struct PathMap(BTreeMap<Path, Path>);
+pub struct PathMap(BTreeMap<Path, Mapped>);
+
+/// Where a translated path came from.
+#[derive(Debug)]
+struct Mapped {
+    source: Path,
+    /// Whether the fields below keep their names (a node group), so the rest of a longer
+    /// path can be appended; sections whose fields are renamed stop here.
+    same_fields_below: bool,
+}
 
 impl PathMap {
+    /// Records that `ours` came from `theirs`, and so does everything below it, field for field.
+    fn same(&mut self, ours: &Path, theirs: &Path) {
+        self.0.insert(ours.clone(), Mapped { source: theirs.clone(), same_fields_below: true });
+    }
+
+    /// Records that `ours` came from `theirs`; fields below it are named differently.
+    fn section(&mut self, ours: &Path, theirs: &Path) {
+        self.0.insert(ours.clone(), Mapped { source: theirs.clone(), same_fields_below: false });
+    }
+
     /// Moves `finding` from a path of the translated document to the eksctl path it came
-    /// from: the longest mapped prefix, with the rest of the path appended.
+    /// from: the longest mapped prefix, with the rest appended where the names carry over.
     pub fn to_source(&self, mut finding: Finding) -> Finding {
         if self.0.is_empty() {
             return finding;
@@ -46,8 +65,9 @@ impl PathMap {
         let segments = finding.path.segments();
         for cut in (0..=segments.len()).rev() {
             let prefix = segments[..cut].iter().fold(Path::root(), |p, s| append(&p, s));
-            if let Some(source) = self.0.get(&prefix) {
-                finding.path = segments[cut..].iter().fold(source.clone(), |p, s| append(&p, s));
+            if let Some(mapped) = self.0.get(&prefix) {
+                let rest = if mapped.same_fields_below || cut == segments.len() { &segments[cut..] } else { &[] };
+                finding.path = rest.iter().fold(mapped.source.clone(), |p, s| append(&p, s));
                 return finding;
             }
         }
@@ -66,7 +86,7 @@ fn append(path: &Path, segment: &Segment) -> Path {
 pub fn translate(document: &Value) -> Translation {
     let mut t = Translator { out: Value::Mapping(Mapping::new()), paths: PathMap::default(), findings: Vec::new() };
     let root = Path::root();
-    t.paths.0.insert(root.clone(), root.clone());
+    t.paths.section(&root, &root);
     let Some(map) = document.as_mapping() else {
         return t.finish();
     };
@@ -255,7 +275,7 @@ impl Translator {
 
     /// Sets `ours` in the translated document to `value`, remembering it came from `theirs`.
     fn put(&mut self, ours: &Path, value: Value, theirs: &Path) {
-        self.paths.0.insert(ours.clone(), theirs.clone());
+        self.paths.same(ours, theirs);
         let mut node = &mut self.out;
         for segment in ours.segments() {
             node = match segment {
@@ -291,7 +311,7 @@ impl Translator {
     fn metadata(&mut self, root: &Mapping) {
         let at = Path::root().key("metadata");
         let ours = Path::root().key("metadata");
-        self.paths.0.insert(ours.clone(), at.clone());
+        self.paths.same(&ours, &at);
         let Some(map) = self.mapping(root.get("metadata"), &at) else {
             self.findings.push(Finding::error(at, "missing field `metadata`").at_key());
             return;
@@ -305,7 +325,7 @@ impl Translator {
     fn vpc(&mut self, root: &Mapping) {
         let at = Path::root().key("vpc");
         let ours = Path::root().key("vpc");
-        self.paths.0.insert(ours.clone(), at.clone());
+        self.paths.section(&ours, &at);
         let vpc = self.mapping(root.get("vpc"), &at).cloned().unwrap_or_default();
         self.review(&vpc, &at, VPC_CARRIED, VPC_DROPPED);
         match vpc.get("cidr") {
@@ -350,7 +370,7 @@ impl Translator {
             self.put(&ours.key("nat"), "single".into(), &at);
         }
         let endpoint = Path::root().key("endpointAccess");
-        self.paths.0.insert(endpoint.clone(), at.key("clusterEndpoints"));
+        self.paths.section(&endpoint, &at.key("clusterEndpoints"));
         if let Some(endpoints) = self.mapping(vpc.get("clusterEndpoints"), &at.key("clusterEndpoints")) {
             let endpoints_at = at.key("clusterEndpoints");
             self.review(endpoints, &endpoints_at, &["privateAccess", "publicAccess"], &[]);
@@ -519,7 +539,7 @@ impl Translator {
     fn access(&mut self, root: &Mapping) {
         let ours = Path::root().key("access");
         let anchor = ["accessConfig", "iamIdentityMappings"].into_iter().find(|k| root.contains_key(*k));
-        self.paths.0.insert(ours.clone(), anchor.map_or_else(Path::root, |k| Path::root().key(k)));
+        self.paths.section(&ours, &anchor.map_or_else(Path::root, |k| Path::root().key(k)));
         let mut admins = Vec::new();
         let mut viewers = Vec::new();
         let config_at = Path::root().key("accessConfig");
@@ -602,7 +622,7 @@ impl Translator {
                 let mut principal = Mapping::new();
                 principal.insert("arn".into(), arn);
                 self.put(&ours.key(list).index(i), Value::Mapping(principal), &theirs.parent());
-                self.paths.0.insert(ours.key(list).index(i).key("arn"), theirs);
+                self.paths.same(&ours.key(list).index(i).key("arn"), &theirs);
             }
         }
     }

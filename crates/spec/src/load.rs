@@ -105,12 +105,25 @@ fn parse_yaml(source: &SourceFile) -> Result<Value, Rejected> {
             None,
         )),
         Err(error) => {
+            let message = error.to_string();
+            if message.contains("more than one document") {
+                let second =
+                    source.text.match_indices("---").map(|(i, _)| i).find(|&i| i > first_content(&source.text));
+                return Err(reject(
+                    Location::at_offset(&source.text, second.unwrap_or(0), 3),
+                    "the file holds more than one YAML document".into(),
+                    Some("a spec file holds one cluster: remove this `---` and what follows, or split the file"),
+                ));
+            }
             let location = match error.location() {
                 Some(mark) => Location::at_line_column(&source.text, mark.line(), mark.column()),
                 None => Location::at_offset(&source.text, 0, 1),
             };
-            let message = syntax_message(&error.to_string());
-            Err(reject(location, message, Some("check the indentation and quoting of this line and the one before")))
+            Err(reject(
+                location,
+                syntax_message(&message),
+                Some("check the indentation and quoting of this line and the one before"),
+            ))
         }
     }
 }
@@ -180,9 +193,33 @@ fn describe_serde_error(path: Path, message: &str) -> Finding {
         return Finding::error(path, format!("missing field `{name}`")).at_key();
     }
     if let Some(rest) = message.strip_prefix("invalid type: ") {
-        return Finding::error(path, format!("wrong type: {}", rest.replace(", expected", ", expected")));
+        let finding = Finding::error(path.clone(), format!("wrong type: {}", plain_type_names(rest)));
+        let is_version = matches!(path.segments().last(), Some(Segment::Key(k)) if k == "version");
+        return if is_version && rest.starts_with("floating point") {
+            finding.with_hint("quote the version, like \"1.30\": unquoted, YAML reads 1.30 as the number 1.3")
+        } else {
+            finding
+        };
     }
     Finding::error(path, message.to_owned())
+}
+
+/// serde's type names in the words of a YAML user.
+fn plain_type_names(message: &str) -> String {
+    let replacements = [
+        ("expected u32", "expected a whole number"),
+        ("expected u16", "expected a whole number"),
+        ("expected u8", "expected a whole number from 0 to 255"),
+        ("expected i64", "expected a whole number"),
+        ("expected a sequence", "expected a list"),
+        ("expected a map", "expected a mapping"),
+        ("sequence", "list"),
+    ];
+    let message = replacements.iter().fold(message.to_owned(), |m, (from, to)| m.replace(from, to));
+    match message.split_once("expected struct ") {
+        Some((head, _)) => format!("{head}expected a mapping"),
+        None => message,
+    }
 }
 
 /// Splits "unknown field `x`, expected one of `a`, `b`" into `x` and `[a, b]`.

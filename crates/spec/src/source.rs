@@ -94,6 +94,14 @@ impl Positions {
         Self { nodes: recorder.nodes }
     }
 
+    /// The first key of the document (where a problem of the whole document is shown).
+    fn document_start(&self, text: &str) -> Location {
+        let first_key =
+            self.nodes.iter().filter(|(path, _)| path.segments().len() == 1).filter_map(|(_, n)| n.key).min();
+        let offset = first_key.unwrap_or(0);
+        Location::at_offset(text, offset, token_len(&text[offset.min(text.len())..]))
+    }
+
     /// Where the node at `path` sits, if it exists.
     pub fn get(&self, path: &Path) -> Option<NodePosition> {
         self.nodes.get(path).copied()
@@ -106,15 +114,15 @@ impl Positions {
         let mut current = path.clone();
         let mut prefer_key = prefer_key;
         loop {
+            if current.is_root() {
+                return self.document_start(text);
+            }
             if let Some(node) = self.get(&current) {
                 let offset = match (prefer_key, node.key) {
                     (true, Some(key)) => key,
                     _ => node.value,
                 };
                 return Location::at_offset(text, offset, token_len(&text[offset.min(text.len())..]));
-            }
-            if current.is_root() {
-                return Location::at_offset(text, 0, token_len(text));
             }
             current = current.parent();
             prefer_key = true;
@@ -240,6 +248,8 @@ mod tests {
         let positions = Positions::read(DOC);
         let loc = positions.locate(DOC, &Path::parse("vpc.nat"), false);
         assert_eq!((loc.line, loc.column), (2, 1));
+        let root = positions.locate(DOC, &Path::parse("missing"), false);
+        assert_eq!((root.line, root.column), (1, 1));
     }
 
     #[test]

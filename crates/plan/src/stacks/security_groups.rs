@@ -98,13 +98,14 @@ fn rule_properties(rule: &Rule) -> Value {
         }
         Protocol::All => properties["IpProtocol"] = "-1".into(),
     }
-    let (group_key, cidr_key) = match rule.direction {
-        Direction::Ingress => ("SourceSecurityGroupId", "CidrIp"),
-        Direction::Egress => ("DestinationSecurityGroupId", "CidrIp"),
+    let (group_key, prefix_list_key) = match rule.direction {
+        Direction::Ingress => ("SourceSecurityGroupId", "SourcePrefixListId"),
+        Direction::Egress => ("DestinationSecurityGroupId", "DestinationPrefixListId"),
     };
-    match rule.peer {
-        Peer::Group(peer) => properties[group_key] = group_ref(peer),
-        Peer::Cidr(cidr) => properties[cidr_key] = cidr.to_string().into(),
+    match &rule.peer {
+        Peer::Group(peer) => properties[group_key] = group_ref(*peer),
+        Peer::Cidr(cidr) => properties["CidrIp"] = cidr.to_string().into(),
+        Peer::PrefixList(id) => properties[prefix_list_key] = id.clone().into(),
     }
     properties
 }

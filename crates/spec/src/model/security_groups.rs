@@ -52,7 +52,12 @@ pub struct LoadBalancer {
     /// The listener ports.
     pub listener_ports: Vec<Port>,
     /// Where clients come from; the one place `0.0.0.0/0` ingress is allowed.
+    #[serde(default)]
     pub from: Vec<Cidr>,
+    /// Managed prefix lists clients come from, like CloudFront's origin-facing list
+    /// (seed 003, "From CloudFront Only").
+    #[serde(default)]
+    pub from_prefix_lists: Vec<String>,
 }
 
 /// The database security group.

@@ -88,41 +88,69 @@ fn check_subnets(spec: &ClusterSpec, vpc_path: &Path, findings: &mut Vec<Finding
             .with_hint("list the blocks under vpc.subnets"),
         ),
     }
-    for (path, block) in subnet_blocks(spec, vpc_path) {
-        if !block.within(&vpc.cidr) {
+    let blocks = subnet_blocks(spec, vpc_path);
+    for block in blocks.iter().filter(|b| b.written) {
+        if !block.cidr.within(&vpc.cidr) {
             findings.push(
-                Finding::error(path.clone(), format!("subnet {block} is not inside the VPC block {}", vpc.cidr))
-                    .with_hint("every subnet must lie within vpc.cidr"),
+                Finding::error(
+                    block.path.clone(),
+                    format!("subnet {} is not inside the VPC block {}", block.cidr, vpc.cidr),
+                )
+                .with_hint("every subnet must lie within vpc.cidr"),
             );
-        } else if block.net().prefix_len() > 28 {
-            findings.push(Finding::error(path, format!("subnet {block} is smaller than /28, the smallest AWS allows")));
+        } else if block.cidr.net().prefix_len() > 28 {
+            findings.push(Finding::error(
+                block.path.clone(),
+                format!("subnet {} is smaller than /28, the smallest AWS allows", block.cidr),
+            ));
         }
     }
-    let blocks = subnet_blocks(spec, vpc_path);
-    for (i, (path, block)) in blocks.iter().enumerate() {
-        if let Some((other_path, other)) = blocks[..i].iter().find(|(_, other)| other.overlaps(block)) {
+    for (i, block) in blocks.iter().enumerate() {
+        if let Some(other) = blocks[..i].iter().find(|other| other.cidr.overlaps(&block.cidr)) {
             findings.push(
-                Finding::error(path.clone(), format!("subnet {block} overlaps {other} ({other_path})"))
+                Finding::error(block.path.clone(), format!("subnet {} overlaps {}", block.cidr, other.label))
                     .with_hint("subnet blocks must not share addresses"),
             );
         }
     }
 }
 
-/// Every explicitly written subnet block with its path: subnets and the bastion subnet.
-fn subnet_blocks(spec: &ClusterSpec, vpc_path: &Path) -> Vec<(Path, Cidr)> {
+/// A subnet block: written in the spec, or laid out from `vpc.cidr`.
+struct Block {
+    path: Path,
+    cidr: Cidr,
+    /// How messages name it.
+    label: String,
+    /// Written in the spec (checked against the VPC), rather than laid out by eksharden.
+    written: bool,
+}
+
+/// Every subnet block with its path: the zone subnets and the bastion subnet.
+fn subnet_blocks(spec: &ClusterSpec, vpc_path: &Path) -> Vec<Block> {
     let mut blocks = Vec::new();
     if let Some(subnets) = &spec.vpc.subnets {
         for (kind, list) in [("private", &subnets.private), ("public", &subnets.public)] {
-            blocks.extend(list.iter().enumerate().map(|(i, b)| (vpc_path.key("subnets").key(kind).index(i), *b)));
+            blocks.extend(list.iter().enumerate().map(|(i, cidr)| {
+                let path = vpc_path.key("subnets").key(kind).index(i);
+                Block { label: format!("{cidr} ({path})"), path, cidr: *cidr, written: true }
+            }));
         }
     } else if let Ok(zones) = layout::zone_subnets(&spec.vpc) {
-        // Carved blocks cannot overlap each other; they matter for the bastion check.
-        let carved = vpc_path.key("cidr");
-        blocks.extend(zones.iter().flat_map(|z| [(carved.clone(), z.private), (carved.clone(), z.public)]));
+        for zone in zones {
+            for (kind, cidr) in [("private", zone.private), ("public", zone.public)] {
+                let label = format!("the {kind} subnet {cidr} of {} that eksharden lays out from vpc.cidr", zone.zone);
+                blocks.push(Block { path: vpc_path.key("cidr"), cidr, label, written: false });
+            }
+        }
     }
     if let Some(bastion) = &spec.vpc.bastion {
-        blocks.push((vpc_path.key("bastion").key("cidr"), bastion.cidr));
+        let path = vpc_path.key("bastion").key("cidr");
+        blocks.push(Block {
+            label: format!("the bastion subnet {}", bastion.cidr),
+            path,
+            cidr: bastion.cidr,
+            written: true,
+        });
     }
     blocks
 }

@@ -41,11 +41,24 @@ pub(super) fn check(spec: &ClusterSpec, findings: &mut Vec<Finding>) {
             ));
         }
         duplicates(&lb.listener_ports, |i| lb_path.key("listenerPorts").index(i), "listener port", findings);
-        if lb.from.is_empty() {
-            findings.push(
-                Finding::error(lb_path.key("from"), "the load balancer admits no one")
-                    .with_hint("list client CIDR blocks; 0.0.0.0/0 for an internet-facing service"),
-            );
+        if lb.from.is_empty() && lb.from_prefix_lists.is_empty() {
+            findings
+                .push(Finding::error(lb_path.key("from"), "the load balancer admits no one").with_hint(
+                    "list client CIDR blocks (0.0.0.0/0 for an internet-facing service) or fromPrefixLists",
+                ));
+        }
+        for (i, list) in lb.from_prefix_lists.iter().enumerate() {
+            let well_formed =
+                list.strip_prefix("pl-").is_some_and(|id| !id.is_empty() && id.chars().all(|c| c.is_ascii_hexdigit()));
+            if !well_formed {
+                findings.push(
+                    Finding::error(
+                        lb_path.key("fromPrefixLists").index(i),
+                        format!("`{list}` is not a prefix list id"),
+                    )
+                    .with_hint("prefix list ids look like pl-0123456789abcdef0"),
+                );
+            }
         }
     }
     for (name, present) in [("database", groups.database.is_some()), ("cache", groups.cache.is_some())] {
