@@ -62,17 +62,15 @@ fn run(command: &mut Command) -> Result<(), String> {
     }
 }
 
-/// The Cargo target directory: `$CARGO_TARGET_DIR`, or the directory above the profile
-/// directory that holds the running test executable (`target/debug/deps/…`).
+/// The Cargo target directory: `$CARGO_TARGET_DIR`, or the nearest directory above the
+/// running executable that Cargo marked with its `CACHEDIR.TAG`.
 pub fn target_dir() -> Result<PathBuf, String> {
     if let Some(dir) = std::env::var_os("CARGO_TARGET_DIR") {
         return Ok(PathBuf::from(dir));
     }
-    let exe = std::env::current_exe().map_err(|e| format!("cannot find the test executable: {e}"))?;
+    let exe = std::env::current_exe().map_err(|e| format!("cannot find the running executable: {e}"))?;
     exe.ancestors()
-        .find(|dir| dir.file_name().is_some_and(|n| n == "deps"))
-        .and_then(Path::parent)
-        .and_then(Path::parent)
+        .find(|dir| dir.join("CACHEDIR.TAG").is_file())
         .map(Path::to_path_buf)
         .ok_or_else(|| format!("cannot find the target directory above {}", exe.display()))
 }

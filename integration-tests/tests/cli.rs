@@ -1,0 +1,133 @@
+//! The command line as a user meets it: exit codes, where messages go, terminal rendering,
+//! and the eksctl import.
+
+use eksharden_cli::exit::Exit;
+use eksharden_cli::output::Output;
+use eksharden_spec::model::{AccessMode, NatMode, NodeGroupType, TaintEffect};
+use eksharden_spec::{load, Dialect, SourceFile};
+use integration_tests::cli::{eksharden, repo_root};
+
+fn example(name: &str) -> String {
+    repo_root().join("examples").join(format!("{name}.yaml")).display().to_string()
+}
+
+#[test]
+fn every_example_validates_with_exit_0() {
+    for name in ["minimal", "full", "private-only", "eksctl-cluster"] {
+        let run = eksharden(&["validate", "-f", &example(name)]);
+        assert_eq!(run.exit, Exit::Ok, "{name}: {}", run.stderr);
+        assert!(run.stderr.contains(": valid ("), "{name}: {}", run.stderr);
+        assert!(!run.stderr.contains(": error: "), "{name}: {}", run.stderr);
+    }
+}
+
+#[test]
+fn usage_errors_exit_2_and_help_exits_0() {
+    assert_eq!(eksharden(&[]).exit, Exit::Input);
+    assert_eq!(eksharden(&["validate"]).exit, Exit::Input);
+    assert_eq!(eksharden(&["frobnicate"]).exit, Exit::Input);
+    let help = eksharden(&["--help"]);
+    assert_eq!(help.exit, Exit::Ok);
+    assert!(help.stdout.contains("Exit codes: 0 ok, 1 findings, 2 input or usage error"));
+}
+
+#[test]
+fn a_missing_file_is_an_input_error() {
+    let run = eksharden(&["validate", "-f", "/nonexistent/cluster.yaml"]);
+    assert_eq!(run.exit, Exit::Input);
+    assert!(run.stderr.starts_with("error: cannot read /nonexistent/cluster.yaml"), "{}", run.stderr);
+}
+
+#[test]
+fn an_unwritable_output_directory_is_an_infrastructure_failure() {
+    let file = tempfile::NamedTempFile::new().unwrap();
+    let inside_a_file = file.path().join("out");
+    let run = eksharden(&["render", "-f", &example("minimal"), "--out", inside_a_file.to_str().unwrap()]);
+    assert_eq!(run.exit, Exit::Infrastructure, "{}", run.stderr);
+    assert!(run.stderr.contains("cannot write to"), "{}", run.stderr);
+}
+
+#[test]
+fn quiet_keeps_errors_and_drops_warnings() {
+    let loud = eksharden(&["validate", "-f", &example("eksctl-cluster")]);
+    assert!(loud.stderr.contains(": warning: "), "{}", loud.stderr);
+    let quiet = eksharden(&["validate", "-q", "-f", &example("eksctl-cluster")]);
+    assert_eq!(quiet.exit, Exit::Ok);
+    assert_eq!(quiet.stderr, "");
+    let failing = eksharden(&["validate", "-q", "-f", "tests/invalid-specs/cidr-prefix-33.yaml"]);
+    assert!(failing.stderr.contains(": error: "), "{}", failing.stderr);
+}
+
+#[test]
+fn on_a_terminal_errors_show_the_offending_line() {
+    let mut stdout = Vec::new();
+    let mut stderr = Vec::new();
+    let mut output = Output { stdout: &mut stdout, stderr: &mut stderr, terminal: true, colour: false, quiet: false };
+    let exit =
+        eksharden_cli::run(["eksharden", "validate", "-f", "tests/invalid-specs/cidr-prefix-33.yaml"], &mut output);
+    assert_eq!(exit, Exit::Input);
+    let text = String::from_utf8(stderr).unwrap();
+    assert!(text.contains("cidr: 10.0.0.0/33"), "the source line is shown:\n{text}");
+    assert!(text.contains("tests/invalid-specs/cidr-prefix-33.yaml:7:9"), "the location is shown:\n{text}");
+    assert!(!text.contains('\u{1b}'), "no colour codes when colour is off:\n{text}");
+}
+
+#[test]
+fn completions_are_generated() {
+    let run = eksharden(&["completions", "bash"]);
+    assert_eq!(run.exit, Exit::Ok);
+    assert!(run.stdout.contains("eksharden") && run.stdout.contains("validate") && run.stdout.contains("render"));
+}
+
+#[test]
+fn the_eksctl_example_translates_field_by_field() {
+    let text = std::fs::read_to_string(example("eksctl-cluster")).unwrap();
+    let loaded = load(&SourceFile { name: "eksctl-cluster.yaml".into(), text }).expect("the example is valid");
+    assert_eq!(loaded.dialect, Dialect::Eksctl);
+    let spec = &loaded.spec;
+    assert_eq!(
+        (spec.metadata.name.as_str(), spec.metadata.region.as_str(), spec.metadata.version.as_str()),
+        ("legacy", "us-east-2", "1.30")
+    );
+    assert_eq!(spec.metadata.tags["owner"], "data-team");
+    assert_eq!(spec.vpc.cidr.to_string(), "10.20.0.0/16");
+    assert_eq!(spec.vpc.availability_zones, ["us-east-2a", "us-east-2b"]);
+    assert_eq!(spec.vpc.nat, NatMode::Single);
+    assert!(spec.endpoint_access.private && spec.endpoint_access.public);
+    assert_eq!(spec.endpoint_access.public_access_cidrs[0].to_string(), "198.51.100.0/24");
+    assert_eq!(spec.access.mode, AccessMode::Both);
+    assert_eq!(spec.access.admins[0].arn.as_str(), "arn:aws:iam::111122223333:role/legacy-admin");
+    let [self_managed, managed] = &spec.node_groups[..] else { panic!("two node groups: {:?}", spec.node_groups) };
+    assert_eq!((self_managed.name.as_str(), self_managed.kind), ("ng-system", NodeGroupType::SelfManaged));
+    assert_eq!(self_managed.taints[0].effect, TaintEffect::NoSchedule);
+    assert_eq!((managed.name.as_str(), managed.kind, managed.desired_size), ("ng-1", NodeGroupType::Managed, Some(2)));
+    assert_eq!(managed.labels["role"], "worker");
+    assert_eq!(spec.hardening.logging.len(), 5, "`*` enables every log type");
+    // One warning per field that is not carried over, each at that field.
+    let warnings: Vec<String> = loaded.warnings.iter().map(|w| w.path.as_ref().unwrap().to_string()).collect();
+    assert_eq!(warnings, ["iam", "iamIdentityMappings[0].groups", "nodeGroups[0].amiFamily"]);
+}
+
+#[test]
+fn eksctl_dropped_fields_each_get_one_warning() {
+    let text = "apiVersion: eksctl.io/v1alpha5\nkind: ClusterConfig\nmetadata: {name: a, region: us-east-2, annotations: {x: y}}\n\
+        availabilityZones: [us-east-2a, us-east-2b]\nvpc: {id: vpc-1, clusterEndpoints: {privateAccess: true, publicAccess: true}, publicAccessCIDRs: [198.51.100.0/24]}\n\
+        iamIdentityMappings: [{arn: 'arn:aws:iam::111122223333:role/a', groups: [system:masters]}]\naddons: [{name: vpc-cni}]\nfargateProfiles: []\n\
+        managedNodeGroups: [{name: m, spot: true, amiType: AL2_x86_64, instanceTypes: [m5.large, m5a.large]}]\n";
+    let loaded = load(&SourceFile { name: "e.yaml".into(), text: text.into() }).expect("valid with warnings");
+    let mut paths: Vec<String> = loaded.warnings.iter().map(|w| w.path.as_ref().unwrap().to_string()).collect();
+    paths.sort();
+    assert_eq!(
+        paths,
+        [
+            "addons",
+            "fargateProfiles",
+            "iamIdentityMappings[0].groups",
+            "managedNodeGroups[0].amiType",
+            "managedNodeGroups[0].instanceTypes",
+            "managedNodeGroups[0].spot",
+            "metadata.annotations",
+            "vpc.id",
+        ]
+    );
+}
