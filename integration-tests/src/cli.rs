@@ -30,3 +30,45 @@ pub fn repo_root() -> std::path::PathBuf {
         .expect("integration-tests sits in the repository")
         .to_path_buf()
 }
+
+/// Dummy credentials and no instance metadata, so nothing ever reaches a real AWS endpoint
+/// or 169.254.169.254; set once for the whole test process.
+pub fn isolate_from_real_aws() {
+    static ONCE: std::sync::Once = std::sync::Once::new();
+    ONCE.call_once(|| {
+        for (key, value) in TEST_AWS_ENVIRONMENT {
+            std::env::set_var(key, value);
+        }
+        for key in ["AWS_PROFILE", "AWS_REGION", "AWS_DEFAULT_REGION", "AWS_SESSION_TOKEN", "AWS_ENDPOINT_URL"] {
+            std::env::remove_var(key);
+        }
+    });
+}
+
+/// The environment of every AWS call the tests make.
+pub const TEST_AWS_ENVIRONMENT: [(&str, &str); 5] = [
+    ("AWS_ACCESS_KEY_ID", "AKIDEKSHARDENTEST"),
+    ("AWS_SECRET_ACCESS_KEY", "eksharden-test-secret"),
+    ("AWS_EC2_METADATA_DISABLED", "true"),
+    ("AWS_CONFIG_FILE", "/nonexistent/eksharden-test-config"),
+    ("AWS_SHARED_CREDENTIALS_FILE", "/nonexistent/eksharden-test-credentials"),
+];
+
+/// The `eksharden` binary, built on first use (for tests that need a real process to kill).
+pub fn binary() -> std::path::PathBuf {
+    static BUILT: std::sync::OnceLock<std::path::PathBuf> = std::sync::OnceLock::new();
+    BUILT
+        .get_or_init(|| {
+            let target = crate::python::target_dir().expect("the target directory");
+            let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+            let status = std::process::Command::new(cargo)
+                .args(["build", "--quiet", "-p", "eksharden-cli", "--bin", "eksharden"])
+                .env("CARGO_TARGET_DIR", &target)
+                .current_dir(repo_root())
+                .status()
+                .expect("cargo runs");
+            assert!(status.success(), "building the eksharden binary failed");
+            target.join("debug").join("eksharden")
+        })
+        .clone()
+}

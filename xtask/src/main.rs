@@ -3,8 +3,8 @@
 //! - `setup`: install the pinned Python tools the tests use (cfn-lint) into their virtual
 //!   environment under the target directory.
 //! - `test`: `setup`, then every test of the workspace. This is the README's test command.
-//! - `demo`: the main job on this machine: validate and render `examples/full.yaml`, lint
-//!   the templates with cfn-lint, and print the stack graph.
+//! - `demo`: the main job on the local AWS emulator: start moto (with eksharden's plugin),
+//!   `eksharden create -f examples/full.yaml`, show what was built, then delete it.
 //! - `schema [--check]`: write `schema/eksharden.schema.json`, or check it is current.
 
 use std::path::{Path, PathBuf};
@@ -60,33 +60,32 @@ fn test(extra: &[String]) -> Result<(), String> {
 }
 
 fn demo() -> Result<(), String> {
-    let python = setup()?;
-    let out = root().join("target").join("demo");
-    let spec = root().join("examples").join("full.yaml");
+    setup()?;
+    integration_tests::cli::isolate_from_real_aws();
+    let moto = integration_tests::moto::Moto::start();
+    eprintln!("xtask: the AWS emulator listens on {}", moto.endpoint());
     run(cargo().args(["build", "--quiet", "-p", "eksharden-cli"]))?;
+    let binary = integration_tests::cli::binary();
+    let spec = root().join("examples").join("full.yaml");
+    let spec = spec.to_str().ok_or("the repository path is not UTF-8")?;
+    let kubeconfig = root().join("target").join("demo").join("kubeconfig");
     let eksharden = |args: &[&str]| {
-        let mut command = cargo();
-        command.args(["run", "--quiet", "-p", "eksharden-cli", "--"]).args(args);
+        let mut command = Command::new(&binary);
+        command.args(args).args(["--endpoint-url", &moto.endpoint()]);
         command
     };
-    let spec = spec.to_str().ok_or("the repository path is not UTF-8")?;
-    run(&mut eksharden(&["validate", "-f", spec]))?;
-    run(&mut eksharden(&["render", "-f", spec, "--out", out.to_str().ok_or("the target path is not UTF-8")?]))?;
-    let templates: Vec<PathBuf> = std::fs::read_dir(out.join("templates"))
-        .map_err(|e| format!("cannot list the templates: {e}"))?
-        .filter_map(|e| e.ok().map(|e| e.path()))
-        .collect();
-    run(Command::new(python.bin("cfn-lint")).arg("--").args(&templates))?;
-    eprintln!("xtask: cfn-lint found no problem in {} templates", templates.len());
-    let graph = std::fs::read_to_string(out.join("stack-graph.json"))
-        .map_err(|e| format!("cannot read the stack graph: {e}"))?;
-    let graph: serde_json::Value =
-        serde_json::from_str(&graph).map_err(|e| format!("the stack graph is not JSON: {e}"))?;
-    for (i, wave) in graph["waves"].as_array().into_iter().flatten().enumerate() {
-        let names: Vec<&str> = wave.as_array().into_iter().flatten().filter_map(|s| s.as_str()).collect();
-        println!("wave {}: {}", i + 1, names.join(", "));
-    }
-    println!("templates, stack graph and manifests are in {}", out.display());
+    run(eksharden(&[
+        "create",
+        "-f",
+        spec,
+        "--yes",
+        "--kubeconfig",
+        kubeconfig.to_str().ok_or("the target path is not UTF-8")?,
+    ])
+    .arg("-v"))?;
+    println!("\nthe kubeconfig entry is in {}", kubeconfig.display());
+    run(&mut eksharden(&["create", "--dry-run", "-f", spec]))?;
+    run(&mut eksharden(&["delete", "-f", spec, "--yes"]))?;
     Ok(())
 }
 

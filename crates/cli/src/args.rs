@@ -27,6 +27,18 @@ pub struct Global {
     /// Only errors on stderr.
     #[arg(short, long, global = true, conflicts_with = "verbose")]
     pub quiet: bool,
+    /// The AWS region; the spec's region by default.
+    #[arg(long, global = true, env = "AWS_REGION")]
+    pub region: Option<String>,
+    /// A named AWS profile from the shared config files.
+    #[arg(long, global = true, env = "AWS_PROFILE")]
+    pub profile: Option<String>,
+    /// Send every AWS call to this endpoint (a local emulator or LocalStack).
+    #[arg(long, global = true, env = "AWS_ENDPOINT_URL", value_name = "URL")]
+    pub endpoint_url: Option<String>,
+    /// Plain progress lines even on a terminal.
+    #[arg(long, global = true)]
+    pub no_progress: bool,
 }
 
 /// The commands.
@@ -36,6 +48,10 @@ pub enum Command {
     Validate(SpecArgs),
     /// Write the CloudFormation templates, stack graph and manifests a spec produces; no AWS call.
     Render(RenderArgs),
+    /// Deploy the stacks of a spec, wait for the cluster, write a kubeconfig entry.
+    Create(CreateArgs),
+    /// Delete a cluster's stacks in reverse order and list anything left.
+    Delete(DeleteArgs),
     /// Print the JSON Schema of the spec, for editors.
     Schema,
     /// Print shell completions.
@@ -74,4 +90,35 @@ pub struct RenderArgs {
     /// Write files into this directory; without it, one JSON document goes to stdout.
     #[arg(long, value_name = "DIR")]
     pub out: Option<PathBuf>,
+}
+
+/// Arguments of `create`.
+#[derive(Debug, Args)]
+pub struct CreateArgs {
+    /// The spec file (eksharden or eksctl format); `-` reads stdin.
+    #[arg(short = 'f', long = "file", value_name = "FILE")]
+    pub file: PathBuf,
+    /// Show the stacks and what would change in each; call nothing that writes.
+    #[arg(long)]
+    pub dry_run: bool,
+    /// Do not ask for confirmation.
+    #[arg(short, long)]
+    pub yes: bool,
+    /// Write the kubeconfig entry to this file instead of $KUBECONFIG or ~/.kube/config.
+    #[arg(long, value_name = "FILE")]
+    pub kubeconfig: Option<PathBuf>,
+}
+
+/// Arguments of `delete`.
+#[derive(Debug, Args)]
+#[command(group = clap::ArgGroup::new("target").required(true).args(["cluster", "file"]))]
+pub struct DeleteArgs {
+    /// The cluster name (needs --region unless the default region is right).
+    pub cluster: Option<String>,
+    /// Take the cluster name and region from a spec file.
+    #[arg(short = 'f', long = "file", value_name = "FILE")]
+    pub file: Option<PathBuf>,
+    /// Do not ask for confirmation.
+    #[arg(short, long)]
+    pub yes: bool,
 }

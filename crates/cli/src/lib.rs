@@ -4,7 +4,9 @@
 pub mod args;
 pub mod commands;
 pub mod exit;
+pub mod kubeconfig;
 pub mod output;
+pub mod progress;
 
 use std::ffi::OsString;
 
@@ -35,6 +37,8 @@ where
     match &cli.command {
         Command::Validate(args) => commands::validate::run(args, out),
         Command::Render(args) => commands::render::run(args, out),
+        Command::Create(args) => commands::create::run(args, &cli.global, out),
+        Command::Delete(args) => commands::delete::run(args, &cli.global, out),
         Command::Schema => {
             let schema = eksharden_spec::json_schema();
             let _ = writeln!(out.stdout, "{}", serde_json::to_string_pretty(&schema).expect("plain JSON"));

@@ -1,5 +1,8 @@
 //! One module per command.
 
+mod aws;
+pub mod create;
+pub mod delete;
 pub mod render;
 pub mod validate;
 

@@ -1,0 +1,77 @@
+//! SDK configuration: the standard credential chain (profiles, SSO, environment), the
+//! region, an endpoint override (`--endpoint-url` or `AWS_ENDPOINT_URL`) for emulators, and
+//! retries tuned for CloudFormation's throttling.
+
+use std::time::Duration;
+
+use aws_config::retry::RetryConfig;
+use aws_config::timeout::TimeoutConfig;
+use aws_config::{BehaviorVersion, Region};
+
+/// Where and as whom to call AWS.
+#[derive(Debug, Clone, Default)]
+pub struct Settings {
+    /// The region; the spec's region when absent.
+    pub region: Option<String>,
+    /// A named profile of the shared config files.
+    pub profile: Option<String>,
+    /// An endpoint for every service (an emulator such as moto or LocalStack).
+    pub endpoint_url: Option<String>,
+}
+
+/// The AWS clients eksharden uses, for one region.
+#[derive(Debug, Clone)]
+pub struct Aws {
+    /// CloudFormation.
+    pub cloudformation: aws_sdk_cloudformation::Client,
+    /// EC2.
+    pub ec2: aws_sdk_ec2::Client,
+    /// EKS.
+    pub eks: aws_sdk_eks::Client,
+    /// IAM.
+    pub iam: aws_sdk_iam::Client,
+    /// STS.
+    pub sts: aws_sdk_sts::Client,
+    /// The region the clients talk to.
+    pub region: String,
+}
+
+/// How many attempts a throttled or failed call gets, and how long to wait between them.
+pub fn retry_config() -> RetryConfig {
+    RetryConfig::standard()
+        .with_max_attempts(10)
+        .with_initial_backoff(Duration::from_millis(200))
+        .with_max_backoff(Duration::from_secs(10))
+}
+
+impl Aws {
+    /// Loads the configuration and builds the clients. `default_region` is used when the
+    /// settings name none.
+    pub async fn connect(settings: &Settings, default_region: &str) -> Self {
+        let region = settings.region.clone().unwrap_or_else(|| default_region.to_owned());
+        let mut loader = aws_config::defaults(BehaviorVersion::latest())
+            .region(Region::new(region.clone()))
+            .retry_config(retry_config())
+            .timeout_config(
+                TimeoutConfig::builder()
+                    .connect_timeout(Duration::from_secs(5))
+                    .operation_attempt_timeout(Duration::from_secs(60))
+                    .build(),
+            );
+        if let Some(profile) = &settings.profile {
+            loader = loader.profile_name(profile);
+        }
+        if let Some(endpoint) = &settings.endpoint_url {
+            loader = loader.endpoint_url(endpoint);
+        }
+        let config = loader.load().await;
+        Self {
+            cloudformation: aws_sdk_cloudformation::Client::new(&config),
+            ec2: aws_sdk_ec2::Client::new(&config),
+            eks: aws_sdk_eks::Client::new(&config),
+            iam: aws_sdk_iam::Client::new(&config),
+            sts: aws_sdk_sts::Client::new(&config),
+            region,
+        }
+    }
+}

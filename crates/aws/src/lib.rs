@@ -1,0 +1,16 @@
+//! The AWS edge of eksharden: SDK configuration, the CloudFormation stack deployer, cluster
+//! readiness, and the inventory of what a cluster leaves behind.
+//!
+//! This is one of the two crates that know AWS SDK types; they are converted into plain
+//! eksharden types here and go no further.
+
+pub mod client;
+pub mod cluster;
+pub mod error;
+pub mod inventory;
+pub mod progress;
+pub mod stacks;
+
+pub use client::{Aws, Settings};
+pub use error::AwsError;
+pub use progress::{Progress, StackAction, StackEvent};

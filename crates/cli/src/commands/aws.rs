@@ -1,0 +1,55 @@
+//! What the commands that call AWS share: the runtime, the connection, the progress display
+//! and the confirmation prompt.
+
+use std::io::{BufRead, IsTerminal};
+
+use eksharden_aws::progress::Silent;
+use eksharden_aws::{Aws, Progress, Settings};
+
+use crate::args::Global;
+use crate::output::Output;
+use crate::progress::{Bars, Lines};
+
+/// The AWS settings of the global options.
+pub fn settings(global: &Global) -> Settings {
+    Settings {
+        region: global.region.clone(),
+        profile: global.profile.clone(),
+        endpoint_url: global.endpoint_url.clone(),
+    }
+}
+
+/// Runs `future` to completion on a single-threaded runtime (the deployer drives all stacks
+/// from one task).
+pub fn block_on<F: std::future::Future>(future: F) -> F::Output {
+    tokio::runtime::Builder::new_current_thread().enable_all().build().expect("a tokio runtime").block_on(future)
+}
+
+/// Connects to AWS.
+pub async fn connect(global: &Global, default_region: &str) -> Aws {
+    Aws::connect(&settings(global), default_region).await
+}
+
+/// The progress display that fits: nothing when quiet, live lines on a terminal, plain
+/// lines otherwise. It borrows the output until dropped.
+pub fn progress<'a>(out: &'a mut Output, global: &Global) -> Box<dyn Progress + 'a> {
+    if out.quiet {
+        Box::new(Silent)
+    } else if out.terminal && !global.no_progress {
+        Box::new(Bars::new())
+    } else {
+        Box::new(Lines::new(out.stderr, global.verbose > 0))
+    }
+}
+
+/// Asks `question` on a terminal; anywhere else (CI, pipes) the answer is yes, as `--yes`.
+pub fn confirm(question: &str, yes: bool, out: &mut Output) -> bool {
+    if yes || !std::io::stdin().is_terminal() {
+        return true;
+    }
+    let _ = write!(out.stderr, "{question} [y/N] ");
+    let _ = out.stderr.flush();
+    let mut answer = String::new();
+    let _ = std::io::stdin().lock().read_line(&mut answer);
+    matches!(answer.trim(), "y" | "Y" | "yes")
+}

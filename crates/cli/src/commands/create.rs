@@ -1,0 +1,146 @@
+//! `eksharden create`: deploy the stacks, wait for the cluster, write the kubeconfig entry.
+
+use std::time::{Duration, Instant};
+
+use eksharden_aws::stacks::{self, DeployOptions, Preview, StackOutcome};
+use eksharden_aws::{cluster, Aws};
+use eksharden_plan::{plan, Plan};
+use eksharden_spec::model::{NodeGroupType, CLUSTER_TAG};
+
+use super::aws::{block_on, confirm, connect, progress};
+use super::load_spec;
+use crate::args::{CreateArgs, Global};
+use crate::exit::Exit;
+use crate::kubeconfig;
+use crate::output::Output;
+
+/// How long the cluster and node groups get to become active after their stacks.
+const ACTIVE_LIMIT: Duration = Duration::from_secs(40 * 60);
+
+/// Runs `create`.
+pub fn run(args: &CreateArgs, global: &Global, out: &mut Output) -> Exit {
+    let (source, loaded) = match load_spec(&args.file, out) {
+        Ok(loaded) => loaded,
+        Err((source, diagnostics, exit)) => {
+            out.diagnostics(&source, &diagnostics);
+            return exit;
+        }
+    };
+    out.diagnostics(&source, &loaded.warnings);
+    let spec = &loaded.spec;
+    let plan = plan(spec);
+    block_on(async {
+        let aws = connect(global, &plan.region).await;
+        if args.dry_run {
+            return dry_run(&aws, &plan, out).await;
+        }
+        let question = format!("create cluster {} in {} ({} stacks)?", plan.cluster, aws.region, plan.stacks.len());
+        if !confirm(&question, args.yes, out) {
+            out.note("nothing was changed");
+            return Exit::Input;
+        }
+        let started = Instant::now();
+        let options =
+            DeployOptions { tags: vec![(CLUSTER_TAG.to_owned(), plan.cluster.clone())], ..DeployOptions::default() };
+        let report = {
+            let progress = progress(out, global);
+            stacks::deploy(&aws, &plan, progress.as_ref(), &options).await
+        };
+        if !report.is_complete() {
+            report_failures(&report, out);
+            return Exit::Infrastructure;
+        }
+        let managed: Vec<String> =
+            spec.node_groups.iter().filter(|g| g.kind == NodeGroupType::Managed).map(|g| g.name.clone()).collect();
+        let summary = match cluster::wait_active(&aws, &plan.cluster, &managed, ACTIVE_LIMIT).await {
+            Ok(summary) => summary,
+            Err(error) => {
+                out.error(&format!("the stacks are complete but {error}"));
+                return Exit::Infrastructure;
+            }
+        };
+        let actions: Vec<String> = report
+            .outcomes
+            .iter()
+            .map(|(stack, outcome)| match outcome {
+                StackOutcome::Done { action, .. } => format!("{stack} {}", action.verb()),
+                _ => format!("{stack} ?"),
+            })
+            .collect();
+        out.note(&format!(
+            "cluster {} is active in {} ({:.1} s)",
+            plan.cluster,
+            aws.region,
+            started.elapsed().as_secs_f64()
+        ));
+        out.note(&format!("  stacks: {}", actions.join(", ")));
+        let access = match (summary.private_endpoint, summary.public_endpoint) {
+            (true, false) => "private only",
+            (true, true) => "private, and public from the listed CIDRs",
+            (false, true) => "public from the listed CIDRs",
+            (false, false) => "no access",
+        };
+        out.note(&format!("  endpoint: {} ({access})", summary.endpoint));
+        match kubeconfig::default_path(args.kubeconfig.as_deref()) {
+            Some(path) => match kubeconfig::write_entry(
+                &path,
+                &summary,
+                kubeconfig::exec(&plan.cluster, &aws.region, global.profile.as_deref()),
+            ) {
+                Ok(()) => out.note(&format!("  kubeconfig: {} (context {})", path.display(), summary.arn)),
+                Err(error) => {
+                    out.error(&error);
+                    return Exit::Infrastructure;
+                }
+            },
+            None => out.note("  kubeconfig: not written (no --kubeconfig, $KUBECONFIG or $HOME)"),
+        }
+        Exit::Ok
+    })
+}
+
+async fn dry_run(aws: &Aws, plan: &Plan, out: &mut Output<'_>) -> Exit {
+    let previews = match stacks::preview(aws, plan).await {
+        Ok(previews) => previews,
+        Err(error) => {
+            out.error(&error.to_string());
+            return Exit::Infrastructure;
+        }
+    };
+    let _ = writeln!(out.stdout, "dry run: cluster {} in {}; nothing was changed", plan.cluster, aws.region);
+    for (stack, preview) in previews {
+        let line = match preview {
+            Preview::Create => "create".to_owned(),
+            Preview::Unchanged => "unchanged".to_owned(),
+            Preview::Replace => "replace (ROLLBACK_COMPLETE: delete, then create)".to_owned(),
+            Preview::Blocked { status } => format!("blocked: the stack is {status}"),
+            Preview::Update { added, removed, modified, parameters } => {
+                let mut parts = Vec::new();
+                for (label, ids) in
+                    [("add", added), ("remove", removed), ("modify", modified), ("parameters", parameters)]
+                {
+                    if !ids.is_empty() {
+                        parts.push(format!("{label} {}", ids.join(", ")));
+                    }
+                }
+                format!("update: {}", parts.join("; "))
+            }
+        };
+        let _ = writeln!(out.stdout, "  {stack:<24} {line}");
+    }
+    Exit::Ok
+}
+
+fn report_failures(report: &stacks::DeployReport, out: &mut Output) {
+    for (stack, outcome) in &report.outcomes {
+        match outcome {
+            StackOutcome::Failed(failure) => {
+                out.error(&failure.to_string());
+                let _ = writeln!(out.stderr, "  hint: {}", failure.advice);
+            }
+            StackOutcome::Error(error) => out.error(&format!("stack {stack}: {error}")),
+            StackOutcome::Skipped { needed } => out.error(&format!("stack {stack} was not started: it needs {needed}")),
+            StackOutcome::Done { .. } => {}
+        }
+    }
+}

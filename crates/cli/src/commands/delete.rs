@@ -1,0 +1,81 @@
+//! `eksharden delete`: delete a cluster's stacks in reverse order and list what is left.
+
+use eksharden_aws::inventory;
+use eksharden_aws::stacks::{self, Polling};
+use eksharden_spec::model::CLUSTER_TAG;
+
+use super::aws::{block_on, confirm, connect, progress};
+use super::load_spec;
+use crate::args::{DeleteArgs, Global};
+use crate::exit::Exit;
+use crate::output::Output;
+
+/// Runs `delete`.
+pub fn run(args: &DeleteArgs, global: &Global, out: &mut Output) -> Exit {
+    let (cluster, default_region) = match (&args.cluster, &args.file) {
+        (Some(cluster), _) => (cluster.clone(), "us-east-1".to_owned()),
+        (None, Some(file)) => match load_spec(file, out) {
+            Ok((_, loaded)) => (loaded.spec.metadata.name.clone(), loaded.spec.metadata.region.clone()),
+            Err((source, diagnostics, exit)) => {
+                out.diagnostics(&source, &diagnostics);
+                return exit;
+            }
+        },
+        (None, None) => unreachable!("clap requires a cluster or a file"),
+    };
+    block_on(async {
+        let aws = connect(global, &default_region).await;
+        if !confirm(
+            &format!("delete cluster {cluster} in {} and everything eksharden created for it?", aws.region),
+            args.yes,
+            out,
+        ) {
+            out.note("nothing was changed");
+            return Exit::Input;
+        }
+        let tag = (CLUSTER_TAG, cluster.as_str());
+        let report = {
+            let progress = progress(out, global);
+            stacks::delete(&aws, &cluster, tag, progress.as_ref(), Polling::default()).await
+        };
+        let report = match report {
+            Ok(report) => report,
+            Err(error) => {
+                out.error(&error.to_string());
+                return Exit::Infrastructure;
+            }
+        };
+        for failure in &report.failures {
+            out.error(&failure.to_string());
+            out.note(&format!("  hint: {}", failure.advice));
+        }
+        for (stack, error) in &report.errors {
+            out.error(&format!("stack {stack}: {error}"));
+        }
+        let left = match inventory::cluster_resources(&aws, &cluster, tag).await {
+            Ok(left) => left,
+            Err(error) => {
+                out.error(&format!("cannot list what is left: {error}"));
+                return Exit::Infrastructure;
+            }
+        };
+        if report.deleted.is_empty() && left.is_empty() && report.is_complete() {
+            out.note(&format!("cluster {cluster} in {}: nothing to delete", aws.region));
+            return Exit::Ok;
+        }
+        out.note(&format!(
+            "deleted {} stack(s) of cluster {cluster}: {}",
+            report.deleted.len(),
+            report.deleted.join(", ")
+        ));
+        if left.is_empty() && report.is_complete() {
+            out.note("nothing tagged for the cluster is left");
+            return Exit::Ok;
+        }
+        out.error(&format!("{} resource(s) of cluster {cluster} are left:", left.len()));
+        for resource in &left {
+            let _ = writeln!(out.stderr, "  {} {}", resource.kind, resource.id);
+        }
+        Exit::Infrastructure
+    })
+}

@@ -1,0 +1,797 @@
+"""Extends the moto server so that eksharden's templates create what they describe, and so
+that stacks succeed and fail the way CloudFormation's do.
+
+moto's CloudFormation silently skips resource types it does not know and ignores parts of
+some it does. This plugin registers the missing types against moto's own EC2, EKS and IAM
+backends, so that the state a test reads back through the EC2 and EKS APIs is the state
+the template asked for:
+
+- AWS::EC2::NetworkAcl (with its `*` deny entries), NetworkAclEntry, SubnetNetworkAclAssociation
+- AWS::EC2::SecurityGroupEgress, and inline SecurityGroupEgress on AWS::EC2::SecurityGroup
+  (which, as in real CloudFormation, replaces the default allow-all egress rule)
+- AWS::EC2::SecurityGroupIngress with prefix lists, descriptions and protocol -1
+- AWS::KMS::Key tags in CloudFormation's Key/Value form (moto reads the KMS API's form)
+- the public SSM parameters of the EKS-optimized AMIs, which moto does not publish
+- AWS::IAM::Role ManagedPolicyArns (moto ignores them), detached again on deletion
+- AWS::EKS::Cluster (with the cluster security group and control-plane ENIs EKS creates),
+  AWS::EKS::Nodegroup, AWS::EKS::AccessEntry
+
+and makes stacks behave as CloudFormation does where moto differs:
+
+- a resource that fails leaves a CREATE_FAILED event naming it and its reason, and the stack
+  rolls back to ROLLBACK_COMPLETE (moto answers HTTP 500 and leaves the stack half made);
+- termination protection blocks DeleteStack, and UpdateTerminationProtection exists;
+- a stack whose deletion fails stays, as DELETE_FAILED;
+- list parameters are described as the comma-separated text they were given;
+- deleting a stack deletes what it made: moto has no deletion for internet gateways and
+  their attachments, route tables, routes and their subnet associations, EIPs, NAT
+  gateways, VPC endpoints and flow logs, so a network stack could never be deleted;
+- EC2 tags go with their resource (moto's DescribeTags kept listing deleted resources);
+- a subnet's route-table association shows in DescribeRouteTables, as in EC2.
+
+For tests of failures, EKSHARDEN_MOTO_FAIL_RESOURCE="LogicalId:reason" makes every resource
+with that logical id fail to create.
+
+moto builds its map of CloudFormation types once, from the direct subclasses of
+CloudFormationModel; importing this module before the server starts puts these types in it.
+"""
+
+import os
+import random
+import string
+
+from moto.cloudformation import parsing
+from moto.cloudformation.exceptions import ValidationError
+from moto.cloudformation.models import CloudFormationBackend, Event, Stack
+from moto.cloudformation.responses import CloudFormationResponse
+from moto.core.responses import ActionResult
+from moto.core.common_models import CloudFormationModel
+from moto.ec2.models import ec2_backends
+from moto.ec2.models.elastic_ip_addresses import ElasticAddress
+from moto.ec2.models.flow_logs import FlowLogs
+from moto.ec2.models.internet_gateways import InternetGateway
+from moto.ec2.models.nat_gateways import NatGateway
+from moto.ec2.models.route_tables import Route, RouteTable
+from moto.ec2.models.security_groups import SecurityGroup
+from moto.ec2.models.subnets import SubnetRouteTableAssociation
+from moto.ec2.models.tags import TagBackend
+from moto.ec2.models.vpcs import VPCEndPoint
+from moto.ec2.models.vpn_gateway import VPCGatewayAttachment
+from moto.eks.models import eks_backends
+from moto.iam.models import Role as IamRole
+from moto.iam.models import iam_backends
+from moto.kms.models import Key as KmsKey
+
+# moto's model metaclass files every model under the service named by its module path
+# (`moto.<service>`); the classes below are filed under "eksharden".
+__name__ = "moto.eksharden"  # noqa: A001
+
+
+def _suffix(n=8):
+    return "".join(random.choices(string.ascii_lowercase + string.digits, k=n))
+
+
+def _ports(rule):
+    """moto wants from/to ports; protocol -1 rules have none."""
+    if str(rule.get("IpProtocol")) == "-1":
+        return None, None
+    return rule.get("FromPort"), rule.get("ToPort")
+
+
+def _rule_args(rule, peer_group_key, prefix_list_key):
+    from_port, to_port = _ports(rule)
+    peer = rule.get(peer_group_key)
+    description = rule.get("Description")
+    return dict(
+        ip_protocol=str(rule["IpProtocol"]),
+        from_port=from_port,
+        to_port=to_port,
+        ip_ranges=[{"CidrIp": rule["CidrIp"], "Description": description}] if rule.get("CidrIp") else [],
+        source_groups=[{"GroupId": peer, "Description": description}] if peer else [],
+        prefix_list_ids=[{"PrefixListId": rule[prefix_list_key], "Description": description}] if rule.get(prefix_list_key) else [],
+    )
+
+
+class _Resource(CloudFormationModel):
+    """A plugin resource: remembers its physical id and attributes for Ref and GetAtt."""
+
+    ATTRIBUTES = ()
+
+    def __init__(self, physical_id, attributes=None):
+        self._physical_id = physical_id
+        self._attributes = attributes or {}
+
+    @property
+    def physical_resource_id(self):
+        return self._physical_id
+
+    @classmethod
+    def has_cfn_attr(cls, attr):
+        return attr in cls.ATTRIBUTES
+
+    def get_cfn_attribute(self, attr):
+        return self._attributes[attr]
+
+    @staticmethod
+    def cloudformation_name_type():
+        return ""
+
+
+class NetworkAcl(_Resource):
+    ATTRIBUTES = ("Id",)
+
+    @staticmethod
+    def cloudformation_type():
+        return "AWS::EC2::NetworkAcl"
+
+    @classmethod
+    def create_from_cloudformation_json(cls, resource_name, cloudformation_json, account_id, region_name, **kwargs):
+        props = cloudformation_json["Properties"]
+        ec2 = ec2_backends[account_id][region_name]
+        acl = ec2.create_network_acl(props["VpcId"], tags=props.get("Tags", []))
+        # Every network ACL ends with the `*` entries that deny what no rule allows.
+        for egress in (False, True):
+            ec2.create_network_acl_entry(acl.id, "32767", "-1", "deny", egress, "0.0.0.0/0", None, None, None, None, None)
+        return cls(acl.id, {"Id": acl.id})
+
+    def delete(self, account_id, region_name):
+        ec2_backends[account_id][region_name].delete_network_acl(self._physical_id)
+
+
+class NetworkAclEntry(_Resource):
+    @staticmethod
+    def cloudformation_type():
+        return "AWS::EC2::NetworkAclEntry"
+
+    @classmethod
+    def create_from_cloudformation_json(cls, resource_name, cloudformation_json, account_id, region_name, **kwargs):
+        props = cloudformation_json["Properties"]
+        ec2 = ec2_backends[account_id][region_name]
+        ports = props.get("PortRange", {})
+        egress = str(props.get("Egress", False)).lower() == "true"
+        ec2.create_network_acl_entry(
+            network_acl_id=props["NetworkAclId"],
+            rule_number=str(props["RuleNumber"]),
+            protocol=str(props["Protocol"]),
+            rule_action=props["RuleAction"],
+            egress=egress,
+            cidr_block=props.get("CidrBlock"),
+            icmp_code=None,
+            icmp_type=None,
+            port_range_from=str(ports["From"]) if "From" in ports else None,
+            port_range_to=str(ports["To"]) if "To" in ports else None,
+            ipv6_cidr_block=props.get("Ipv6CidrBlock"),
+        )
+        resource = cls(f"{props['NetworkAclId']}|{props['RuleNumber']}|{egress}")
+        resource.entry = (props["NetworkAclId"], str(props["RuleNumber"]), egress)
+        return resource
+
+    def delete(self, account_id, region_name):
+        acl_id, rule_number, egress = self.entry
+        ec2 = ec2_backends[account_id][region_name]
+        if acl_id in ec2.network_acls:
+            ec2.delete_network_acl_entry(acl_id, rule_number, egress)
+
+
+class SubnetNetworkAclAssociation(_Resource):
+    ATTRIBUTES = ("AssociationId",)
+
+    @staticmethod
+    def cloudformation_type():
+        return "AWS::EC2::SubnetNetworkAclAssociation"
+
+    @classmethod
+    def create_from_cloudformation_json(cls, resource_name, cloudformation_json, account_id, region_name, **kwargs):
+        props = cloudformation_json["Properties"]
+        ec2 = ec2_backends[account_id][region_name]
+        current = _association_of(ec2, props["SubnetId"])
+        association = ec2.replace_network_acl_association(current, props["NetworkAclId"])
+        resource = cls(association.id, {"AssociationId": association.id})
+        resource.subnet_id = props["SubnetId"]
+        return resource
+
+    def delete(self, account_id, region_name):
+        # Back to the VPC's default ACL, as EC2 does when the association goes; with the
+        # subnet already gone, the association goes with it.
+        ec2 = ec2_backends[account_id][region_name]
+        if self.subnet_id not in {s.id for s in ec2.describe_subnets()}:
+            for acl in ec2.network_acls.values():
+                for association_id, association in list(acl._associations.items()):
+                    if association.subnet_id == self.subnet_id:
+                        acl._associations.pop(association_id)
+            return
+        subnet = ec2.get_subnet(self.subnet_id)
+        default = next(a for a in ec2.network_acls.values() if a.vpc_id == subnet.vpc_id and a.default)
+        ec2.replace_network_acl_association(_association_of(ec2, self.subnet_id), default.id)
+
+
+def _association_of(ec2, subnet_id):
+    for acl in ec2.network_acls.values():
+        for association_id, association in acl._associations.items():
+            if association.subnet_id == subnet_id:
+                return association_id
+    raise KeyError(f"subnet {subnet_id} has no network ACL association")
+
+
+class SecurityGroupEgress(_Resource):
+    @staticmethod
+    def cloudformation_type():
+        return "AWS::EC2::SecurityGroupEgress"
+
+    @classmethod
+    def create_from_cloudformation_json(cls, resource_name, cloudformation_json, account_id, region_name, **kwargs):
+        props = cloudformation_json["Properties"]
+        ec2 = ec2_backends[account_id][region_name]
+        args = _rule_args(props, "DestinationSecurityGroupId", "DestinationPrefixListId")
+        ec2.authorize_security_group_egress(group_name_or_id=props["GroupId"], **args)
+        resource = cls(f"{props['GroupId']}-egress-{_suffix()}")
+        resource.rule = (props["GroupId"], args)
+        return resource
+
+    def delete(self, account_id, region_name):
+        group_id, args = self.rule
+        ec2 = ec2_backends[account_id][region_name]
+        if _rule_can_exist(ec2, group_id, args):
+            ec2.revoke_security_group_egress(group_name_or_id=group_id, **args)
+
+
+def _rule_can_exist(ec2, group_id, args):
+    """A rule goes with its group, and with the group it refers to."""
+    groups = [group_id] + [peer["GroupId"] for peer in args["source_groups"]]
+    return all(ec2.get_security_group_from_id(g) is not None for g in groups)
+
+
+class PluginSecurityGroupIngress(_Resource):
+    """Replaces moto's type: prefix lists, descriptions on group peers, protocol -1."""
+
+    @staticmethod
+    def cloudformation_type():
+        return "AWS::EC2::SecurityGroupIngress"
+
+    @classmethod
+    def create_from_cloudformation_json(cls, resource_name, cloudformation_json, account_id, region_name, **kwargs):
+        props = cloudformation_json["Properties"]
+        ec2 = ec2_backends[account_id][region_name]
+        args = _rule_args(props, "SourceSecurityGroupId", "SourcePrefixListId")
+        ec2.authorize_security_group_ingress(group_name_or_id=props["GroupId"], **args)
+        resource = cls(f"{props['GroupId']}-ingress-{_suffix()}")
+        resource.rule = (props["GroupId"], args)
+        return resource
+
+    def delete(self, account_id, region_name):
+        group_id, args = self.rule
+        ec2 = ec2_backends[account_id][region_name]
+        if _rule_can_exist(ec2, group_id, args):
+            ec2.revoke_security_group_ingress(group_name_or_id=group_id, **args)
+
+
+_original_security_group_create = SecurityGroup.create_from_cloudformation_json.__func__
+
+
+def _security_group_create(cls, resource_name, cloudformation_json, account_id, region_name, **kwargs):
+    """moto's SecurityGroup, plus inline egress: listing egress rules replaces the default."""
+    group = _original_security_group_create(cls, resource_name, cloudformation_json, account_id, region_name, **kwargs)
+    egress = cloudformation_json["Properties"].get("SecurityGroupEgress")
+    if egress is not None:
+        ec2 = ec2_backends[account_id][region_name]
+        ec2.revoke_security_group_egress(
+            group_name_or_id=group.id, ip_protocol="-1", from_port=None, to_port=None,
+            ip_ranges=[{"CidrIp": "0.0.0.0/0"}], source_groups=[], prefix_list_ids=[],
+        )
+        for rule in egress:
+            ec2.authorize_security_group_egress(group_name_or_id=group.id, **_rule_args(rule, "DestinationSecurityGroupId", "DestinationPrefixListId"))
+    return group
+
+
+SecurityGroup.create_from_cloudformation_json = classmethod(_security_group_create)
+
+
+_original_parse_ssm_parameter = parsing.ResourceMap.parse_ssm_parameter
+EKS_AMI_PARAMETERS = "/aws/service/eks/optimized-ami/"
+
+
+def _parse_ssm_parameter(self, value, value_type):
+    """AWS publishes the EKS-optimized AMI ids as public SSM parameters; moto does not, so
+    they resolve to an Amazon Linux image of moto's own catalogue."""
+    if value.startswith(EKS_AMI_PARAMETERS):
+        amis = ec2_backends[self._account_id][self._region_name].amis.values()
+        return next(a.id for a in sorted(amis, key=lambda a: a.id) if "amzn" in (a.name or "") or "Amazon Linux" in (a.description or ""))
+    return _original_parse_ssm_parameter(self, value, value_type)
+
+
+parsing.ResourceMap.parse_ssm_parameter = _parse_ssm_parameter
+
+_original_role_create = IamRole.create_from_cloudformation_json.__func__
+_original_role_delete = IamRole.delete_from_cloudformation_json.__func__
+
+
+def _iam(account_id):
+    return iam_backends[account_id]["aws"]
+
+
+def _role_create(cls, resource_name, cloudformation_json, account_id, region_name, **kwargs):
+    role = _original_role_create(cls, resource_name, cloudformation_json, account_id, region_name, **kwargs)
+    for arn in cloudformation_json["Properties"].get("ManagedPolicyArns", []):
+        _iam(account_id).attach_role_policy(arn, role.name)
+    return role
+
+
+def _role_delete(cls, resource_name, cloudformation_json, account_id, region_name):
+    role = next((r for r in _iam(account_id).roles.values() if r.name == resource_name), None)
+    if role is not None:
+        for policy in list(role.managed_policies.values()):
+            policy.detach_from(role)
+    _original_role_delete(cls, resource_name, cloudformation_json, account_id, region_name)
+
+
+IamRole.create_from_cloudformation_json = classmethod(_role_create)
+IamRole.delete_from_cloudformation_json = classmethod(_role_delete)
+
+_original_kms_key_create = KmsKey.create_from_cloudformation_json.__func__
+
+
+def _kms_key_create(cls, resource_name, cloudformation_json, account_id, region_name, **kwargs):
+    properties = dict(cloudformation_json["Properties"])
+    properties["Tags"] = [{"TagKey": t["Key"], "TagValue": t["Value"]} for t in properties.get("Tags", [])]
+    return _original_kms_key_create(cls, resource_name, {**cloudformation_json, "Properties": properties}, account_id, region_name, **kwargs)
+
+
+KmsKey.create_from_cloudformation_json = classmethod(_kms_key_create)
+
+
+class EksCluster(_Resource):
+    """The cluster, and what EKS creates with it: the cluster security group (all traffic
+    from itself, all traffic out) and the cross-account control-plane ENIs."""
+
+    ATTRIBUTES = ("Arn", "Endpoint", "CertificateAuthorityData", "ClusterSecurityGroupId", "EncryptionConfigKeyArn", "OpenIdConnectIssuerUrl")
+
+    @staticmethod
+    def cloudformation_type():
+        return "AWS::EKS::Cluster"
+
+    @staticmethod
+    def cloudformation_name_type():
+        return "Name"
+
+    @classmethod
+    def create_from_cloudformation_json(cls, resource_name, cloudformation_json, account_id, region_name, **kwargs):
+        props = cloudformation_json["Properties"]
+        name = props.get("Name", resource_name)
+        ec2 = ec2_backends[account_id][region_name]
+        eks = eks_backends[account_id][region_name]
+        vpc_config = props["ResourcesVpcConfig"]
+        subnets = list(vpc_config["SubnetIds"])
+        vpc_id = ec2.get_subnet(subnets[0]).vpc_id
+        cluster_sg = ec2.create_security_group(
+            name=f"eks-cluster-sg-{name}-{_suffix(10)}",
+            description="EKS created security group applied to ENI that is attached to EKS Control Plane master nodes, as well as any managed workloads.",
+            vpc_id=vpc_id,
+        )
+        cluster_sg.add_tags({"aws:eks:cluster-name": name, f"kubernetes.io/cluster/{name}": "owned", "Name": f"eks-cluster-sg-{name}"})
+        ec2.authorize_security_group_ingress(
+            group_name_or_id=cluster_sg.id, ip_protocol="-1", from_port=None, to_port=None,
+            ip_ranges=[], source_groups=[{"GroupId": cluster_sg.id}],
+        )
+        tags = {t["Key"]: t["Value"] for t in props.get("Tags", [])}
+        logging_types = [t["Type"] for t in props.get("Logging", {}).get("ClusterLogging", {}).get("EnabledTypes", [])]
+        network = props.get("KubernetesNetworkConfig", {})
+        cluster = eks.create_cluster(
+            name=name,
+            role_arn=props["RoleArn"],
+            resources_vpc_config={
+                "subnetIds": subnets,
+                "securityGroupIds": list(vpc_config.get("SecurityGroupIds", [])),
+                "clusterSecurityGroupId": cluster_sg.id,
+                "vpcId": vpc_id,
+                "endpointPublicAccess": _bool(vpc_config.get("EndpointPublicAccess", True)),
+                "endpointPrivateAccess": _bool(vpc_config.get("EndpointPrivateAccess", False)),
+                "publicAccessCidrs": list(vpc_config.get("PublicAccessCidrs", ["0.0.0.0/0"] if _bool(vpc_config.get("EndpointPublicAccess", True)) else [])),
+            },
+            version=props.get("Version"),
+            kubernetes_network_config={"serviceIpv4Cidr": network.get("ServiceIpv4Cidr", "172.20.0.0/16"), "ipFamily": network.get("IpFamily", "ipv4")},
+            logging={"clusterLogging": [{"types": logging_types, "enabled": True}] if logging_types else []},
+            tags=tags,
+            encryption_config=[
+                {"resources": c.get("Resources", []), "provider": {"keyArn": c.get("Provider", {}).get("KeyArn")}}
+                for c in props.get("EncryptionConfig", [])
+            ],
+        )
+        access = props.get("AccessConfig", {})
+        cluster.access_config = {
+            "authenticationMode": access.get("AuthenticationMode", "CONFIG_MAP"),
+            "bootstrapClusterCreatorAdminPermissions": _bool(access.get("BootstrapClusterCreatorAdminPermissions", True)),
+        }
+        enis = []
+        for subnet_id in subnets[:2]:
+            eni = ec2.create_network_interface(
+                subnet=ec2.get_subnet(subnet_id),
+                private_ip_address=None,
+                group_ids=[cluster_sg.id] + list(vpc_config.get("SecurityGroupIds", [])),
+                description=f"Amazon EKS {name}",
+            )
+            enis.append(eni.id)
+        keys = [c.get("Provider", {}).get("KeyArn") for c in props.get("EncryptionConfig", [])]
+        resource = cls(name, {
+            "Arn": cluster.arn,
+            "Endpoint": cluster.endpoint,
+            "CertificateAuthorityData": cluster.certificate_authority["data"],
+            "ClusterSecurityGroupId": cluster_sg.id,
+            "EncryptionConfigKeyArn": keys[0] if keys else "",
+            "OpenIdConnectIssuerUrl": cluster.identity["oidc"]["issuer"],
+        })
+        resource.owned = (cluster_sg.id, enis)
+        return resource
+
+    def delete(self, account_id, region_name):
+        ec2 = ec2_backends[account_id][region_name]
+        eks = eks_backends[account_id][region_name]
+        if self._physical_id in eks.clusters:
+            eks.delete_cluster(self._physical_id)
+        group_id, enis = self.owned
+        for eni in enis:
+            ec2.delete_network_interface(eni)
+        if ec2.get_security_group_from_id(group_id) is not None:
+            ec2.delete_security_group(group_id=group_id)
+
+
+def _bool(value):
+    return str(value).lower() == "true"
+
+
+class EksNodegroup(_Resource):
+    ATTRIBUTES = ("Arn", "ClusterName", "NodegroupName")
+
+    @staticmethod
+    def cloudformation_type():
+        return "AWS::EKS::Nodegroup"
+
+    @staticmethod
+    def cloudformation_name_type():
+        return "NodegroupName"
+
+    @classmethod
+    def create_from_cloudformation_json(cls, resource_name, cloudformation_json, account_id, region_name, **kwargs):
+        props = cloudformation_json["Properties"]
+        eks = eks_backends[account_id][region_name]
+        name = props.get("NodegroupName", resource_name)
+        scaling = props.get("ScalingConfig", {})
+        template = props.get("LaunchTemplate")
+        nodegroup = eks.create_nodegroup(
+            cluster_name=props["ClusterName"],
+            node_role=props["NodeRole"],
+            nodegroup_name=name,
+            subnets=list(props["Subnets"]),
+            scaling_config={k[0].lower() + k[1:]: int(v) for k, v in scaling.items()},
+            instance_types=props.get("InstanceTypes"),
+            ami_type=props.get("AmiType"),
+            labels=props.get("Labels") or {},
+            taints=[{"key": t["Key"], "value": t.get("Value"), "effect": t["Effect"]} for t in props.get("Taints", [])],
+            tags=props.get("Tags") or {},
+            launch_template={"id": template.get("Id"), "version": str(template.get("Version"))} if template else None,
+            capacity_type=props.get("CapacityType"),
+        )
+        # moto invents an SSH key ("eksKeypair") for node groups that asked for none; EKS
+        # reports remote access only when it was configured (never with a launch template).
+        nodegroup.remote_access = None
+        resource = cls(f"{props['ClusterName']}/{name}", {"Arn": nodegroup.arn, "ClusterName": props["ClusterName"], "NodegroupName": name})
+        resource.key = (props["ClusterName"], name)
+        return resource
+
+    def delete(self, account_id, region_name):
+        eks = eks_backends[account_id][region_name]
+        cluster, name = self.key
+        if cluster in eks.clusters and name in eks.clusters[cluster].nodegroups:
+            eks.delete_nodegroup(cluster_name=cluster, nodegroup_name=name)
+
+
+class EksAccessEntry(_Resource):
+    """Access entries, kept on the cluster object (moto has no access-entry API)."""
+
+    ATTRIBUTES = ("AccessEntryArn",)
+
+    @staticmethod
+    def cloudformation_type():
+        return "AWS::EKS::AccessEntry"
+
+    @classmethod
+    def create_from_cloudformation_json(cls, resource_name, cloudformation_json, account_id, region_name, **kwargs):
+        props = cloudformation_json["Properties"]
+        eks = eks_backends[account_id][region_name]
+        cluster = eks.clusters[props["ClusterName"]]
+        entries = access_entries(cluster)
+        principal = props["PrincipalArn"]
+        if principal in entries:
+            raise ValueError(f"access entry for {principal} already exists")
+        arn = f"{cluster.arn.replace(':cluster/', ':access-entry/')}/{_suffix(12)}"
+        entries[principal] = {
+            "clusterName": cluster.name,
+            "principalArn": principal,
+            "kubernetesGroups": list(props.get("KubernetesGroups", [])),
+            "type": props.get("Type", "STANDARD"),
+            "accessEntryArn": arn,
+            "accessPolicies": [
+                {"policyArn": p["PolicyArn"], "accessScope": {"type": p.get("AccessScope", {}).get("Type", "cluster")}}
+                for p in props.get("AccessPolicies", [])
+            ],
+            "tags": {t["Key"]: t["Value"] for t in props.get("Tags", [])},
+        }
+        resource = cls(arn, {"AccessEntryArn": arn})
+        resource.key = (cluster.name, principal)
+        return resource
+
+    def delete(self, account_id, region_name):
+        eks = eks_backends[account_id][region_name]
+        cluster, principal = self.key
+        if cluster in eks.clusters:
+            access_entries(eks.clusters[cluster]).pop(principal, None)
+
+
+def access_entries(cluster):
+    """The access entries of a moto cluster, by principal ARN."""
+    if not hasattr(cluster, "eksharden_access_entries"):
+        cluster.eksharden_access_entries = {}
+    return cluster.eksharden_access_entries
+
+
+PLUGIN_TYPES = [
+    NetworkAcl, NetworkAclEntry, SubnetNetworkAclAssociation, SecurityGroupEgress, PluginSecurityGroupIngress,
+    EksCluster, EksNodegroup, EksAccessEntry,
+]
+
+_original_model_map = parsing.get_model_map
+
+
+def _model_map():
+    models = dict(_original_model_map())
+    models.update({model.cloudformation_type(): model for model in PLUGIN_TYPES})
+    return models
+
+
+parsing.get_model_map = _model_map
+
+
+class InUse(Exception):
+    """A resource cannot go yet; moto's deletion loop tries it again after the others."""
+
+
+def _ec2(account_id, region_name):
+    return ec2_backends[account_id][region_name]
+
+
+def _delete_internet_gateway(self, account_id, region_name):
+    ec2 = _ec2(account_id, region_name)
+    if self.id in ec2.internet_gateways:
+        if self.vpc is not None:
+            ec2.detach_internet_gateway(self.id, self.vpc.id)
+        ec2.delete_internet_gateway(self.id)
+
+
+def _delete_gateway_attachment(self, account_id, region_name):
+    gateway = _ec2(account_id, region_name).internet_gateways.get(self.gateway_id)
+    if gateway is not None and gateway.vpc is not None and gateway.vpc.id == self.vpc_id:
+        _ec2(account_id, region_name).detach_internet_gateway(self.gateway_id, self.vpc_id)
+
+
+def _delete_route_table(self, account_id, region_name):
+    ec2 = _ec2(account_id, region_name)
+    if self.id in ec2.route_tables:
+        ec2.delete_route_table(self.id)  # refuses while subnets are associated
+
+
+def _delete_route(self, account_id, region_name):
+    table = _ec2(account_id, region_name).route_tables.get(self.route_table.id)
+    if table is not None:
+        table._routes.pop(self.id, None)
+
+
+def _delete_route_table_association(self, account_id, region_name):
+    table = _ec2(account_id, region_name).route_tables.get(self.route_table_id)
+    if table is not None:
+        for association_id, target in list(table._associations.items()):
+            if target == self.subnet_id:
+                table._associations.pop(association_id)
+
+
+def _delete_address(self, account_id, region_name):
+    ec2 = _ec2(account_id, region_name)
+    if self not in ec2.addresses:
+        return
+    if self.eni is not None and self.eni.id in ec2.enis:
+        raise InUse(f"{self.allocation_id} is still associated with {self.eni.id}")
+    ec2.addresses.remove(self)
+
+
+def _delete_nat_gateway(self, account_id, region_name):
+    ec2 = _ec2(account_id, region_name)
+    if ec2.nat_gateways.pop(self.id, None) is not None:
+        ec2.enis.pop(self._eni.id, None)
+
+
+def _delete_vpc_endpoint(self, account_id, region_name):
+    ec2 = _ec2(account_id, region_name)
+    if self.id not in ec2.vpc_end_points:
+        return
+    if self.vpc_endpoint_type.lower() == "interface":
+        for eni_id in self.network_interface_ids:
+            ec2.enis.pop(eni_id, None)
+    else:
+        for table_id in self.route_table_ids:
+            table = ec2.route_tables.get(table_id)
+            if table is not None:
+                for route_id, route in list(table._routes.items()):
+                    if getattr(route, "vpc_endpoint_id", None) == self.id:
+                        table._routes.pop(route_id)
+    ec2.vpc_end_points.pop(self.id)
+
+
+def _delete_flow_log(self, account_id, region_name):
+    ec2 = _ec2(account_id, region_name)
+    if self.id in ec2.flow_logs:
+        ec2.delete_flow_logs([self.id])
+
+
+_original_route_table_association_create = SubnetRouteTableAssociation.create_from_cloudformation_json.__func__
+
+
+def _route_table_association_create(cls, resource_name, cloudformation_json, account_id, region_name, **kwargs):
+    association = _original_route_table_association_create(cls, resource_name, cloudformation_json, account_id, region_name, **kwargs)
+    props = cloudformation_json["Properties"]
+    _ec2(account_id, region_name).associate_route_table(props["RouteTableId"], subnet_id=props["SubnetId"])
+    return association
+
+
+SubnetRouteTableAssociation.create_from_cloudformation_json = classmethod(_route_table_association_create)
+
+InternetGateway.delete = _delete_internet_gateway
+VPCGatewayAttachment.delete = _delete_gateway_attachment
+RouteTable.delete = _delete_route_table
+Route.delete = _delete_route
+SubnetRouteTableAssociation.delete = _delete_route_table_association
+ElasticAddress.delete = _delete_address
+NatGateway.delete = _delete_nat_gateway
+VPCEndPoint.delete = _delete_vpc_endpoint
+FlowLogs.delete = _delete_flow_log
+
+
+_TAGGED_KINDS = {
+    "vpc-": lambda ec2, i: i in ec2.vpcs,
+    "subnet-": lambda ec2, i: i in {s.id for s in ec2.describe_subnets()},
+    "sg-": lambda ec2, i: ec2.get_security_group_from_id(i) is not None,
+    "rtb-": lambda ec2, i: i in ec2.route_tables,
+    "acl-": lambda ec2, i: i in ec2.network_acls,
+    "igw-": lambda ec2, i: i in ec2.internet_gateways,
+    "nat-": lambda ec2, i: i in ec2.nat_gateways,
+    "vpce-": lambda ec2, i: i in ec2.vpc_end_points,
+    "fl-": lambda ec2, i: i in ec2.flow_logs,
+    "lt-": lambda ec2, i: i in ec2.launch_templates,
+    "eni-": lambda ec2, i: i in ec2.enis,
+    "eipalloc-": lambda ec2, i: any(a.allocation_id == i for a in ec2.addresses),
+}
+
+
+def _still_exists(ec2, resource_id):
+    for prefix, exists in _TAGGED_KINDS.items():
+        if resource_id.startswith(prefix):
+            return exists(ec2, resource_id)
+    if resource_id.replace(".", "").isdigit():  # moto files an EIP's tags under its address
+        return any(a.public_ip == resource_id for a in ec2.addresses)
+    return True
+
+
+_original_describe_tags = TagBackend.describe_tags
+
+
+def _describe_tags(self, filters=None):
+    return [t for t in _original_describe_tags(self, filters) if _still_exists(self, t["resource_id"])]
+
+
+TagBackend.describe_tags = _describe_tags
+
+
+class ResourceFailed(Exception):
+    """A resource of a stack could not be created."""
+
+    def __init__(self, logical_id, resource_type, reason):
+        super().__init__(reason)
+        self.logical_id = logical_id
+        self.resource_type = resource_type
+        self.reason = reason
+
+
+_original_parse_and_create = parsing.parse_and_create_resource
+_injected_failure = os.environ.get("EKSHARDEN_MOTO_FAIL_RESOURCE", "")
+
+
+def _parse_and_create(logical_id, resource_json, *args, **kwargs):
+    resource_type = resource_json.get("Type", "") if isinstance(resource_json, dict) else ""
+    failing_id, _, reason = _injected_failure.partition(":")
+    if failing_id and logical_id == failing_id:
+        raise ResourceFailed(logical_id, resource_type, reason or "failure injected by the test harness")
+    try:
+        return _original_parse_and_create(logical_id, resource_json, *args, **kwargs)
+    except ResourceFailed:
+        raise
+    except Exception as error:  # moto's own errors become a failed resource, as in CloudFormation
+        raise ResourceFailed(logical_id, resource_type, f"{type(error).__name__}: {error}") from error
+
+
+parsing.parse_and_create_resource = _parse_and_create
+
+_original_create_resources = Stack.create_resources
+
+
+def _create_resources(self):
+    try:
+        _original_create_resources(self)
+    except ResourceFailed as failure:
+        self.events.append(Event(
+            stack_id=self.stack_id, stack_name=self.name, logical_resource_id=failure.logical_id,
+            physical_resource_id="", resource_type=failure.resource_type, resource_status="CREATE_FAILED",
+            resource_status_reason=failure.reason, resource_properties=None,
+        ))
+        self._add_stack_event("ROLLBACK_IN_PROGRESS", resource_status_reason=f"The following resource(s) failed to create: [{failure.logical_id}]. Rollback requested by user.")
+        try:
+            self.resource_map.delete()
+        except Exception:  # what cannot be rolled back stays, as in CloudFormation
+            pass
+        # A rolled-back stack has no outputs (moto would re-create resources to compute them).
+        self.output_map = _NoOutputs()
+        self.status = "ROLLBACK_COMPLETE"
+        self._add_stack_event("ROLLBACK_COMPLETE")
+
+
+Stack.create_resources = _create_resources
+
+
+class _NoOutputs(dict):
+    """The outputs of a stack that has none."""
+
+    exports = []
+
+_original_delete_stack = CloudFormationBackend.delete_stack
+
+
+def _find_stack(backend, name_or_id):
+    return next((s for s in backend.stacks.values() if name_or_id in (s.stack_id, s.name)), None)
+
+
+def _delete_stack(self, name_or_stack_id):
+    stack = _find_stack(self, name_or_stack_id)
+    if stack is None:
+        return
+    if stack.enable_termination_protection:
+        raise ValidationError(message=f"Stack [{stack.name}] cannot be deleted while TerminationProtection is enabled")
+    try:
+        _original_delete_stack(self, stack.stack_id)
+    except Exception as error:
+        self.deleted_stacks.pop(stack.stack_id, None)
+        self.stacks[stack.stack_id] = stack
+        stack.status = "DELETE_FAILED"
+        stack._add_stack_event("DELETE_FAILED", resource_status_reason=f"{type(error).__name__}: {error}")
+
+
+CloudFormationBackend.delete_stack = _delete_stack
+
+
+def _parameter_list(self):
+    """Parameters as CloudFormation describes them: a list parameter is the comma-separated
+    text it was given (moto would show the Python list it parsed it into)."""
+    hidden = self.resource_map.no_echo_parameter_keys
+    return [
+        {"ParameterKey": k, "ParameterValue": "****" if k in hidden else (",".join(map(str, v)) if isinstance(v, list) else v)}
+        for k, v in self.resource_map.resolved_parameters.items()
+    ]
+
+
+Stack.parameter_list = property(_parameter_list)
+
+
+def _update_termination_protection(self):
+    stack = _find_stack(self.cloudformation_backend, self._get_param("StackName"))
+    if stack is None:
+        raise ValidationError(self._get_param("StackName"))
+    stack.enable_termination_protection = str(self._get_param("EnableTerminationProtection")).lower() == "true"
+    return ActionResult({"StackId": stack.stack_id})
+
+
+CloudFormationResponse.update_termination_protection = _update_termination_protection
