@@ -30,7 +30,9 @@ and makes stacks behave as CloudFormation does where moto differs:
 - a subnet's route-table association shows in DescribeRouteTables, as in EC2.
 
 For tests of failures, EKSHARDEN_MOTO_FAIL_RESOURCE="LogicalId:reason" makes every resource
-with that logical id fail to create.
+with that logical id fail to create. For benchmarks, EKSHARDEN_MOTO_STACK_SECONDS=N keeps
+each new stack CREATE_IN_PROGRESS for N seconds after its resources exist, as real stacks
+take time.
 
 moto builds its map of CloudFormation types once, from the direct subclasses of
 CloudFormationModel; importing this module before the server starts puts these types in it.
@@ -39,6 +41,7 @@ CloudFormationModel; importing this module before the server starts puts these t
 import os
 import random
 import string
+import time
 
 from moto.cloudformation import parsing
 from moto.cloudformation.exceptions import ValidationError
@@ -741,6 +744,31 @@ def _create_resources(self):
 
 
 Stack.create_resources = _create_resources
+
+_stack_seconds = float(os.environ.get("EKSHARDEN_MOTO_STACK_SECONDS", "0"))
+_original_describe_stacks = CloudFormationBackend.describe_stacks
+
+
+def _delayed_create_resources(self):
+    _create_resources(self)
+    if self.status == "CREATE_COMPLETE":
+        self.status = "CREATE_IN_PROGRESS"
+        self.eksharden_ready_at = time.monotonic() + _stack_seconds
+
+
+def _describe_stacks(self, name_or_stack_id):
+    """Stacks kept in progress complete once their time is up."""
+    for stack in self.stacks.values():
+        ready_at = getattr(stack, "eksharden_ready_at", None)
+        if ready_at is not None and time.monotonic() >= ready_at:
+            stack.eksharden_ready_at = None
+            stack.mark_creation_complete()
+    return _original_describe_stacks(self, name_or_stack_id)
+
+
+if _stack_seconds > 0:
+    Stack.create_resources = _delayed_create_resources
+    CloudFormationBackend.describe_stacks = _describe_stacks
 
 
 class _NoOutputs(dict):

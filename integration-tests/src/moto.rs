@@ -19,6 +19,8 @@ pub struct Moto {
 pub struct MotoOptions {
     /// `LogicalId:reason`: every resource with that logical id fails to create.
     pub fail_resource: Option<String>,
+    /// Seconds each new stack stays CREATE_IN_PROGRESS after its resources exist.
+    pub stack_seconds: Option<f64>,
 }
 
 impl Moto {
@@ -46,6 +48,10 @@ impl Moto {
             match &options.fail_resource {
                 Some(failure) => command.env("EKSHARDEN_MOTO_FAIL_RESOURCE", failure),
                 None => command.env_remove("EKSHARDEN_MOTO_FAIL_RESOURCE"),
+            };
+            match options.stack_seconds {
+                Some(seconds) => command.env("EKSHARDEN_MOTO_STACK_SECONDS", seconds.to_string()),
+                None => command.env_remove("EKSHARDEN_MOTO_STACK_SECONDS"),
             };
             let child = command.spawn().expect("python starts");
             let mut moto = Self { child, address: SocketAddr::from(([127, 0, 0, 1], port)) };

@@ -6,6 +6,11 @@
 //! - `demo`: the main job on the local AWS emulator: start moto (with eksharden's plugin),
 //!   `eksharden create -f examples/full.yaml`, show what was built, then delete it.
 //! - `schema [--check]`: write `schema/eksharden.schema.json`, or check it is current.
+//! - `bench deploy`: `create` of a spec with four node groups against the emulator with
+//!   simulated per-stack latency: when each stack starts and ends, and how soon the end of
+//!   each is noticed.
+
+mod bench;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, ExitCode};
@@ -19,7 +24,8 @@ fn main() -> ExitCode {
         Some("test") => test(&args[1..]),
         Some("demo") => demo(),
         Some("schema") => schema(args.get(1).is_some_and(|a| a == "--check")),
-        _ => Err("usage: cargo xtask <setup | test [CARGO TEST ARGS] | demo | schema [--check]>".into()),
+        Some("bench") if args.get(1).is_some_and(|a| a == "deploy") => setup().and_then(|_| bench::deploy()),
+        _ => Err("usage: cargo xtask <setup | test [CARGO TEST ARGS] | demo | schema [--check] | bench deploy>".into()),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

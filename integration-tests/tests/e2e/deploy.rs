@@ -398,7 +398,7 @@ fn a_second_create_changes_nothing() {
 #[test]
 fn a_failed_stack_names_its_resource_and_delete_cleans_up() {
     let reason = "Cluster role cannot be assumed by EKS";
-    let target = Target::emulator(&MotoOptions { fail_resource: Some(format!("Cluster:{reason}")) });
+    let target = Target::emulator(&MotoOptions { fail_resource: Some(format!("Cluster:{reason}")), ..MotoOptions::default() });
     let (file, spec) = example("minimal");
     let dir = tempfile::tempdir().unwrap();
     let (failed, _) = create(&target, &file, &dir);

@@ -328,9 +328,9 @@ async fn update(
         .send()
         .await
         .map_err(aws_error("CloudFormation.CreateChangeSet"))?;
-    let mut delay = watcher.polling.first / 2;
+    let started = tokio::time::Instant::now();
     loop {
-        tokio::time::sleep(delay).await;
+        tokio::time::sleep(watcher.polling.delay(started.elapsed())).await;
         let described = aws
             .cloudformation
             .describe_change_set()
@@ -360,7 +360,7 @@ async fn update(
                     advice: format!("the change set could not be created: {reason}"),
                 }));
             }
-            _ => delay = (delay.mul_f64(1.5)).min(watcher.polling.max),
+            _ => {}
         }
     }
     watcher.skip_past_events(&info.id).await?;

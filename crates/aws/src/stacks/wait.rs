@@ -1,8 +1,9 @@
 //! Waiting for a stack to settle, streaming its events as they come.
 //!
-//! The first look comes after `first` (about a second), then the delay grows by half each
-//! time up to `max` (15 s): a stack that completes is noticed within seconds, not eksctl's
-//! 30-60 s, and a long one is not polled wastefully.
+//! The delay before each look is a fifth of the time spent waiting so far, at least `first`
+//! (a second) and at most `max` (15 s): a stack's completion is noticed within a second for
+//! short stacks and within a fifth of its duration (15 s at most) for long ones, not after
+//! eksctl's 30-60 s, and a ten-minute stack costs about fifty looks.
 
 use std::collections::HashSet;
 use std::time::Duration;
@@ -20,6 +21,13 @@ pub struct Polling {
     pub first: Duration,
     /// The longest delay.
     pub max: Duration,
+}
+
+impl Polling {
+    /// The delay before the next look, after waiting `elapsed` so far.
+    pub fn delay(&self, elapsed: Duration) -> Duration {
+        elapsed.div_f64(5.0).clamp(self.first, self.max)
+    }
 }
 
 impl Default for Polling {
@@ -52,16 +60,15 @@ impl<'a> Watcher<'a> {
 
     /// Waits until the stack with `stack_id` is settled; `None` once it is deleted.
     pub async fn wait(&mut self, stack_id: &str) -> Result<Option<StackInfo>, AwsError> {
-        let mut delay = self.polling.first;
+        let started = tokio::time::Instant::now();
         loop {
-            tokio::time::sleep(delay).await;
+            tokio::time::sleep(self.polling.delay(started.elapsed())).await;
             let info = describe(self.aws, stack_id).await?;
             self.report_new_events(stack_id).await?;
             match info {
                 Some(info) if !info.is_settled() => {}
                 settled => return Ok(settled),
             }
-            delay = (delay.mul_f64(1.5)).min(self.polling.max);
         }
     }
 
@@ -145,5 +152,25 @@ fn advice(status: &str) -> String {
             "continue the rollback in CloudFormation (ContinueUpdateRollback), then run `eksharden create` again".into()
         }
         _ => "look at the stack's events in CloudFormation, fix the cause, and run the command again".into(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_delay_is_a_fifth_of_the_wait_within_bounds() {
+        let polling = Polling::default();
+        assert_eq!(polling.delay(Duration::ZERO), Duration::from_secs(1));
+        assert_eq!(polling.delay(Duration::from_secs(20)), Duration::from_secs(4));
+        assert_eq!(polling.delay(Duration::from_secs(600)), Duration::from_secs(15));
+        let mut elapsed = Duration::ZERO;
+        let mut looks = 0;
+        while elapsed < Duration::from_secs(600) {
+            elapsed += polling.delay(elapsed);
+            looks += 1;
+        }
+        assert!(looks < 60, "a ten-minute stack takes {looks} looks");
     }
 }
