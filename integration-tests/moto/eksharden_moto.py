@@ -216,56 +216,49 @@ def _association_of(ec2, subnet_id):
     raise KeyError(f"subnet {subnet_id} has no network ACL association")
 
 
-class SecurityGroupEgress(_Resource):
-    @staticmethod
-    def cloudformation_type():
-        return "AWS::EC2::SecurityGroupEgress"
+class _SecurityGroupRule(_Resource):
+    """A separate ingress or egress rule; subclasses name the direction's keys and calls."""
+
+    TYPE = PEER_GROUP_KEY = PREFIX_LIST_KEY = AUTHORIZE = REVOKE = ""
+
+    @classmethod
+    def cloudformation_type(cls):
+        return cls.TYPE
 
     @classmethod
     def create_from_cloudformation_json(cls, resource_name, cloudformation_json, account_id, region_name, **kwargs):
         props = cloudformation_json["Properties"]
-        ec2 = ec2_backends[account_id][region_name]
-        args = _rule_args(props, "DestinationSecurityGroupId", "DestinationPrefixListId")
-        ec2.authorize_security_group_egress(group_name_or_id=props["GroupId"], **args)
-        resource = cls(f"{props['GroupId']}-egress-{_suffix()}")
+        args = _rule_args(props, cls.PEER_GROUP_KEY, cls.PREFIX_LIST_KEY)
+        getattr(ec2_backends[account_id][region_name], cls.AUTHORIZE)(group_name_or_id=props["GroupId"], **args)
+        resource = cls(f"{props['GroupId']}-{cls.__name__.lower()}-{_suffix()}")
         resource.rule = (props["GroupId"], args)
         return resource
 
     def delete(self, account_id, region_name):
         group_id, args = self.rule
         ec2 = ec2_backends[account_id][region_name]
-        if _rule_can_exist(ec2, group_id, args):
-            ec2.revoke_security_group_egress(group_name_or_id=group_id, **args)
+        # A rule goes with its group, and with the group it refers to.
+        groups = [group_id] + [peer["GroupId"] for peer in args["source_groups"]]
+        if all(ec2.get_security_group_from_id(g) is not None for g in groups):
+            getattr(ec2, self.REVOKE)(group_name_or_id=group_id, **args)
 
 
-def _rule_can_exist(ec2, group_id, args):
-    """A rule goes with its group, and with the group it refers to."""
-    groups = [group_id] + [peer["GroupId"] for peer in args["source_groups"]]
-    return all(ec2.get_security_group_from_id(g) is not None for g in groups)
+class SecurityGroupEgress(_SecurityGroupRule):
+    TYPE = "AWS::EC2::SecurityGroupEgress"
+    PEER_GROUP_KEY = "DestinationSecurityGroupId"
+    PREFIX_LIST_KEY = "DestinationPrefixListId"
+    AUTHORIZE = "authorize_security_group_egress"
+    REVOKE = "revoke_security_group_egress"
 
 
-class PluginSecurityGroupIngress(_Resource):
+class PluginSecurityGroupIngress(_SecurityGroupRule):
     """Replaces moto's type: prefix lists, descriptions on group peers, protocol -1."""
 
-    @staticmethod
-    def cloudformation_type():
-        return "AWS::EC2::SecurityGroupIngress"
-
-    @classmethod
-    def create_from_cloudformation_json(cls, resource_name, cloudformation_json, account_id, region_name, **kwargs):
-        props = cloudformation_json["Properties"]
-        ec2 = ec2_backends[account_id][region_name]
-        args = _rule_args(props, "SourceSecurityGroupId", "SourcePrefixListId")
-        ec2.authorize_security_group_ingress(group_name_or_id=props["GroupId"], **args)
-        resource = cls(f"{props['GroupId']}-ingress-{_suffix()}")
-        resource.rule = (props["GroupId"], args)
-        return resource
-
-    def delete(self, account_id, region_name):
-        group_id, args = self.rule
-        ec2 = ec2_backends[account_id][region_name]
-        if _rule_can_exist(ec2, group_id, args):
-            ec2.revoke_security_group_ingress(group_name_or_id=group_id, **args)
+    TYPE = "AWS::EC2::SecurityGroupIngress"
+    PEER_GROUP_KEY = "SourceSecurityGroupId"
+    PREFIX_LIST_KEY = "SourcePrefixListId"
+    AUTHORIZE = "authorize_security_group_ingress"
+    REVOKE = "revoke_security_group_ingress"
 
 
 _original_security_group_create = SecurityGroup.create_from_cloudformation_json.__func__

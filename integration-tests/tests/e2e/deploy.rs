@@ -16,7 +16,7 @@ use eksharden_spec::model::{ClusterSpec, NodeGroupType, CLUSTER_TAG};
 use integration_tests::cli::{binary, TEST_AWS_ENVIRONMENT};
 use integration_tests::moto::MotoOptions;
 
-use super::readback::{acl, census, group_rules, routes_of, AclRow, RuleRow};
+use super::readback::{acl, census, cluster_tags, group_rules, routes_of, AclRow, RuleRow};
 use super::{block_on, create, example, run, Target};
 
 /// Every stack's outputs, by short name.
@@ -335,15 +335,7 @@ fn urlencoding_decode(text: &str) -> String {
 async fn assert_nothing_left(aws: &Aws, cluster: &str) {
     let left = eksharden_aws::inventory::cluster_resources(aws, cluster, (CLUSTER_TAG, cluster)).await.unwrap();
     assert!(left.is_empty(), "left behind: {left:?}");
-    let tags = aws
-        .ec2
-        .describe_tags()
-        .filters(filter("key", CLUSTER_TAG))
-        .filters(filter("value", cluster))
-        .send()
-        .await
-        .unwrap();
-    for tag in tags.tags() {
+    for tag in cluster_tags(aws, cluster).await {
         let id = tag.resource_id().unwrap();
         // EC2 keeps listing terminated instances, with their tags, for a while.
         let terminated = id.starts_with("i-") && {
@@ -398,7 +390,8 @@ fn a_second_create_changes_nothing() {
 #[test]
 fn a_failed_stack_names_its_resource_and_delete_cleans_up() {
     let reason = "Cluster role cannot be assumed by EKS";
-    let target = Target::emulator(&MotoOptions { fail_resource: Some(format!("Cluster:{reason}")), ..MotoOptions::default() });
+    let target =
+        Target::emulator(&MotoOptions { fail_resource: Some(format!("Cluster:{reason}")), ..MotoOptions::default() });
     let (file, spec) = example("minimal");
     let dir = tempfile::tempdir().unwrap();
     let (failed, _) = create(&target, &file, &dir);

@@ -83,16 +83,8 @@ pub async fn census(aws: &Aws, cluster: &str) -> BTreeMap<String, String> {
     let mut state = BTreeMap::new();
     let names = names(aws, cluster).await;
     let name = |id: &str| names.get(id).cloned().unwrap_or_else(|| id.to_owned());
-    let tags = aws
-        .ec2
-        .describe_tags()
-        .filters(Filter::builder().name("key").values(CLUSTER_TAG).build())
-        .filters(Filter::builder().name("value").values(cluster).build())
-        .send()
-        .await
-        .expect("DescribeTags");
     let mut kinds: BTreeMap<String, usize> = BTreeMap::new();
-    for tag in tags.tags() {
+    for tag in cluster_tags(aws, cluster).await {
         *kinds.entry(tag.resource_type().map(|t| t.as_str().to_owned()).unwrap_or_default()).or_default() += 1;
     }
     for (kind, count) in kinds {
@@ -169,18 +161,8 @@ async fn names(aws: &Aws, cluster: &str) -> BTreeMap<String, String> {
         .send()
         .await
         .expect("DescribeTags");
-    let ours: BTreeSet<String> = aws
-        .ec2
-        .describe_tags()
-        .filters(Filter::builder().name("key").values(CLUSTER_TAG).build())
-        .filters(Filter::builder().name("value").values(cluster).build())
-        .send()
-        .await
-        .expect("DescribeTags")
-        .tags()
-        .iter()
-        .filter_map(|t| t.resource_id().map(str::to_owned))
-        .collect();
+    let ours: BTreeSet<String> =
+        cluster_tags(aws, cluster).await.iter().filter_map(|t| t.resource_id().map(str::to_owned)).collect();
     response
         .tags()
         .iter()
@@ -214,4 +196,17 @@ pub async fn routes_of(aws: &Aws, vpc_id: &str, subnet_id: &str) -> Vec<aws_sdk_
         .find(|t| t.associations().iter().any(|a| a.subnet_id() == Some(subnet_id)))
         .unwrap_or_else(|| panic!("subnet {subnet_id} has a route table"));
     table.routes().to_vec()
+}
+
+/// The cluster tag of every EC2 resource that carries it.
+pub async fn cluster_tags(aws: &Aws, cluster: &str) -> Vec<aws_sdk_ec2::types::TagDescription> {
+    let response = aws
+        .ec2
+        .describe_tags()
+        .filters(Filter::builder().name("key").values(CLUSTER_TAG).build())
+        .filters(Filter::builder().name("value").values(cluster).build())
+        .send()
+        .await
+        .expect("DescribeTags");
+    response.tags().to_vec()
 }

@@ -12,7 +12,7 @@ use aws_sdk_cloudformation::types::{Capability, ChangeSetStatus, ChangeSetType, 
 use eksharden_plan::{Plan, Stack, StackKind};
 use futures_util::stream::{FuturesUnordered, StreamExt};
 
-use super::state::{describe, StackInfo};
+use super::state::{deployed_template, describe, StackInfo};
 use super::wait::{Polling, Watcher};
 use super::{Outputs, StackFailure};
 use crate::client::Aws;
@@ -294,15 +294,7 @@ async fn is_unchanged(aws: &Aws, stack: &Stack, inputs: &Inputs, info: &StackInf
     if !bound_unchanged || info.role_arn != inputs.role_arn {
         return Ok(false);
     }
-    let response = aws
-        .cloudformation
-        .get_template()
-        .stack_name(&info.id)
-        .send()
-        .await
-        .map_err(aws_error("CloudFormation.GetTemplate"))?;
-    let current: Option<serde_json::Value> = response.template_body().and_then(|body| serde_json::from_str(body).ok());
-    Ok(current.as_ref() == Some(&stack.template))
+    Ok(deployed_template(aws, &info.id).await? == stack.template)
 }
 
 async fn update(

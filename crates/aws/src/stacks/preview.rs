@@ -7,10 +7,10 @@ use eksharden_plan::Plan;
 use serde_json::Value;
 
 use super::deploy::resolve_inputs;
-use super::state::describe;
+use super::state::{deployed_template, describe};
 use super::Outputs;
 use crate::client::Aws;
-use crate::error::{aws_error, AwsError};
+use crate::error::AwsError;
 
 /// What would happen to one stack.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -53,15 +53,7 @@ pub async fn preview(aws: &Aws, plan: &Plan) -> Result<Vec<(String, Preview)>, A
             }
             Some(info) => {
                 let inputs = resolve_inputs(stack, &outputs);
-                let body = aws
-                    .cloudformation
-                    .get_template()
-                    .stack_name(&info.id)
-                    .send()
-                    .await
-                    .map_err(aws_error("CloudFormation.GetTemplate"))?;
-                let current: Value =
-                    body.template_body().and_then(|b| serde_json::from_str(b).ok()).unwrap_or(Value::Null);
+                let current = deployed_template(aws, &info.id).await?;
                 let parameters: Vec<String> = inputs
                     .parameters
                     .iter()

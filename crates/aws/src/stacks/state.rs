@@ -65,3 +65,15 @@ pub async fn describe(aws: &Aws, name: &str) -> Result<Option<StackInfo>, AwsErr
         role_arn: stack.role_arn().map(str::to_owned),
     }))
 }
+
+/// The template a stack was deployed with, parsed; `Null` if it cannot be read as JSON.
+pub async fn deployed_template(aws: &Aws, stack_id: &str) -> Result<serde_json::Value, AwsError> {
+    let response = aws
+        .cloudformation
+        .get_template()
+        .stack_name(stack_id)
+        .send()
+        .await
+        .map_err(aws_error("CloudFormation.GetTemplate"))?;
+    Ok(response.template_body().and_then(|body| serde_json::from_str(body).ok()).unwrap_or(serde_json::Value::Null))
+}

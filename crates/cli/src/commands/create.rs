@@ -8,7 +8,7 @@ use eksharden_plan::{plan, Plan};
 use eksharden_spec::model::{NodeGroupType, CLUSTER_TAG};
 
 use super::aws::{block_on, confirm, connect, progress};
-use super::load_spec;
+use super::load_checked;
 use crate::args::{CreateArgs, Global};
 use crate::exit::Exit;
 use crate::kubeconfig;
@@ -19,14 +19,10 @@ const ACTIVE_LIMIT: Duration = Duration::from_secs(40 * 60);
 
 /// Runs `create`.
 pub fn run(args: &CreateArgs, global: &Global, out: &mut Output) -> Exit {
-    let (source, loaded) = match load_spec(&args.file, out) {
+    let loaded = match load_checked(&args.file, out) {
         Ok(loaded) => loaded,
-        Err((source, diagnostics, exit)) => {
-            out.diagnostics(&source, &diagnostics);
-            return exit;
-        }
+        Err(exit) => return exit,
     };
-    out.diagnostics(&source, &loaded.warnings);
     let spec = &loaded.spec;
     let plan = plan(spec);
     block_on(async {

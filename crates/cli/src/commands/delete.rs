@@ -5,7 +5,7 @@ use eksharden_aws::stacks::{self, Polling};
 use eksharden_spec::model::CLUSTER_TAG;
 
 use super::aws::{block_on, confirm, connect, progress};
-use super::load_spec;
+use super::load_checked;
 use crate::args::{DeleteArgs, Global};
 use crate::exit::Exit;
 use crate::output::Output;
@@ -14,12 +14,9 @@ use crate::output::Output;
 pub fn run(args: &DeleteArgs, global: &Global, out: &mut Output) -> Exit {
     let (cluster, default_region) = match (&args.cluster, &args.file) {
         (Some(cluster), _) => (cluster.clone(), "us-east-1".to_owned()),
-        (None, Some(file)) => match load_spec(file, out) {
-            Ok((_, loaded)) => (loaded.spec.metadata.name.clone(), loaded.spec.metadata.region.clone()),
-            Err((source, diagnostics, exit)) => {
-                out.diagnostics(&source, &diagnostics);
-                return exit;
-            }
+        (None, Some(file)) => match load_checked(file, out) {
+            Ok(loaded) => (loaded.spec.metadata.name.clone(), loaded.spec.metadata.region.clone()),
+            Err(exit) => return exit,
         },
         (None, None) => unreachable!("clap requires a cluster or a file"),
     };

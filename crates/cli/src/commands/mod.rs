@@ -38,3 +38,18 @@ pub fn load_spec(
         Err(rejected) => Err((source, rejected.diagnostics, Exit::Input)),
     }
 }
+
+/// Reads a spec for a command that acts on it: prints its warnings, or its errors and
+/// returns the exit code.
+pub fn load_checked(path: &Path, out: &mut Output) -> Result<LoadedSpec, Exit> {
+    match load_spec(path, out) {
+        Ok((source, loaded)) => {
+            out.diagnostics(&source, &loaded.warnings);
+            Ok(loaded)
+        }
+        Err((source, diagnostics, exit)) => {
+            out.diagnostics(&source, &diagnostics);
+            Err(exit)
+        }
+    }
+}

@@ -5,21 +5,17 @@ use std::path::Path;
 use eksharden_plan::{plan, waves, Plan, StackKind};
 use serde_json::{json, Value};
 
-use super::load_spec;
+use super::load_checked;
 use crate::args::RenderArgs;
 use crate::exit::Exit;
 use crate::output::Output;
 
 /// Runs `render`.
 pub fn run(args: &RenderArgs, out: &mut Output) -> Exit {
-    let (source, loaded) = match load_spec(&args.file, out) {
+    let loaded = match load_checked(&args.file, out) {
         Ok(loaded) => loaded,
-        Err((source, diagnostics, exit)) => {
-            out.diagnostics(&source, &diagnostics);
-            return exit;
-        }
+        Err(exit) => return exit,
     };
-    out.diagnostics(&source, &loaded.warnings);
     let plan = plan(&loaded.spec);
     let graph = match stack_graph(&plan) {
         Ok(graph) => graph,
