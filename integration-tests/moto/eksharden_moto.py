@@ -27,7 +27,8 @@ and makes stacks behave as CloudFormation does where moto differs:
   their attachments, route tables, routes and their subnet associations, EIPs, NAT
   gateways, VPC endpoints and flow logs, so a network stack could never be deleted;
 - EC2 tags go with their resource (moto's DescribeTags kept listing deleted resources);
-- a subnet's route-table association shows in DescribeRouteTables, as in EC2.
+- a subnet's route-table association shows in DescribeRouteTables, as in EC2;
+- a node group without remote access reports none (moto invented an SSH key for it).
 
 For tests of failures, EKSHARDEN_MOTO_FAIL_RESOURCE="LogicalId:reason" makes every resource
 with that logical id fail to create. For benchmarks, EKSHARDEN_MOTO_STACK_SECONDS=N keeps

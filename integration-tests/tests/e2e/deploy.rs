@@ -456,3 +456,26 @@ fn an_interrupted_create_converges_with_nothing_orphaned() {
         block_on(check_cluster(&aws, &spec));
     }
 }
+
+#[test]
+fn without_credentials_create_says_how_to_provide_them() {
+    let target = Target::emulator(&MotoOptions::default());
+    let (file, _) = example("minimal");
+    let output = Command::new(binary())
+        .args(["create", "-f", &file, "--yes", "--no-progress"])
+        .args(target.args())
+        .env_clear()
+        .envs(
+            TEST_AWS_ENVIRONMENT
+                .into_iter()
+                .filter(|(k, _)| !k.starts_with("AWS_ACCESS") && !k.starts_with("AWS_SECRET")),
+        )
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(3), "{stderr}");
+    assert!(
+        stderr.contains("no credentials found") && stderr.contains("hint: no AWS credentials were found"),
+        "{stderr}"
+    );
+}

@@ -4,7 +4,7 @@
 use std::io::{BufRead, IsTerminal};
 
 use eksharden_aws::progress::Silent;
-use eksharden_aws::{Aws, Progress, Settings};
+use eksharden_aws::{Aws, AwsError, Progress, Settings};
 
 use crate::args::Global;
 use crate::output::Output;
@@ -52,4 +52,15 @@ pub fn confirm(question: &str, yes: bool, out: &mut Output) -> bool {
     let mut answer = String::new();
     let _ = std::io::stdin().lock().read_line(&mut answer);
     matches!(answer.trim(), "y" | "Y" | "yes")
+}
+
+/// Prints an AWS error after `context`, with a hint when no credentials were found.
+pub fn report_aws_error(out: &mut Output, context: &str, error: &AwsError) {
+    out.error(&format!("{context}{error}"));
+    if error.is_missing_credentials() {
+        let _ = writeln!(
+            out.stderr,
+            "  hint: no AWS credentials were found: pass --profile, run `aws sso login`, or set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY"
+        );
+    }
 }

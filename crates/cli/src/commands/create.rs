@@ -7,7 +7,7 @@ use eksharden_aws::{cluster, Aws};
 use eksharden_plan::{plan, Plan};
 use eksharden_spec::model::{NodeGroupType, CLUSTER_TAG};
 
-use super::aws::{block_on, confirm, connect, progress};
+use super::aws::{block_on, confirm, connect, progress, report_aws_error};
 use super::load_checked;
 use crate::args::{CreateArgs, Global};
 use crate::exit::Exit;
@@ -51,7 +51,7 @@ pub fn run(args: &CreateArgs, global: &Global, out: &mut Output) -> Exit {
         let summary = match cluster::wait_active(&aws, &plan.cluster, &managed, ACTIVE_LIMIT).await {
             Ok(summary) => summary,
             Err(error) => {
-                out.error(&format!("the stacks are complete but {error}"));
+                report_aws_error(out, "the stacks are complete but ", &error);
                 return Exit::Infrastructure;
             }
         };
@@ -99,7 +99,7 @@ async fn dry_run(aws: &Aws, plan: &Plan, out: &mut Output<'_>) -> Exit {
     let previews = match stacks::preview(aws, plan).await {
         Ok(previews) => previews,
         Err(error) => {
-            out.error(&error.to_string());
+            report_aws_error(out, "", &error);
             return Exit::Infrastructure;
         }
     };
@@ -134,7 +134,7 @@ fn report_failures(report: &stacks::DeployReport, out: &mut Output) {
                 out.error(&failure.to_string());
                 let _ = writeln!(out.stderr, "  hint: {}", failure.advice);
             }
-            StackOutcome::Error(error) => out.error(&format!("stack {stack}: {error}")),
+            StackOutcome::Error(error) => report_aws_error(out, &format!("stack {stack}: "), error),
             StackOutcome::Skipped { needed } => out.error(&format!("stack {stack} was not started: it needs {needed}")),
             StackOutcome::Done { .. } => {}
         }

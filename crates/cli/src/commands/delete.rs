@@ -4,7 +4,7 @@ use eksharden_aws::inventory;
 use eksharden_aws::stacks::{self, Polling};
 use eksharden_spec::model::CLUSTER_TAG;
 
-use super::aws::{block_on, confirm, connect, progress};
+use super::aws::{block_on, confirm, connect, progress, report_aws_error};
 use super::load_checked;
 use crate::args::{DeleteArgs, Global};
 use crate::exit::Exit;
@@ -38,7 +38,7 @@ pub fn run(args: &DeleteArgs, global: &Global, out: &mut Output) -> Exit {
         let report = match report {
             Ok(report) => report,
             Err(error) => {
-                out.error(&error.to_string());
+                report_aws_error(out, "", &error);
                 return Exit::Infrastructure;
             }
         };
@@ -47,12 +47,12 @@ pub fn run(args: &DeleteArgs, global: &Global, out: &mut Output) -> Exit {
             out.note(&format!("  hint: {}", failure.advice));
         }
         for (stack, error) in &report.errors {
-            out.error(&format!("stack {stack}: {error}"));
+            report_aws_error(out, &format!("stack {stack}: "), error);
         }
         let left = match inventory::cluster_resources(&aws, &cluster, tag).await {
             Ok(left) => left,
             Err(error) => {
-                out.error(&format!("cannot list what is left: {error}"));
+                report_aws_error(out, "cannot list what is left: ", &error);
                 return Exit::Infrastructure;
             }
         };
