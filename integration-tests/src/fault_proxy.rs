@@ -37,11 +37,6 @@ impl Counts {
     pub fn total(&self) -> usize {
         self.calls.values().sum()
     }
-
-    /// Calls whose action starts with `prefix` (`ec2:`).
-    pub fn of(&self, prefix: &str) -> usize {
-        self.calls.iter().filter(|(k, _)| k.starts_with(prefix)).map(|(_, v)| v).sum()
-    }
 }
 
 /// A running proxy; stops when dropped.
@@ -88,11 +83,6 @@ impl FaultProxy {
     /// What the proxy has seen so far.
     pub fn counts(&self) -> Counts {
         self.counts.lock().expect("counts").clone()
-    }
-
-    /// Forgets the counts so far.
-    pub fn reset_counts(&self) {
-        *self.counts.lock().expect("counts") = Counts::default();
     }
 }
 

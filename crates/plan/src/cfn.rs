@@ -98,11 +98,6 @@ pub fn sub(text: &str) -> Value {
     json!({ "Fn::Sub": text })
 }
 
-/// `{"Fn::Select": [index, list]}`.
-pub fn select(index: usize, list: Value) -> Value {
-    json!({ "Fn::Select": [index.to_string(), list] })
-}
-
 /// `{"Fn::Join": [",", items]}`: a comma-separated list, for list outputs.
 pub fn join_commas(items: Vec<Value>) -> Value {
     json!({ "Fn::Join": [",", items] })

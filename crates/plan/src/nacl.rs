@@ -7,7 +7,7 @@
 use eksharden_spec::model::ClusterSpec;
 use eksharden_spec::values::Cidr;
 
-use crate::rules::{Ports, ALL_PORTS};
+use crate::rules::Ports;
 
 /// Allow or deny.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -81,9 +81,4 @@ pub fn bastion_subnet_entries(spec: &ClusterSpec) -> Option<Vec<Entry>> {
 
 fn anywhere() -> Cidr {
     "0.0.0.0/0".parse().expect("a valid block")
-}
-
-/// The port range an entry covers, all ports for every-protocol entries.
-pub fn ports_of(entry: &Entry) -> Ports {
-    entry.tcp_ports.unwrap_or(ALL_PORTS)
 }

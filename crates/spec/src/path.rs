@@ -52,8 +52,9 @@ impl Path {
         self.0.is_empty()
     }
 
-    /// Parses the dotted form that [`fmt::Display`] writes (`a.b[2].c`).
-    pub fn parse(text: &str) -> Self {
+    /// Parses the dotted form that [`fmt::Display`] writes (`a.b[2].c`), for tests.
+    #[cfg(test)]
+    pub(crate) fn parse(text: &str) -> Self {
         let mut path = Self::root();
         for part in text.split('.').filter(|p| !p.is_empty()) {
             let (key, mut rest) = match part.find('[') {

@@ -97,11 +97,6 @@ impl Arn {
         self.0.split(':').nth(2).unwrap_or_default()
     }
 
-    /// The account part (12 digits, or empty).
-    pub fn account(&self) -> &str {
-        self.0.split(':').nth(4).unwrap_or_default()
-    }
-
     /// The resource part, everything after the fifth colon.
     pub fn resource(&self) -> &str {
         self.0.splitn(6, ':').nth(5).unwrap_or_default()
@@ -230,7 +225,6 @@ mod tests {
     fn arn_parts() {
         let arn: Arn = "arn:aws:iam::111122223333:role/platform/admin".parse().unwrap();
         assert_eq!(arn.service(), "iam");
-        assert_eq!(arn.account(), "111122223333");
         assert_eq!(arn.resource(), "role/platform/admin");
         assert!(arn.is_iam_principal());
         assert!("arn:aws:iam::1111:role/x".parse::<Arn>().is_err());
