@@ -1,0 +1,220 @@
+//! The flow matrix: every requirement of the policy, evaluated between the endpoint
+//! classes of its two roles.
+
+use crate::classes::{Class, Classifier};
+use crate::engine::{Endpoint, Engine, Flow};
+use crate::model::Origin;
+use crate::policy::{Expectation, Requirement, Target};
+use crate::report::{Basis, Cell, FlowCheck, Status};
+use crate::topology::{Members, Topology};
+use crate::verdict::{Layer, Segment, Step, Verdict};
+
+/// One endpoint the matrix tries, with the label the report shows.
+struct Candidate {
+    endpoint: Endpoint,
+    /// Another endpoint alike, for flows within one class.
+    other: Option<Endpoint>,
+    label: String,
+}
+
+/// Evaluates every requirement. With `strict`, what only network policies could block
+/// fails instead of warning.
+pub fn check_flows(
+    engine: &Engine<'_>,
+    topology: &Topology,
+    requirements: &[Requirement],
+    strict: bool,
+) -> Vec<FlowCheck> {
+    let model = engine.model();
+    let classifier = Classifier::new(model);
+    let candidates: Vec<Vec<Candidate>> = topology
+        .roles
+        .iter()
+        .map(|role| match &role.members {
+            Members::Enis(enis) => classifier.classes(model, enis).iter().map(|c| eni_candidate(engine, c)).collect(),
+            Members::Addresses(addresses) => addresses
+                .iter()
+                .map(|a| Candidate { endpoint: Endpoint::Internet(*a), other: None, label: a.to_string() })
+                .collect(),
+            Members::PublicApi => {
+                vec![Candidate { endpoint: Endpoint::PublicApi, other: None, label: "public API endpoint".to_owned() }]
+            }
+        })
+        .collect();
+    requirements
+        .iter()
+        .map(|requirement| {
+            let service: Vec<Candidate>;
+            let (destinations, destination_name) = match &requirement.destination {
+                Target::Role(r) => (&candidates[*r], topology.roles[*r].name.clone()),
+                Target::Service(name) => {
+                    let label = format!("{name} API");
+                    service = vec![Candidate {
+                        endpoint: Endpoint::Service(name.clone()),
+                        other: None,
+                        label: label.clone(),
+                    }];
+                    (&service, label)
+                }
+            };
+            let mut cells = Vec::new();
+            for source in &candidates[requirement.source] {
+                for destination in destinations {
+                    let target = if destination.endpoint == source.endpoint {
+                        match &destination.other {
+                            Some(other) => other.clone(),
+                            None => continue,
+                        }
+                    } else {
+                        destination.endpoint.clone()
+                    };
+                    let flow = Flow {
+                        source: source.endpoint.clone(),
+                        destination: target,
+                        protocol: requirement.protocol,
+                        ports: requirement.ports,
+                    };
+                    let Ok(verdict) = engine.evaluate(&flow) else { continue };
+                    let (status, explanation) = judge(&requirement.expectation, &verdict, strict);
+                    cells.push(Cell {
+                        source: source.label.clone(),
+                        destination: destination.label.clone(),
+                        basis: Basis::Predicted,
+                        status,
+                        explanation,
+                        verdict,
+                    });
+                }
+            }
+            let status = cells.iter().map(|c| c.status).max().unwrap_or(Status::Pass);
+            FlowCheck {
+                id: requirement.id,
+                seed: requirement.seed,
+                title: format!(
+                    "{} -> {}: {} {}",
+                    topology.roles[requirement.source].name, destination_name, requirement.protocol, requirement.ports
+                ),
+                protocol: requirement.protocol,
+                ports: requirement.ports,
+                expectation: requirement.expectation.clone(),
+                status,
+                cells,
+            }
+        })
+        .collect()
+}
+
+fn eni_candidate(engine: &Engine<'_>, class: &Class) -> Candidate {
+    let eni = &engine.model().enis[class.representative];
+    let mut label = format!("{} ({})", eni.label, eni.id);
+    if class.size > 1 {
+        label.push_str(&format!(" and {} alike", class.size - 1));
+    }
+    if let Origin::Representative(_) = eni.origin {
+        label.push_str(" [representative]");
+    }
+    Candidate { endpoint: Endpoint::Eni(class.representative), other: class.other.map(Endpoint::Eni), label }
+}
+
+/// The status of one cell and the words that explain it.
+fn judge(expectation: &Expectation, verdict: &Verdict, strict: bool) -> (Status, Vec<String>) {
+    let allowed: Vec<&Segment> = verdict.segments.iter().filter(|s| s.allowed).collect();
+    match expectation {
+        Expectation::Allowed => {
+            let blocked: Vec<String> = verdict
+                .segments
+                .iter()
+                .filter(|s| !s.allowed)
+                .flat_map(|s| s.blocking().map(move |h| format!("{} blocked at {}: {}", s.ports, h.step, h.reason)))
+                .collect();
+            if blocked.is_empty() {
+                (Status::Pass, Vec::new())
+            } else {
+                (Status::Fail, blocked)
+            }
+        }
+        Expectation::Blocked => {
+            if allowed.is_empty() {
+                (Status::Pass, Vec::new())
+            } else {
+                (Status::Fail, allowed.iter().map(|s| explain_allowed(s)).collect())
+            }
+        }
+        Expectation::BlockedAtEachLayer(layers) => {
+            if !allowed.is_empty() {
+                return (Status::Fail, allowed.iter().map(|s| explain_allowed(s)).collect());
+            }
+            let gaps: Vec<String> = verdict
+                .segments
+                .iter()
+                .flat_map(|s| {
+                    layers.iter().filter(move |l| applies(s, **l) && !s.blocked_by(**l)).map(move |l| layer_gap(s, *l))
+                })
+                .collect();
+            if gaps.is_empty() {
+                (Status::Pass, Vec::new())
+            } else {
+                (Status::Fail, gaps)
+            }
+        }
+        Expectation::BlockedByNetworkPolicy => {
+            if allowed.is_empty() {
+                return (Status::Pass, Vec::new());
+            }
+            let words = allowed
+                .iter()
+                .map(|s| {
+                    format!(
+                        "{}; the network-policy layer was not read, so nothing is known to block pod traffic",
+                        explain_allowed(s)
+                    )
+                })
+                .collect();
+            (if strict { Status::Fail } else { Status::Warn }, words)
+        }
+    }
+}
+
+/// Whether a layer has a say on this segment's path (no ACL within one subnet).
+fn applies(segment: &Segment, layer: Layer) -> bool {
+    match layer {
+        Layer::NetworkAcl => {
+            segment.hops.iter().any(|h| h.step.layer() == Layer::NetworkAcl && h.step != Step::SubnetBoundary)
+        }
+        _ => segment.hops.iter().any(|h| h.step.layer() == layer),
+    }
+}
+
+fn explain_allowed(segment: &Segment) -> String {
+    let hops: Vec<String> = segment
+        .hops
+        .iter()
+        .filter(|h| {
+            matches!(
+                h.step.layer(),
+                Layer::SecurityGroup | Layer::NetworkAcl | Layer::PublicAddress | Layer::EndpointAccess
+            )
+        })
+        .filter(|h| {
+            !matches!(
+                h.step,
+                Step::ReturnDestinationSubnetOut
+                    | Step::ReturnSourceSubnetIn
+                    | Step::ReturnNatSubnetIn
+                    | Step::ReturnNatSubnetOut
+            )
+        })
+        .map(|h| format!("{}: {}", h.step, h.reason))
+        .collect();
+    format!("{} allowed: {}", segment.ports, hops.join("; "))
+}
+
+fn layer_gap(segment: &Segment, layer: Layer) -> String {
+    let hops: Vec<String> = segment
+        .hops
+        .iter()
+        .filter(|h| h.step.layer() == layer && h.step != Step::SubnetBoundary)
+        .map(|h| format!("{}: {}", h.step, h.reason))
+        .collect();
+    format!("{layer} do not block {} on their own: {}", segment.ports, hops.join("; "))
+}

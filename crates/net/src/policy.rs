@@ -1,0 +1,309 @@
+//! The flow policy of the seeds: which flows a cluster needs and which it must not have.
+//!
+//! Required: nodes to the API on 443 and control plane to the kubelet on 10250 (seeds
+//! 000/001, minimum; 443 and 1025-65535 with the recommended profile), node to node (all),
+//! nodes to the registries and AWS APIs (seed 000's footnote), load balancer to the app
+//! ports, apps to the database and cache (seed 003), bastion to the API and to nodes on 22
+//! (seeds 003/004). Forbidden: the internet to nodes, databases and caches; anything but the
+//! bastion to nodes on 22, blocked by security groups and the node-subnet ACL each on their
+//! own (seed 004); pods to nodes on 22, which only network policies can stop (seed 004);
+//! control plane to node ports below 1024 other than 443 (seeds 000/001); the public API
+//! endpoint open to the internet (seed 004).
+
+use serde::Serialize;
+
+use crate::ports::{PortRange, Protocol};
+use crate::topology::{NodePurpose, RoleKind, Topology};
+use crate::verdict::Layer;
+
+/// The seed profile of control-plane and node rules.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub enum Profile {
+    /// Seeds 000/001 minimum: 10250 from the control plane.
+    Minimum,
+    /// Seeds 000/001 recommended: 443 and 1025-65535 from the control plane.
+    Recommended,
+}
+
+/// What the policy needs to know beyond the model; a spec gives it, a discovered cluster
+/// gets the defaults of [`PolicyInput::discovered`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PolicyInput {
+    /// The control-plane profile to require.
+    pub profile: Profile,
+    /// The ports load balancers forward to on app nodes.
+    pub app_ports: Vec<u16>,
+    /// The database port.
+    pub database_port: Option<u16>,
+    /// The cache port.
+    pub cache_port: Option<u16>,
+    /// The AWS services nodes must reach on 443.
+    pub services: Vec<String>,
+    /// Whether the node-subnet ACL must block SSH on its own (seed 004).
+    pub ssh_acl: bool,
+}
+
+impl PolicyInput {
+    /// The services every node needs: the EKS, ECR and S3 APIs (seed 000's footnote) and STS
+    /// (IAM roles for service accounts).
+    pub fn default_services() -> Vec<String> {
+        ["eks", "ecr.api", "ecr.dkr", "s3", "sts"].into_iter().map(str::to_owned).collect()
+    }
+
+    /// For a cluster known only from AWS: the minimum profile, the default services, the
+    /// seed-004 ACL, and no app, database or cache ports (they need a spec).
+    pub fn discovered() -> Self {
+        Self {
+            profile: Profile::Minimum,
+            app_ports: Vec::new(),
+            database_port: None,
+            cache_port: None,
+            services: Self::default_services(),
+            ssh_acl: true,
+        }
+    }
+}
+
+/// What must hold for a flow.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase", tag = "kind", content = "layers")]
+pub enum Expectation {
+    /// Every port must be allowed.
+    Allowed,
+    /// No port may be allowed.
+    Blocked,
+    /// No port may be allowed, and each listed layer must block on its own where it applies.
+    BlockedAtEachLayer(Vec<Layer>),
+    /// Only network policies can block it; the VPC layer is reported, not judged.
+    BlockedByNetworkPolicy,
+}
+
+/// Where a required or forbidden flow goes.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub enum Target {
+    /// A role of the topology, by index.
+    Role(usize),
+    /// An AWS service.
+    Service(String),
+}
+
+/// One line of the flow policy.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Requirement {
+    /// A stable id (`nodes-to-api`), the same for every role pair it covers.
+    pub id: &'static str,
+    /// The seed rows it comes from.
+    pub seed: &'static str,
+    /// The source role, by index.
+    pub source: usize,
+    /// The destination.
+    pub destination: Target,
+    /// The protocol.
+    pub protocol: Protocol,
+    /// The ports.
+    pub ports: PortRange,
+    /// What must hold.
+    pub expectation: Expectation,
+}
+
+/// The requirements for every role the topology has.
+pub fn requirements(topology: &Topology, input: &PolicyInput) -> Vec<Requirement> {
+    let mut out = Vec::new();
+    let roles = |wanted: fn(&RoleKind) -> bool| -> Vec<usize> {
+        topology.roles.iter().enumerate().filter(|(_, r)| wanted(&r.kind)).map(|(i, _)| i).collect()
+    };
+    let nodes = roles(|k| matches!(k, RoleKind::NodeGroup { .. }));
+    let apps = roles(|k| matches!(k, RoleKind::NodeGroup { purpose: Some(NodePurpose::App) }));
+    let control_plane = roles(|k| *k == RoleKind::ControlPlane);
+    let bastion = roles(|k| *k == RoleKind::Bastion);
+    let internet = roles(|k| *k == RoleKind::Internet);
+    let outsiders = roles(|k| matches!(k, RoleKind::Internet | RoleKind::ListedNetworks));
+    let other_hosts = roles(|k| *k == RoleKind::OtherHost);
+    let api = roles(|k| *k == RoleKind::PublicApi);
+    let stores = [
+        (roles(|k| *k == RoleKind::Database), input.database_port),
+        (roles(|k| *k == RoleKind::Cache), input.cache_port),
+    ];
+    let load_balancers = roles(|k| *k == RoleKind::LoadBalancer);
+
+    let mut add = |id, seed, source: usize, destination: Target, ports: PortRange, expectation: Expectation| {
+        out.push(Requirement { id, seed, source, destination, protocol: Protocol::Tcp, ports, expectation });
+    };
+    use Expectation::*;
+    let tcp = PortRange::single;
+    for &n in &nodes {
+        for &cp in &control_plane {
+            add(
+                "nodes-to-api",
+                "seed 000/001 node minimum outbound TCP 443 to the control plane",
+                n,
+                Target::Role(cp),
+                tcp(443),
+                Allowed,
+            );
+            add(
+                "control-plane-to-kubelet",
+                "seed 000/001 control plane minimum outbound TCP 10250 to nodes",
+                cp,
+                Target::Role(n),
+                tcp(10250),
+                Allowed,
+            );
+            if input.profile == Profile::Recommended {
+                add(
+                    "control-plane-to-webhooks",
+                    "seed 000/001 recommended: TCP 443 from the control plane",
+                    cp,
+                    Target::Role(n),
+                    tcp(443),
+                    Allowed,
+                );
+                add(
+                    "control-plane-to-node-ports",
+                    "seed 000/001 recommended: TCP 1025-65535 from the control plane",
+                    cp,
+                    Target::Role(n),
+                    PortRange::new(1025, 65535),
+                    Allowed,
+                );
+            }
+            for ports in [PortRange::new(0, 442), PortRange::new(444, 1023)] {
+                add(
+                    "control-plane-no-privileged-ports",
+                    "seed 000/001: no control-plane traffic to node ports below 1024 but 443",
+                    cp,
+                    Target::Role(n),
+                    ports,
+                    Blocked,
+                );
+            }
+        }
+        for &m in &nodes {
+            add(
+                "node-to-node",
+                "seed 000/001 node minimum inbound from other nodes: all",
+                n,
+                Target::Role(m),
+                PortRange::ALL,
+                Allowed,
+            );
+            add(
+                "pods-no-ssh-to-nodes",
+                "seed 004: pods share the node's ENI; only a network policy stops pod SSH to nodes",
+                n,
+                Target::Role(m),
+                tcp(22),
+                BlockedByNetworkPolicy,
+            );
+        }
+        for service in &input.services {
+            add(
+                "nodes-to-aws-apis",
+                "seed 000 footnote: nodes reach the EKS, ECR and S3 APIs (NAT or VPC endpoints)",
+                n,
+                Target::Service(service.clone()),
+                tcp(443),
+                Allowed,
+            );
+        }
+        for &o in &outsiders {
+            add(
+                "no-internet-to-nodes",
+                "seed 004 / DESIGN: nothing on the internet reaches nodes",
+                o,
+                Target::Role(n),
+                PortRange::ALL,
+                Blocked,
+            );
+        }
+        for &b in &bastion {
+            add(
+                "bastion-to-nodes-ssh",
+                "seed 004: SSH to nodes from the bastion",
+                b,
+                Target::Role(n),
+                tcp(22),
+                Allowed,
+            );
+        }
+        for &h in &other_hosts {
+            let layers =
+                if input.ssh_acl { vec![Layer::SecurityGroup, Layer::NetworkAcl] } else { vec![Layer::SecurityGroup] };
+            add(
+                "ssh-to-nodes-only-from-bastion",
+                "seed 004: port 22 to nodes only from the bastion (security group and node-subnet ACL)",
+                h,
+                Target::Role(n),
+                tcp(22),
+                BlockedAtEachLayer(layers),
+            );
+        }
+    }
+    for &b in &bastion {
+        for &cp in &control_plane {
+            add(
+                "bastion-to-api",
+                "seed 003 Bastion Instance Security Group - APIServer",
+                b,
+                Target::Role(cp),
+                tcp(443),
+                Allowed,
+            );
+        }
+    }
+    for &lb in &load_balancers {
+        for &app in &apps {
+            for &port in &input.app_ports {
+                add(
+                    "load-balancer-to-app",
+                    "seed 003 Elastic Load Balancer Security Group - Application Service",
+                    lb,
+                    Target::Role(app),
+                    tcp(port),
+                    Allowed,
+                );
+            }
+        }
+    }
+    for (store_roles, port) in &stores {
+        for &store in store_roles {
+            if let Some(port) = port {
+                for &app in &apps {
+                    add(
+                        "app-to-store",
+                        "seed 003 Nodegroup App Security Group - Database / Cache",
+                        app,
+                        Target::Role(store),
+                        tcp(*port),
+                        Allowed,
+                    );
+                }
+            }
+            for &o in &outsiders {
+                add(
+                    "no-internet-to-stores",
+                    "seed 003: databases and caches admit only the app nodes",
+                    o,
+                    Target::Role(store),
+                    PortRange::ALL,
+                    Blocked,
+                );
+            }
+        }
+    }
+    for &i in &internet {
+        for &a in &api {
+            add(
+                "api-not-open-to-internet",
+                "seed 004: public endpoint off or limited to listed blocks, never 0.0.0.0/0",
+                i,
+                Target::Role(a),
+                tcp(443),
+                Blocked,
+            );
+        }
+    }
+    out
+}

@@ -1,0 +1,292 @@
+//! Posture checks beside the flows: what the EKS and EC2 APIs say about the endpoint,
+//! authentication, logging, encryption, instance metadata, SSH keys and public addresses.
+
+use ipnet::Ipv4Net;
+use serde::Serialize;
+
+use crate::model::{Model, Peer};
+use crate::report::{PostureCheck, Status};
+
+/// The control-plane log types seed 004 asks for (DESIGN.md step 8).
+pub const LOG_TYPES: [&str; 5] = ["api", "audit", "authenticator", "controllerManager", "scheduler"];
+
+/// What discovery read about a cluster beyond its network.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct ClusterFacts {
+    /// The cluster's name.
+    pub name: String,
+    /// Whether the private endpoint is on.
+    pub endpoint_private: bool,
+    /// Whether the public endpoint is on.
+    pub endpoint_public: bool,
+    /// The blocks the public endpoint admits.
+    pub public_access_cidrs: Vec<Ipv4Net>,
+    /// `CONFIG_MAP`, `API` or `API_AND_CONFIG_MAP`, when reported.
+    pub authentication_mode: Option<String>,
+    /// The access entries with their Kubernetes groups; `None` when they could not be read.
+    pub access_entries: Option<Vec<AccessEntryFact>>,
+    /// The enabled control-plane log types.
+    pub logging: Vec<String>,
+    /// The KMS key that encrypts secrets, if any.
+    pub secrets_key: Option<String>,
+    /// The node groups.
+    pub node_groups: Vec<NodeGroupFacts>,
+    /// The security groups on the control plane and the nodes (for the ingress audit).
+    pub cluster_groups: Vec<String>,
+}
+
+/// One access entry.
+#[derive(Debug, Clone, Serialize)]
+pub struct AccessEntryFact {
+    /// The IAM principal.
+    pub principal: String,
+    /// Its Kubernetes groups.
+    pub groups: Vec<String>,
+}
+
+/// What discovery read about one node group.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct NodeGroupFacts {
+    /// The node group's name.
+    pub name: String,
+    /// The SSH key its nodes accept, if any.
+    pub ssh_key: Option<String>,
+    /// The instance metadata settings, when known.
+    pub imds: Option<Imds>,
+    /// The node ENIs' ids (real or representative) in the model.
+    pub enis: Vec<String>,
+    /// The subnets it launches into.
+    pub subnets: Vec<String>,
+}
+
+/// Instance metadata settings.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct Imds {
+    /// Whether IMDSv2 tokens are required.
+    pub tokens_required: bool,
+    /// The PUT response hop limit.
+    pub hop_limit: Option<i32>,
+}
+
+/// Every posture check over the facts and the model.
+pub fn check(facts: &ClusterFacts, model: &Model) -> Vec<PostureCheck> {
+    vec![
+        endpoint_private(facts),
+        endpoint_public(facts),
+        authentication(facts),
+        masters_entries(facts),
+        logging(facts),
+        secrets(facts),
+        imds(facts),
+        ssh_keys(facts),
+        public_addresses(facts, model),
+        open_ingress(facts, model),
+    ]
+}
+
+fn result(id: &'static str, title: &str, seed: &'static str, status: Status, details: Vec<String>) -> PostureCheck {
+    PostureCheck { id, title: title.to_owned(), seed, status, details }
+}
+
+fn endpoint_private(facts: &ClusterFacts) -> PostureCheck {
+    let (status, detail) = if facts.endpoint_private {
+        (Status::Pass, "private endpoint access is on")
+    } else {
+        (Status::Fail, "private endpoint access is off: nodes and operators reach the API over the internet")
+    };
+    result(
+        "endpoint-private-access",
+        "API endpoint reachable privately",
+        "seed 004 / DESIGN step 7",
+        status,
+        vec![detail.to_owned()],
+    )
+}
+
+fn endpoint_public(facts: &ClusterFacts) -> PostureCheck {
+    let title = "API endpoint not public to the internet";
+    let seed = "seed 004 / DESIGN step 7";
+    if !facts.endpoint_public {
+        return result(
+            "endpoint-public-access",
+            title,
+            seed,
+            Status::Pass,
+            vec!["public endpoint access is off".to_owned()],
+        );
+    }
+    let open: Vec<String> = facts
+        .public_access_cidrs
+        .iter()
+        .filter(|c| c.prefix_len() == 0)
+        .map(|c| format!("public access from {c}"))
+        .collect();
+    if open.is_empty() {
+        let listed: Vec<String> = facts.public_access_cidrs.iter().map(ToString::to_string).collect();
+        result(
+            "endpoint-public-access",
+            title,
+            seed,
+            Status::Pass,
+            vec![format!("public access limited to {}", listed.join(", "))],
+        )
+    } else {
+        result("endpoint-public-access", title, seed, Status::Fail, open)
+    }
+}
+
+fn authentication(facts: &ClusterFacts) -> PostureCheck {
+    let title = "Authentication through access entries";
+    let seed = "seed 004 / DESIGN step 2";
+    match facts.authentication_mode.as_deref() {
+        Some(mode @ ("API" | "API_AND_CONFIG_MAP")) => {
+            result("authentication-mode", title, seed, Status::Pass, vec![format!("authentication mode {mode}")])
+        }
+        Some(mode) => result(
+            "authentication-mode",
+            title,
+            seed,
+            Status::Warn,
+            vec![format!(
+                "authentication mode {mode}: only aws-auth maps identities; access entries are not available"
+            )],
+        ),
+        None => result(
+            "authentication-mode",
+            title,
+            seed,
+            Status::Warn,
+            vec!["the cluster reports no authentication mode".to_owned()],
+        ),
+    }
+}
+
+fn masters_entries(facts: &ClusterFacts) -> PostureCheck {
+    let title = "No access entry maps to system:masters";
+    let seed = "seed 004 / DESIGN step 2-3";
+    match &facts.access_entries {
+        None => result(
+            "access-entries-system-masters",
+            title,
+            seed,
+            Status::Warn,
+            vec![
+                "access entries could not be read; the aws-auth ConfigMap is checked on the Kubernetes side".to_owned()
+            ],
+        ),
+        Some(entries) => {
+            let masters: Vec<String> = entries
+                .iter()
+                .filter(|e| e.groups.iter().any(|g| g == "system:masters"))
+                .map(|e| format!("{} is mapped to system:masters", e.principal))
+                .collect();
+            if masters.is_empty() {
+                let detail = format!("{} access entries, none in system:masters", entries.len());
+                result("access-entries-system-masters", title, seed, Status::Pass, vec![detail])
+            } else {
+                result("access-entries-system-masters", title, seed, Status::Fail, masters)
+            }
+        }
+    }
+}
+
+fn logging(facts: &ClusterFacts) -> PostureCheck {
+    let missing: Vec<&str> = LOG_TYPES.iter().copied().filter(|t| !facts.logging.iter().any(|l| l == t)).collect();
+    let (status, details) = if missing.is_empty() {
+        (Status::Pass, vec!["all five control-plane log types are enabled".to_owned()])
+    } else {
+        (Status::Fail, vec![format!("control-plane logging is off for: {}", missing.join(", "))])
+    };
+    result("control-plane-logging", "Control-plane logging (all five types)", "DESIGN step 8", status, details)
+}
+
+fn secrets(facts: &ClusterFacts) -> PostureCheck {
+    let (status, detail) = match &facts.secrets_key {
+        Some(key) => (Status::Pass, format!("secrets are encrypted with {key}")),
+        None => (Status::Fail, "secrets are not encrypted with a KMS key".to_owned()),
+    };
+    result("secrets-encryption", "Secrets encrypted with KMS", "DESIGN step 8", status, vec![detail])
+}
+
+fn imds(facts: &ClusterFacts) -> PostureCheck {
+    let mut status = Status::Pass;
+    let mut details = Vec::new();
+    for group in &facts.node_groups {
+        match group.imds {
+            Some(Imds { tokens_required: true, hop_limit: Some(1) }) => {
+                details.push(format!("{}: IMDSv2 required, hop limit 1", group.name));
+            }
+            Some(Imds { tokens_required, hop_limit }) => {
+                status = Status::Fail;
+                let tokens = if tokens_required { "IMDSv2 required" } else { "IMDSv1 allowed" };
+                let hops = hop_limit.map_or("default hop limit".to_owned(), |h| format!("hop limit {h}"));
+                details.push(format!("{}: {tokens}, {hops}", group.name));
+            }
+            None => {
+                status = status.max(Status::Warn);
+                details.push(format!("{}: instance metadata settings not found", group.name));
+            }
+        }
+    }
+    result("imds", "IMDSv2 required with hop limit 1 on nodes", "DESIGN step 8", status, details)
+}
+
+fn ssh_keys(facts: &ClusterFacts) -> PostureCheck {
+    let keyed: Vec<String> = facts
+        .node_groups
+        .iter()
+        .filter_map(|g| g.ssh_key.as_ref().map(|k| format!("node group {} accepts SSH key {k}", g.name)))
+        .collect();
+    let (status, details) = if keyed.is_empty() {
+        (Status::Pass, vec!["no node group has an SSH key".to_owned()])
+    } else {
+        (Status::Fail, keyed)
+    };
+    result("node-ssh-keys", "No SSH keys on node groups", "seed 004 / DESIGN step 6", status, details)
+}
+
+fn public_addresses(facts: &ClusterFacts, model: &Model) -> PostureCheck {
+    let mut details = Vec::new();
+    for group in &facts.node_groups {
+        for eni in model.enis.iter().filter(|e| group.enis.contains(&e.id)) {
+            if let Some(ip) = eni.public_ip {
+                details.push(format!("node group {}: {} ({}) has public address {ip}", group.name, eni.label, eni.id));
+            }
+        }
+        for subnet in model.subnets.iter().filter(|s| group.subnets.contains(&s.id) && s.map_public_ip_on_launch) {
+            details.push(format!(
+                "node group {}: subnet {} ({}) assigns public addresses",
+                group.name, subnet.name, subnet.id
+            ));
+        }
+    }
+    let (status, details) = if details.is_empty() {
+        (Status::Pass, vec!["no node has or would get a public address".to_owned()])
+    } else {
+        (Status::Fail, details)
+    };
+    result("node-public-addresses", "No public addresses on nodes", "seed 004 / DESIGN step 4", status, details)
+}
+
+fn open_ingress(facts: &ClusterFacts, model: &Model) -> PostureCheck {
+    let mut details = Vec::new();
+    for group in model.security_groups.iter().filter(|g| facts.cluster_groups.contains(&g.id)) {
+        for rule in &group.ingress {
+            if matches!(rule.peer, Peer::Cidr(c) if c.prefix_len() == 0) {
+                let reason = crate::verdict::Reason::SgRule {
+                    group: group.id.clone(),
+                    group_name: group.name.clone(),
+                    ingress: true,
+                    rule: rule.clone(),
+                };
+                details.push(reason.to_string());
+            }
+        }
+    }
+    let (status, details) = if details.is_empty() {
+        (Status::Pass, vec!["no control-plane or node group admits 0.0.0.0/0".to_owned()])
+    } else {
+        (Status::Fail, details)
+    };
+    result("open-ingress", "No ingress from 0.0.0.0/0 to control plane or nodes", "seed 003/004", status, details)
+}

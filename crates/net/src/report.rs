@@ -1,0 +1,119 @@
+//! The result of a verification: flow checks and posture checks, each passed, warned or
+//! failed, with the reasons. Formats (table, JSON, SARIF, JUnit) are the CLI's business.
+
+use serde::Serialize;
+
+use crate::policy::Expectation;
+use crate::ports::{PortRange, Protocol};
+use crate::verdict::Verdict;
+
+/// How a check came out.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub enum Status {
+    /// It holds.
+    Pass,
+    /// Something could not be judged, or is advice; a finding only with `--strict`.
+    Warn,
+    /// A finding.
+    Fail,
+}
+
+/// Where a verdict comes from. Static analysis predicts; live probes (a later addition)
+/// observe, and their results sit beside the predicted ones in the same cell list.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub enum Basis {
+    /// Computed from the AWS configuration by the engine.
+    Predicted,
+}
+
+/// One pair of endpoint classes of a flow check.
+#[derive(Debug, Clone, Serialize)]
+pub struct Cell {
+    /// The source endpoint (and how many it stands for).
+    pub source: String,
+    /// The destination endpoint.
+    pub destination: String,
+    /// Where the verdict comes from.
+    pub basis: Basis,
+    /// How this pair came out.
+    pub status: Status,
+    /// Why, in words: the rules, entries and routes that decided.
+    pub explanation: Vec<String>,
+    /// The engine's verdict, hop by hop.
+    pub verdict: Verdict,
+}
+
+/// One requirement of the flow policy between two roles.
+#[derive(Debug, Clone, Serialize)]
+pub struct FlowCheck {
+    /// The requirement's id.
+    pub id: &'static str,
+    /// The seed rows it comes from.
+    pub seed: &'static str,
+    /// `source -> destination: tcp ports`.
+    pub title: String,
+    /// The protocol.
+    pub protocol: Protocol,
+    /// The ports.
+    pub ports: PortRange,
+    /// What must hold.
+    pub expectation: Expectation,
+    /// The worst status of its cells.
+    pub status: Status,
+    /// Every pair of endpoint classes.
+    pub cells: Vec<Cell>,
+}
+
+/// A check of configuration beside the flows (endpoint, auth, logging, keys, ...).
+#[derive(Debug, Clone, Serialize)]
+pub struct PostureCheck {
+    /// A stable id (`endpoint-public-access`).
+    pub id: &'static str,
+    /// What is checked.
+    pub title: String,
+    /// The seed or guide it comes from.
+    pub seed: &'static str,
+    /// How it came out.
+    pub status: Status,
+    /// What was found.
+    pub details: Vec<String>,
+}
+
+/// A whole verification.
+#[derive(Debug, Clone, Serialize)]
+pub struct Report {
+    /// The cluster's name.
+    pub cluster: String,
+    /// The flow checks.
+    pub flows: Vec<FlowCheck>,
+    /// The posture checks.
+    pub posture: Vec<PostureCheck>,
+    /// Which endpoints are real and which representative, and what was not read.
+    pub notes: Vec<String>,
+    /// Whether warnings count as findings.
+    pub strict: bool,
+}
+
+impl Report {
+    /// The statuses of every check.
+    fn statuses(&self) -> impl Iterator<Item = Status> + '_ {
+        self.flows.iter().map(|f| f.status).chain(self.posture.iter().map(|p| p.status))
+    }
+
+    /// How many checks failed (warnings included with `--strict`).
+    pub fn findings(&self) -> usize {
+        self.statuses().filter(|s| *s == Status::Fail || (self.strict && *s == Status::Warn)).count()
+    }
+
+    /// How many checks warned.
+    pub fn warnings(&self) -> usize {
+        self.statuses().filter(|s| *s == Status::Warn).count()
+    }
+
+    /// How many checks passed.
+    pub fn passed(&self) -> usize {
+        self.statuses().filter(|s| *s == Status::Pass).count()
+    }
+}
