@@ -83,7 +83,7 @@ fn a_group_reference_matches_the_members_private_addresses_only() {
             ports: PortRange::single(443),
         })
         .unwrap();
-    assert_eq!(hop(&verdict, Step::DestinationIngress).0, false);
+    assert!(!hop(&verdict, Step::DestinationIngress).0);
 }
 
 #[test]
@@ -205,7 +205,7 @@ fn the_reply_must_pass_both_acls_on_the_clients_ephemeral_ports() {
         .entries
         .insert(0, entry(90, false, tcp(1024, 2047).0, tcp(1024, 2047).1, "10.0.2.0/24", false));
     let verdict = eni_flow(&model, "c", "s", 443);
-    assert_eq!(hop(&verdict, Step::ReturnDestinationSubnetOut).0, true);
+    assert!(hop(&verdict, Step::ReturnDestinationSubnetOut).0);
     assert_eq!(
         hop(&verdict, Step::ReturnSourceSubnetIn),
         (
@@ -253,7 +253,7 @@ fn the_internet_gateway_needs_a_public_address() {
     let internet = Endpoint::Internet(ip("93.184.216.34"));
     let verdict = flow(&model, "web", internet.clone(), 443);
     assert!(!verdict.any_allowed());
-    assert_eq!(hop(&verdict, Step::SourceRoute).0, true);
+    assert!(hop(&verdict, Step::SourceRoute).0);
     assert_eq!(hop(&verdict, Step::PublicAddress), (false, Reason::NoPublicIp { eni: "web".into() }));
     model.enis[0].public_ip = Some(ip("54.1.2.3"));
     let verdict = flow(&model, "web", internet, 443);
