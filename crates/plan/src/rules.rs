@@ -49,6 +49,21 @@ impl Group {
         }
     }
 
+    /// The value of the role tag on the group (`stacks::ROLE_TAG`).
+    pub fn role(self) -> &'static str {
+        match self {
+            Self::ControlPlane => "control-plane",
+            Self::NodeGeneral => "node-general",
+            Self::Addon => "node-addon",
+            Self::App => "node-app",
+            Self::VpcEndpoint => "vpc-endpoint",
+            Self::LoadBalancer => "load-balancer",
+            Self::Database => "database",
+            Self::Cache => "cache",
+            Self::Bastion => "bastion",
+        }
+    }
+
     /// A short human name, used in rule descriptions and reports.
     pub fn title(self) -> &'static str {
         match self {

@@ -11,6 +11,14 @@ use serde_json::Value;
 
 use crate::cfn;
 
+/// The tag that names the part a security group or subnet plays (`node-general`,
+/// `bastion`), so that `verify` finds the roles of the flow policy in a deployed cluster.
+pub const ROLE_TAG: &str = "eksharden.dev/role";
+
+/// The tag that names the node group of a node instance (self-managed groups have no EKS
+/// API to ask).
+pub const NODE_GROUP_TAG: &str = "eksharden.dev/node-group";
+
 /// What every stack builder needs: the spec and the tags every resource carries.
 pub struct Context<'a> {
     /// The validated spec.
@@ -35,5 +43,12 @@ impl Context<'_> {
     /// [`Self::tags`] as a CloudFormation tag list.
     pub fn tag_list(&self, name: &str) -> Value {
         cfn::tag_list(&self.tags(name))
+    }
+
+    /// [`Self::tag_list`] with one more tag.
+    pub fn tag_list_with(&self, name: &str, (key, value): (&str, &str)) -> Value {
+        let mut tags = self.tags(name);
+        tags.push((key.to_owned(), value.to_owned()));
+        cfn::tag_list(&tags)
     }
 }

@@ -94,7 +94,7 @@ pub fn stack(cx: &Context) -> Stack {
                 "CidrBlock": bastion.cidr.to_string(),
                 "AvailabilityZone": zones[0].zone,
                 "MapPublicIpOnLaunch": false,
-                "Tags": cx.tag_list("bastion"),
+                "Tags": cx.tag_list_with("bastion", (super::ROLE_TAG, "bastion")),
             }),
         );
         t.resource(
@@ -147,7 +147,7 @@ fn zone_resources(cx: &Context, t: &mut Template, i: usize, zone: &ZoneSubnets) 
             "CidrBlock": zone.public.to_string(),
             "AvailabilityZone": zone.zone,
             "MapPublicIpOnLaunch": false,
-            "Tags": tags_with(cx, &format!("public-{}", zone.zone), ("kubernetes.io/role/elb", "1")),
+            "Tags": cx.tag_list_with(&format!("public-{}", zone.zone), ("kubernetes.io/role/elb", "1")),
         }),
     );
     t.resource(
@@ -165,7 +165,7 @@ fn zone_resources(cx: &Context, t: &mut Template, i: usize, zone: &ZoneSubnets) 
             "CidrBlock": zone.private.to_string(),
             "AvailabilityZone": zone.zone,
             "MapPublicIpOnLaunch": false,
-            "Tags": tags_with(cx, &format!("private-{}", zone.zone), ("kubernetes.io/role/internal-elb", "1")),
+            "Tags": cx.tag_list_with(&format!("private-{}", zone.zone), ("kubernetes.io/role/internal-elb", "1")),
         }),
     );
     // One private route table per zone for highly available NAT; one shared otherwise.
@@ -208,12 +208,6 @@ fn zone_resources(cx: &Context, t: &mut Template, i: usize, zone: &ZoneSubnets) 
     );
 }
 
-fn tags_with(cx: &Context, name: &str, extra: (&str, &str)) -> Value {
-    let mut tags = cx.tags(name);
-    tags.push((extra.0.to_owned(), extra.1.to_owned()));
-    crate::cfn::tag_list(&tags)
-}
-
 fn network_acl(cx: &Context, t: &mut Template, id: &str, name: &str, entries: &[Entry]) {
     t.resource(id, "AWS::EC2::NetworkAcl", json!({ "VpcId": reference("Vpc"), "Tags": cx.tag_list(name) }));
     for entry in entries {
@@ -245,7 +239,7 @@ fn vpc_endpoints(cx: &Context, t: &mut Template, zones: &[ZoneSubnets]) {
                 "GroupDescription": format!("eksharden {}: VPC endpoints (seed 003)", cx.cluster()),
                 "VpcId": reference("Vpc"),
                 "SecurityGroupEgress": [crate::stacks::security_groups::no_egress()],
-                "Tags": cx.tag_list("vpc-endpoints"),
+                "Tags": cx.tag_list_with("vpc-endpoints", (super::ROLE_TAG, Group::VpcEndpoint.role())),
             }),
         );
         t.output(

@@ -78,7 +78,8 @@ pub fn stack(cx: &Context, group: &NodeGroup) -> Stack {
     if role_group.is_some() {
         security_groups.push(reference("RoleSecurityGroupId"));
     }
-    let instance_tags = cx.tags(&format!("node-{}", group.name));
+    let mut instance_tags = cx.tags(&format!("node-{}", group.name));
+    instance_tags.push((super::NODE_GROUP_TAG.to_owned(), group.name.clone()));
     let mut data = json!({
         "MetadataOptions": {
             "HttpEndpoint": "enabled",
@@ -190,6 +191,7 @@ fn auto_scaling_group(cx: &Context, t: &mut Template, group: &NodeGroup, mut lau
         .map(|(k, v)| json!({ "Key": k, "Value": v, "PropagateAtLaunch": true }))
         .collect();
     tags.push(json!({ "Key": format!("kubernetes.io/cluster/{}", cx.cluster()), "Value": "owned", "PropagateAtLaunch": true }));
+    tags.push(json!({ "Key": super::NODE_GROUP_TAG, "Value": group.name, "PropagateAtLaunch": true }));
     t.resource(
         "AutoScalingGroup",
         "AWS::AutoScaling::AutoScalingGroup",

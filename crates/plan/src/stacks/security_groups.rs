@@ -45,7 +45,10 @@ pub fn stack(cx: &Context) -> Stack {
                 "GroupDescription": format!("eksharden {}: {} (seed 003)", cx.cluster(), group.title()),
                 "VpcId": reference(VPC_PARAMETER),
                 "SecurityGroupEgress": [no_egress()],
-                "Tags": cx.tag_list(&group.logical_id().replace("SecurityGroup", "").to_lowercase()),
+                "Tags": cx.tag_list_with(
+                    &group.logical_id().replace("SecurityGroup", "").to_lowercase(),
+                    (super::ROLE_TAG, group.role()),
+                ),
             }),
         );
         t.output(&output_name(group), reference(group.logical_id()), &format!("The {} security group", group.title()));
