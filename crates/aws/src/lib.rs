@@ -6,6 +6,7 @@
 
 pub mod client;
 pub mod cluster;
+pub mod discover;
 pub mod error;
 pub mod inventory;
 pub mod progress;

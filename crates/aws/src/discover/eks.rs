@@ -1,0 +1,176 @@
+//! What EKS says about a cluster: its VPC configuration and settings, its managed node
+//! groups with their launch templates, and its access entries.
+
+use aws_sdk_ec2::types as ec2;
+use eksharden_net::posture::{AccessEntryFact, Imds};
+
+use crate::client::Aws;
+use crate::error::{aws_error, AwsError};
+
+/// The cluster's configuration.
+#[derive(Debug, Clone, Default)]
+pub struct ClusterInfo {
+    /// The VPC id.
+    pub vpc: String,
+    /// The control plane's subnets.
+    pub subnets: Vec<String>,
+    /// The security group EKS created.
+    pub cluster_group: Option<String>,
+    /// The additional security groups.
+    pub additional_groups: Vec<String>,
+    /// Private endpoint access.
+    pub private: bool,
+    /// Public endpoint access.
+    pub public: bool,
+    /// The blocks admitted to the public endpoint.
+    pub public_cidrs: Vec<String>,
+    /// The enabled log types.
+    pub logging: Vec<String>,
+    /// The KMS key for secrets.
+    pub secrets_key: Option<String>,
+    /// The authentication mode.
+    pub authentication_mode: Option<String>,
+}
+
+/// A managed node group.
+#[derive(Debug, Clone, Default)]
+pub struct ManagedNodeGroup {
+    /// Its name.
+    pub name: String,
+    /// The subnets it launches into.
+    pub subnets: Vec<String>,
+    /// The SSH key of its remote access settings.
+    pub ssh_key: Option<String>,
+    /// The security group EKS made for remote access.
+    pub remote_access_group: Option<String>,
+    /// Its launch template's settings, when it has one.
+    pub launch_template: Option<LaunchTemplate>,
+}
+
+/// The settings of a launch template version that matter here.
+#[derive(Debug, Clone, Default)]
+pub struct LaunchTemplate {
+    /// Its id and version, for the report.
+    pub name: String,
+    /// Security groups (directly or on its network interfaces).
+    pub groups: Vec<String>,
+    /// Instance metadata settings.
+    pub imds: Option<Imds>,
+    /// An SSH key.
+    pub key_name: Option<String>,
+}
+
+/// Reads the cluster's configuration.
+pub async fn cluster(aws: &Aws, name: &str) -> Result<ClusterInfo, AwsError> {
+    let response = aws.eks.describe_cluster().name(name).send().await.map_err(aws_error("EKS.DescribeCluster"))?;
+    let Some(c) = response.cluster() else {
+        return Err(AwsError {
+            operation: "EKS.DescribeCluster",
+            code: None,
+            message: format!("cluster {name} not found"),
+        });
+    };
+    let vpc = c.resources_vpc_config();
+    Ok(ClusterInfo {
+        vpc: vpc.and_then(|v| v.vpc_id()).unwrap_or_default().to_owned(),
+        subnets: vpc.map(|v| v.subnet_ids().to_vec()).unwrap_or_default(),
+        cluster_group: vpc.and_then(|v| v.cluster_security_group_id()).map(str::to_owned),
+        additional_groups: vpc.map(|v| v.security_group_ids().to_vec()).unwrap_or_default(),
+        private: vpc.is_some_and(|v| v.endpoint_private_access()),
+        public: vpc.is_some_and(|v| v.endpoint_public_access()),
+        public_cidrs: vpc.map(|v| v.public_access_cidrs().to_vec()).unwrap_or_default(),
+        logging: c
+            .logging()
+            .map(|l| {
+                l.cluster_logging()
+                    .iter()
+                    .filter(|setup| setup.enabled().unwrap_or(false))
+                    .flat_map(|setup| setup.types().iter().map(|t| t.as_str().to_owned()))
+                    .collect()
+            })
+            .unwrap_or_default(),
+        secrets_key: c.encryption_config().iter().find_map(|e| e.provider()?.key_arn().map(str::to_owned)),
+        authentication_mode: c.access_config().and_then(|a| a.authentication_mode()).map(|m| m.as_str().to_owned()),
+    })
+}
+
+/// Reads every managed node group and its launch template: a fixed number of calls per
+/// node group, none per node.
+pub async fn node_groups(aws: &Aws, cluster: &str) -> Result<Vec<ManagedNodeGroup>, AwsError> {
+    let mut names = Vec::new();
+    let mut pages = aws.eks.list_nodegroups().cluster_name(cluster).into_paginator().send();
+    while let Some(page) = pages.next().await {
+        names.extend(page.map_err(aws_error("EKS.ListNodegroups"))?.nodegroups().iter().cloned());
+    }
+    let mut groups = Vec::with_capacity(names.len());
+    for name in names {
+        let response = aws
+            .eks
+            .describe_nodegroup()
+            .cluster_name(cluster)
+            .nodegroup_name(&name)
+            .send()
+            .await
+            .map_err(aws_error("EKS.DescribeNodegroup"))?;
+        let Some(group) = response.nodegroup() else { continue };
+        let launch_template = match group.launch_template().and_then(|t| t.id()) {
+            Some(id) => Some(launch_template(aws, id, group.launch_template().and_then(|t| t.version())).await?),
+            None => None,
+        };
+        groups.push(ManagedNodeGroup {
+            name,
+            subnets: group.subnets().to_vec(),
+            ssh_key: group.remote_access().and_then(|r| r.ec2_ssh_key()).map(str::to_owned),
+            remote_access_group: group.resources().and_then(|r| r.remote_access_security_group()).map(str::to_owned),
+            launch_template,
+        });
+    }
+    Ok(groups)
+}
+
+async fn launch_template(aws: &Aws, id: &str, version: Option<&str>) -> Result<LaunchTemplate, AwsError> {
+    let response = aws
+        .ec2
+        .describe_launch_template_versions()
+        .launch_template_id(id)
+        .versions(version.unwrap_or("$Default"))
+        .send()
+        .await
+        .map_err(aws_error("EC2.DescribeLaunchTemplateVersions"))?;
+    let data = response.launch_template_versions().first().and_then(|v| v.launch_template_data());
+    let mut groups: Vec<String> = data.map(|d| d.security_group_ids().to_vec()).unwrap_or_default();
+    groups.extend(data.iter().flat_map(|d| d.network_interfaces()).flat_map(|n| n.groups().iter().cloned()));
+    Ok(LaunchTemplate {
+        name: format!("{id} version {}", version.unwrap_or("$Default")),
+        groups,
+        imds: data.and_then(|d| d.metadata_options()).map(|m| Imds {
+            tokens_required: m.http_tokens() == Some(&ec2::LaunchTemplateHttpTokensState::Required),
+            hop_limit: m.http_put_response_hop_limit(),
+        }),
+        key_name: data.and_then(|d| d.key_name()).map(str::to_owned),
+    })
+}
+
+/// Reads the access entries and their groups, one call per entry (there is one per
+/// principal, never per node).
+pub async fn access_entries(aws: &Aws, cluster: &str) -> Result<Vec<AccessEntryFact>, AwsError> {
+    let mut principals = Vec::new();
+    let mut pages = aws.eks.list_access_entries().cluster_name(cluster).into_paginator().send();
+    while let Some(page) = pages.next().await {
+        principals.extend(page.map_err(aws_error("EKS.ListAccessEntries"))?.access_entries().iter().cloned());
+    }
+    let mut entries = Vec::with_capacity(principals.len());
+    for principal in principals {
+        let response = aws
+            .eks
+            .describe_access_entry()
+            .cluster_name(cluster)
+            .principal_arn(&principal)
+            .send()
+            .await
+            .map_err(aws_error("EKS.DescribeAccessEntry"))?;
+        let groups = response.access_entry().map(|e| e.kubernetes_groups().to_vec()).unwrap_or_default();
+        entries.push(AccessEntryFact { principal, groups });
+    }
+    Ok(entries)
+}

@@ -1,0 +1,53 @@
+//! Discovery: from a cluster name to the network model, the roles of the flow policy and
+//! the posture facts, read from the EKS and EC2 APIs.
+//!
+//! The calls: EKS DescribeCluster, ListNodegroups, DescribeNodegroup and one launch
+//! template per managed node group, ListAccessEntries and DescribeAccessEntry per entry;
+//! EC2 one filtered, paginated describe per resource type of the VPC (pages of 1,000), and
+//! one read per prefix list a rule names. None of it grows with the number of nodes.
+
+mod eks;
+mod network;
+mod roles;
+
+use eksharden_net::model::Model;
+use eksharden_net::posture::ClusterFacts;
+use eksharden_net::topology::Topology;
+
+use crate::client::Aws;
+use crate::error::AwsError;
+
+pub use network::Instance;
+
+/// What discovery found.
+#[derive(Debug, Clone)]
+pub struct Discovery {
+    /// The network model, with representative interfaces where none exist.
+    pub model: Model,
+    /// The roles of the flow policy and their endpoints.
+    pub topology: Topology,
+    /// The posture facts.
+    pub facts: ClusterFacts,
+    /// Which endpoints are real and which representative, and what could not be read.
+    pub notes: Vec<String>,
+}
+
+/// Reads everything `verify` needs about `cluster`.
+pub async fn discover(aws: &Aws, cluster: &str) -> Result<Discovery, AwsError> {
+    let info = eks::cluster(aws, cluster).await?;
+    let (network, node_groups, access_entries) = futures_util::join!(
+        network::read(aws, &info.vpc),
+        eks::node_groups(aws, cluster),
+        eks::access_entries(aws, cluster),
+    );
+    let (network, node_groups) = (network?, node_groups?);
+    let mut notes = Vec::new();
+    let access_entries = match access_entries {
+        Ok(entries) => Some(entries),
+        Err(error) => {
+            notes.push(format!("access entries could not be read: {}: {}", error.operation, error.message));
+            None
+        }
+    };
+    Ok(roles::build(cluster, &info, network, &node_groups, access_entries, notes))
+}

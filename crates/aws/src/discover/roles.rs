@@ -1,0 +1,293 @@
+//! The roles of the flow policy, placed the way AWS places them: the control plane by its
+//! cross-account interfaces (or one representative per control-plane subnet), node groups
+//! by their instances' interfaces (or one representative per subnet from the launch
+//! template), role groups by the interfaces that carry them (or representatives where such
+//! resources would sit).
+
+use std::collections::{BTreeMap, HashMap};
+use std::net::Ipv4Addr;
+
+use eksharden_net::model::{Eni, Model, Origin};
+use eksharden_net::posture::{AccessEntryFact, ClusterFacts, NodeGroupFacts};
+use eksharden_net::topology::{self, Members, NodePurpose, Role, RoleKind, Topology};
+use eksharden_plan::stacks::{NODE_GROUP_TAG, ROLE_TAG};
+use eksharden_spec::model::CLUSTER_TAG;
+
+use super::eks::{ClusterInfo, ManagedNodeGroup};
+use super::network::{Instance, Network};
+use super::Discovery;
+
+/// Builds the topology and the facts.
+pub fn build(
+    cluster: &str,
+    info: &ClusterInfo,
+    network: Network,
+    managed: &[ManagedNodeGroup],
+    access_entries: Option<Vec<AccessEntryFact>>,
+    mut notes: Vec<String>,
+) -> Discovery {
+    let Network { mut model, instances, tags, descriptions, notes: network_notes } = network;
+    notes.extend(network_notes);
+    let mut places = Places::new(&model);
+    let role_group = |role: &str| -> Option<String> {
+        let mut ids: Vec<&String> = tags
+            .iter()
+            .filter(|(id, t)| {
+                id.starts_with("sg-")
+                    && t.get(ROLE_TAG).map(String::as_str) == Some(role)
+                    && t.get(CLUSTER_TAG).map(String::as_str) == Some(cluster)
+            })
+            .map(|(id, _)| id)
+            .collect();
+        ids.sort();
+        ids.first().map(|id| id.to_string())
+    };
+    let mut roles = Vec::new();
+    let mut facts = ClusterFacts {
+        name: cluster.to_owned(),
+        endpoint_private: info.private,
+        endpoint_public: info.public,
+        public_access_cidrs: public_cidrs(info),
+        authentication_mode: info.authentication_mode.clone(),
+        access_entries,
+        logging: info.logging.clone(),
+        secrets_key: info.secrets_key.clone(),
+        ..ClusterFacts::default()
+    };
+    facts.cluster_groups.extend(info.cluster_group.iter().cloned());
+    facts.cluster_groups.extend(info.additional_groups.iter().cloned());
+    if info.public {
+        model.public_api = Some(eksharden_net::model::PublicApi { cidrs: facts.public_access_cidrs.clone() });
+        roles.push(Role {
+            kind: RoleKind::PublicApi,
+            name: "public API endpoint".to_owned(),
+            members: Members::PublicApi,
+        });
+    }
+
+    // The control plane.
+    let description = format!("Amazon EKS {cluster}");
+    let mut control_plane: Vec<usize> =
+        (0..model.enis.len()).filter(|&i| descriptions.get(&model.enis[i].id) == Some(&description)).collect();
+    for &i in &control_plane {
+        model.enis[i].label = "control plane".to_owned();
+    }
+    if control_plane.is_empty() {
+        let groups: Vec<String> = info.cluster_group.iter().chain(&info.additional_groups).cloned().collect();
+        for subnet in &info.subnets {
+            control_plane.extend(places.representative(
+                &mut model,
+                subnet,
+                "control plane",
+                groups.clone(),
+                "no interface described \"Amazon EKS <cluster>\"",
+            ));
+        }
+        notes.push(format!(
+            "control plane: no cross-account interfaces found; {} representative, one per control-plane subnet",
+            control_plane.len()
+        ));
+    } else {
+        notes.push(format!("control plane: {} real interfaces", control_plane.len()));
+    }
+    roles.push(Role {
+        kind: RoleKind::ControlPlane,
+        name: "control plane".to_owned(),
+        members: Members::Enis(control_plane),
+    });
+
+    // Node groups.
+    let purposes = [(role_group("node-app"), NodePurpose::App), (role_group("node-addon"), NodePurpose::Addon)];
+    let eksharden_made = role_group("node-general").is_some();
+    let purpose_of = |groups: &[String]| {
+        purposes
+            .iter()
+            .find(|(g, _)| g.as_ref().is_some_and(|g| groups.contains(g)))
+            .map(|(_, p)| *p)
+            .or(eksharden_made.then_some(NodePurpose::General))
+    };
+    let index: HashMap<String, usize> = model.enis.iter().enumerate().map(|(i, e)| (e.id.clone(), i)).collect();
+    let ours = |i: &Instance| {
+        i.tags.get(CLUSTER_TAG).map(String::as_str) == Some(cluster)
+            || i.tags.get("eks:cluster-name").map(String::as_str) == Some(cluster)
+            || i.tags.contains_key(&format!("kubernetes.io/cluster/{cluster}"))
+    };
+    let mut by_group: BTreeMap<String, Vec<&Instance>> = BTreeMap::new();
+    for instance in instances.iter().filter(|i| ours(i)) {
+        let name = ["eks:nodegroup-name", NODE_GROUP_TAG, "aws:autoscaling:groupName"]
+            .iter()
+            .find_map(|k| instance.tags.get(*k))
+            .cloned()
+            .unwrap_or_else(|| "self-managed nodes".to_owned());
+        by_group.entry(name).or_default().push(instance);
+    }
+    let mut names: Vec<String> = managed.iter().map(|g| g.name.clone()).collect();
+    names.extend(by_group.keys().filter(|k| !managed.iter().any(|g| &g.name == *k)).cloned());
+    for name in names {
+        let group = managed.iter().find(|g| g.name == name);
+        let members = by_group.get(&name).cloned().unwrap_or_default();
+        let mut enis: Vec<usize> = Vec::new();
+        for instance in &members {
+            for eni in instance.enis.iter().filter_map(|e| index.get(e)) {
+                model.enis[*eni].label = format!("node {}", instance.id);
+                enis.push(*eni);
+            }
+        }
+        let template = group.and_then(|g| g.launch_template.as_ref());
+        let mut group_ids: Vec<String> = enis.first().map(|&e| model.enis[e].groups.clone()).unwrap_or_default();
+        if enis.is_empty() {
+            if let Some(group) = group {
+                group_ids = template
+                    .map(|t| t.groups.clone())
+                    .filter(|g| !g.is_empty())
+                    .unwrap_or_else(|| info.cluster_group.iter().cloned().collect());
+                group_ids.extend(group.remote_access_group.iter().cloned());
+                for subnet in &group.subnets {
+                    let source = template
+                        .map_or("the cluster security group".to_owned(), |t| format!("launch template {}", t.name));
+                    let why =
+                        format!("managed node group {name} has no instances; built from {source} and its subnets");
+                    enis.extend(places.representative(
+                        &mut model,
+                        subnet,
+                        &format!("node group {name}"),
+                        group_ids.clone(),
+                        &why,
+                    ));
+                }
+                notes.push(format!(
+                    "node group {name}: no instances; {} representative interfaces, one per subnet",
+                    enis.len()
+                ));
+            }
+        } else {
+            notes.push(format!("node group {name}: {} real interfaces of {} instances", enis.len(), members.len()));
+        }
+        facts.cluster_groups.extend(group_ids.iter().cloned());
+        facts.node_groups.push(NodeGroupFacts {
+            name: name.clone(),
+            ssh_key: group
+                .and_then(|g| g.ssh_key.clone().or_else(|| template.and_then(|t| t.key_name.clone())))
+                .or_else(|| members.iter().find_map(|i| i.key_name.clone())),
+            imds: template.and_then(|t| t.imds).or_else(|| members.iter().find_map(|i| i.imds)),
+            enis: enis.iter().map(|&e| model.enis[e].id.clone()).collect(),
+            subnets: match group {
+                Some(g) => g.subnets.clone(),
+                None => enis.iter().map(|&e| model.enis[e].subnet.clone()).collect(),
+            },
+        });
+        roles.push(Role {
+            kind: RoleKind::NodeGroup { purpose: purpose_of(&group_ids) },
+            name: format!("node group {name}"),
+            members: Members::Enis(enis),
+        });
+    }
+    facts.cluster_groups.sort();
+    facts.cluster_groups.dedup();
+
+    // Role groups: real interfaces that carry them, else representatives where they would sit.
+    let bastion_subnets: Vec<String> = tags
+        .iter()
+        .filter(|(id, t)| id.starts_with("subnet-") && t.get(ROLE_TAG).map(String::as_str) == Some("bastion"))
+        .map(|(id, _)| id.clone())
+        .collect();
+    let node_subnets: Vec<String> = {
+        let mut s: Vec<String> = facts.node_groups.iter().flat_map(|g| g.subnets.iter().cloned()).collect();
+        s.sort();
+        s.dedup();
+        s
+    };
+    let public_subnets: Vec<String> = model
+        .subnets
+        .iter()
+        .filter(|s| !bastion_subnets.contains(&s.id) && routes_to_internet_gateway(&model, &s.route_table))
+        .map(|s| s.id.clone())
+        .collect();
+    let placements = [
+        ("bastion", RoleKind::Bastion, "bastion", &bastion_subnets),
+        ("load-balancer", RoleKind::LoadBalancer, "load balancer", &public_subnets),
+        ("database", RoleKind::Database, "database", &node_subnets),
+        ("cache", RoleKind::Cache, "cache", &node_subnets),
+    ];
+    for (tag, kind, name, subnets) in placements {
+        let Some(group) = role_group(tag) else { continue };
+        let mut enis: Vec<usize> = (0..model.enis.len()).filter(|&i| model.enis[i].groups.contains(&group)).collect();
+        if enis.is_empty() {
+            for subnet in subnets.iter() {
+                let why = format!("nothing carries the {name} group yet; placed where a {name} would sit");
+                enis.extend(places.representative(&mut model, subnet, name, vec![group.clone()], &why));
+            }
+            notes.push(format!("{name}: no interface carries {group}; {} representative", enis.len()));
+        } else {
+            notes.push(format!("{name}: {} real interfaces", enis.len()));
+        }
+        if !enis.is_empty() {
+            roles.push(Role { kind, name: name.to_owned(), members: Members::Enis(enis) });
+        }
+    }
+    roles.push(topology::add_other_hosts(&mut model, &bastion_subnets));
+    roles.extend(topology::internet_roles(&model));
+    Discovery { model, topology: Topology { roles }, facts, notes }
+}
+
+fn public_cidrs(info: &ClusterInfo) -> Vec<ipnet::Ipv4Net> {
+    if info.public_cidrs.is_empty() {
+        // EKS's default when public access is on and no block is listed.
+        return vec![ipnet::Ipv4Net::default()];
+    }
+    info.public_cidrs.iter().filter_map(|c| c.parse().ok()).collect()
+}
+
+fn routes_to_internet_gateway(model: &Model, table: &str) -> bool {
+    model.route_tables.iter().filter(|t| t.id == table).flat_map(|t| &t.routes).any(|r| {
+        matches!(r.target, eksharden_net::model::RouteTarget::InternetGateway(_))
+            && r.destination == eksharden_net::model::RouteDestination::Cidr(ipnet::Ipv4Net::default())
+    })
+}
+
+/// Free addresses for representative interfaces, subnet by subnet.
+struct Places {
+    next: HashMap<String, u32>,
+    used: std::collections::HashSet<Ipv4Addr>,
+}
+
+impl Places {
+    fn new(model: &Model) -> Self {
+        Self { next: HashMap::new(), used: model.enis.iter().map(|e| e.private_ip).collect() }
+    }
+
+    /// Adds a representative interface in `subnet` (if the subnet is in the model) and
+    /// returns its index.
+    fn representative(
+        &mut self,
+        model: &mut Model,
+        subnet: &str,
+        label: &str,
+        groups: Vec<String>,
+        why: &str,
+    ) -> Option<usize> {
+        let cidr = model.subnets.iter().find(|s| s.id == subnet)?.cidr;
+        // AWS reserves the first four addresses and the last.
+        let next = self.next.entry(subnet.to_owned()).or_insert(4);
+        let address = loop {
+            let candidate = Ipv4Addr::from(u32::from(cidr.network()).saturating_add(*next));
+            *next += 1;
+            if !cidr.contains(&candidate) || candidate == cidr.broadcast() {
+                return None;
+            }
+            if self.used.insert(candidate) {
+                break candidate;
+            }
+        };
+        model.enis.push(Eni {
+            id: format!("representative-{}-{}", label.replace(' ', "-"), model.enis.len()),
+            label: label.to_owned(),
+            subnet: subnet.to_owned(),
+            private_ip: address,
+            public_ip: None,
+            groups,
+            origin: Origin::Representative(why.to_owned()),
+        });
+        Some(model.enis.len() - 1)
+    }
+}
