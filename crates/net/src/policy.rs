@@ -1,7 +1,8 @@
 //! The flow policy of the seeds: which flows a cluster needs and which it must not have.
 //!
 //! Required: nodes to the API on 443 and control plane to the kubelet on 10250 (seeds
-//! 000/001, minimum; 443 and 1025-65535 with the recommended profile), node to node (all),
+//! 000/001, minimum; 443 and 1025-65535 with the recommended profile), node to node (all
+//! ports but 22),
 //! nodes to the registries and AWS APIs (seed 000's footnote), load balancer to the app
 //! ports, apps to the database and cache (seed 003), bastion to the API and to nodes on 22
 //! (seeds 003/004). Forbidden: the internet to nodes, databases and caches; anything but the
@@ -181,14 +182,17 @@ pub fn requirements(topology: &Topology, input: &PolicyInput) -> Vec<Requirement
             }
         }
         for &m in &nodes {
-            add(
-                "node-to-node",
-                "seed 000/001 node minimum inbound from other nodes: all",
-                n,
-                Target::Role(m),
-                PortRange::ALL,
-                Allowed,
-            );
+            // All but SSH, which seed 004 keeps to the bastion (and which the node ACL denies).
+            for ports in [PortRange::new(0, 21), PortRange::new(23, 65535)] {
+                add(
+                    "node-to-node",
+                    "seed 000/001 node minimum inbound from other nodes: all (but 22, seed 004)",
+                    n,
+                    Target::Role(m),
+                    ports,
+                    Allowed,
+                );
+            }
             add(
                 "pods-no-ssh-to-nodes",
                 "seed 004: pods share the node's ENI; only a network policy stops pod SSH to nodes",
