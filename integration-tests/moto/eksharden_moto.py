@@ -28,7 +28,13 @@ and makes stacks behave as CloudFormation does where moto differs:
   gateways, VPC endpoints and flow logs, so a network stack could never be deleted;
 - EC2 tags go with their resource (moto's DescribeTags kept listing deleted resources);
 - a subnet's route-table association shows in DescribeRouteTables, as in EC2;
-- a node group without remote access reports none (moto invented an SSH key for it).
+- a node group without remote access reports none (moto invented an SSH key for it);
+- an interface VPC endpoint's network interfaces carry the endpoint's security groups and an
+  address of their subnet (moto gave them the default group and a random 10.x address);
+- instances launched from a launch template (by an Auto Scaling group) get the template's
+  metadata options (moto left IMDSv1 allowed);
+- the EKS access-entry API: ListAccessEntries and DescribeAccessEntry, over the entries the
+  AWS::EKS::AccessEntry resources create.
 
 For tests of failures, EKSHARDEN_MOTO_FAIL_RESOURCE="LogicalId:reason" makes every resource
 with that logical id fail to create. For benchmarks, EKSHARDEN_MOTO_STACK_SECONDS=N keeps
@@ -61,7 +67,12 @@ from moto.ec2.models.subnets import SubnetRouteTableAssociation
 from moto.ec2.models.tags import TagBackend
 from moto.ec2.models.vpcs import VPCEndPoint
 from moto.ec2.models.vpn_gateway import VPCGatewayAttachment
+from moto.eks import urls as eks_urls
+from moto.eks.exceptions import ResourceNotFoundException
 from moto.eks.models import eks_backends
+from moto.eks.responses import EKSResponse
+from moto.ec2.models import EC2Backend
+from moto.ec2.models.instances import MetadataOptions
 from moto.iam.models import Role as IamRole
 from moto.iam.models import iam_backends
 from moto.kms.models import Key as KmsKey
@@ -817,3 +828,73 @@ def _update_termination_protection(self):
 
 
 CloudFormationResponse.update_termination_protection = _update_termination_protection
+
+
+_original_create_vpc_endpoint = EC2Backend.create_vpc_endpoint
+
+
+def _create_vpc_endpoint(self, *args, **kwargs):
+    """Interface endpoints' ENIs as EC2 makes them: in their subnet, with the endpoint's groups."""
+    endpoint = _original_create_vpc_endpoint(self, *args, **kwargs)
+    if (endpoint.vpc_endpoint_type or "").lower() == "interface":
+        groups = [self.get_security_group_from_id(g) for g in (kwargs.get("security_group_ids") or [])]
+        for eni_id in endpoint.network_interface_ids:
+            eni = self.enis[eni_id]
+            eni.private_ip_address = self.get_subnet(eni.subnet.id).get_available_subnet_ip(eni)
+            eni._group_set = [g for g in groups if g is not None]
+    return endpoint
+
+
+EC2Backend.create_vpc_endpoint = _create_vpc_endpoint
+
+
+_original_run_instances = EC2Backend.run_instances
+
+
+def _run_instances(self, *args, **kwargs):
+    """Instances take their launch template's metadata options, as in EC2."""
+    reservation = _original_run_instances(self, *args, **kwargs)
+    template_ref = kwargs.get("launch_template")
+    if template_ref:
+        options = self._get_template_from_args(template_ref).data.get("MetadataOptions")
+        if options:
+            for instance in reservation.instances:
+                instance.metadata_options = MetadataOptions(options)
+    return reservation
+
+
+EC2Backend.run_instances = _run_instances
+
+
+def _cluster_or_raise(response):
+    name = response._get_param("name")
+    cluster = response.eks_backend.clusters.get(name)
+    if cluster is None:
+        raise ResourceNotFoundException(
+            clusterName=name, nodegroupName=None, fargateProfileName=None, addonName=None,
+            message=f"No cluster found for name: {name}.",
+        )
+    return cluster
+
+
+def _list_access_entries(self):
+    entries = sorted(access_entries(_cluster_or_raise(self)))
+    return ActionResult({"accessEntries": entries})
+
+
+def _describe_access_entry(self):
+    cluster = _cluster_or_raise(self)
+    principal = self._get_param("principalArn")
+    entry = access_entries(cluster).get(principal)
+    if entry is None:
+        raise ResourceNotFoundException(
+            clusterName=cluster.name, nodegroupName=None, fargateProfileName=None, addonName=None,
+            message=f"The specified principalArn could not be found: {principal}",
+        )
+    return ActionResult({"accessEntry": entry})
+
+
+EKSResponse.list_access_entries = _list_access_entries
+EKSResponse.describe_access_entry = _describe_access_entry
+eks_urls.url_paths["{0}/clusters/(?P<name>[^/]+)/access-entries$"] = eks_urls.response.dispatch
+eks_urls.url_paths["{0}/clusters/(?P<name>[^/]+)/access-entries/(?P<principalArn>.+)$"] = eks_urls.response.dispatch
