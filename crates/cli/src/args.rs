@@ -52,6 +52,8 @@ pub enum Command {
     Create(CreateArgs),
     /// Delete a cluster's stacks in reverse order and list anything left.
     Delete(DeleteArgs),
+    /// Read a cluster back from AWS and check every flow of the seeds' policy and its posture.
+    Verify(VerifyArgs),
     /// Print the JSON Schema of the spec, for editors.
     Schema,
     /// Print shell completions.
@@ -121,4 +123,34 @@ pub struct DeleteArgs {
     /// Do not ask for confirmation.
     #[arg(short, long)]
     pub yes: bool,
+}
+
+/// Arguments of `verify`.
+#[derive(Debug, Args)]
+#[command(group = clap::ArgGroup::new("target").required(true).args(["cluster", "file"]))]
+pub struct VerifyArgs {
+    /// The cluster name (needs --region unless the default region is right).
+    pub cluster: Option<String>,
+    /// Take the cluster, region, profile and ports from a spec file.
+    #[arg(short = 'f', long = "file", value_name = "FILE")]
+    pub file: Option<PathBuf>,
+    /// How to print the report.
+    #[arg(long, value_enum, default_value_t = ReportFormat::Table)]
+    pub format: ReportFormat,
+    /// Count warnings (layers that could not be read) as findings.
+    #[arg(long)]
+    pub strict: bool,
+}
+
+/// Output formats of a verification report.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ReportFormat {
+    /// A table for people, grouped by finding and flow.
+    Table,
+    /// The whole report, every verdict hop by hop, as JSON.
+    Json,
+    /// SARIF 2.1.0, for code-scanning dashboards.
+    Sarif,
+    /// JUnit XML, for CI test reports.
+    Junit,
 }

@@ -7,6 +7,7 @@ pub mod exit;
 pub mod kubeconfig;
 pub mod output;
 pub mod progress;
+pub mod report;
 
 use std::ffi::OsString;
 
@@ -39,6 +40,7 @@ where
         Command::Render(args) => commands::render::run(args, out),
         Command::Create(args) => commands::create::run(args, &cli.global, out),
         Command::Delete(args) => commands::delete::run(args, &cli.global, out),
+        Command::Verify(args) => commands::verify::run(args, &cli.global, out),
         Command::Schema => {
             let schema = eksharden_spec::json_schema();
             let _ = writeln!(out.stdout, "{}", serde_json::to_string_pretty(&schema).expect("plain JSON"));

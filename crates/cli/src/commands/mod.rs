@@ -5,6 +5,7 @@ pub mod create;
 pub mod delete;
 pub mod render;
 pub mod validate;
+pub mod verify;
 
 use std::io::Read;
 use std::path::Path;

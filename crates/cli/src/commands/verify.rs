@@ -1,0 +1,81 @@
+//! `eksharden verify`: read a cluster back from AWS, evaluate the seeds' flow policy and
+//! the posture checks, print the report; exit 0 when clean, 1 on a finding.
+
+use eksharden_aws::{discover, Aws};
+use eksharden_net::policy::{PolicyInput, Profile};
+use eksharden_spec::model::{ClusterSpec, SecurityGroupProfile};
+
+use super::aws::{block_on, connect, report_aws_error};
+use super::load_checked;
+use crate::args::{Global, ReportFormat, VerifyArgs};
+use crate::exit::Exit;
+use crate::output::Output;
+use crate::report;
+
+/// Runs `verify`.
+pub fn run(args: &VerifyArgs, global: &Global, out: &mut Output) -> Exit {
+    let (cluster, region, input) = match (&args.cluster, &args.file) {
+        (Some(cluster), _) => (cluster.clone(), "us-east-1".to_owned(), PolicyInput::discovered()),
+        (None, Some(file)) => match load_checked(file, out) {
+            Ok(loaded) => {
+                let spec = &loaded.spec;
+                (spec.metadata.name.clone(), spec.metadata.region.clone(), policy_input(spec))
+            }
+            Err(exit) => return exit,
+        },
+        (None, None) => unreachable!("clap requires a cluster or a file"),
+    };
+    block_on(async {
+        let aws = connect(global, &region).await;
+        verify(&aws, &cluster, &input, args.format, args.strict, out).await
+    })
+}
+
+/// What the policy needs from a spec: the profile, the ports of the role groups, and
+/// whether the node-subnet ACL is asked for.
+pub fn policy_input(spec: &ClusterSpec) -> PolicyInput {
+    let groups = &spec.security_groups;
+    PolicyInput {
+        profile: match groups.profile {
+            SecurityGroupProfile::Minimum => Profile::Minimum,
+            SecurityGroupProfile::Recommended => Profile::Recommended,
+        },
+        app_ports: groups.app.iter().flat_map(|a| a.service_ports.iter().map(|p| p.get())).collect(),
+        database_port: groups.database.as_ref().map(|d| d.port.get()),
+        cache_port: groups.cache.as_ref().map(|c| c.port.get()),
+        services: PolicyInput::default_services(),
+        ssh_acl: eksharden_plan::nacl::node_subnet_entries(spec).is_some(),
+    }
+}
+
+/// Discovers `cluster`, verifies it and prints the report in `format`.
+pub async fn verify(
+    aws: &Aws,
+    cluster: &str,
+    input: &PolicyInput,
+    format: ReportFormat,
+    strict: bool,
+    out: &mut Output<'_>,
+) -> Exit {
+    let discovery = match discover::discover(aws, cluster).await {
+        Ok(discovery) => discovery,
+        Err(error) => {
+            report_aws_error(out, &format!("cannot read cluster {cluster}: "), &error);
+            return Exit::Infrastructure;
+        }
+    };
+    let verification = eksharden_net::verify(
+        &discovery.model,
+        &discovery.topology,
+        &discovery.facts,
+        input,
+        strict,
+        discovery.notes.clone(),
+    );
+    report::print(&verification, format, &aws.region, out);
+    if verification.findings() == 0 {
+        Exit::Ok
+    } else {
+        Exit::Findings
+    }
+}

@@ -1,0 +1,62 @@
+//! A verification report in the format asked for: a table for people, JSON, SARIF or JUnit.
+
+mod junit;
+mod sarif;
+mod table;
+
+use eksharden_net::report::{Report, Status};
+
+use crate::args::ReportFormat;
+use crate::output::Output;
+
+/// Prints `report` to stdout.
+pub fn print(report: &Report, format: ReportFormat, region: &str, out: &mut Output) {
+    let text = match format {
+        ReportFormat::Table => table::render(report, region, out.colour && out.terminal),
+        ReportFormat::Json => serde_json::to_string_pretty(report).expect("a report is plain data") + "\n",
+        ReportFormat::Sarif => serde_json::to_string_pretty(&sarif::render(report)).expect("plain JSON") + "\n",
+        ReportFormat::Junit => junit::render(report),
+    };
+    let _ = out.stdout.write_all(text.as_bytes());
+}
+
+/// One check of either kind, as the flat formats list them.
+struct Item<'a> {
+    group: &'static str,
+    id: &'static str,
+    title: &'a str,
+    seed: &'static str,
+    status: Status,
+    details: Vec<String>,
+}
+
+/// Every check, flows first, each with the lines that explain it (for a flow: the cells
+/// that did not pass, or a count of the pairs that did).
+fn items(report: &Report) -> Vec<Item<'_>> {
+    let flows = report.flows.iter().map(|flow| {
+        let mut details: Vec<String> = flow
+            .cells
+            .iter()
+            .filter(|c| c.status != Status::Pass)
+            .flat_map(|c| c.explanation.iter().map(move |e| format!("{} -> {}: {e}", c.source, c.destination)))
+            .collect();
+        if details.is_empty() {
+            details.push(format!("{} endpoint pair(s) checked", flow.cells.len()));
+        }
+        Item { group: "flows", id: flow.id, title: &flow.title, seed: flow.seed, status: flow.status, details }
+    });
+    let posture = report.posture.iter().map(|check| Item {
+        group: "posture",
+        id: check.id,
+        title: &check.title,
+        seed: check.seed,
+        status: check.status,
+        details: check.details.clone(),
+    });
+    flows.chain(posture).collect()
+}
+
+/// Whether the status is a finding in this report.
+fn is_finding(report: &Report, status: Status) -> bool {
+    status == Status::Fail || (report.strict && status == Status::Warn)
+}

@@ -1,0 +1,85 @@
+//! The report as a table: findings first, then warnings, then what passed; each flow with
+//! the endpoint pairs that broke it and the rule, entry or route that decided.
+
+use std::fmt::Write;
+
+use eksharden_net::report::{Report, Status};
+
+use super::{is_finding, items, Item};
+
+/// Renders the table; `colour` adds ANSI colour to the status column.
+pub fn render(report: &Report, region: &str, colour: bool) -> String {
+    let mut text = String::new();
+    let _ = writeln!(
+        text,
+        "verify {} ({region}): {} passed, {} warning(s), {} finding(s)",
+        report.cluster,
+        report.passed(),
+        report.warnings(),
+        report.findings()
+    );
+    let items = items(report);
+    let sections: [(&str, Box<dyn Fn(&Item) -> bool>); 3] = [
+        ("FINDINGS", Box::new(|i: &Item| is_finding(report, i.status))),
+        ("WARNINGS", Box::new(|i: &Item| i.status == Status::Warn && !is_finding(report, i.status))),
+        ("PASSED", Box::new(|i: &Item| i.status == Status::Pass)),
+    ];
+    for (heading, wanted) in sections {
+        let chosen: Vec<&Item> = items.iter().filter(|i| wanted(i)).collect();
+        if chosen.is_empty() {
+            continue;
+        }
+        let _ = writeln!(text, "\n{heading}");
+        let width = chosen.iter().map(|i| i.id.len()).max().unwrap_or(0);
+        if heading == "PASSED" {
+            passed(&mut text, &chosen, width, colour);
+            continue;
+        }
+        for item in chosen {
+            let _ =
+                writeln!(text, "  {} {:<width$}  {} [{}]", label(item.status, colour), item.id, item.title, item.seed);
+            for detail in &item.details {
+                let _ = writeln!(text, "        {detail}");
+            }
+        }
+    }
+    if !report.notes.is_empty() {
+        let _ = writeln!(text, "\nNOTES");
+        for note in &report.notes {
+            let _ = writeln!(text, "  {note}");
+        }
+    }
+    text
+}
+
+/// Passed checks, one line per check id with how many role pairs it covered.
+fn passed(text: &mut String, items: &[&Item], width: usize, colour: bool) {
+    let mut ids: Vec<&str> = Vec::new();
+    for item in items {
+        if !ids.contains(&item.id) {
+            ids.push(item.id);
+        }
+    }
+    for id in ids {
+        let same: Vec<&&Item> = items.iter().filter(|i| i.id == id).collect();
+        let summary = if same.len() == 1 {
+            format!("{}: {}", same[0].title, same[0].details.join("; "))
+        } else {
+            format!("{} flows, e.g. {}", same.len(), same[0].title)
+        };
+        let _ = writeln!(text, "  {} {id:<width$}  {summary}", label(Status::Pass, colour));
+    }
+}
+
+fn label(status: Status, colour: bool) -> String {
+    let (word, code) = match status {
+        Status::Pass => ("PASS", "32"),
+        Status::Warn => ("WARN", "33"),
+        Status::Fail => ("FAIL", "31"),
+    };
+    if colour {
+        format!("\x1b[{code}m{word}\x1b[0m")
+    } else {
+        word.to_owned()
+    }
+}
