@@ -34,7 +34,9 @@ and makes stacks behave as CloudFormation does where moto differs:
 - instances launched from a launch template (by an Auto Scaling group) get the template's
   metadata options (moto left IMDSv1 allowed);
 - the EKS access-entry API: ListAccessEntries and DescribeAccessEntry, over the entries the
-  AWS::EKS::AccessEntry resources create.
+  AWS::EKS::AccessEntry resources create;
+- UpdateClusterConfig changes the fields it is given (moto replaced the whole VPC
+  configuration, losing the subnets and security groups).
 
 For tests of failures, EKSHARDEN_MOTO_FAIL_RESOURCE="LogicalId:reason" makes every resource
 with that logical id fail to create. For benchmarks, EKSHARDEN_MOTO_STACK_SECONDS=N keeps
@@ -69,7 +71,7 @@ from moto.ec2.models.vpcs import VPCEndPoint
 from moto.ec2.models.vpn_gateway import VPCGatewayAttachment
 from moto.eks import urls as eks_urls
 from moto.eks.exceptions import ResourceNotFoundException
-from moto.eks.models import eks_backends
+from moto.eks.models import EKSBackend, eks_backends
 from moto.eks.responses import EKSResponse
 from moto.ec2.models import EC2Backend
 from moto.ec2.models.instances import MetadataOptions
@@ -898,3 +900,17 @@ EKSResponse.list_access_entries = _list_access_entries
 EKSResponse.describe_access_entry = _describe_access_entry
 eks_urls.url_paths["{0}/clusters/(?P<name>[^/]+)/access-entries$"] = eks_urls.response.dispatch
 eks_urls.url_paths["{0}/clusters/(?P<name>[^/]+)/access-entries/(?P<principalArn>.+)$"] = eks_urls.response.dispatch
+
+
+_original_update_cluster_config = EKSBackend.update_cluster_config
+
+
+def _update_cluster_config(self, name, resources_vpc_config, *args, **kwargs):
+    """Merges the VPC settings given into the cluster's, as EKS does."""
+    cluster = self.clusters.get(name)
+    if cluster is not None and resources_vpc_config:
+        resources_vpc_config = {**cluster.resources_vpc_config, **resources_vpc_config}
+    return _original_update_cluster_config(self, name, resources_vpc_config, *args, **kwargs)
+
+
+EKSBackend.update_cluster_config = _update_cluster_config

@@ -39,6 +39,8 @@ pub struct ManagedNodeGroup {
     pub name: String,
     /// The subnets it launches into.
     pub subnets: Vec<String>,
+    /// Its largest size.
+    pub max_size: i32,
     /// The SSH key of its remote access settings.
     pub ssh_key: Option<String>,
     /// The security group EKS made for remote access.
@@ -120,6 +122,7 @@ pub async fn node_groups(aws: &Aws, cluster: &str) -> Result<Vec<ManagedNodeGrou
         groups.push(ManagedNodeGroup {
             name,
             subnets: group.subnets().to_vec(),
+            max_size: group.scaling_config().and_then(|s| s.max_size()).unwrap_or(1),
             ssh_key: group.remote_access().and_then(|r| r.ec2_ssh_key()).map(str::to_owned),
             remote_access_group: group.resources().and_then(|r| r.remote_access_security_group()).map(str::to_owned),
             launch_template,

@@ -142,21 +142,20 @@ pub fn build(
                     .filter(|g| !g.is_empty())
                     .unwrap_or_else(|| info.cluster_group.iter().cloned().collect());
                 group_ids.extend(group.remote_access_group.iter().cloned());
+                // Two per subnet when the group can hold more nodes than it has subnets: nodes
+                // that share a subnet reach each other without crossing an ACL.
+                let per_subnet = if group.max_size as usize > group.subnets.len() { 2 } else { 1 };
+                let source =
+                    template.map_or("the cluster security group".to_owned(), |t| format!("launch template {}", t.name));
+                let why = format!("managed node group {name} has no instances; built from {source} and its subnets");
+                let label = format!("node group {name}");
                 for subnet in &group.subnets {
-                    let source = template
-                        .map_or("the cluster security group".to_owned(), |t| format!("launch template {}", t.name));
-                    let why =
-                        format!("managed node group {name} has no instances; built from {source} and its subnets");
-                    enis.extend(places.representative(
-                        &mut model,
-                        subnet,
-                        &format!("node group {name}"),
-                        group_ids.clone(),
-                        &why,
-                    ));
+                    for _ in 0..per_subnet {
+                        enis.extend(places.representative(&mut model, subnet, &label, group_ids.clone(), &why));
+                    }
                 }
                 notes.push(format!(
-                    "node group {name}: no instances; {} representative interfaces, one per subnet",
+                    "node group {name}: no instances; {} representative interfaces, {per_subnet} per subnet",
                     enis.len()
                 ));
             }

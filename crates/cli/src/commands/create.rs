@@ -1,4 +1,5 @@
-//! `eksharden create`: deploy the stacks, wait for the cluster, write the kubeconfig entry.
+//! `eksharden create`: deploy the stacks, wait for the cluster, write the kubeconfig entry,
+//! then verify the cluster as `eksharden verify` does; its result is the exit code.
 
 use std::time::{Duration, Instant};
 
@@ -9,7 +10,8 @@ use eksharden_spec::model::{NodeGroupType, CLUSTER_TAG};
 
 use super::aws::{block_on, confirm, connect, progress, report_aws_error};
 use super::load_checked;
-use crate::args::{CreateArgs, Global};
+use super::verify::policy_input;
+use crate::args::{CreateArgs, Global, ReportFormat};
 use crate::exit::Exit;
 use crate::kubeconfig;
 use crate::output::Output;
@@ -91,7 +93,8 @@ pub fn run(args: &CreateArgs, global: &Global, out: &mut Output) -> Exit {
             },
             None => out.note("  kubeconfig: not written (no --kubeconfig, $KUBECONFIG or $HOME)"),
         }
-        Exit::Ok
+        // The proof: read the cluster back and check every flow and setting.
+        super::verify::verify(&aws, &plan.cluster, &policy_input(spec), ReportFormat::Table, false, out).await
     })
 }
 
