@@ -8,6 +8,7 @@
 mod deploy;
 mod faults;
 mod readback;
+mod verify;
 
 use std::path::PathBuf;
 

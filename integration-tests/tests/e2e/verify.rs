@@ -1,0 +1,310 @@
+//! `verify` on the emulator: a cluster created from `examples/full.yaml` verifies clean;
+//! then the test breaks it through the EC2 and EKS APIs, one break at a time, and each
+//! break must come back as its own finding, naming the rule, entry or setting. Discovery's
+//! number of AWS calls is counted for 3 and for 300 nodes.
+
+use std::collections::BTreeMap;
+
+use aws_sdk_ec2::types::{
+    Filter, InstanceNetworkInterfaceSpecification, InstanceType, IpPermission, IpRange, ResourceType, RuleAction, Tag,
+    TagSpecification,
+};
+use aws_sdk_eks::types::VpcConfigRequest;
+use eksharden_aws::Aws;
+use eksharden_cli::exit::Exit;
+use eksharden_spec::model::CLUSTER_TAG;
+use integration_tests::fault_proxy::{FaultProxy, Faults};
+use integration_tests::moto::MotoOptions;
+use serde_json::Value;
+
+use super::{block_on, create, example, run, Target};
+
+/// `verify -f FILE --format json`: the exit code and the report.
+fn verify(target: &Target, file: &str) -> (Exit, Value) {
+    let verified = run(target, &["verify", "-f", file, "--format", "json"]);
+    let report = serde_json::from_str(&verified.stdout).unwrap_or_else(|e| panic!("{e}: {}", verified.stderr));
+    (verified.exit, report)
+}
+
+/// The ids of the checks that failed, sorted, once each.
+fn failed(report: &Value) -> Vec<String> {
+    let mut ids: Vec<String> = ["flows", "posture"]
+        .iter()
+        .flat_map(|kind| report[kind].as_array().unwrap().iter())
+        .filter(|check| check["status"] == "fail")
+        .map(|check| check["id"].as_str().unwrap().to_owned())
+        .collect();
+    ids.sort();
+    ids.dedup();
+    ids
+}
+
+/// What a failed check says: the explanations of its failing cells, or its details.
+fn finding(report: &Value, id: &str) -> String {
+    let mut lines = Vec::new();
+    for check in report["flows"].as_array().unwrap().iter().filter(|c| c["id"] == id && c["status"] == "fail") {
+        for cell in check["cells"].as_array().unwrap().iter().filter(|c| c["status"] == "fail") {
+            lines.extend(cell["explanation"].as_array().unwrap().iter().map(|e| e.as_str().unwrap().to_owned()));
+        }
+    }
+    for check in report["posture"].as_array().unwrap().iter().filter(|c| c["id"] == id && c["status"] == "fail") {
+        lines.extend(check["details"].as_array().unwrap().iter().map(|e| e.as_str().unwrap().to_owned()));
+    }
+    lines.join("\n")
+}
+
+fn tagged(key: &str, value: &str) -> Filter {
+    Filter::builder().name(format!("tag:{key}")).values(value).build()
+}
+
+async fn group_with_role(aws: &Aws, cluster: &str, role: &str) -> String {
+    let response = aws
+        .ec2
+        .describe_security_groups()
+        .filters(tagged(CLUSTER_TAG, cluster))
+        .filters(tagged(eksharden_plan::stacks::ROLE_TAG, role))
+        .send()
+        .await
+        .unwrap();
+    response.security_groups()[0].group_id().unwrap().to_owned()
+}
+
+async fn subnet_named(aws: &Aws, name: &str) -> String {
+    let response = aws.ec2.describe_subnets().filters(tagged("Name", name)).send().await.unwrap();
+    response.subnets()[0].subnet_id().unwrap().to_owned()
+}
+
+async fn acl_of(aws: &Aws, subnet: &str) -> String {
+    let filter = Filter::builder().name("association.subnet-id").values(subnet).build();
+    let response = aws.ec2.describe_network_acls().filters(filter).send().await.unwrap();
+    response.network_acls()[0].network_acl_id().unwrap().to_owned()
+}
+
+/// The inbound rule of `group` that admits `peer` on `port`, as EC2 describes it.
+async fn ingress_from_group(aws: &Aws, group: &str, port: i32, peer: &str) -> IpPermission {
+    let response = aws.ec2.describe_security_groups().group_ids(group).send().await.unwrap();
+    let rule = response.security_groups()[0]
+        .ip_permissions()
+        .iter()
+        .find(|p| p.from_port() == Some(port) && p.user_id_group_pairs().iter().any(|g| g.group_id() == Some(peer)))
+        .expect("the rule exists")
+        .clone();
+    let pair = rule.user_id_group_pairs().iter().find(|g| g.group_id() == Some(peer)).unwrap().clone();
+    IpPermission::builder()
+        .ip_protocol(rule.ip_protocol().unwrap())
+        .from_port(port)
+        .to_port(rule.to_port().unwrap())
+        .user_id_group_pairs(pair)
+        .build()
+}
+
+fn tcp_from_cidr(port: i32, cidr: &str) -> IpPermission {
+    IpPermission::builder()
+        .ip_protocol("tcp")
+        .from_port(port)
+        .to_port(port)
+        .ip_ranges(IpRange::builder().cidr_ip(cidr).build())
+        .build()
+}
+
+#[test]
+fn a_created_cluster_verifies_clean_and_each_break_is_its_own_finding() {
+    let target = Target::start();
+    let (file, spec) = example("full");
+    let cluster = spec.metadata.name.as_str();
+    let dir = tempfile::tempdir().unwrap();
+    let (created, _) = create(&target, &file, &dir);
+    assert_eq!(created.exit, Exit::Ok, "create verifies what it made:\n{}\n{}", created.stdout, created.stderr);
+    assert!(created.stdout.contains(", 0 finding(s)"), "{}", created.stdout);
+    let (exit, report) = verify(&target, &file);
+    assert_eq!((exit, failed(&report)), (Exit::Ok, vec![]), "{report:#}");
+    let aws = target.aws(&spec.metadata.region);
+    let nodes = block_on(group_with_role(&aws, cluster, "node-general"));
+    let control_plane = block_on(group_with_role(&aws, cluster, "control-plane"));
+    let private_subnet = block_on(subnet_named(&aws, &format!("{cluster}-private-eu-west-1a")));
+    let public_subnet = block_on(subnet_named(&aws, &format!("{cluster}-public-eu-west-1a")));
+    let node_acl = block_on(acl_of(&aws, &private_subnet));
+
+    // 1. 0.0.0.0/0 to port 22 on the node group.
+    let ssh_from_anywhere = tcp_from_cidr(22, "0.0.0.0/0");
+    block_on(
+        aws.ec2.authorize_security_group_ingress().group_id(&nodes).ip_permissions(ssh_from_anywhere.clone()).send(),
+    )
+    .unwrap();
+    let (exit, report) = verify(&target, &file);
+    assert_eq!(exit, Exit::Findings);
+    // The control plane's groups may send anything, so it now reaches port 22 too.
+    assert_eq!(
+        failed(&report),
+        ["control-plane-no-privileged-ports", "open-ingress", "ssh-to-nodes-only-from-bastion"],
+        "{report:#}"
+    );
+    assert!(finding(&report, "control-plane-no-privileged-ports").contains("inbound rule tcp 22 from 0.0.0.0/0"));
+    let said = finding(&report, "ssh-to-nodes-only-from-bastion");
+    assert!(said.contains(&format!("{nodes} (")) && said.contains("inbound rule tcp 22 from 0.0.0.0/0"), "{said}");
+    assert!(finding(&report, "open-ingress").contains("inbound rule tcp 22 from 0.0.0.0/0"));
+    block_on(aws.ec2.revoke_security_group_ingress().group_id(&nodes).ip_permissions(ssh_from_anywhere).send())
+        .unwrap();
+    assert_eq!(failed(&verify(&target, &file).1), Vec::<String>::new());
+
+    // 2. The node-to-API 443 rule removed.
+    let api_from_nodes = block_on(ingress_from_group(&aws, &control_plane, 443, &nodes));
+    block_on(
+        aws.ec2.revoke_security_group_ingress().group_id(&control_plane).ip_permissions(api_from_nodes.clone()).send(),
+    )
+    .unwrap();
+    let (exit, report) = verify(&target, &file);
+    assert_eq!(exit, Exit::Findings);
+    assert_eq!(failed(&report), ["nodes-to-api"], "{report:#}");
+    let said = finding(&report, "nodes-to-api");
+    assert!(said.contains("443 blocked at destination security groups (inbound): no inbound rule of"), "{said}");
+    assert!(said.contains(&control_plane), "{said}");
+    block_on(aws.ec2.authorize_security_group_ingress().group_id(&control_plane).ip_permissions(api_from_nodes).send())
+        .unwrap();
+    assert_eq!(failed(&verify(&target, &file).1), Vec::<String>::new());
+
+    // 3. A NACL entry allowing 22 at a lower rule number than the deny.
+    block_on(
+        aws.ec2
+            .create_network_acl_entry()
+            .network_acl_id(&node_acl)
+            .rule_number(105)
+            .egress(false)
+            .protocol("6")
+            .port_range(aws_sdk_ec2::types::PortRange::builder().from(22).to(22).build())
+            .cidr_block("0.0.0.0/0")
+            .rule_action(RuleAction::Allow)
+            .send(),
+    )
+    .unwrap();
+    let (exit, report) = verify(&target, &file);
+    assert_eq!(exit, Exit::Findings);
+    assert_eq!(failed(&report), ["ssh-to-nodes-only-from-bastion"], "{report:#}");
+    let said = finding(&report, "ssh-to-nodes-only-from-bastion");
+    assert!(said.starts_with("network ACLs do not block 22 on their own"), "{said}");
+    assert!(said.contains(&format!("destination subnet ACL (inbound): {node_acl} entry 105 allows 22")), "{said}");
+    block_on(aws.ec2.delete_network_acl_entry().network_acl_id(&node_acl).rule_number(105).egress(false).send())
+        .unwrap();
+    assert_eq!(failed(&verify(&target, &file).1), Vec::<String>::new());
+
+    // 4. A node in a public subnet with a public IP.
+    let node_tags = TagSpecification::builder()
+        .resource_type(ResourceType::Instance)
+        .tags(Tag::builder().key(CLUSTER_TAG).value(cluster).build())
+        .tags(Tag::builder().key("eks:cluster-name").value(cluster).build())
+        .tags(Tag::builder().key("eks:nodegroup-name").value("general").build())
+        .build();
+    let launched = block_on(
+        aws.ec2
+            .run_instances()
+            .image_id("ami-12c6146b")
+            .instance_type(InstanceType::M6iLarge)
+            .min_count(1)
+            .max_count(1)
+            .network_interfaces(
+                InstanceNetworkInterfaceSpecification::builder()
+                    .device_index(0)
+                    .subnet_id(&public_subnet)
+                    .groups(&nodes)
+                    .associate_public_ip_address(true)
+                    .build(),
+            )
+            .tag_specifications(node_tags)
+            .send(),
+    )
+    .unwrap();
+    let instance = launched.instances()[0].instance_id().unwrap().to_owned();
+    let (exit, report) = verify(&target, &file);
+    assert_eq!(exit, Exit::Findings);
+    // Its subnet lacks the node ACL, so SSH to it is left to the security group alone.
+    assert_eq!(failed(&report), ["node-public-addresses", "ssh-to-nodes-only-from-bastion"], "{report:#}");
+    let public_acl = block_on(acl_of(&aws, &public_subnet));
+    let said = finding(&report, "ssh-to-nodes-only-from-bastion");
+    assert!(said.contains(&format!("destination subnet ACL (inbound): {public_acl} entry 100 allows 22")), "{said}");
+    let said = finding(&report, "node-public-addresses");
+    assert!(
+        said.contains(&format!("node group general: node {instance}")) && said.contains("has public address"),
+        "{said}"
+    );
+    block_on(aws.ec2.terminate_instances().instance_ids(&instance).send()).unwrap();
+    assert_eq!(failed(&verify(&target, &file).1), Vec::<String>::new());
+
+    // 5. The endpoint opened to 0.0.0.0/0.
+    let open = VpcConfigRequest::builder().endpoint_public_access(true).public_access_cidrs("0.0.0.0/0").build();
+    block_on(aws.eks.update_cluster_config().name(cluster).resources_vpc_config(open).send()).unwrap();
+    let (exit, report) = verify(&target, &file);
+    assert_eq!(exit, Exit::Findings);
+    assert_eq!(failed(&report), ["api-not-open-to-internet", "endpoint-public-access"], "{report:#}");
+    assert!(finding(&report, "api-not-open-to-internet").contains("public access allowed from 0.0.0.0/0"));
+    assert!(finding(&report, "endpoint-public-access").contains("public access from 0.0.0.0/0"));
+
+    // The same findings in the CI formats.
+    let sarif: Value =
+        serde_json::from_str(&run(&target, &["verify", "-f", &file, "--format", "sarif"]).stdout).unwrap();
+    assert_eq!(sarif["version"], "2.1.0");
+    let errors: Vec<&str> = sarif["runs"][0]["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|r| r["level"] == "error")
+        .map(|r| r["ruleId"].as_str().unwrap())
+        .collect();
+    assert_eq!(errors, ["api-not-open-to-internet", "endpoint-public-access"]);
+    let junit = run(&target, &["verify", "-f", &file, "--format", "junit"]);
+    assert_eq!(junit.exit, Exit::Findings);
+    assert_eq!(junit.stdout.matches("<failure ").count(), 2, "{}", junit.stdout);
+    assert!(junit.stdout.contains("failures=\"2\""), "{}", junit.stdout);
+}
+
+/// Every AWS call `verify` makes, by action, counted at a proxy in front of the emulator.
+fn discovery_calls(
+    moto_address: std::net::SocketAddr,
+    cluster: &str,
+    region: &str,
+) -> (BTreeMap<String, usize>, String) {
+    let proxy = FaultProxy::start(moto_address, Faults::default(), 1);
+    let watched = Target::External { endpoint: Some(proxy.endpoint()), profile: None };
+    let verified = run(&watched, &["verify", cluster, "--region", region]);
+    assert_eq!(verified.exit, Exit::Ok, "{}\n{}", verified.stdout, verified.stderr);
+    (proxy.counts().calls, verified.stdout)
+}
+
+#[test]
+fn discovery_makes_the_same_calls_for_3_nodes_and_for_300() {
+    let Target::Emulator(moto) = Target::emulator(&MotoOptions::default()) else { unreachable!() };
+    let (file, spec) = example("private-only");
+    let (cluster, region) = (spec.metadata.name.as_str(), spec.metadata.region.as_str());
+    let dir = tempfile::tempdir().unwrap();
+    let direct = Target::Emulator(moto);
+    assert_eq!(create(&direct, &file, &dir).0.exit, Exit::Ok);
+    let Target::Emulator(moto) = &direct else { unreachable!() };
+    let (three, report) = discovery_calls(moto.address(), cluster, region);
+    assert!(report.contains("node group workers: 3 real interfaces of 3 instances"), "{report}");
+
+    // 297 more nodes of the same group, as its Auto Scaling group would launch them.
+    let aws = direct.aws(region);
+    let first = block_on(aws.ec2.describe_instances().filters(tagged(CLUSTER_TAG, cluster)).send()).unwrap();
+    let node = &first.reservations()[0].instances()[0];
+    let tags =
+        TagSpecification::builder().resource_type(ResourceType::Instance).set_tags(Some(node.tags().to_vec())).build();
+    block_on(
+        aws.ec2
+            .run_instances()
+            .image_id(node.image_id().unwrap())
+            .instance_type(InstanceType::M6iLarge)
+            .min_count(297)
+            .max_count(297)
+            .subnet_id(node.subnet_id().unwrap())
+            .set_security_group_ids(Some(
+                node.security_groups().iter().filter_map(|g| g.group_id().map(str::to_owned)).collect(),
+            ))
+            .tag_specifications(tags)
+            .send(),
+    )
+    .unwrap();
+    let (three_hundred, report) = discovery_calls(moto.address(), cluster, region);
+    assert!(report.contains("node group workers: 300 real interfaces of 300 instances"), "{report}");
+    assert_eq!(three, three_hundred, "the same calls, the same number of times");
+    let total: usize = three.values().sum();
+    eprintln!("discovery calls for 3 and for 300 nodes: {total} ({three:?})");
+}
