@@ -9,6 +9,8 @@
 //! - `bench deploy`: `create` of a spec with four node groups against the emulator with
 //!   simulated per-stack latency: when each stack starts and ends, and how soon the end of
 //!   each is noticed.
+//! - `bench engine`: the reachability engine's whole cluster flow matrix on synthetic VPCs of
+//!   50 to 5,000 interfaces (`cargo bench -p eksharden-net`, optimised build).
 
 mod bench;
 
@@ -25,7 +27,11 @@ fn main() -> ExitCode {
         Some("demo") => demo(),
         Some("schema") => schema(args.get(1).is_some_and(|a| a == "--check")),
         Some("bench") if args.get(1).is_some_and(|a| a == "deploy") => setup().and_then(|_| bench::deploy()),
-        _ => Err("usage: cargo xtask <setup | test [CARGO TEST ARGS] | demo | schema [--check] | bench deploy>".into()),
+        Some("bench") if args.get(1).is_some_and(|a| a == "engine") => {
+            run(cargo().args(["bench", "-p", "eksharden-net", "--bench", "engine"]))
+        }
+        _ => Err("usage: cargo xtask <setup | test [CARGO TEST ARGS] | demo | schema [--check] | bench deploy|engine>"
+            .into()),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

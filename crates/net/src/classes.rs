@@ -2,11 +2,12 @@
 //! evaluates each kind once: same subnet, same groups, public address or not, and inside
 //! the same blocks of every rule and entry of the model.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use ipnet::Ipv4Net;
 
 use crate::model::{Model, Peer, RouteDestination};
+use crate::topology::{Members, Topology};
 
 /// Groups interfaces into classes of identical behaviour.
 pub struct Classifier {
@@ -34,10 +35,22 @@ struct Key<'m> {
 }
 
 impl Classifier {
-    /// Collects every block the model's rules, entries, routes and prefix lists name.
-    pub fn new(model: &Model) -> Self {
+    /// Collects every block that can tell the members of `topology` apart: those named by
+    /// the rules of the groups they carry, and by entries, routes, prefix lists and the API.
+    /// Rules of groups no member carries are never evaluated for the flow matrix.
+    pub fn new(model: &Model, topology: &Topology) -> Self {
+        let carried: HashSet<&str> = topology
+            .roles
+            .iter()
+            .filter_map(|r| match &r.members {
+                Members::Enis(enis) => Some(enis),
+                _ => None,
+            })
+            .flatten()
+            .flat_map(|&i| model.enis[i].groups.iter().map(String::as_str))
+            .collect();
         let mut blocks: Vec<Ipv4Net> = Vec::new();
-        for group in &model.security_groups {
+        for group in model.security_groups.iter().filter(|g| carried.contains(g.id.as_str())) {
             for rule in group.ingress.iter().chain(&group.egress) {
                 if let Peer::Cidr(block) = rule.peer {
                     blocks.push(block);

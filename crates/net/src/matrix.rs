@@ -26,7 +26,7 @@ pub fn check_flows(
     strict: bool,
 ) -> Vec<FlowCheck> {
     let model = engine.model();
-    let classifier = Classifier::new(model);
+    let classifier = Classifier::new(model, topology);
     let candidates: Vec<Vec<Candidate>> = topology
         .roles
         .iter()

@@ -4,6 +4,8 @@
 
 #![allow(dead_code)]
 
+pub mod synthetic;
+
 use std::net::Ipv4Addr;
 
 use eksharden_net::model::*;
