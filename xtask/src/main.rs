@@ -4,7 +4,8 @@
 //!   environment under the target directory.
 //! - `test`: `setup`, then every test of the workspace. This is the README's test command.
 //! - `demo`: the main job on the local AWS emulator: start moto (with eksharden's plugin),
-//!   `eksharden create -f examples/full.yaml`, show what was built, then delete it.
+//!   `eksharden create -f examples/full.yaml` (which ends with the verification report),
+//!   show that a dry run finds nothing to change, then delete it.
 //! - `schema [--check]`: write `schema/eksharden.schema.json`, or check it is current.
 //! - `bench deploy`: `create` of a spec with four node groups against the emulator with
 //!   simulated per-stack latency: when each stack starts and ends, and how soon the end of
