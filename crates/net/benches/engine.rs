@@ -3,6 +3,8 @@
 //! checks (`eksharden_net::verify`), and how it grows. `cargo bench -p eksharden-net`, or
 //! `cargo xtask bench engine`.
 
+#[path = "../tests/common/dice.rs"]
+mod dice;
 #[path = "../tests/common/synthetic.rs"]
 mod synthetic;
 

@@ -127,19 +127,9 @@ fn judge(expectation: &Expectation, verdict: &Verdict, strict: bool) -> (Status,
                 .filter(|s| !s.allowed)
                 .flat_map(|s| s.blocking().map(move |h| format!("{} blocked at {}: {}", s.ports, h.step, h.reason)))
                 .collect();
-            if blocked.is_empty() {
-                (Status::Pass, Vec::new())
-            } else {
-                (Status::Fail, blocked)
-            }
+            fail_on(blocked)
         }
-        Expectation::Blocked => {
-            if allowed.is_empty() {
-                (Status::Pass, Vec::new())
-            } else {
-                (Status::Fail, allowed.iter().map(|s| explain_allowed(s)).collect())
-            }
-        }
+        Expectation::Blocked => fail_on(allowed.iter().map(|s| explain_allowed(s)).collect()),
         Expectation::BlockedAtEachLayer(layers) => {
             if !allowed.is_empty() {
                 return (Status::Fail, allowed.iter().map(|s| explain_allowed(s)).collect());
@@ -151,11 +141,7 @@ fn judge(expectation: &Expectation, verdict: &Verdict, strict: bool) -> (Status,
                     layers.iter().filter(move |l| applies(s, **l) && !s.blocked_by(**l)).map(move |l| layer_gap(s, *l))
                 })
                 .collect();
-            if gaps.is_empty() {
-                (Status::Pass, Vec::new())
-            } else {
-                (Status::Fail, gaps)
-            }
+            fail_on(gaps)
         }
         Expectation::BlockedByNetworkPolicy => {
             if allowed.is_empty() {
@@ -173,6 +159,12 @@ fn judge(expectation: &Expectation, verdict: &Verdict, strict: bool) -> (Status,
             (if strict { Status::Fail } else { Status::Warn }, words)
         }
     }
+}
+
+/// Fails with the reasons given, passes without any.
+fn fail_on(reasons: Vec<String>) -> (Status, Vec<String>) {
+    let status = if reasons.is_empty() { Status::Pass } else { Status::Fail };
+    (status, reasons)
 }
 
 /// Whether a layer has a say on this segment's path (no ACL within one subnet).

@@ -88,6 +88,15 @@ fn result(id: &'static str, title: &str, seed: &'static str, status: Status, det
     PostureCheck { id, title: title.to_owned(), seed, status, details }
 }
 
+/// Fails with what was found, or passes saying `clean`.
+fn fail_on(found: Vec<String>, clean: &str) -> (Status, Vec<String>) {
+    if found.is_empty() {
+        (Status::Pass, vec![clean.to_owned()])
+    } else {
+        (Status::Fail, found)
+    }
+}
+
 fn endpoint_private(facts: &ClusterFacts) -> PostureCheck {
     let (status, detail) = if facts.endpoint_private {
         (Status::Pass, "private endpoint access is on")
@@ -237,11 +246,7 @@ fn ssh_keys(facts: &ClusterFacts) -> PostureCheck {
         .iter()
         .filter_map(|g| g.ssh_key.as_ref().map(|k| format!("node group {} accepts SSH key {k}", g.name)))
         .collect();
-    let (status, details) = if keyed.is_empty() {
-        (Status::Pass, vec!["no node group has an SSH key".to_owned()])
-    } else {
-        (Status::Fail, keyed)
-    };
+    let (status, details) = fail_on(keyed, "no node group has an SSH key");
     result("node-ssh-keys", "No SSH keys on node groups", "seed 004 / DESIGN step 6", status, details)
 }
 
@@ -260,11 +265,7 @@ fn public_addresses(facts: &ClusterFacts, model: &Model) -> PostureCheck {
             ));
         }
     }
-    let (status, details) = if details.is_empty() {
-        (Status::Pass, vec!["no node has or would get a public address".to_owned()])
-    } else {
-        (Status::Fail, details)
-    };
+    let (status, details) = fail_on(details, "no node has or would get a public address");
     result("node-public-addresses", "No public addresses on nodes", "seed 004 / DESIGN step 4", status, details)
 }
 
@@ -283,10 +284,6 @@ fn open_ingress(facts: &ClusterFacts, model: &Model) -> PostureCheck {
             }
         }
     }
-    let (status, details) = if details.is_empty() {
-        (Status::Pass, vec!["no control-plane or node group admits 0.0.0.0/0".to_owned()])
-    } else {
-        (Status::Fail, details)
-    };
+    let (status, details) = fail_on(details, "no control-plane or node group admits 0.0.0.0/0");
     result("open-ingress", "No ingress from 0.0.0.0/0 to control plane or nodes", "seed 003/004", status, details)
 }

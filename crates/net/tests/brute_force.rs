@@ -5,6 +5,7 @@ mod common;
 
 use std::net::Ipv4Addr;
 
+use common::dice::Dice;
 use common::*;
 use eksharden_net::model::{AclEntry, Eni, Model, NetworkAcl, Peer, RouteTarget, SgRule};
 use eksharden_net::{Endpoint, Engine, Flow, PortRange, Protocol, RuleProtocol};
@@ -15,16 +16,8 @@ const PORTS: u16 = 64;
 const EPHEMERAL: PortRange = PortRange::new(40, 63);
 const INTERNET: [&str; 2] = ["93.184.216.34", "198.51.100.7"];
 
-/// A tiny deterministic generator, seeded by proptest.
-struct Dice(u64);
-
+/// The rolls these models need, on the shared generator.
 impl Dice {
-    fn roll(&mut self, n: u64) -> u64 {
-        self.0 ^= self.0 << 13;
-        self.0 ^= self.0 >> 7;
-        self.0 ^= self.0 << 17;
-        self.0 % n
-    }
     fn coin(&mut self) -> bool {
         self.roll(2) == 0
     }
@@ -33,8 +26,8 @@ impl Dice {
             0 => (RuleProtocol::All, PortRange::ALL),
             1 => (RuleProtocol::One(Protocol::Udp), PortRange::new(0, PORTS - 1)),
             _ => {
-                let a = self.roll(PORTS as u64) as u16;
-                let b = self.roll(PORTS as u64) as u16;
+                let a = self.roll(PORTS as usize) as u16;
+                let b = self.roll(PORTS as usize) as u16;
                 (RuleProtocol::One(Protocol::Tcp), PortRange::new(a.min(b), a.max(b)))
             }
         }
@@ -50,7 +43,7 @@ impl Dice {
             "10.0.0.0/24",
             "93.184.216.0/24",
             "10.0.1.10/32",
-        ][self.roll(9) as usize]
+        ][self.roll(9)]
     }
 }
 
@@ -88,7 +81,7 @@ fn random_model(seed: u64) -> Model {
         acl.entries.dedup_by_key(|e| (e.egress, e.number));
         // ... and AWS lists them in any order.
         for i in (1..acl.entries.len()).rev() {
-            acl.entries.swap(i, dice.roll(i as u64 + 1) as usize);
+            acl.entries.swap(i, dice.roll(i + 1));
         }
     }
     match dice.roll(3) {
@@ -106,11 +99,8 @@ fn random_model(seed: u64) -> Model {
         let mut rules = || {
             (0..1 + dice.roll(4))
                 .map(|_| {
-                    let peer = if dice.roll(3) == 0 {
-                        Peer::Group(groups[dice.roll(3) as usize].into())
-                    } else {
-                        cidr(dice.block())
-                    };
+                    let peer =
+                        if dice.roll(3) == 0 { Peer::Group(groups[dice.roll(3)].into()) } else { cidr(dice.block()) };
                     rule(dice.ports(), peer)
                 })
                 .collect::<Vec<SgRule>>()

@@ -305,6 +305,12 @@ fn discovery_makes_the_same_calls_for_3_nodes_and_for_300() {
     let (three_hundred, report) = discovery_calls(moto.address(), cluster, region);
     assert!(report.contains("node group workers: 300 real interfaces of 300 instances"), "{report}");
     assert_eq!(three, three_hundred, "the same calls, the same number of times");
+
+    // A cluster that does not exist is an infrastructure error that says what it looked for.
+    let missing = run(&direct, &["verify", "no-such-cluster", "--region", region]);
+    assert_eq!(missing.exit, Exit::Infrastructure, "{}", missing.stderr);
+    assert!(missing.stderr.contains("cannot read cluster no-such-cluster: EKS.DescribeCluster"), "{}", missing.stderr);
+
     let total: usize = three.values().sum();
     eprintln!("discovery calls for 3 and for 300 nodes: {total} ({three:?})");
 }

@@ -19,13 +19,14 @@ pub fn render(report: &Report, region: &str, colour: bool) -> String {
         report.findings()
     );
     let items = items(report);
-    let sections: [(&str, Box<dyn Fn(&Item) -> bool>); 3] = [
-        ("FINDINGS", Box::new(|i: &Item| is_finding(report, i.status))),
-        ("WARNINGS", Box::new(|i: &Item| i.status == Status::Warn && !is_finding(report, i.status))),
-        ("PASSED", Box::new(|i: &Item| i.status == Status::Pass)),
-    ];
-    for (heading, wanted) in sections {
-        let chosen: Vec<&Item> = items.iter().filter(|i| wanted(i)).collect();
+    // Findings, then warnings that are not findings, then what passed.
+    let section = |item: &Item| match item.status {
+        status if is_finding(report, status) => "FINDINGS",
+        Status::Warn => "WARNINGS",
+        _ => "PASSED",
+    };
+    for heading in ["FINDINGS", "WARNINGS", "PASSED"] {
+        let chosen: Vec<&Item> = items.iter().filter(|i| section(i) == heading).collect();
         if chosen.is_empty() {
             continue;
         }

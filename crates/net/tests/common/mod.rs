@@ -4,6 +4,7 @@
 
 #![allow(dead_code)]
 
+pub mod dice;
 pub mod synthetic;
 
 use std::net::Ipv4Addr;

@@ -13,6 +13,8 @@ use eksharden_net::topology::{self, Members, NodePurpose, Role, RoleKind, Topolo
 use eksharden_net::{PortRange, Protocol, RuleProtocol};
 use ipnet::Ipv4Net;
 
+use super::dice::Dice;
+
 /// The size of a synthetic VPC.
 #[derive(Debug, Clone, Copy)]
 pub struct Size {
@@ -30,17 +32,6 @@ pub struct Synthetic {
     pub topology: Topology,
     pub facts: ClusterFacts,
     pub input: PolicyInput,
-}
-
-struct Dice(u64);
-
-impl Dice {
-    fn roll(&mut self, n: usize) -> usize {
-        self.0 ^= self.0 << 13;
-        self.0 ^= self.0 >> 7;
-        self.0 ^= self.0 << 17;
-        (self.0 % n as u64) as usize
-    }
 }
 
 fn net(s: &str) -> Ipv4Net {
