@@ -34,6 +34,8 @@ pub struct Aws {
     pub sts: aws_sdk_sts::Client,
     /// The region the clients talk to.
     pub region: String,
+    /// Where credentials come from (for presigning EKS tokens).
+    pub credentials: Option<aws_credential_types::provider::SharedCredentialsProvider>,
 }
 
 /// How many attempts a throttled or failed call gets, and how long to wait between them.
@@ -72,6 +74,7 @@ impl Aws {
             iam: aws_sdk_iam::Client::new(&config),
             sts: aws_sdk_sts::Client::new(&config),
             region,
+            credentials: config.credentials_provider(),
         }
     }
 }

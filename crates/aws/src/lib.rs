@@ -1,5 +1,5 @@
 //! The AWS edge of eksharden: SDK configuration, the CloudFormation stack deployer, cluster
-//! readiness, and the inventory of what a cluster leaves behind.
+//! readiness, the inventory of what a cluster leaves behind, discovery, and the EKS token.
 //!
 //! This is one of the two crates that know AWS SDK types; they are converted into plain
 //! eksharden types here and go no further.
@@ -11,6 +11,7 @@ pub mod error;
 pub mod inventory;
 pub mod progress;
 pub mod stacks;
+pub mod token;
 
 pub use client::{Aws, Settings};
 pub use error::AwsError;

@@ -54,6 +54,8 @@ pub enum Command {
     Delete(DeleteArgs),
     /// Read a cluster back from AWS and check every flow of the seeds' policy and its posture.
     Verify(VerifyArgs),
+    /// Print an EKS bearer token as the ExecCredential kubectl's exec plugin reads.
+    Token(TokenArgs),
     /// Print the JSON Schema of the spec, for editors.
     Schema,
     /// Print shell completions.
@@ -153,4 +155,16 @@ pub enum ReportFormat {
     Sarif,
     /// JUnit XML, for CI test reports.
     Junit,
+}
+
+/// Arguments of `token`.
+#[derive(Debug, Args)]
+pub struct TokenArgs {
+    /// The cluster the token is for.
+    #[arg(long)]
+    pub cluster: String,
+    /// Act as this IAM role: the token carries the role's identity (assumed with the
+    /// caller's credentials).
+    #[arg(long, value_name = "ARN")]
+    pub role_arn: Option<String>,
 }

@@ -18,12 +18,12 @@ pub fn default_path(explicit: Option<&Path>) -> Option<PathBuf> {
     std::env::var_os("HOME").map(|home| PathBuf::from(home).join(".kube").join("config"))
 }
 
-/// How the exec plugin is called: `aws eks get-token` for the cluster, region and profile.
+/// How the exec plugin is called: `eksharden token` for the cluster, region and profile.
 pub fn exec(cluster: &str, region: &str, profile: Option<&str>) -> Value {
     let mut exec = Mapping::new();
     exec.insert("apiVersion".into(), "client.authentication.k8s.io/v1beta1".into());
-    exec.insert("command".into(), "aws".into());
-    let args = ["--region", region, "eks", "get-token", "--cluster-name", cluster, "--output", "json"];
+    exec.insert("command".into(), "eksharden".into());
+    let args = ["token", "--cluster", cluster, "--region", region];
     exec.insert("args".into(), Value::Sequence(args.iter().map(|a| Value::from(*a)).collect()));
     if let Some(profile) = profile {
         let mut env = Mapping::new();

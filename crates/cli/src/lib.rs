@@ -41,6 +41,7 @@ where
         Command::Create(args) => commands::create::run(args, &cli.global, out),
         Command::Delete(args) => commands::delete::run(args, &cli.global, out),
         Command::Verify(args) => commands::verify::run(args, &cli.global, out),
+        Command::Token(args) => commands::token::run(args, &cli.global, out),
         Command::Schema => {
             let schema = eksharden_spec::json_schema();
             let _ = writeln!(out.stdout, "{}", serde_json::to_string_pretty(&schema).expect("plain JSON"));

@@ -4,6 +4,7 @@ mod aws;
 pub mod create;
 pub mod delete;
 pub mod render;
+pub mod token;
 pub mod validate;
 pub mod verify;
 
