@@ -35,6 +35,9 @@ and makes stacks behave as CloudFormation does where moto differs:
   metadata options (moto left IMDSv1 allowed);
 - the EKS access-entry API: ListAccessEntries and DescribeAccessEntry, over the entries the
   AWS::EKS::AccessEntry resources create;
+- a presigned request (an EKS token replayed against STS) goes to the service of its
+  X-Amz-Credential scope and is made by that access key (moto sent it to S3, and took every
+  such caller for a default user);
 - UpdateClusterConfig changes the fields it is given (moto replaced the whole VPC
   configuration, losing the subnets and security groups).
 
@@ -56,7 +59,7 @@ from moto.cloudformation import parsing
 from moto.cloudformation.exceptions import ValidationError
 from moto.cloudformation.models import CloudFormationBackend, Event, Stack
 from moto.cloudformation.responses import CloudFormationResponse
-from moto.core.responses import ActionResult
+from moto.core.responses import ActionResult, BaseResponse
 from moto.core.common_models import CloudFormationModel
 from moto.ec2.models import ec2_backends
 from moto.ec2.models.elastic_ip_addresses import ElasticAddress
@@ -914,3 +917,35 @@ def _update_cluster_config(self, name, resources_vpc_config, *args, **kwargs):
 
 
 EKSBackend.update_cluster_config = _update_cluster_config
+
+
+_original_get_access_key = BaseResponse.get_access_key
+
+
+def _get_access_key(self):
+    """The caller of a presigned request is the key in its X-Amz-Credential parameter."""
+    credential = self.querystring.get("X-Amz-Credential")
+    if "Authorization" not in self.headers and credential:
+        return credential[0].split("/")[0]
+    return _original_get_access_key(self)
+
+
+BaseResponse.get_access_key = _get_access_key
+
+
+from urllib.parse import parse_qs  # noqa: E402
+
+from moto.moto_server.werkzeug_app import DomainDispatcherApplication  # noqa: E402
+
+_original_infer_service = DomainDispatcherApplication.infer_service_region_host
+
+
+def _infer_service_region_host(self, environ, path):
+    """A presigned request names its service in the credential scope of its query."""
+    credential = parse_qs(environ.get("QUERY_STRING", "")).get("X-Amz-Credential")
+    if not environ.get("HTTP_AUTHORIZATION") and credential and len(credential[0].split("/")) == 5:
+        environ = {**environ, "HTTP_AUTHORIZATION": f"AWS4-HMAC-SHA256 Credential={credential[0]}, SignedHeaders=host, Signature=0"}
+    return _original_infer_service(self, environ, path)
+
+
+DomainDispatcherApplication.infer_service_region_host = _infer_service_region_host

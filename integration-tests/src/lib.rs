@@ -1,11 +1,13 @@
 //! Test harnesses of eksharden: the pinned Python tools (cfn-lint, the moto AWS emulator
 //! with eksharden's plugin) in a virtual environment the harness installs itself, a
-//! fault-injecting proxy, and helpers to run the CLI in-process or as a process.
+//! fault-injecting proxy, a test Kubernetes API server that authenticates like EKS, and
+//! helpers to run the CLI in-process or as a process.
 //!
 //! Nothing here reaches the internet at test time except the package index, once, to
 //! install the pinned tools; every AWS call goes to a local emulator.
 
 pub mod cli;
 pub mod fault_proxy;
+pub mod kube_server;
 pub mod moto;
 pub mod python;

@@ -7,6 +7,7 @@
 
 mod deploy;
 mod faults;
+mod kube;
 mod readback;
 mod verify;
 

@@ -1,0 +1,55 @@
+//! Create or replace: the object as given, over whatever is there, retried when another
+//! writer got in between (409 on a stale resourceVersion).
+
+use std::fmt::Debug;
+
+use kube::api::{Api, PostParams};
+use kube::Resource;
+use serde::de::DeserializeOwned;
+use serde::Serialize;
+
+use crate::error::KubeError;
+
+/// How many times a write is tried against concurrent edits.
+pub const ATTEMPTS: usize = 5;
+
+/// What applying did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Applied {
+    /// The object did not exist.
+    Created,
+    /// It existed and was different.
+    Replaced,
+    /// It was already as wanted.
+    Unchanged,
+}
+
+/// Makes the object named `name` equal to `wanted` in its spec, labels and annotations,
+/// keeping the server's metadata.
+pub async fn apply<K>(api: &Api<K>, name: &str, wanted: &K, same: impl Fn(&K, &K) -> bool) -> Result<Applied, KubeError>
+where
+    K: Resource + Clone + Debug + Serialize + DeserializeOwned,
+{
+    for _ in 0..ATTEMPTS {
+        let existing = api.get_opt(name).await.map_err(|e| KubeError::new(format!("read {name}"), e))?;
+        let result = match existing {
+            None => api.create(&PostParams::default(), wanted).await.map(|_| Applied::Created),
+            Some(current) if same(&current, wanted) => return Ok(Applied::Unchanged),
+            Some(current) => {
+                let mut next = wanted.clone();
+                next.meta_mut().resource_version = current.meta().resource_version.clone();
+                api.replace(name, &PostParams::default(), &next).await.map(|_| Applied::Replaced)
+            }
+        };
+        match result.map_err(|e| KubeError::new(format!("write {name}"), e)) {
+            Ok(applied) => return Ok(applied),
+            Err(error) if error.is_conflict() => continue,
+            Err(error) => return Err(error),
+        }
+    }
+    Err(KubeError {
+        operation: format!("write {name}"),
+        status: Some(409),
+        message: format!("still conflicting after {ATTEMPTS} attempts"),
+    })
+}
