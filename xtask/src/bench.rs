@@ -70,8 +70,7 @@ pub fn deploy() -> Result<(), String> {
     let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().map_err(|e| e.to_string())?;
     let aws = runtime
         .block_on(Aws::connect(&Settings { endpoint_url: Some(moto.endpoint()), ..Settings::default() }, &plan.region));
-    let mut timeline = Timeline::default();
-    timeline.origin = Some(Instant::now());
+    let timeline = Timeline { origin: Some(Instant::now()), ..Timeline::default() };
     let report = runtime.block_on(deploy_stacks(&aws, &plan, &timeline, &DeployOptions::default()));
     let total = timeline.origin.expect("started").elapsed().as_secs_f64();
     if !report.is_complete() {

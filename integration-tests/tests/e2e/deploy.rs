@@ -243,7 +243,7 @@ async fn check_cluster(aws: &Aws, spec: &ClusterSpec) {
                     "{} runs in the node subnets",
                     group.name
                 );
-                assert_eq!(ng.instance_types(), [group.instance_type.clone()]);
+                assert_eq!(ng.instance_types(), std::slice::from_ref(&group.instance_type));
                 assert!(ng.remote_access().and_then(|r| r.ec2_ssh_key()).is_none(), "{} has no SSH key", group.name);
                 for (k, v) in &group.labels {
                     assert_eq!(ng.labels().and_then(|l| l.get(k)), Some(v));

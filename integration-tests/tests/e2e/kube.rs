@@ -178,7 +178,7 @@ fn aws_auth_keeps_what_it_does_not_manage_and_survives_a_concurrent_edit() {
         username: "platform-admin:{{SessionName}}".into(),
         groups: vec!["eksharden:admins".into()],
     };
-    let updated = block_on(aws_auth::map_roles(&admin, &[platform.clone()])).unwrap();
+    let updated = block_on(aws_auth::map_roles(&admin, std::slice::from_ref(&platform))).unwrap();
     assert_eq!((updated.changed, updated.attempts), (true, 1));
     let stored = cluster.server.object(&aws_auth_key()).unwrap();
     let roles: serde_yaml::Value = serde_yaml::from_str(stored["data"]["mapRoles"].as_str().unwrap()).unwrap();
@@ -189,7 +189,7 @@ fn aws_auth_keeps_what_it_does_not_manage_and_survives_a_concurrent_edit() {
     assert_eq!(stored["data"]["mapUsers"], original.data.as_ref().unwrap()["mapUsers"].as_str());
     assert_eq!(stored["metadata"]["annotations"]["team"], "platform");
     // The same again changes nothing.
-    assert!(!block_on(aws_auth::map_roles(&admin, &[platform.clone()])).unwrap().changed);
+    assert!(!block_on(aws_auth::map_roles(&admin, std::slice::from_ref(&platform))).unwrap().changed);
 
     // Someone else adds a user between eksharden's read and its write.
     cluster.server.edit_before_next_write(
