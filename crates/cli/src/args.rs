@@ -54,6 +54,8 @@ pub enum Command {
     Delete(DeleteArgs),
     /// Read a cluster back from AWS and check every flow of the seeds' policy and its posture.
     Verify(VerifyArgs),
+    /// Plan the hardening steps for a running cluster; with --apply, make the changes and verify.
+    Harden(HardenArgs),
     /// Print an EKS bearer token as the ExecCredential kubectl's exec plugin reads.
     Token(TokenArgs),
     /// Print the JSON Schema of the spec, for editors.
@@ -167,4 +169,37 @@ pub struct TokenArgs {
     /// caller's credentials).
     #[arg(long, value_name = "ARN")]
     pub role_arn: Option<String>,
+}
+
+/// Arguments of `harden`.
+#[derive(Debug, Args)]
+pub struct HardenArgs {
+    /// The cluster name (needs --region unless the default region is right).
+    pub cluster: String,
+    /// Make the planned changes (asks first unless --yes); without it nothing changes.
+    #[arg(long)]
+    pub apply: bool,
+    /// Do not ask for confirmation.
+    #[arg(short, long)]
+    pub yes: bool,
+    /// Only these steps (comma-separated ids: access-mapping, rbac-bindings, public-addresses,
+    /// ssh-ingress, ssh-keys, ssh-egress-policy, endpoint-access, logging).
+    #[arg(long, value_delimiter = ',', value_name = "STEP,...")]
+    pub only: Vec<String>,
+    /// Keep the public endpoint, limited to this block (repeat); otherwise public access goes off.
+    #[arg(long = "public-cidr", value_name = "CIDR")]
+    pub public_cidrs: Vec<String>,
+    /// Map this IAM role to the admin group (repeat).
+    #[arg(long = "admin-role", value_name = "ARN")]
+    pub admin_roles: Vec<String>,
+    /// Map this IAM role to the viewer group (repeat).
+    #[arg(long = "viewer-role", value_name = "ARN")]
+    pub viewer_roles: Vec<String>,
+    /// Reach the cluster API here instead of the cluster's endpoint (a tunnel to a private
+    /// endpoint, through the bastion, for example).
+    #[arg(long, value_name = "URL")]
+    pub kube_endpoint: Option<String>,
+    /// How to print the plan and the outcome.
+    #[arg(long, value_enum, default_value_t = Format::Text)]
+    pub output: Format,
 }

@@ -42,6 +42,7 @@ where
         Command::Delete(args) => commands::delete::run(args, &cli.global, out),
         Command::Verify(args) => commands::verify::run(args, &cli.global, out),
         Command::Token(args) => commands::token::run(args, &cli.global, out),
+        Command::Harden(args) => commands::harden::run(args, &cli.global, out),
         Command::Schema => {
             let schema = eksharden_spec::json_schema();
             let _ = writeln!(out.stdout, "{}", serde_json::to_string_pretty(&schema).expect("plain JSON"));

@@ -24,15 +24,25 @@ pub enum Applied {
     Unchanged,
 }
 
-/// Makes the object named `name` equal to `wanted` in its spec, labels and annotations,
-/// keeping the server's metadata.
-pub async fn apply<K>(api: &Api<K>, name: &str, wanted: &K, same: impl Fn(&K, &K) -> bool) -> Result<Applied, KubeError>
+/// Makes the object named `name` equal to `wanted` (as far as `same` compares), keeping
+/// the server's metadata. With `write` false, only says what it would do.
+pub async fn apply<K>(
+    api: &Api<K>,
+    name: &str,
+    wanted: &K,
+    same: impl Fn(&K, &K) -> bool,
+    write: bool,
+) -> Result<Applied, KubeError>
 where
     K: Resource + Clone + Debug + Serialize + DeserializeOwned,
 {
     for _ in 0..ATTEMPTS {
         let existing = api.get_opt(name).await.map_err(|e| KubeError::new(format!("read {name}"), e))?;
         let result = match existing {
+            None if !write => return Ok(Applied::Created),
+            Some(current) if !write => {
+                return Ok(if same(&current, wanted) { Applied::Unchanged } else { Applied::Replaced })
+            }
             None => api.create(&PostParams::default(), wanted).await.map(|_| Applied::Created),
             Some(current) if same(&current, wanted) => return Ok(Applied::Unchanged),
             Some(current) => {

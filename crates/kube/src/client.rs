@@ -8,7 +8,8 @@ use secrecy::SecretString;
 use crate::error::KubeError;
 
 /// Connects to the API server at `endpoint`, trusting `ca` (base64 PEM, as EKS reports it)
-/// when given, authenticating with `token`.
+/// when given, authenticating with `token`. Call it within the tokio runtime that will run
+/// the client's requests: the client keeps a worker task there.
 pub fn connect(endpoint: &str, ca: Option<&str>, token: &str) -> Result<Client, KubeError> {
     let failed = |message: String| KubeError { operation: "connect to the cluster API".into(), status: None, message };
     let url = endpoint.parse().map_err(|e| failed(format!("{endpoint} is not a URL: {e}")))?;
@@ -34,4 +35,10 @@ fn pem_certificates(pem: &[u8]) -> Vec<Vec<u8>> {
             base64::engine::general_purpose::STANDARD.decode(body).ok()
         })
         .collect()
+}
+
+/// Checks that the API server answers (`/version`), so that steps that need it can say
+/// "cannot inspect" up front instead of failing half-way.
+pub async fn reachable(client: &Client) -> Result<(), KubeError> {
+    client.apiserver_version().await.map(|_| ()).map_err(|e| KubeError::new("reach the cluster API", e))
 }

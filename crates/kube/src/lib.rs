@@ -14,5 +14,6 @@ pub mod network_policy;
 pub mod rbac;
 pub mod review;
 
-pub use client::connect;
+pub use client::{connect, reachable};
 pub use error::KubeError;
+pub use kube::Client;

@@ -30,8 +30,14 @@ fn manifest_error(e: impl std::fmt::Display) -> KubeError {
 }
 
 /// Applies `policy` (a NetworkPolicy manifest) in every namespace, and `calico` (a
-/// GlobalNetworkPolicy manifest) when Calico's CRD is installed.
-pub async fn apply_ssh_egress_policies(client: &Client, policy: &str, calico: &str) -> Result<Applications, KubeError> {
+/// GlobalNetworkPolicy manifest) when Calico's CRD is installed. With `write` false, only
+/// says what it would do.
+pub async fn apply_ssh_egress_policies(
+    client: &Client,
+    policy: &str,
+    calico: &str,
+    write: bool,
+) -> Result<Applications, KubeError> {
     let policy = NetworkPolicy::deserialize(serde_yaml::Deserializer::from_str(policy)).map_err(manifest_error)?;
     let name = policy.metadata.name.clone().unwrap_or_default();
     let namespaces: Api<Namespace> = Api::all(client.clone());
@@ -41,7 +47,7 @@ pub async fn apply_ssh_egress_policies(client: &Client, policy: &str, calico: &s
         let api: Api<NetworkPolicy> = Api::namespaced(client.clone(), &namespace);
         let mut wanted = policy.clone();
         wanted.metadata.namespace = Some(namespace.clone());
-        let done = apply(&api, &name, &wanted, |current, wanted| current.spec == wanted.spec).await?;
+        let done = apply(&api, &name, &wanted, |current, wanted| current.spec == wanted.spec, write).await?;
         applied.push((namespace, done));
     }
     let crds: Api<CustomResourceDefinition> = Api::all(client.clone());
@@ -56,7 +62,7 @@ pub async fn apply_ssh_egress_policies(client: &Client, policy: &str, calico: &s
                 Some(kube::api::TypeMeta { api_version: resource.api_version.clone(), kind: resource.kind.clone() });
             let api: Api<DynamicObject> = Api::all_with(client.clone(), &resource);
             let name = object.metadata.name.clone().unwrap_or_default();
-            Some(apply(&api, &name, &object, |current, wanted| current.data == wanted.data).await?)
+            Some(apply(&api, &name, &object, |current, wanted| current.data == wanted.data, write).await?)
         }
     };
     Ok(Applications { namespaces: applied, calico: calico_applied })

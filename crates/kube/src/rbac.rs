@@ -11,8 +11,8 @@ use crate::apply::{apply, Applied};
 use crate::error::KubeError;
 
 /// Applies every ClusterRoleBinding of `manifest` (YAML documents), returning each name
-/// with what was done.
-pub async fn apply_bindings(client: &Client, manifest: &str) -> Result<Vec<(String, Applied)>, KubeError> {
+/// with what was done (with `write` false: what would be done).
+pub async fn apply_bindings(client: &Client, manifest: &str, write: bool) -> Result<Vec<(String, Applied)>, KubeError> {
     let api: Api<ClusterRoleBinding> = Api::all(client.clone());
     let mut done = Vec::new();
     for document in serde_yaml::Deserializer::from_str(manifest) {
@@ -22,11 +22,17 @@ pub async fn apply_bindings(client: &Client, manifest: &str) -> Result<Vec<(Stri
             message: e.to_string(),
         })?;
         let name = binding.metadata.name.clone().unwrap_or_default();
-        let applied = apply(&api, &name, &binding, |current, wanted| {
-            current.role_ref == wanted.role_ref
-                && current.subjects == wanted.subjects
-                && current.metadata.labels == wanted.metadata.labels
-        })
+        let applied = apply(
+            &api,
+            &name,
+            &binding,
+            |current, wanted| {
+                current.role_ref == wanted.role_ref
+                    && current.subjects == wanted.subjects
+                    && current.metadata.labels == wanted.metadata.labels
+            },
+            write,
+        )
         .await?;
         done.push((name, applied));
     }

@@ -359,7 +359,7 @@ fn create_builds_what_the_spec_says_and_delete_removes_it() {
 
     let config = std::fs::read_to_string(&kubeconfig).expect("a kubeconfig was written");
     assert!(
-        config.contains("get-token") && config.contains("--cluster-name") && config.contains(&spec.metadata.name),
+        config.contains("command: eksharden") && config.contains("- token") && config.contains(&spec.metadata.name),
         "{config}"
     );
     assert!(!config.contains("token:"), "no token is stored: {config}");

@@ -231,9 +231,12 @@ fn acting_as_mapped_roles_proves_their_rights() {
         },
     ];
     block_on(aws_auth::map_roles(&creator, &mappings)).unwrap();
-    let applied =
-        block_on(eksharden_kube::rbac::apply_bindings(&creator, eksharden_plan::manifests::RBAC_BINDINGS.content))
-            .unwrap();
+    let applied = block_on(eksharden_kube::rbac::apply_bindings(
+        &creator,
+        eksharden_plan::manifests::RBAC_BINDINGS.content,
+        true,
+    ))
+    .unwrap();
     assert_eq!(applied.len(), 2);
 
     let admin = cluster.client(&cluster.act_as("platform-admin"));
@@ -361,6 +364,7 @@ fn the_ssh_egress_policy_goes_into_every_namespace_and_to_calico_where_it_runs()
             &admin,
             DENY_POD_SSH_EGRESS.content,
             CALICO_DENY_SSH_EGRESS.content,
+            true,
         ))
         .unwrap()
     };

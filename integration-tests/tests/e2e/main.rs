@@ -7,6 +7,7 @@
 
 mod deploy;
 mod faults;
+mod harden;
 mod kube;
 mod readback;
 mod verify;

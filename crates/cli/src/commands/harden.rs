@@ -1,0 +1,133 @@
+//! `eksharden harden <cluster>`: for each step, the current state, the wanted state and the
+//! change; nothing changes without `--apply`. After applying, the cluster is verified and
+//! that is the exit code, unless a step could not inspect or failed (exit 3: incomplete).
+
+use eksharden_aws::{discover, token, Aws};
+use eksharden_harden::step::Planned;
+use eksharden_harden::{Outcome, StepId, StepPlan, StepResult, Target};
+use eksharden_net::policy::PolicyInput;
+
+use super::aws::{block_on, confirm, connect};
+use crate::args::{Format, Global, HardenArgs, ReportFormat};
+use crate::exit::Exit;
+use crate::output::Output;
+
+/// Runs `harden`.
+pub fn run(args: &HardenArgs, global: &Global, out: &mut Output) -> Exit {
+    let mut only = Vec::new();
+    for id in &args.only {
+        match StepId::parse(id) {
+            Some(step) => only.push(step),
+            None => {
+                let known: Vec<&str> = StepId::ALL.iter().map(|s| s.id()).collect();
+                out.error(&format!("--only: no step {id:?}; the steps are {}", known.join(", ")));
+                return Exit::Input;
+            }
+        }
+    }
+    let options = eksharden_harden::Options {
+        public_cidrs: args.public_cidrs.clone(),
+        admins: args.admin_roles.clone(),
+        viewers: args.viewer_roles.clone(),
+        only,
+    };
+    block_on(async {
+        let aws = connect(global, "us-east-1").await;
+        let kube = cluster_api(&aws, &args.cluster, args.kube_endpoint.as_deref()).await;
+        let target = Target { aws: &aws, cluster: &args.cluster, kube };
+        let plans = eksharden_harden::plan(&target, &options).await;
+        print_plans(&plans, args.output, out);
+        let to_do: usize = plans.iter().map(|p| p.automated().len()).sum();
+        let blind = plans.iter().any(|p| matches!(p.planned, Planned::CannotInspect(_)));
+        if !args.apply {
+            out.note(&format!("{to_do} change(s) planned; nothing was changed (run with --apply to make them)"));
+            return if blind {
+                Exit::Infrastructure
+            } else if plans.iter().all(|p| p.planned == Planned::Compliant) {
+                Exit::Ok
+            } else {
+                Exit::Findings
+            };
+        }
+        if to_do > 0 && !confirm(&format!("make {to_do} change(s) to cluster {}?", args.cluster), args.yes, out) {
+            out.note("nothing was changed");
+            return Exit::Input;
+        }
+        let results = eksharden_harden::apply(&target, &options, plans).await;
+        print_results(&results, args.output, out);
+        let incomplete = results.iter().any(|r| matches!(r.outcome, Outcome::CannotInspect(_) | Outcome::Failed(_)));
+        let verified =
+            super::verify::verify(&aws, &args.cluster, &PolicyInput::discovered(), ReportFormat::Table, false, out)
+                .await;
+        if incomplete {
+            out.error("the run was incomplete: some steps could not inspect or did not hold (see above)");
+            Exit::Infrastructure
+        } else {
+            verified
+        }
+    })
+}
+
+/// A client of the cluster API with the caller's EKS token, or why there is none.
+async fn cluster_api(aws: &Aws, cluster: &str, endpoint: Option<&str>) -> Result<eksharden_kube::Client, String> {
+    let (url, ca) = match endpoint {
+        Some(url) => (url.to_owned(), None),
+        None => {
+            let info = discover::cluster_endpoint(aws, cluster)
+                .await
+                .map_err(|e| format!("{}: {}", e.operation, e.message))?;
+            (info.0, Some(info.1))
+        }
+    };
+    let token = token::token(aws, cluster, None).await.map_err(|e| format!("{}: {}", e.operation, e.message))?;
+    let client = eksharden_kube::connect(&url, ca.as_deref(), &token.token).map_err(|e| e.to_string())?;
+    eksharden_kube::reachable(&client).await.map_err(|e| format!("{url}: {e}"))?;
+    Ok(client)
+}
+
+fn print_plans(plans: &[StepPlan], format: Format, out: &mut Output) {
+    if format == Format::Json {
+        let _ = writeln!(out.stdout, "{}", serde_json::to_string_pretty(plans).expect("plain data"));
+        return;
+    }
+    for plan in plans {
+        let (mark, detail): (&str, Vec<String>) = match &plan.planned {
+            Planned::Compliant => ("ok", Vec::new()),
+            Planned::Changes(changes) => (
+                "change",
+                changes
+                    .iter()
+                    .map(|c| match c.not_applied() {
+                        Some(why) => format!("{c} (reported only: {why})"),
+                        None => c.to_string(),
+                    })
+                    .collect(),
+            ),
+            Planned::CannotInspect(why) => ("cannot inspect", vec![why.clone()]),
+        };
+        let _ = writeln!(out.stdout, "{:<18} {:<15} {}", plan.step.id(), mark, plan.step.title());
+        for line in &plan.current {
+            let _ = writeln!(out.stdout, "    now:  {line}");
+        }
+        for line in detail {
+            let _ = writeln!(out.stdout, "    plan: {line}");
+        }
+    }
+}
+
+fn print_results(results: &[StepResult], format: Format, out: &mut Output) {
+    if format == Format::Json {
+        let _ = writeln!(out.stdout, "{}", serde_json::to_string_pretty(results).expect("plain data"));
+        return;
+    }
+    for result in results {
+        let line = match &result.outcome {
+            Outcome::Unchanged => "unchanged".to_owned(),
+            Outcome::Applied => "applied, and it held".to_owned(),
+            Outcome::NotApplied(why) => format!("applied what it could; {}", why.join("; ")),
+            Outcome::Failed(why) => format!("FAILED: {why}"),
+            Outcome::CannotInspect(why) => format!("not changed: {why}"),
+        };
+        let _ = writeln!(out.stdout, "{:<18} {line}", result.plan.step.id());
+    }
+}

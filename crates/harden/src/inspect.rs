@@ -1,0 +1,279 @@
+//! Inspecting each step's current state into a plan, and making each kind of change.
+
+use std::collections::BTreeSet;
+
+use eksharden_aws::{changes, discover};
+use eksharden_kube::apply::Applied;
+use eksharden_kube::aws_auth::{self, IdentityMapping};
+use eksharden_net::model::Peer;
+use eksharden_net::posture::LOG_TYPES;
+use eksharden_net::topology::{Members, RoleKind};
+use eksharden_net::{Protocol, RuleProtocol};
+use eksharden_plan::manifests::{CALICO_DENY_SSH_EGRESS, DENY_POD_SSH_EGRESS, RBAC_BINDINGS};
+
+use crate::change::Change;
+use crate::step::{Planned, StepId, StepPlan};
+use crate::{Options, Target};
+
+/// The groups eksharden maps admins and viewers to (seed 004; never `system:masters`).
+pub const ADMIN_GROUP: &str = "eksharden:admins";
+/// See [`ADMIN_GROUP`].
+pub const VIEWER_GROUP: &str = "eksharden:viewers";
+
+/// Inspects `step` and plans its changes.
+pub async fn inspect(target: &Target<'_>, options: &Options, step: StepId) -> StepPlan {
+    let result = if step.needs_cluster_api() {
+        match &target.kube {
+            Ok(client) => inspect_cluster_api(client, options, step).await,
+            Err(why) => Err(format!("cannot inspect: the cluster API is not reachable: {why}")),
+        }
+    } else {
+        match discover::discover(target.aws, target.cluster).await {
+            Ok(found) => Ok(inspect_aws(&found, options, step)),
+            Err(error) => Err(format!("cannot inspect: {}: {}", error.operation, error.message)),
+        }
+    };
+    match result {
+        Ok((current, changes)) if changes.is_empty() => StepPlan { step, current, planned: Planned::Compliant },
+        Ok((current, changes)) => StepPlan { step, current, planned: Planned::Changes(changes) },
+        Err(why) => StepPlan { step, current: Vec::new(), planned: Planned::CannotInspect(why) },
+    }
+}
+
+type Inspected = (Vec<String>, Vec<Change>);
+
+fn inspect_aws(found: &discover::Discovery, options: &Options, step: StepId) -> Inspected {
+    let facts = &found.facts;
+    let model = &found.model;
+    match step {
+        StepId::EndpointAccess => {
+            let public_cidrs: Vec<String> = facts.public_access_cidrs.iter().map(ToString::to_string).collect();
+            let current = vec![format!(
+                "private {}, public {}",
+                if facts.endpoint_private { "on" } else { "off" },
+                if facts.endpoint_public { format!("on from {}", public_cidrs.join(", ")) } else { "off".into() }
+            )];
+            let public = !options.public_cidrs.is_empty();
+            let same_blocks =
+                public_cidrs.iter().collect::<BTreeSet<_>>() == options.public_cidrs.iter().collect::<BTreeSet<_>>();
+            let right = facts.endpoint_private && facts.endpoint_public == public && (!public || same_blocks);
+            let change = Change::EndpointAccess { private: true, public, public_cidrs: options.public_cidrs.clone() };
+            (current, if right { Vec::new() } else { vec![change] })
+        }
+        StepId::Logging => {
+            let missing: Vec<String> =
+                LOG_TYPES.iter().filter(|t| !facts.logging.iter().any(|l| l == *t)).map(|t| t.to_string()).collect();
+            let current = vec![format!(
+                "enabled: {}",
+                if facts.logging.is_empty() { "none".into() } else { facts.logging.join(", ") }
+            )];
+            (current, if missing.is_empty() { Vec::new() } else { vec![Change::EnableLogging { types: missing }] })
+        }
+        StepId::SshIngress => ssh_ingress(found),
+        StepId::PublicAddresses => {
+            let mut changes = Vec::new();
+            let mut current = Vec::new();
+            for group in &facts.node_groups {
+                for subnet in
+                    model.subnets.iter().filter(|s| group.subnets.contains(&s.id) && s.map_public_ip_on_launch)
+                {
+                    current.push(format!("subnet {} of node group {} assigns public addresses", subnet.id, group.name));
+                    let change = Change::StopPublicAddresses { subnet: subnet.id.clone() };
+                    if !changes.contains(&change) {
+                        changes.push(change);
+                    }
+                }
+                for eni in model.enis.iter().filter(|e| group.enis.contains(&e.id)) {
+                    if let Some(address) = eni.public_ip {
+                        current
+                            .push(format!("{} of node group {} has public address {address}", eni.label, group.name));
+                        let why = format!("{} has public address {address}", eni.label);
+                        changes.push(Change::ReplaceNodeGroup { name: group.name.clone(), why });
+                    }
+                }
+            }
+            (current, changes)
+        }
+        StepId::SshKeys => {
+            let keyed: Vec<_> = facts.node_groups.iter().filter_map(|g| g.ssh_key.as_ref().map(|k| (g, k))).collect();
+            let current = keyed.iter().map(|(g, k)| format!("node group {} accepts SSH key {k}", g.name)).collect();
+            let changes = keyed
+                .iter()
+                .map(|(g, k)| Change::ReplaceNodeGroup {
+                    name: g.name.clone(),
+                    why: format!("its nodes accept SSH key {k}"),
+                })
+                .collect();
+            (current, changes)
+        }
+        StepId::AccessMapping | StepId::RbacBindings | StepId::SshEgressPolicy => unreachable!("a cluster API step"),
+    }
+}
+
+/// Inbound rules on node groups that admit port 22 from anything but the bastion, the
+/// control plane or the nodes themselves.
+fn ssh_ingress(found: &discover::Discovery) -> Inspected {
+    let groups_of = |kinds: &dyn Fn(&RoleKind) -> bool| -> BTreeSet<String> {
+        found
+            .topology
+            .roles
+            .iter()
+            .filter(|r| kinds(&r.kind))
+            .filter_map(|r| match &r.members {
+                Members::Enis(enis) => Some(enis),
+                _ => None,
+            })
+            .flatten()
+            .flat_map(|&e| found.model.enis[e].groups.iter().cloned())
+            .collect()
+    };
+    let node_groups = groups_of(&|k| matches!(k, RoleKind::NodeGroup { .. }));
+    let trusted: BTreeSet<String> =
+        groups_of(&|k| matches!(k, RoleKind::NodeGroup { .. } | RoleKind::Bastion | RoleKind::ControlPlane));
+    let mut current = Vec::new();
+    let mut changes = Vec::new();
+    for group in found.model.security_groups.iter().filter(|g| node_groups.contains(&g.id)) {
+        for rule in &group.ingress {
+            let covers_ssh = match rule.protocol {
+                RuleProtocol::All => true,
+                RuleProtocol::One(Protocol::Tcp) => rule.ports.contains(22),
+                _ => false,
+            };
+            let outside = match &rule.peer {
+                Peer::Cidr(_) | Peer::PrefixList(_) => true,
+                Peer::Group(id) => !trusted.contains(id),
+            };
+            if covers_ssh && outside {
+                let change = Change::RevokeIngress {
+                    group: group.id.clone(),
+                    group_name: group.name.clone(),
+                    rule: rule.clone(),
+                };
+                current.push(change.to_string().replacen("revoke ", "", 1));
+                changes.push(change);
+            }
+        }
+    }
+    (current, changes)
+}
+
+async fn inspect_cluster_api(
+    client: &eksharden_kube::Client,
+    options: &Options,
+    step: StepId,
+) -> Result<Inspected, String> {
+    let failed = |e: eksharden_kube::KubeError| format!("cannot inspect: {e}");
+    match step {
+        StepId::AccessMapping => {
+            let auth = aws_auth::read(client).await.map_err(failed)?.unwrap_or_default();
+            let wanted = wanted_mappings(options);
+            let missing: Vec<IdentityMapping> = wanted
+                .into_iter()
+                .filter(|w| {
+                    !auth.roles.iter().any(|r| r.arn == w.arn && r.groups == w.groups && r.username == w.username)
+                })
+                .collect();
+            let mut current: Vec<String> =
+                auth.roles.iter().chain(&auth.users).map(|m| format!("{} -> {}", m.arn, m.groups.join(", "))).collect();
+            if current.is_empty() {
+                current.push("aws-auth maps nobody".into());
+            }
+            let mut changes = Vec::new();
+            if !missing.is_empty() {
+                changes.push(Change::MapRoles {
+                    arns: missing.iter().map(|m| m.arn.clone()).collect(),
+                    mappings: missing,
+                });
+            }
+            for mapping in
+                auth.roles.iter().chain(&auth.users).filter(|m| m.groups.iter().any(|g| g == "system:masters"))
+            {
+                changes.push(Change::RemoveMastersMapping { arn: mapping.arn.clone() });
+            }
+            Ok((current, changes))
+        }
+        StepId::RbacBindings => {
+            let planned =
+                eksharden_kube::rbac::apply_bindings(client, RBAC_BINDINGS.content, false).await.map_err(failed)?;
+            let current = planned.iter().map(|(n, a)| format!("{n}: {}", describe(*a))).collect();
+            let names: Vec<String> =
+                planned.into_iter().filter(|(_, a)| *a != Applied::Unchanged).map(|(n, _)| n).collect();
+            Ok((current, if names.is_empty() { Vec::new() } else { vec![Change::ApplyBindings { names }] }))
+        }
+        StepId::SshEgressPolicy => {
+            let planned = eksharden_kube::network_policy::apply_ssh_egress_policies(
+                client,
+                DENY_POD_SSH_EGRESS.content,
+                CALICO_DENY_SSH_EGRESS.content,
+                false,
+            )
+            .await
+            .map_err(failed)?;
+            let mut places: Vec<(String, Applied)> =
+                planned.namespaces.into_iter().map(|(n, a)| (format!("namespace {n}"), a)).collect();
+            places.extend(planned.calico.map(|a| ("Calico".to_owned(), a)));
+            let current = places.iter().map(|(p, a)| format!("{p}: {}", describe(*a))).collect();
+            let places: Vec<String> =
+                places.into_iter().filter(|(_, a)| *a != Applied::Unchanged).map(|(p, _)| p).collect();
+            Ok((current, if places.is_empty() { Vec::new() } else { vec![Change::ApplySshEgressPolicy { places }] }))
+        }
+        _ => unreachable!("an AWS step"),
+    }
+}
+
+fn describe(applied: Applied) -> &'static str {
+    match applied {
+        Applied::Created => "missing",
+        Applied::Replaced => "different",
+        Applied::Unchanged => "in place",
+    }
+}
+
+/// The aws-auth entries the options ask for: admins and viewers, each named after its role.
+fn wanted_mappings(options: &Options) -> Vec<IdentityMapping> {
+    let mapping = |arn: &String, group: &str| IdentityMapping {
+        arn: arn.clone(),
+        username: arn.rsplit('/').next().unwrap_or(arn).to_owned(),
+        groups: vec![group.to_owned()],
+    };
+    options
+        .admins
+        .iter()
+        .map(|a| mapping(a, ADMIN_GROUP))
+        .chain(options.viewers.iter().map(|v| mapping(v, VIEWER_GROUP)))
+        .collect()
+}
+
+/// Makes one change.
+pub async fn make(target: &Target<'_>, change: &Change) -> Result<(), String> {
+    let (aws, cluster) = (target.aws, target.cluster);
+    let aws_failed = |e: eksharden_aws::AwsError| format!("{}: {}", e.operation, e.message);
+    let client = || target.kube.as_ref().map_err(|why| format!("the cluster API is not reachable: {why}"));
+    match change {
+        Change::EndpointAccess { private, public, public_cidrs } => {
+            changes::set_endpoint_access(aws, cluster, *private, *public, public_cidrs).await.map_err(aws_failed)
+        }
+        Change::EnableLogging { types } => changes::enable_logging(aws, cluster, types).await.map_err(aws_failed),
+        Change::RevokeIngress { group, rule, .. } => {
+            changes::revoke_ingress(aws, group, rule).await.map_err(aws_failed)
+        }
+        Change::StopPublicAddresses { subnet } => changes::stop_public_addresses(aws, subnet).await.map_err(aws_failed),
+        Change::MapRoles { mappings, .. } => {
+            aws_auth::map_roles(client()?, mappings).await.map(|_| ()).map_err(|e| e.to_string())
+        }
+        Change::ApplyBindings { .. } => eksharden_kube::rbac::apply_bindings(client()?, RBAC_BINDINGS.content, true)
+            .await
+            .map(|_| ())
+            .map_err(|e| e.to_string()),
+        Change::ApplySshEgressPolicy { .. } => eksharden_kube::network_policy::apply_ssh_egress_policies(
+            client()?,
+            DENY_POD_SSH_EGRESS.content,
+            CALICO_DENY_SSH_EGRESS.content,
+            true,
+        )
+        .await
+        .map(|_| ())
+        .map_err(|e| e.to_string()),
+        Change::ReplaceNodeGroup { .. } | Change::RemoveMastersMapping { .. } => Err("not automated".into()),
+    }
+}

@@ -1,0 +1,59 @@
+//! The hardening steps of DESIGN.md, over a running cluster.
+//!
+//! Every step has the same shape: inspect the current state, compute the change as data
+//! ([`Change`]), apply it idempotently, and inspect again to check that it held. A step
+//! that cannot inspect (the cluster API unreachable, a permission missing) says why and
+//! changes nothing; the others go on. Changes that would replace infrastructure (a node
+//! group's SSH key, nodes in public subnets) are planned and said plainly, never applied
+//! by this version; nor is the removal of `system:masters` mappings, which must wait for
+//! the proof of a replacement admin.
+
+mod change;
+mod inspect;
+pub mod step;
+
+use eksharden_aws::Aws;
+
+pub use change::Change;
+pub use step::{Outcome, StepId, StepPlan, StepResult};
+
+/// What the user asks for beyond the defaults.
+#[derive(Debug, Clone, Default)]
+pub struct Options {
+    /// Keep the public endpoint, limited to these blocks (otherwise public access goes off).
+    pub public_cidrs: Vec<String>,
+    /// IAM roles to map to the admin group.
+    pub admins: Vec<String>,
+    /// IAM roles to map to the viewer group.
+    pub viewers: Vec<String>,
+    /// Only these steps (all when empty).
+    pub only: Vec<StepId>,
+}
+
+/// The cluster to harden: AWS, and the cluster API or why it cannot be reached.
+pub struct Target<'a> {
+    /// The AWS clients.
+    pub aws: &'a Aws,
+    /// The cluster name.
+    pub cluster: &'a str,
+    /// A client of the cluster API, or why there is none.
+    pub kube: Result<eksharden_kube::Client, String>,
+}
+
+/// Inspects every step and plans its changes; changes nothing.
+pub async fn plan(target: &Target<'_>, options: &Options) -> Vec<StepPlan> {
+    let mut plans = Vec::new();
+    for step in StepId::ALL.into_iter().filter(|s| options.only.is_empty() || options.only.contains(s)) {
+        plans.push(inspect::inspect(target, options, step).await);
+    }
+    plans
+}
+
+/// Applies the planned changes step by step, then inspects each step again.
+pub async fn apply(target: &Target<'_>, options: &Options, plans: Vec<StepPlan>) -> Vec<StepResult> {
+    let mut results = Vec::new();
+    for plan in plans {
+        results.push(step::apply(target, options, plan).await);
+    }
+    results
+}

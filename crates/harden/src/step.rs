@@ -1,0 +1,165 @@
+//! The steps, their plans and their outcomes.
+
+use serde::Serialize;
+
+use crate::change::Change;
+use crate::{inspect, Options, Target};
+
+/// A hardening step (DESIGN.md "Hardening steps", seed 004).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum StepId {
+    /// Step 2: admins and viewers mapped to groups other than `system:masters`.
+    AccessMapping,
+    /// Step 3: ClusterRoleBindings for those groups.
+    RbacBindings,
+    /// Step 4: no public addresses on nodes or their subnets.
+    PublicAddresses,
+    /// Step 6: no port-22 ingress to nodes except from the bastion.
+    SshIngress,
+    /// Step 6: no SSH keys on node groups.
+    SshKeys,
+    /// Step 6: the NetworkPolicy (and Calico policy) blocking pod egress to 22.
+    SshEgressPolicy,
+    /// Step 7: private endpoint on, public off or limited.
+    EndpointAccess,
+    /// Step 8: all five control-plane log types.
+    Logging,
+}
+
+impl StepId {
+    /// Every step, in the order they run: identity first, so that a later step never
+    /// runs without a working admin path.
+    pub const ALL: [Self; 8] = [
+        Self::AccessMapping,
+        Self::RbacBindings,
+        Self::PublicAddresses,
+        Self::SshIngress,
+        Self::SshKeys,
+        Self::SshEgressPolicy,
+        Self::EndpointAccess,
+        Self::Logging,
+    ];
+
+    /// The id users pass to `--only`.
+    pub fn id(self) -> &'static str {
+        match self {
+            Self::AccessMapping => "access-mapping",
+            Self::RbacBindings => "rbac-bindings",
+            Self::PublicAddresses => "public-addresses",
+            Self::SshIngress => "ssh-ingress",
+            Self::SshKeys => "ssh-keys",
+            Self::SshEgressPolicy => "ssh-egress-policy",
+            Self::EndpointAccess => "endpoint-access",
+            Self::Logging => "logging",
+        }
+    }
+
+    /// The step with `id`.
+    pub fn parse(id: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|s| s.id() == id)
+    }
+
+    /// What the step makes true.
+    pub fn title(self) -> &'static str {
+        match self {
+            Self::AccessMapping => "admins and viewers mapped to groups, no system:masters mappings",
+            Self::RbacBindings => "ClusterRoleBindings for the admin and viewer groups",
+            Self::PublicAddresses => "no public addresses on nodes or their subnets",
+            Self::SshIngress => "port 22 to nodes only from the bastion",
+            Self::SshKeys => "no SSH keys on node groups",
+            Self::SshEgressPolicy => "pods cannot reach port 22 (NetworkPolicy, Calico)",
+            Self::EndpointAccess => "private endpoint on, public off or limited",
+            Self::Logging => "all five control-plane log types",
+        }
+    }
+
+    /// Whether the step needs the cluster API.
+    pub fn needs_cluster_api(self) -> bool {
+        matches!(self, Self::AccessMapping | Self::RbacBindings | Self::SshEgressPolicy)
+    }
+}
+
+/// What inspection found.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase", tag = "state", content = "detail")]
+pub enum Planned {
+    /// Nothing to do.
+    Compliant,
+    /// These changes.
+    Changes(Vec<Change>),
+    /// The step could not look (and so changes nothing).
+    CannotInspect(String),
+}
+
+/// A step's current state and its plan.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct StepPlan {
+    /// The step.
+    pub step: StepId,
+    /// What is there now, in words.
+    pub current: Vec<String>,
+    /// What to do.
+    pub planned: Planned,
+}
+
+impl StepPlan {
+    /// The changes this version would make (not those it only reports).
+    pub fn automated(&self) -> Vec<&Change> {
+        match &self.planned {
+            Planned::Changes(changes) => changes.iter().filter(|c| c.not_applied().is_none()).collect(),
+            _ => Vec::new(),
+        }
+    }
+}
+
+/// How applying a step went.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase", tag = "outcome", content = "detail")]
+pub enum Outcome {
+    /// Nothing needed doing.
+    Unchanged,
+    /// The changes were made, and inspecting again found them in place.
+    Applied,
+    /// Some changes are reported, not made (replacements, the system:masters removal).
+    NotApplied(Vec<String>),
+    /// A change failed, or did not hold.
+    Failed(String),
+    /// The step could not inspect; nothing was changed.
+    CannotInspect(String),
+}
+
+/// A step's plan and outcome.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct StepResult {
+    /// The plan it started from.
+    pub plan: StepPlan,
+    /// What happened.
+    pub outcome: Outcome,
+}
+
+/// Applies one step's plan and checks that it held.
+pub async fn apply(target: &Target<'_>, options: &Options, plan: StepPlan) -> StepResult {
+    let changes = match &plan.planned {
+        Planned::Compliant => return StepResult { plan, outcome: Outcome::Unchanged },
+        Planned::CannotInspect(why) => {
+            let outcome = Outcome::CannotInspect(why.clone());
+            return StepResult { plan, outcome };
+        }
+        Planned::Changes(changes) => changes.clone(),
+    };
+    for change in changes.iter().filter(|c| c.not_applied().is_none()) {
+        if let Err(why) = inspect::make(target, change).await {
+            return StepResult { plan, outcome: Outcome::Failed(format!("{change}: {why}")) };
+        }
+    }
+    let reported: Vec<String> =
+        changes.iter().filter_map(|c| c.not_applied().map(|why| format!("{c}: not applied: {why}"))).collect();
+    let again = inspect::inspect(target, options, plan.step).await;
+    let outcome = match again.automated().first() {
+        Some(left) => Outcome::Failed(format!("did not hold: still to do: {left}")),
+        None if !reported.is_empty() => Outcome::NotApplied(reported),
+        None => Outcome::Applied,
+    };
+    StepResult { plan, outcome }
+}

@@ -1,0 +1,238 @@
+//! `harden` on the emulator and the test API server: a created cluster is made insecure
+//! through the EKS, EC2 and Kubernetes APIs; `harden` without `--apply` lists every problem
+//! and changes nothing (the state read back before and after is identical); `--apply`
+//! fixes what this version automates (read back), reports what it does not, and a second
+//! run plans nothing. With the cluster API unreachable, the Kubernetes steps say so, the
+//! AWS steps still apply, and the exit code says the run was incomplete.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+
+use aws_sdk_ec2::types::{AttributeBooleanValue, Filter, IpPermission, IpRange};
+use aws_sdk_eks::types::{LogSetup, LogType, Logging, RemoteAccessConfig, VpcConfigRequest};
+use eksharden_aws::Aws;
+use eksharden_cli::exit::Exit;
+use eksharden_kube::aws_auth::{self, IdentityMapping};
+use eksharden_spec::model::CLUSTER_TAG;
+use integration_tests::cli::TEST_AWS_ENVIRONMENT;
+use integration_tests::kube_server::{KubeServer, KubeServerOptions, Secrets};
+use integration_tests::moto::MotoOptions;
+use serde_json::Value;
+
+use super::{create, example, run, Target};
+
+const ADMIN: &str = "arn:aws:iam::123456789012:role/platform-admin";
+const VIEWER: &str = "arn:aws:iam::123456789012:role/oncall";
+const BREAK_GLASS: &str = "arn:aws:iam::123456789012:role/break-glass";
+
+fn block_on<F: std::future::Future>(future: F) -> F::Output {
+    static RUNTIME: std::sync::OnceLock<tokio::runtime::Runtime> = std::sync::OnceLock::new();
+    RUNTIME
+        .get_or_init(|| tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap())
+        .block_on(future)
+}
+
+/// A created cluster, its API server (whose bootstrap admin is the test's own identity, as
+/// EKS makes the creator), made insecure through the APIs.
+struct Insecure {
+    target: Target,
+    aws: Aws,
+    server: KubeServer,
+    cluster: String,
+    region: String,
+    group: String,
+    subnet: String,
+}
+
+fn insecure_cluster() -> Insecure {
+    let target = Target::emulator(&MotoOptions::default());
+    let (file, spec) = example("minimal");
+    let dir = tempfile::tempdir().unwrap();
+    assert_eq!(create(&target, &file, &dir).0.exit, Exit::Ok);
+    let (cluster, region) = (spec.metadata.name.clone(), spec.metadata.region.clone());
+    let aws = target.aws(&region);
+    let Target::Emulator(moto) = &target else { unreachable!() };
+    let secrets: Secrets = Arc::new(Mutex::new(HashMap::new()));
+    secrets.lock().unwrap().insert(TEST_AWS_ENVIRONMENT[0].1.into(), TEST_AWS_ENVIRONMENT[1].1.into());
+    let server = KubeServer::start(KubeServerOptions {
+        cluster: cluster.clone(),
+        region: region.clone(),
+        aws: moto.address(),
+        secrets,
+        creator: Some("arn:aws:sts::123456789012:user/moto".into()),
+    });
+
+    // The endpoint open to the internet, no logging.
+    let open = VpcConfigRequest::builder().endpoint_public_access(true).public_access_cidrs("0.0.0.0/0").build();
+    block_on(aws.eks.update_cluster_config().name(&cluster).resources_vpc_config(open).send()).unwrap();
+    let all: Vec<LogType> =
+        ["api", "audit", "authenticator", "controllerManager", "scheduler"].map(LogType::from).to_vec();
+    let off =
+        Logging::builder().cluster_logging(LogSetup::builder().set_types(Some(all)).enabled(false).build()).build();
+    block_on(aws.eks.update_cluster_config().name(&cluster).logging(off).send()).unwrap();
+    // SSH from anywhere on the nodes; a node subnet that hands out public addresses.
+    let tagged = |key: &str, value: &str| Filter::builder().name(format!("tag:{key}")).values(value).build();
+    let groups = block_on(
+        aws.ec2
+            .describe_security_groups()
+            .filters(tagged(CLUSTER_TAG, &cluster))
+            .filters(tagged(eksharden_plan::stacks::ROLE_TAG, "node-general"))
+            .send(),
+    )
+    .unwrap();
+    let group = groups.security_groups()[0].group_id().unwrap().to_owned();
+    let ssh = IpPermission::builder()
+        .ip_protocol("tcp")
+        .from_port(22)
+        .to_port(22)
+        .ip_ranges(IpRange::builder().cidr_ip("0.0.0.0/0").build())
+        .build();
+    block_on(aws.ec2.authorize_security_group_ingress().group_id(&group).ip_permissions(ssh).send()).unwrap();
+    let subnets =
+        block_on(aws.ec2.describe_subnets().filters(tagged("Name", &format!("{cluster}-private-eu-west-1a"))).send())
+            .unwrap();
+    let subnet = subnets.subnets()[0].subnet_id().unwrap().to_owned();
+    let on = AttributeBooleanValue::builder().value(true).build();
+    block_on(aws.ec2.modify_subnet_attribute().subnet_id(&subnet).map_public_ip_on_launch(on).send()).unwrap();
+    // A node group that takes an SSH key.
+    let keyed = RemoteAccessConfig::builder().ec2_ssh_key("ops-key").build();
+    block_on(
+        aws.eks
+            .create_nodegroup()
+            .cluster_name(&cluster)
+            .nodegroup_name("legacy")
+            .subnets(&subnet)
+            .node_role("arn:aws:iam::123456789012:role/legacy-nodes")
+            .remote_access(keyed)
+            .send(),
+    )
+    .unwrap();
+    // A role mapped to system:masters.
+    let token = block_on(eksharden_aws::token::token(&aws, &cluster, None)).unwrap().token;
+    let client = block_on(async { eksharden_kube::connect(&server.url(), None, &token) }).unwrap();
+    let masters = IdentityMapping {
+        arn: BREAK_GLASS.into(),
+        username: "break-glass".into(),
+        groups: vec!["system:masters".into()],
+    };
+    block_on(aws_auth::map_roles(&client, &[masters])).unwrap();
+    Insecure { target, aws, server, cluster, region, group, subnet }
+}
+
+impl Insecure {
+    fn harden(&self, extra: &[&str], kube_endpoint: &str) -> integration_tests::cli::Run {
+        let mut args =
+            vec!["harden", self.cluster.as_str(), "--region", self.region.as_str(), "--kube-endpoint", kube_endpoint];
+        args.extend(["--admin-role", ADMIN, "--viewer-role", VIEWER]);
+        args.extend(extra);
+        run(&self.target, &args)
+    }
+
+    /// Everything the steps touch, read back.
+    fn state(&self) -> Value {
+        let described = block_on(self.aws.eks.describe_cluster().name(&self.cluster).send()).unwrap();
+        let c = described.cluster().unwrap();
+        let vpc = c.resources_vpc_config().unwrap();
+        let logging: Vec<String> = c
+            .logging()
+            .unwrap()
+            .cluster_logging()
+            .iter()
+            .filter(|s| s.enabled() == Some(true))
+            .flat_map(|s| s.types().iter().map(|t| t.as_str().to_owned()))
+            .collect();
+        let rules = block_on(super::readback::group_rules(&self.aws, &self.group));
+        let subnet = block_on(self.aws.ec2.describe_subnets().subnet_ids(&self.subnet).send()).unwrap();
+        let kube = |resource: &str, namespace: &str, name: &str| {
+            self.server.object(&(resource.into(), namespace.into(), name.into()))
+        };
+        serde_json::json!({
+            "private": vpc.endpoint_private_access(), "public": vpc.endpoint_public_access(),
+            "cidrs": vpc.public_access_cidrs(), "logging": logging,
+            "rules": rules.iter().map(|r| format!("{r:?}")).collect::<Vec<_>>(),
+            "mapPublicIp": subnet.subnets()[0].map_public_ip_on_launch(),
+            "awsAuth": kube("v1/configmaps", "kube-system", "aws-auth").map(|o| o["data"].clone()),
+            "admins": kube("rbac.authorization.k8s.io/v1/clusterrolebindings", "", "eksharden-admins").is_some(),
+            "policy": kube("networking.k8s.io/v1/networkpolicies", "default", "eksharden-deny-ssh-egress").is_some(),
+        })
+    }
+}
+
+#[test]
+fn harden_plans_without_changing_then_fixes_and_converges() {
+    let cluster = insecure_cluster();
+    let before = cluster.state();
+    let planned = cluster.harden(&[], &cluster.server.url());
+    assert_eq!(planned.exit, Exit::Findings, "{}\n{}", planned.stdout, planned.stderr);
+    for expected in [
+        "set endpoint access: private on, public off",
+        "enable control-plane logging: api, audit, authenticator, controllerManager, scheduler",
+        "inbound rule tcp 22 from 0.0.0.0/0",
+        &format!("stop {} from assigning public addresses", cluster.subnet),
+        "replace node group legacy: its nodes accept SSH key ops-key",
+        &format!("map in aws-auth: {ADMIN}, {VIEWER}"),
+        &format!("remove the system:masters mapping of {BREAK_GLASS}"),
+        "apply ClusterRoleBindings eksharden-admins, eksharden-viewers",
+        "apply the SSH egress policy in namespace default, namespace kube-public, namespace kube-system",
+    ] {
+        assert!(planned.stdout.contains(expected), "{expected:?} is planned:\n{}", planned.stdout);
+    }
+    assert_eq!(cluster.state(), before, "without --apply nothing changed");
+
+    let applied = cluster.harden(&["--apply", "--yes"], &cluster.server.url());
+    let after = cluster.state();
+    assert_eq!((after["private"].as_bool(), after["public"].as_bool()), (Some(true), Some(false)), "{after:#}");
+    assert_eq!(after["logging"].as_array().unwrap().len(), 5);
+    let open_ingress = after["rules"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(Value::as_str)
+        .any(|r| r.contains("egress: false") && r.contains("0.0.0.0/0"));
+    assert!(!open_ingress, "no inbound rule from 0.0.0.0/0 is left: {after:#}");
+    assert_eq!(after["mapPublicIp"], false);
+    let auth = after["awsAuth"]["mapRoles"].as_str().unwrap();
+    assert!(auth.contains(ADMIN) && auth.contains("eksharden:admins") && auth.contains(VIEWER), "{auth}");
+    assert!(auth.contains(BREAK_GLASS), "the system:masters mapping stays until an admin is proven: {auth}");
+    assert_eq!((after["admins"].as_bool(), after["policy"].as_bool()), (Some(true), Some(true)));
+    assert!(applied.stdout.contains("endpoint-access    applied, and it held"), "{}", applied.stdout);
+    assert!(
+        applied.stdout.contains("ssh-keys           applied what it could; replace node group legacy"),
+        "{}",
+        applied.stdout
+    );
+    // What is not automated is still a finding of the verification that follows.
+    assert_eq!(applied.exit, Exit::Findings, "{}\n{}", applied.stdout, applied.stderr);
+    assert!(applied.stdout.contains("FAIL node-ssh-keys"), "{}", applied.stdout);
+
+    let again = cluster.harden(&[], &cluster.server.url());
+    assert!(
+        again.stderr.contains("0 change(s) planned"),
+        "a second run plans no change:\n{}\n{}",
+        again.stdout,
+        again.stderr
+    );
+}
+
+#[test]
+fn an_unreachable_cluster_api_stops_only_the_kubernetes_steps() {
+    let cluster = insecure_cluster();
+    let unreachable = "http://127.0.0.1:9";
+    let applied = cluster.harden(&["--apply", "--yes"], unreachable);
+    assert_eq!(applied.exit, Exit::Infrastructure, "incomplete:\n{}\n{}", applied.stdout, applied.stderr);
+    for step in ["access-mapping", "rbac-bindings", "ssh-egress-policy"] {
+        assert!(
+            applied
+                .stdout
+                .contains(&format!("{step:<18} not changed: cannot inspect: the cluster API is not reachable")),
+            "{step}:\n{}",
+            applied.stdout
+        );
+    }
+    assert!(applied.stderr.contains("the run was incomplete"), "{}", applied.stderr);
+    let after = cluster.state();
+    assert_eq!(after["private"], true);
+    assert_eq!(after["logging"].as_array().unwrap().len(), 5, "the AWS steps still applied");
+    assert!(after["awsAuth"]["mapRoles"].as_str().unwrap().contains(BREAK_GLASS));
+    assert!(!after["awsAuth"]["mapRoles"].as_str().unwrap().contains(ADMIN), "nothing changed in the cluster");
+}
