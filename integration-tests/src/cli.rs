@@ -62,7 +62,9 @@ pub fn binary() -> std::path::PathBuf {
             let target = crate::python::target_dir().expect("the target directory");
             let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
             let status = std::process::Command::new(cargo)
-                .args(["build", "--quiet", "-p", "eksharden-cli", "--bin", "eksharden"])
+                // The whole workspace with its tests: the same feature unification as
+                // `cargo test --workspace`, so nothing is compiled twice.
+                .args(["build", "--quiet", "--workspace", "--tests", "--bins"])
                 .env("CARGO_TARGET_DIR", &target)
                 .current_dir(repo_root())
                 .status()
