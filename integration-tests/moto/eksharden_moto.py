@@ -38,6 +38,9 @@ and makes stacks behave as CloudFormation does where moto differs:
 - a presigned request (an EKS token replayed against STS) goes to the service of its
   X-Amz-Credential scope and is made by that access key (moto sent it to S3, and took every
   such caller for a default user);
+- a presigned GetCallerIdentity made with credentials moto issued (an assumed role, an IAM
+  user's key) must carry a valid SigV4 signature, or STS answers SignatureDoesNotMatch (moto
+  checked no signature; keys moto never issued are still taken on trust);
 - UpdateClusterConfig changes the fields it is given (moto replaced the whole VPC
   configuration, losing the subnets and security groups).
 
@@ -949,3 +952,58 @@ def _infer_service_region_host(self, environ, path):
 
 
 DomainDispatcherApplication.infer_service_region_host = _infer_service_region_host
+
+
+import hashlib  # noqa: E402
+import hmac  # noqa: E402
+from urllib.parse import quote  # noqa: E402
+
+from moto.iam.models import iam_backends as _iam_backends  # noqa: E402
+from moto.sts.exceptions import STSClientError  # noqa: E402
+from moto.sts.models import sts_backends  # noqa: E402
+from moto.sts.responses import TokenResponse  # noqa: E402
+
+
+def _secret_of(response, access_key):
+    """The secret of a key moto issued, or None."""
+    role = sts_backends[response.current_account][response.partition].get_assumed_role_from_access_key(access_key)
+    if role is not None:
+        return role.secret_access_key
+    user = _iam_backends[response.current_account][response.partition].get_user_from_access_key_id(access_key)
+    if user is not None:
+        return next((k.secret_access_key for k in user.access_keys if k.access_key_id == access_key), None)
+    return None
+
+
+def _presigned_signature(response, secret):
+    """SigV4 of a presigned GET, recomputed from the request as it arrived."""
+    pairs = []
+    for name, values in response.querystring.items():
+        if name != "X-Amz-Signature":
+            pairs.extend((name, v) for v in values)
+    query = "&".join(f"{quote(k, safe='-_.~')}={quote(v, safe='-_.~')}" for k, v in sorted(pairs))
+    signed = response.querystring["X-Amz-SignedHeaders"][0].split(";")
+    headers = "".join(f"{h}:{response.headers.get(h, '').strip()}\n" for h in signed)
+    canonical = "\n".join(["GET", "/", query, headers, ";".join(signed), hashlib.sha256(b"").hexdigest()])
+    date = response.querystring["X-Amz-Date"][0]
+    scope = response.querystring["X-Amz-Credential"][0].split("/", 1)[1]
+    to_sign = "\n".join(["AWS4-HMAC-SHA256", date, scope, hashlib.sha256(canonical.encode()).hexdigest()])
+    key = ("AWS4" + secret).encode()
+    for part in scope.split("/"):
+        key = hmac.new(key, part.encode(), hashlib.sha256).digest()
+    return hmac.new(key, to_sign.encode(), hashlib.sha256).hexdigest()
+
+
+_original_get_caller_identity = TokenResponse.get_caller_identity
+
+
+def _get_caller_identity(self):
+    signature = self.querystring.get("X-Amz-Signature")
+    if signature:
+        secret = _secret_of(self, self.get_access_key())
+        if secret is not None and not hmac.compare_digest(_presigned_signature(self, secret), signature[0]):
+            raise STSClientError("SignatureDoesNotMatch", "The request signature we calculated does not match the signature you provided.")
+    return _original_get_caller_identity(self)
+
+
+TokenResponse.get_caller_identity = _get_caller_identity

@@ -55,10 +55,14 @@ pub enum Change {
         /// Their ARNs, for the report.
         arns: Vec<String>,
     },
-    /// A principal mapped to `system:masters`, to be removed once another admin is proven.
-    RemoveMastersMapping {
-        /// The principal.
-        arn: String,
+    /// Remove `system:masters`: the aws-auth entries mapped to it and its subject in the
+    /// `cluster-admin` binding, once every replacement admin is proven.
+    #[serde(rename_all = "camelCase")]
+    RemoveSystemMasters {
+        /// The principals mapped to it.
+        mappings: Vec<String>,
+        /// Whether `cluster-admin` binds it (or lacks the autoupdate annotation).
+        binding: bool,
     },
     /// Apply the admin and viewer ClusterRoleBindings.
     ApplyBindings {
@@ -78,9 +82,6 @@ impl Change {
         match self {
             Self::ReplaceNodeGroup { .. } => {
                 Some("needs the node group replaced; eksharden does not replace node groups yet")
-            }
-            Self::RemoveMastersMapping { .. } => {
-                Some("removing a system:masters mapping needs a proven replacement admin; not automated yet")
             }
             _ => None,
         }
@@ -108,7 +109,14 @@ impl fmt::Display for Change {
             Self::StopPublicAddresses { subnet } => write!(f, "stop {subnet} from assigning public addresses"),
             Self::ReplaceNodeGroup { name, why } => write!(f, "replace node group {name}: {why}"),
             Self::MapRoles { arns, .. } => write!(f, "map in aws-auth: {}", arns.join(", ")),
-            Self::RemoveMastersMapping { arn } => write!(f, "remove the system:masters mapping of {arn}"),
+            Self::RemoveSystemMasters { mappings, binding } => {
+                let mut parts: Vec<String> =
+                    mappings.iter().map(|m| format!("the system:masters mapping of {m}")).collect();
+                if *binding {
+                    parts.push("system:masters from cluster-admin (annotated autoupdate: false)".into());
+                }
+                write!(f, "after proving the replacement admins, remove {}", parts.join(" and "))
+            }
             Self::ApplyBindings { names } => write!(f, "apply ClusterRoleBindings {}", names.join(", ")),
             Self::ApplySshEgressPolicy { places } => write!(f, "apply the SSH egress policy in {}", places.join(", ")),
         }

@@ -15,6 +15,9 @@ use crate::change::Change;
 use crate::step::{Planned, StepId, StepPlan};
 use crate::{Options, Target};
 
+/// The group that bypasses RBAC.
+pub const MASTERS: &str = "system:masters";
+
 /// The groups eksharden maps admins and viewers to (seed 004; never `system:masters`).
 pub const ADMIN_GROUP: &str = "eksharden:admins";
 /// See [`ADMIN_GROUP`].
@@ -24,7 +27,7 @@ pub const VIEWER_GROUP: &str = "eksharden:viewers";
 pub async fn inspect(target: &Target<'_>, options: &Options, step: StepId) -> StepPlan {
     let result = if step.needs_cluster_api() {
         match &target.kube {
-            Ok(client) => inspect_cluster_api(client, options, step).await,
+            Ok(access) => inspect_cluster_api(&access.client, options, step).await,
             Err(why) => Err(format!("cannot inspect: the cluster API is not reachable: {why}")),
         }
     } else {
@@ -106,7 +109,9 @@ fn inspect_aws(found: &discover::Discovery, options: &Options, step: StepId) -> 
                 .collect();
             (current, changes)
         }
-        StepId::AccessMapping | StepId::RbacBindings | StepId::SshEgressPolicy => unreachable!("a cluster API step"),
+        StepId::AccessMapping | StepId::RbacBindings | StepId::SystemMasters | StepId::SshEgressPolicy => {
+            unreachable!("a cluster API step")
+        }
     }
 }
 
@@ -185,12 +190,24 @@ async fn inspect_cluster_api(
                     mappings: missing,
                 });
             }
-            for mapping in
-                auth.roles.iter().chain(&auth.users).filter(|m| m.groups.iter().any(|g| g == "system:masters"))
-            {
-                changes.push(Change::RemoveMastersMapping { arn: mapping.arn.clone() });
-            }
             Ok((current, changes))
+        }
+        StepId::SystemMasters => {
+            let auth = aws_auth::read(client).await.map_err(failed)?.unwrap_or_default();
+            let mappings: Vec<String> = auth
+                .roles
+                .iter()
+                .chain(&auth.users)
+                .filter(|m| m.groups.iter().any(|g| g == MASTERS))
+                .map(|m| m.arn.clone())
+                .collect();
+            let binding = eksharden_kube::rbac::binds_group(client, "cluster-admin", MASTERS).await.map_err(failed)?;
+            let mut current: Vec<String> = mappings.iter().map(|m| format!("{m} is mapped to {MASTERS}")).collect();
+            if binding {
+                current.push(format!("cluster-admin is bound to {MASTERS}"));
+            }
+            let change = Change::RemoveSystemMasters { mappings: mappings.clone(), binding };
+            Ok((current, if mappings.is_empty() && !binding { Vec::new() } else { vec![change] }))
         }
         StepId::RbacBindings => {
             let planned =
@@ -245,10 +262,16 @@ fn wanted_mappings(options: &Options) -> Vec<IdentityMapping> {
 }
 
 /// Makes one change.
-pub async fn make(target: &Target<'_>, change: &Change) -> Result<(), String> {
+pub async fn make(target: &Target<'_>, admins: &[String], change: &Change) -> Result<(), String> {
     let (aws, cluster) = (target.aws, target.cluster);
     let aws_failed = |e: eksharden_aws::AwsError| format!("{}: {}", e.operation, e.message);
-    let client = || target.kube.as_ref().map_err(|why| format!("the cluster API is not reachable: {why}"));
+    let client = || {
+        target
+            .kube
+            .as_ref()
+            .map(|access| &access.client)
+            .map_err(|why| format!("the cluster API is not reachable: {why}"))
+    };
     match change {
         Change::EndpointAccess { private, public, public_cidrs } => {
             changes::set_endpoint_access(aws, cluster, *private, *public, public_cidrs).await.map_err(aws_failed)
@@ -274,6 +297,16 @@ pub async fn make(target: &Target<'_>, change: &Change) -> Result<(), String> {
         .await
         .map(|_| ())
         .map_err(|e| e.to_string()),
-        Change::ReplaceNodeGroup { .. } | Change::RemoveMastersMapping { .. } => Err("not automated".into()),
+        Change::RemoveSystemMasters { .. } => {
+            let access = target.kube.as_ref().map_err(|why| format!("the cluster API is not reachable: {why}"))?;
+            let proven = crate::proof::prove_admins(target, access, admins)
+                .await
+                .map_err(|why| format!("refused to remove {MASTERS}, nothing was removed: {why}"))?;
+            let kube_failed = |e: eksharden_kube::KubeError| format!("after proving {}: {e}", proven.join(", "));
+            aws_auth::remove_group(&access.client, MASTERS).await.map_err(kube_failed)?;
+            eksharden_kube::rbac::unbind_group(&access.client, "cluster-admin", MASTERS).await.map_err(kube_failed)?;
+            Ok(())
+        }
+        Change::ReplaceNodeGroup { .. } => Err("not automated".into()),
     }
 }

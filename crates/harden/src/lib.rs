@@ -5,11 +5,12 @@
 //! that cannot inspect (the cluster API unreachable, a permission missing) says why and
 //! changes nothing; the others go on. Changes that would replace infrastructure (a node
 //! group's SSH key, nodes in public subnets) are planned and said plainly, never applied
-//! by this version; nor is the removal of `system:masters` mappings, which must wait for
-//! the proof of a replacement admin.
+//! by this version. `system:masters` is removed only after every named replacement admin
+//! is proven to be allowed everything, by acting as it; otherwise nothing is removed.
 
 mod change;
 mod inspect;
+mod proof;
 pub mod step;
 
 use eksharden_aws::Aws;
@@ -36,8 +37,19 @@ pub struct Target<'a> {
     pub aws: &'a Aws,
     /// The cluster name.
     pub cluster: &'a str,
-    /// A client of the cluster API, or why there is none.
-    pub kube: Result<eksharden_kube::Client, String>,
+    /// The cluster API, or why it cannot be reached.
+    pub kube: Result<KubeAccess, String>,
+}
+
+/// How the cluster API is reached: a client with the caller's token, and what it takes to
+/// connect as another identity (to prove an admin by acting as it).
+pub struct KubeAccess {
+    /// The caller's client.
+    pub client: eksharden_kube::Client,
+    /// The API server URL.
+    pub endpoint: String,
+    /// The cluster CA (base64), if the endpoint needs one.
+    pub ca: Option<String>,
 }
 
 /// Inspects every step and plans its changes; changes nothing.

@@ -13,6 +13,8 @@ pub enum StepId {
     AccessMapping,
     /// Step 3: ClusterRoleBindings for those groups.
     RbacBindings,
+    /// Steps 2-3: no `system:masters` mappings or binding, once a replacement admin is proven.
+    SystemMasters,
     /// Step 4: no public addresses on nodes or their subnets.
     PublicAddresses,
     /// Step 6: no port-22 ingress to nodes except from the bastion.
@@ -30,9 +32,10 @@ pub enum StepId {
 impl StepId {
     /// Every step, in the order they run: identity first, so that a later step never
     /// runs without a working admin path.
-    pub const ALL: [Self; 8] = [
+    pub const ALL: [Self; 9] = [
         Self::AccessMapping,
         Self::RbacBindings,
+        Self::SystemMasters,
         Self::PublicAddresses,
         Self::SshIngress,
         Self::SshKeys,
@@ -46,6 +49,7 @@ impl StepId {
         match self {
             Self::AccessMapping => "access-mapping",
             Self::RbacBindings => "rbac-bindings",
+            Self::SystemMasters => "system-masters",
             Self::PublicAddresses => "public-addresses",
             Self::SshIngress => "ssh-ingress",
             Self::SshKeys => "ssh-keys",
@@ -63,8 +67,9 @@ impl StepId {
     /// What the step makes true.
     pub fn title(self) -> &'static str {
         match self {
-            Self::AccessMapping => "admins and viewers mapped to groups, no system:masters mappings",
+            Self::AccessMapping => "admins and viewers mapped to eksharden's groups",
             Self::RbacBindings => "ClusterRoleBindings for the admin and viewer groups",
+            Self::SystemMasters => "nobody in system:masters, once a replacement admin is proven",
             Self::PublicAddresses => "no public addresses on nodes or their subnets",
             Self::SshIngress => "port 22 to nodes only from the bastion",
             Self::SshKeys => "no SSH keys on node groups",
@@ -76,7 +81,7 @@ impl StepId {
 
     /// Whether the step needs the cluster API.
     pub fn needs_cluster_api(self) -> bool {
-        matches!(self, Self::AccessMapping | Self::RbacBindings | Self::SshEgressPolicy)
+        matches!(self, Self::AccessMapping | Self::RbacBindings | Self::SystemMasters | Self::SshEgressPolicy)
     }
 }
 
@@ -121,7 +126,7 @@ pub enum Outcome {
     Unchanged,
     /// The changes were made, and inspecting again found them in place.
     Applied,
-    /// Some changes are reported, not made (replacements, the system:masters removal).
+    /// Some changes are reported, not made (node-group replacements).
     NotApplied(Vec<String>),
     /// A change failed, or did not hold.
     Failed(String),
@@ -149,7 +154,7 @@ pub async fn apply(target: &Target<'_>, options: &Options, plan: StepPlan) -> St
         Planned::Changes(changes) => changes.clone(),
     };
     for change in changes.iter().filter(|c| c.not_applied().is_none()) {
-        if let Err(why) = inspect::make(target, change).await {
+        if let Err(why) = inspect::make(target, &options.admins, change).await {
             return StepResult { plan, outcome: Outcome::Failed(format!("{change}: {why}")) };
         }
     }

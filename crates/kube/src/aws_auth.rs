@@ -67,6 +67,43 @@ pub async fn read(client: &Client) -> Result<Option<AwsAuth>, KubeError> {
 /// Adds `wanted` to `mapRoles`, or updates the username and groups of the entries with the
 /// same role ARN, keeping every other entry and field.
 pub async fn map_roles(client: &Client, wanted: &[IdentityMapping]) -> Result<Updated, KubeError> {
+    update(client, |data| {
+        let mut roles = sequence(data, "mapRoles")?;
+        let before = roles.clone();
+        for mapping in wanted {
+            upsert(&mut roles, mapping);
+        }
+        Ok((roles != before).then(|| vec![("mapRoles", roles)]))
+    })
+    .await
+}
+
+/// Removes every `mapRoles` and `mapUsers` entry that maps to `group`, keeping the rest.
+pub async fn remove_group(client: &Client, group: &str) -> Result<Updated, KubeError> {
+    update(client, |data| {
+        let mut changed = Vec::new();
+        for key in ["mapRoles", "mapUsers"] {
+            let entries = sequence(data, key)?;
+            let kept: Vec<Value> = entries
+                .iter()
+                .filter(|e| !e["groups"].as_sequence().is_some_and(|g| g.iter().any(|v| v.as_str() == Some(group))))
+                .cloned()
+                .collect();
+            if kept.len() != entries.len() {
+                changed.push((key, kept));
+            }
+        }
+        Ok((!changed.is_empty()).then_some(changed))
+    })
+    .await
+}
+
+/// Reads aws-auth (or starts an empty one), lets `edit` compute the lists to write, and
+/// writes them with the resourceVersion read; on a 409, reads again and re-applies.
+async fn update<F>(client: &Client, edit: F) -> Result<Updated, KubeError>
+where
+    F: Fn(&BTreeMap<String, String>) -> Result<Option<Vec<(&'static str, Vec<Value>)>>, KubeError>,
+{
     let api = api(client);
     for attempt in 1..=ATTEMPTS {
         let current = api.get_opt(NAME).await.map_err(|e| KubeError::new("read aws-auth", e))?;
@@ -79,20 +116,15 @@ pub async fn map_roles(client: &Client, wanted: &[IdentityMapping]) -> Result<Up
             ..ConfigMap::default()
         });
         let mut data = map.data.clone().unwrap_or_default();
-        let mut roles = sequence(&data, "mapRoles")?;
-        let before = roles.clone();
-        for mapping in wanted {
-            upsert(&mut roles, mapping);
+        let Some(lists) = edit(&data)? else { return Ok(Updated { changed: false, attempts: attempt }) };
+        for (key, entries) in lists {
+            let text = serde_yaml::to_string(&Value::Sequence(entries)).map_err(|e| KubeError {
+                operation: "write aws-auth".into(),
+                status: None,
+                message: e.to_string(),
+            })?;
+            data.insert(key.into(), text);
         }
-        if current.is_some() && roles == before {
-            return Ok(Updated { changed: false, attempts: attempt });
-        }
-        let text = serde_yaml::to_string(&Value::Sequence(roles)).map_err(|e| KubeError {
-            operation: "write aws-auth".into(),
-            status: None,
-            message: e.to_string(),
-        })?;
-        data.insert("mapRoles".into(), text);
         map.data = Some(data);
         let written = match current {
             Some(_) => api.replace(NAME, &PostParams::default(), &map).await,

@@ -3,11 +3,11 @@
 //! `system:masters`.
 
 use k8s_openapi::api::rbac::v1::ClusterRoleBinding;
-use kube::api::Api;
+use kube::api::{Api, PostParams};
 use kube::Client;
 use serde::Deserialize;
 
-use crate::apply::{apply, Applied};
+use crate::apply::{apply, Applied, ATTEMPTS};
 use crate::error::KubeError;
 
 /// Applies every ClusterRoleBinding of `manifest` (YAML documents), returning each name
@@ -37,4 +37,48 @@ pub async fn apply_bindings(client: &Client, manifest: &str, write: bool) -> Res
         done.push((name, applied));
     }
     Ok(done)
+}
+
+/// The annotation that stops the API server from putting default subjects back.
+pub const AUTOUPDATE: &str = "rbac.authorization.kubernetes.io/autoupdate";
+
+/// Whether the ClusterRoleBinding `name` binds the group `group`.
+pub async fn binds_group(client: &Client, name: &str, group: &str) -> Result<bool, KubeError> {
+    let api: Api<ClusterRoleBinding> = Api::all(client.clone());
+    let binding = api.get_opt(name).await.map_err(|e| KubeError::new(format!("read {name}"), e))?;
+    Ok(binding.is_some_and(|b| b.subjects.unwrap_or_default().iter().any(|s| s.kind == "Group" && s.name == group)))
+}
+
+/// Removes the group `group` from the ClusterRoleBinding `name` and annotates it
+/// `autoupdate: "false"`, so that the API server does not put the subject back at its next
+/// start. Returns whether anything changed.
+pub async fn unbind_group(client: &Client, name: &str, group: &str) -> Result<bool, KubeError> {
+    let api: Api<ClusterRoleBinding> = Api::all(client.clone());
+    for _ in 0..ATTEMPTS {
+        let Some(mut binding) = api.get_opt(name).await.map_err(|e| KubeError::new(format!("read {name}"), e))? else {
+            return Ok(false);
+        };
+        let subjects = binding.subjects.take().unwrap_or_default();
+        let kept: Vec<_> = subjects.iter().filter(|s| !(s.kind == "Group" && s.name == group)).cloned().collect();
+        let annotations = binding.metadata.annotations.get_or_insert_default();
+        if kept.len() == subjects.len() && annotations.get(AUTOUPDATE).map(String::as_str) == Some("false") {
+            return Ok(false);
+        }
+        annotations.insert(AUTOUPDATE.into(), "false".into());
+        binding.subjects = Some(kept);
+        match api
+            .replace(name, &PostParams::default(), &binding)
+            .await
+            .map_err(|e| KubeError::new(format!("write {name}"), e))
+        {
+            Ok(_) => return Ok(true),
+            Err(error) if error.is_conflict() => continue,
+            Err(error) => return Err(error),
+        }
+    }
+    Err(KubeError {
+        operation: format!("write {name}"),
+        status: Some(409),
+        message: format!("still conflicting after {ATTEMPTS} attempts"),
+    })
 }

@@ -62,6 +62,10 @@ fn insecure_cluster() -> Insecure {
         creator: Some("arn:aws:sts::123456789012:user/moto".into()),
     });
 
+    for name in ["platform-admin", "oncall", "break-glass"] {
+        let trust = serde_json::json!({ "Version": "2012-10-17", "Statement": [{ "Effect": "Allow", "Principal": { "AWS": "arn:aws:iam::123456789012:root" }, "Action": "sts:AssumeRole" }] });
+        block_on(aws.iam.create_role().role_name(name).assume_role_policy_document(trust.to_string()).send()).unwrap();
+    }
     // The endpoint open to the internet, no logging.
     let open = VpcConfigRequest::builder().endpoint_public_access(true).public_access_cidrs("0.0.0.0/0").build();
     block_on(aws.eks.update_cluster_config().name(&cluster).resources_vpc_config(open).send()).unwrap();
@@ -153,6 +157,7 @@ impl Insecure {
             "mapPublicIp": subnet.subnets()[0].map_public_ip_on_launch(),
             "awsAuth": kube("v1/configmaps", "kube-system", "aws-auth").map(|o| o["data"].clone()),
             "admins": kube("rbac.authorization.k8s.io/v1/clusterrolebindings", "", "eksharden-admins").is_some(),
+            "clusterAdmin": kube("rbac.authorization.k8s.io/v1/clusterrolebindings", "", "cluster-admin").map(|b| serde_json::json!([b["subjects"], b["metadata"]["annotations"]])),
             "policy": kube("networking.k8s.io/v1/networkpolicies", "default", "eksharden-deny-ssh-egress").is_some(),
         })
     }
@@ -171,7 +176,7 @@ fn harden_plans_without_changing_then_fixes_and_converges() {
         &format!("stop {} from assigning public addresses", cluster.subnet),
         "replace node group legacy: its nodes accept SSH key ops-key",
         &format!("map in aws-auth: {ADMIN}, {VIEWER}"),
-        &format!("remove the system:masters mapping of {BREAK_GLASS}"),
+        &format!("after proving the replacement admins, remove the system:masters mapping of {BREAK_GLASS} and system:masters from cluster-admin (annotated autoupdate: false)"),
         "apply ClusterRoleBindings eksharden-admins, eksharden-viewers",
         "apply the SSH egress policy in namespace default, namespace kube-public, namespace kube-system",
     ] {
@@ -193,7 +198,18 @@ fn harden_plans_without_changing_then_fixes_and_converges() {
     assert_eq!(after["mapPublicIp"], false);
     let auth = after["awsAuth"]["mapRoles"].as_str().unwrap();
     assert!(auth.contains(ADMIN) && auth.contains("eksharden:admins") && auth.contains(VIEWER), "{auth}");
-    assert!(auth.contains(BREAK_GLASS), "the system:masters mapping stays until an admin is proven: {auth}");
+    assert!(
+        !auth.contains(BREAK_GLASS) && !auth.contains("system:masters"),
+        "removed after the admin was proven: {auth}"
+    );
+    assert_eq!(after["clusterAdmin"][0], serde_json::json!([]), "{after:#}");
+    assert_eq!(after["clusterAdmin"][1][integration_tests::kube_server::AUTOUPDATE], "false");
+    assert!(applied.stdout.contains("system-masters     applied, and it held"), "{}", applied.stdout);
+    // Acting as the admin role: allowed everything.
+    let admin = block_on(eksharden_aws::token::token(&cluster.aws, &cluster.cluster, Some(ADMIN))).unwrap().token;
+    let admin = block_on(async { eksharden_kube::connect(&cluster.server.url(), None, &admin) }).unwrap();
+    let everything = eksharden_kube::review::Action::everything();
+    assert!(block_on(eksharden_kube::review::may(&admin, &everything)).unwrap().allowed);
     assert_eq!((after["admins"].as_bool(), after["policy"].as_bool()), (Some(true), Some(true)));
     assert!(applied.stdout.contains("endpoint-access    applied, and it held"), "{}", applied.stdout);
     assert!(
@@ -220,7 +236,7 @@ fn an_unreachable_cluster_api_stops_only_the_kubernetes_steps() {
     let unreachable = "http://127.0.0.1:9";
     let applied = cluster.harden(&["--apply", "--yes"], unreachable);
     assert_eq!(applied.exit, Exit::Infrastructure, "incomplete:\n{}\n{}", applied.stdout, applied.stderr);
-    for step in ["access-mapping", "rbac-bindings", "ssh-egress-policy"] {
+    for step in ["access-mapping", "rbac-bindings", "system-masters", "ssh-egress-policy"] {
         assert!(
             applied
                 .stdout
@@ -235,4 +251,36 @@ fn an_unreachable_cluster_api_stops_only_the_kubernetes_steps() {
     assert_eq!(after["logging"].as_array().unwrap().len(), 5, "the AWS steps still applied");
     assert!(after["awsAuth"]["mapRoles"].as_str().unwrap().contains(BREAK_GLASS));
     assert!(!after["awsAuth"]["mapRoles"].as_str().unwrap().contains(ADMIN), "nothing changed in the cluster");
+}
+
+#[test]
+fn system_masters_stays_when_the_replacement_admin_cannot_be_proven() {
+    let cluster = insecure_cluster();
+    // Mapped, but without its RBAC binding, the admin role is not allowed everything.
+    let applied =
+        cluster.harden(&["--apply", "--yes", "--only", "access-mapping,system-masters"], &cluster.server.url());
+    assert_eq!(applied.exit, Exit::Infrastructure, "{}\n{}", applied.stdout, applied.stderr);
+    let refusal = format!("refused to remove system:masters, nothing was removed: {ADMIN} is not allowed everything");
+    assert!(applied.stdout.contains(&refusal), "{}", applied.stdout);
+    let after = cluster.state();
+    assert!(after["awsAuth"]["mapRoles"].as_str().unwrap().contains(BREAK_GLASS), "the mapping stays: {after:#}");
+    assert_eq!(after["clusterAdmin"][0][0]["name"], "system:masters", "and so does the binding: {after:#}");
+    // With no admin named at all, the same refusal.
+    let nobody = run(
+        &cluster.target,
+        &[
+            "harden",
+            &cluster.cluster,
+            "--region",
+            &cluster.region,
+            "--kube-endpoint",
+            &cluster.server.url(),
+            "--apply",
+            "--yes",
+            "--only",
+            "system-masters",
+        ],
+    );
+    assert!(nobody.stdout.contains("no replacement admin was named (--admin-role)"), "{}", nobody.stdout);
+    assert!(cluster.state()["awsAuth"]["mapRoles"].as_str().unwrap().contains(BREAK_GLASS));
 }

@@ -140,6 +140,24 @@ fn the_token_is_a_presigned_get_caller_identity_bound_to_the_cluster() {
         format!("k8s-aws-v1.{}", base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(changed))
     };
     assert_eq!(status_of(may(&cluster.client_with_token(&tampered), &everything)), Some(401), "a tampered token");
+
+    // Credentials the server's registry never saw: the emulator's STS checks the signature.
+    let unregistered = block_on(token::assumed(&cluster.aws, &role_arn("creator"))).unwrap();
+    let token = cluster.token(&unregistered);
+    assert!(may(&cluster.client_with_token(&token), &everything).unwrap(), "verified by STS");
+    let url = String::from_utf8(
+        base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(token.strip_prefix("k8s-aws-v1.").unwrap()).unwrap(),
+    )
+    .unwrap();
+    let changed = url.replace("Version=2011-06-15", "Version=2011-06-16");
+    let tampered = format!("k8s-aws-v1.{}", base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(changed));
+    assert_eq!(
+        status_of(may(&cluster.client_with_token(&tampered), &everything)),
+        Some(401),
+        "STS rejects the signature"
+    );
+    let elsewhere = token::presign(&unregistered, REGION, "another-cluster", SystemTime::now()).unwrap().token;
+    assert_eq!(status_of(may(&cluster.client_with_token(&elsewhere), &everything)), Some(401));
 }
 
 fn aws_auth_key() -> (String, String, String) {

@@ -4,7 +4,7 @@
 
 use eksharden_aws::{discover, token, Aws};
 use eksharden_harden::step::Planned;
-use eksharden_harden::{Outcome, StepId, StepPlan, StepResult, Target};
+use eksharden_harden::{KubeAccess, Outcome, StepId, StepPlan, StepResult, Target};
 use eksharden_net::policy::PolicyInput;
 
 use super::aws::{block_on, confirm, connect};
@@ -68,8 +68,8 @@ pub fn run(args: &HardenArgs, global: &Global, out: &mut Output) -> Exit {
     })
 }
 
-/// A client of the cluster API with the caller's EKS token, or why there is none.
-async fn cluster_api(aws: &Aws, cluster: &str, endpoint: Option<&str>) -> Result<eksharden_kube::Client, String> {
+/// The cluster API with the caller's EKS token, or why it cannot be reached.
+async fn cluster_api(aws: &Aws, cluster: &str, endpoint: Option<&str>) -> Result<KubeAccess, String> {
     let (url, ca) = match endpoint {
         Some(url) => (url.to_owned(), None),
         None => {
@@ -82,7 +82,7 @@ async fn cluster_api(aws: &Aws, cluster: &str, endpoint: Option<&str>) -> Result
     let token = token::token(aws, cluster, None).await.map_err(|e| format!("{}: {}", e.operation, e.message))?;
     let client = eksharden_kube::connect(&url, ca.as_deref(), &token.token).map_err(|e| e.to_string())?;
     eksharden_kube::reachable(&client).await.map_err(|e| format!("{url}: {e}"))?;
-    Ok(client)
+    Ok(KubeAccess { client, endpoint: url, ca })
 }
 
 fn print_plans(plans: &[StepPlan], format: Format, out: &mut Output) {
