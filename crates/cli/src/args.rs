@@ -183,7 +183,7 @@ pub struct HardenArgs {
     #[arg(short, long)]
     pub yes: bool,
     /// Only these steps (comma-separated ids: access-mapping, rbac-bindings, public-addresses,
-    /// ssh-ingress, ssh-keys, ssh-egress-policy, endpoint-access, logging).
+    /// system-masters, ssh-ingress, ssh-keys, ssh-egress-policy, endpoint-access, logging).
     #[arg(long, value_delimiter = ',', value_name = "STEP,...")]
     pub only: Vec<String>,
     /// Keep the public endpoint, limited to this block (repeat); otherwise public access goes off.

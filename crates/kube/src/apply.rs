@@ -2,6 +2,7 @@
 //! writer got in between (409 on a stale resourceVersion).
 
 use std::fmt::Debug;
+use std::future::Future;
 
 use kube::api::{Api, PostParams};
 use kube::Resource;
@@ -36,9 +37,10 @@ pub async fn apply<K>(
 where
     K: Resource + Clone + Debug + Serialize + DeserializeOwned,
 {
-    for _ in 0..ATTEMPTS {
+    let same = &same;
+    retrying(&format!("write {name}"), |_| async move {
         let existing = api.get_opt(name).await.map_err(|e| KubeError::new(format!("read {name}"), e))?;
-        let result = match existing {
+        let written = match existing {
             None if !write => return Ok(Applied::Created),
             Some(current) if !write => {
                 return Ok(if same(&current, wanted) { Applied::Unchanged } else { Applied::Replaced })
@@ -51,14 +53,26 @@ where
                 api.replace(name, &PostParams::default(), &next).await.map(|_| Applied::Replaced)
             }
         };
-        match result.map_err(|e| KubeError::new(format!("write {name}"), e)) {
-            Ok(applied) => return Ok(applied),
+        written.map_err(|e| KubeError::new(format!("write {name}"), e))
+    })
+    .await
+}
+
+/// Runs `attempt` (read, compute, write; it gets its number, from 1) again while its write
+/// loses a race (409), at most [`ATTEMPTS`] times.
+pub async fn retrying<T, F, Fut>(operation: &str, mut attempt: F) -> Result<T, KubeError>
+where
+    F: FnMut(usize) -> Fut,
+    Fut: Future<Output = Result<T, KubeError>>,
+{
+    for n in 1..=ATTEMPTS {
+        match attempt(n).await {
             Err(error) if error.is_conflict() => continue,
-            Err(error) => return Err(error),
+            done => return done,
         }
     }
     Err(KubeError {
-        operation: format!("write {name}"),
+        operation: operation.to_owned(),
         status: Some(409),
         message: format!("still conflicting after {ATTEMPTS} attempts"),
     })

@@ -11,7 +11,7 @@ use kube::api::{Api, ObjectMeta, PostParams};
 use kube::Client;
 use serde_yaml::Value;
 
-use crate::apply::ATTEMPTS;
+use crate::apply::retrying;
 use crate::error::KubeError;
 
 /// The ConfigMap's namespace and name.
@@ -104,8 +104,9 @@ async fn update<F>(client: &Client, edit: F) -> Result<Updated, KubeError>
 where
     F: Fn(&BTreeMap<String, String>) -> Result<Option<Vec<(&'static str, Vec<Value>)>>, KubeError>,
 {
-    let api = api(client);
-    for attempt in 1..=ATTEMPTS {
+    let api = &api(client);
+    let edit = &edit;
+    retrying("write aws-auth", |attempt| async move {
         let current = api.get_opt(NAME).await.map_err(|e| KubeError::new("read aws-auth", e))?;
         let mut map = current.clone().unwrap_or_else(|| ConfigMap {
             metadata: ObjectMeta {
@@ -130,17 +131,9 @@ where
             Some(_) => api.replace(NAME, &PostParams::default(), &map).await,
             None => api.create(&PostParams::default(), &map).await,
         };
-        match written.map_err(|e| KubeError::new("write aws-auth", e)) {
-            Ok(_) => return Ok(Updated { changed: true, attempts: attempt }),
-            Err(error) if error.is_conflict() => continue,
-            Err(error) => return Err(error),
-        }
-    }
-    Err(KubeError {
-        operation: "write aws-auth".into(),
-        status: Some(409),
-        message: format!("still conflicting after {ATTEMPTS} attempts"),
+        written.map(|_| Updated { changed: true, attempts: attempt }).map_err(|e| KubeError::new("write aws-auth", e))
     })
+    .await
 }
 
 /// The YAML list under `key`, empty when absent.

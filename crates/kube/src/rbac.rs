@@ -7,7 +7,7 @@ use kube::api::{Api, PostParams};
 use kube::Client;
 use serde::Deserialize;
 
-use crate::apply::{apply, Applied, ATTEMPTS};
+use crate::apply::{apply, retrying, Applied};
 use crate::error::KubeError;
 
 /// Applies every ClusterRoleBinding of `manifest` (YAML documents), returning each name
@@ -53,8 +53,8 @@ pub async fn binds_group(client: &Client, name: &str, group: &str) -> Result<boo
 /// `autoupdate: "false"`, so that the API server does not put the subject back at its next
 /// start. Returns whether anything changed.
 pub async fn unbind_group(client: &Client, name: &str, group: &str) -> Result<bool, KubeError> {
-    let api: Api<ClusterRoleBinding> = Api::all(client.clone());
-    for _ in 0..ATTEMPTS {
+    let api = &Api::<ClusterRoleBinding>::all(client.clone());
+    retrying(&format!("write {name}"), |_| async move {
         let Some(mut binding) = api.get_opt(name).await.map_err(|e| KubeError::new(format!("read {name}"), e))? else {
             return Ok(false);
         };
@@ -66,19 +66,8 @@ pub async fn unbind_group(client: &Client, name: &str, group: &str) -> Result<bo
         }
         annotations.insert(AUTOUPDATE.into(), "false".into());
         binding.subjects = Some(kept);
-        match api
-            .replace(name, &PostParams::default(), &binding)
-            .await
-            .map_err(|e| KubeError::new(format!("write {name}"), e))
-        {
-            Ok(_) => return Ok(true),
-            Err(error) if error.is_conflict() => continue,
-            Err(error) => return Err(error),
-        }
-    }
-    Err(KubeError {
-        operation: format!("write {name}"),
-        status: Some(409),
-        message: format!("still conflicting after {ATTEMPTS} attempts"),
+        let written = api.replace(name, &PostParams::default(), &binding).await;
+        written.map(|_| true).map_err(|e| KubeError::new(format!("write {name}"), e))
     })
+    .await
 }
