@@ -12,7 +12,9 @@ the template asked for:
 - AWS::EC2::SecurityGroupIngress with prefix lists, descriptions and protocol -1
 - AWS::KMS::Key tags in CloudFormation's Key/Value form (moto reads the KMS API's form)
 - the public SSM parameters of the EKS-optimized AMIs, which moto does not publish
-- AWS::IAM::Role ManagedPolicyArns (moto ignores them), detached again on deletion
+- AWS::IAM::Role ManagedPolicyArns (moto ignores them), detached again on deletion, and
+  inline Policies stored as JSON (moto kept the Python text of the dict, which IAM's own
+  validation then rejects when the document is reused)
 - AWS::EKS::Cluster (with the cluster security group and control-plane ENIs EKS creates),
   AWS::EKS::Nodegroup, AWS::EKS::AccessEntry
 
@@ -53,6 +55,7 @@ moto builds its map of CloudFormation types once, from the direct subclasses of
 CloudFormationModel; importing this module before the server starts puts these types in it.
 """
 
+import json
 import os
 import random
 import string
@@ -329,6 +332,10 @@ def _role_create(cls, resource_name, cloudformation_json, account_id, region_nam
     role = _original_role_create(cls, resource_name, cloudformation_json, account_id, region_name, **kwargs)
     for arn in cloudformation_json["Properties"].get("ManagedPolicyArns", []):
         _iam(account_id).attach_role_policy(arn, role.name)
+    # Inline policies as the JSON IAM keeps (moto stored the Python text of the dict).
+    for policy in cloudformation_json["Properties"].get("Policies", []):
+        document = policy["PolicyDocument"]
+        role.policies[policy["PolicyName"]] = document if isinstance(document, str) else json.dumps(document)
     return role
 
 

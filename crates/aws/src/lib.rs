@@ -7,6 +7,7 @@
 pub mod changes;
 pub mod client;
 pub mod cluster;
+pub mod creator;
 pub mod discover;
 pub mod error;
 pub mod inventory;

@@ -10,6 +10,11 @@ use serde::Serialize;
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase", tag = "kind")]
 pub enum Change {
+    /// Strip the dedicated creator role of its permissions and of the right to assume it.
+    StripCreatorRole {
+        /// The role's ARN.
+        role: String,
+    },
     /// Set the API endpoint's access.
     #[serde(rename_all = "camelCase")]
     EndpointAccess {
@@ -95,6 +100,9 @@ impl fmt::Display for Change {
                 let public =
                     if *public { format!("public from {}", public_cidrs.join(", ")) } else { "public off".into() };
                 write!(f, "set endpoint access: private {}, {public}", if *private { "on" } else { "off" })
+            }
+            Self::StripCreatorRole { role } => {
+                write!(f, "strip {role}: its permissions kept aside unattached, nobody may assume it")
             }
             Self::EnableLogging { types } => write!(f, "enable control-plane logging: {}", types.join(", ")),
             Self::RevokeIngress { group, group_name, rule } => {

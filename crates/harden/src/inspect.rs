@@ -25,7 +25,9 @@ pub const VIEWER_GROUP: &str = "eksharden:viewers";
 
 /// Inspects `step` and plans its changes.
 pub async fn inspect(target: &Target<'_>, options: &Options, step: StepId) -> StepPlan {
-    let result = if step.needs_cluster_api() {
+    let result = if step == StepId::CreatorRole {
+        creator_role(target).await
+    } else if step.needs_cluster_api() {
         match &target.kube {
             Ok(access) => inspect_cluster_api(&access.client, options, step).await,
             Err(why) => Err(format!("cannot inspect: the cluster API is not reachable: {why}")),
@@ -44,6 +46,28 @@ pub async fn inspect(target: &Target<'_>, options: &Options, step: StepId) -> St
 }
 
 type Inspected = (Vec<String>, Vec<Change>);
+
+async fn creator_role(target: &Target<'_>) -> Result<Inspected, String> {
+    let state = eksharden_aws::creator::inspect(target.aws, target.cluster)
+        .await
+        .map_err(|e| format!("cannot inspect: {}: {}", e.operation, e.message))?;
+    Ok(match state {
+        None => (vec!["the cluster has no dedicated creator role".into()], Vec::new()),
+        Some(state) if state.is_stripped() => {
+            (vec![format!("{}: no permissions, nobody may assume it", state.arn)], Vec::new())
+        }
+        Some(state) => {
+            let current = vec![format!(
+                "{}: inline {:?}, attached {:?}, {}",
+                state.arn,
+                state.inline,
+                state.attached,
+                if state.assumable { "assumable" } else { "not assumable" }
+            )];
+            (current, vec![Change::StripCreatorRole { role: state.arn }])
+        }
+    })
+}
 
 fn inspect_aws(found: &discover::Discovery, options: &Options, step: StepId) -> Inspected {
     let facts = &found.facts;
@@ -109,9 +133,11 @@ fn inspect_aws(found: &discover::Discovery, options: &Options, step: StepId) -> 
                 .collect();
             (current, changes)
         }
-        StepId::AccessMapping | StepId::RbacBindings | StepId::SystemMasters | StepId::SshEgressPolicy => {
-            unreachable!("a cluster API step")
-        }
+        StepId::CreatorRole
+        | StepId::AccessMapping
+        | StepId::RbacBindings
+        | StepId::SystemMasters
+        | StepId::SshEgressPolicy => unreachable!("inspected elsewhere"),
     }
 }
 
@@ -277,6 +303,7 @@ pub async fn make(target: &Target<'_>, admins: &[String], change: &Change) -> Re
             changes::set_endpoint_access(aws, cluster, *private, *public, public_cidrs).await.map_err(aws_failed)
         }
         Change::EnableLogging { types } => changes::enable_logging(aws, cluster, types).await.map_err(aws_failed),
+        Change::StripCreatorRole { .. } => eksharden_aws::creator::strip(aws, cluster).await.map_err(aws_failed),
         Change::RevokeIngress { group, rule, .. } => {
             changes::revoke_ingress(aws, group, rule).await.map_err(aws_failed)
         }

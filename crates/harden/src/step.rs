@@ -9,6 +9,8 @@ use crate::{inspect, Options, Target};
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum StepId {
+    /// Step 1: the dedicated creator role stripped, kept for break-glass.
+    CreatorRole,
     /// Step 2: admins and viewers mapped to groups other than `system:masters`.
     AccessMapping,
     /// Step 3: ClusterRoleBindings for those groups.
@@ -32,7 +34,8 @@ pub enum StepId {
 impl StepId {
     /// Every step, in the order they run: identity first, so that a later step never
     /// runs without a working admin path.
-    pub const ALL: [Self; 9] = [
+    pub const ALL: [Self; 10] = [
+        Self::CreatorRole,
         Self::AccessMapping,
         Self::RbacBindings,
         Self::SystemMasters,
@@ -47,6 +50,7 @@ impl StepId {
     /// The id users pass to `--only`.
     pub fn id(self) -> &'static str {
         match self {
+            Self::CreatorRole => "creator-role",
             Self::AccessMapping => "access-mapping",
             Self::RbacBindings => "rbac-bindings",
             Self::SystemMasters => "system-masters",
@@ -67,6 +71,7 @@ impl StepId {
     /// What the step makes true.
     pub fn title(self) -> &'static str {
         match self {
+            Self::CreatorRole => "the dedicated creator role stripped, kept for break-glass",
             Self::AccessMapping => "admins and viewers mapped to eksharden's groups",
             Self::RbacBindings => "ClusterRoleBindings for the admin and viewer groups",
             Self::SystemMasters => "nobody in system:masters, once a replacement admin is proven",

@@ -5,6 +5,7 @@ use std::io::{BufRead, BufReader};
 use std::process::{Command, Stdio};
 
 use aws_sdk_ec2::types::Filter;
+use eksharden_aws::creator::policy_text;
 use eksharden_aws::stacks::describe;
 use eksharden_aws::Aws;
 use eksharden_cli::exit::Exit;
@@ -174,10 +175,18 @@ async fn check_cluster(aws: &Aws, spec: &ClusterSpec) {
         .send()
         .await
         .expect("the creator role exists");
-    let trust = urlencoding_decode(creator.role().unwrap().assume_role_policy_document().unwrap());
-    assert!(trust.contains("cloudformation.amazonaws.com"), "the creator role is CloudFormation's: {trust}");
+    // Seed 004 step 1: after creation the creator role has no permissions and nobody may
+    // assume it; its permissions wait, unattached, for a break-glass re-grant.
+    let trust = policy_text(creator.role().unwrap().assume_role_policy_document().unwrap());
+    assert!(trust.contains("\"Deny\"") && !trust.contains("\"Allow\""), "nobody may assume the creator role: {trust}");
     let inline = aws.iam.list_role_policies().role_name(format!("eksharden-{name}-creator")).send().await.unwrap();
-    assert_eq!(inline.policy_names(), ["create-cluster"]);
+    assert!(inline.policy_names().is_empty(), "{:?}", inline.policy_names());
+    let attached =
+        aws.iam.list_attached_role_policies().role_name(format!("eksharden-{name}-creator")).send().await.unwrap();
+    assert!(attached.attached_policies().is_empty());
+    let spare = format!("arn:aws:iam::123456789012:policy/eksharden-{name}-creator-break-glass");
+    let kept = aws.iam.get_policy().policy_arn(&spare).send().await.expect("the permissions are kept aside");
+    assert_eq!(kept.policy().unwrap().attachment_count(), Some(0));
     let cluster_role =
         aws.iam.list_attached_role_policies().role_name(format!("eksharden-{name}-cluster")).send().await.unwrap();
     assert!(cluster_role.attached_policies().iter().any(|p| p.policy_name() == Some("AmazonEKSClusterPolicy")));
@@ -313,24 +322,6 @@ async fn check_cluster(aws: &Aws, spec: &ClusterSpec) {
     }
 }
 
-fn urlencoding_decode(text: &str) -> String {
-    let mut out = Vec::new();
-    let bytes = text.as_bytes();
-    let mut i = 0;
-    while i < bytes.len() {
-        if bytes[i] == b'%' && i + 2 < bytes.len() {
-            if let Ok(b) = u8::from_str_radix(&text[i + 1..i + 3], 16) {
-                out.push(b);
-                i += 3;
-                continue;
-            }
-        }
-        out.push(bytes[i]);
-        i += 1;
-    }
-    String::from_utf8_lossy(&out).into_owned()
-}
-
 /// Nothing tagged for the cluster, no stack, role or EKS cluster of it.
 async fn assert_nothing_left(aws: &Aws, cluster: &str) {
     let left = eksharden_aws::inventory::cluster_resources(aws, cluster, (CLUSTER_TAG, cluster)).await.unwrap();
@@ -367,6 +358,16 @@ fn create_builds_what_the_spec_says_and_delete_removes_it() {
     let deleted = run(&target, &["delete", &spec.metadata.name, "--region", &spec.metadata.region, "--yes"]);
     assert_eq!(deleted.exit, Exit::Ok, "{}", deleted.stderr);
     assert!(deleted.stderr.contains("nothing tagged for the cluster is left"), "{}", deleted.stderr);
+    assert!(
+        deleted.stderr.contains("re-granted the creator role eksharden-prod-a-creator for the deletion"),
+        "{}",
+        deleted.stderr
+    );
+    let spare = "arn:aws:iam::123456789012:policy/eksharden-prod-a-creator-break-glass";
+    assert!(
+        block_on(aws.iam.get_policy().policy_arn(spare).send()).is_err(),
+        "the spare policy went with the re-grant"
+    );
     block_on(assert_nothing_left(&aws, &spec.metadata.name));
 }
 

@@ -5,6 +5,7 @@ use std::time::{Duration, Instant};
 
 use eksharden_aws::stacks::{self, DeployOptions, Preview, StackOutcome};
 use eksharden_aws::{cluster, Aws};
+use eksharden_harden::{Outcome, StepId, Target};
 use eksharden_plan::{plan, Plan};
 use eksharden_spec::model::{NodeGroupType, CLUSTER_TAG};
 
@@ -93,8 +94,16 @@ pub fn run(args: &CreateArgs, global: &Global, out: &mut Output) -> Exit {
             },
             None => out.note("  kubeconfig: not written (no --kubeconfig, $KUBECONFIG or $HOME)"),
         }
+        let hardened = harden_after_stacks(&aws, &plan.cluster, out).await;
         // The proof: read the cluster back and check every flow and setting.
-        super::verify::verify(&aws, &plan.cluster, &policy_input(spec), ReportFormat::Table, false, out).await
+        let verified =
+            super::verify::verify(&aws, &plan.cluster, &policy_input(spec), ReportFormat::Table, false, out).await;
+        if hardened {
+            verified
+        } else {
+            out.error("a hardening step did not complete (see above); run `eksharden harden` to finish");
+            Exit::Infrastructure
+        }
     })
 }
 
@@ -142,4 +151,20 @@ fn report_failures(report: &stacks::DeployReport, out: &mut Output) {
             StackOutcome::Done { .. } => {}
         }
     }
+}
+
+/// The hardening steps that need no cluster API and whose wanted state the stacks do not
+/// already fix: above all the creator role, stripped now that the cluster exists (seed 004
+/// step 1). The Kubernetes steps need the cluster API: `eksharden harden` runs them.
+/// Returns whether every step completed.
+async fn harden_after_stacks(aws: &Aws, cluster: &str, out: &mut Output<'_>) -> bool {
+    let steps = [StepId::CreatorRole, StepId::PublicAddresses, StepId::SshIngress, StepId::SshKeys];
+    let options = eksharden_harden::Options { only: steps.to_vec(), ..eksharden_harden::Options::default() };
+    let target = Target { aws, cluster, kube: Err("these steps do not use it".into()) };
+    let plans = eksharden_harden::plan(&target, &options).await;
+    let results = eksharden_harden::apply(&target, &options, plans).await;
+    for result in &results {
+        out.note(&format!("  {}: {}", result.plan.step.id(), super::harden::outcome_line(&result.outcome)));
+    }
+    results.iter().all(|r| matches!(r.outcome, Outcome::Unchanged | Outcome::Applied))
 }

@@ -30,6 +30,18 @@ pub fn run(args: &DeleteArgs, global: &Global, out: &mut Output) -> Exit {
             out.note("nothing was changed");
             return Exit::Input;
         }
+        // The stacks are deleted through the creator role, stripped after creation.
+        match eksharden_aws::creator::regrant(&aws, &cluster).await {
+            Ok(true) => out.note(&format!(
+                "re-granted the creator role {} for the deletion (it was stripped after creation)",
+                eksharden_aws::creator::role_name(&cluster)
+            )),
+            Ok(false) => {}
+            Err(error) => {
+                report_aws_error(out, "cannot re-grant the creator role for the deletion: ", &error);
+                return Exit::Infrastructure;
+            }
+        }
         let tag = (CLUSTER_TAG, cluster.as_str());
         let report = {
             let progress = progress(out, global);

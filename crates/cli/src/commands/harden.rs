@@ -121,13 +121,17 @@ fn print_results(results: &[StepResult], format: Format, out: &mut Output) {
         return;
     }
     for result in results {
-        let line = match &result.outcome {
-            Outcome::Unchanged => "unchanged".to_owned(),
-            Outcome::Applied => "applied, and it held".to_owned(),
-            Outcome::NotApplied(why) => format!("applied what it could; {}", why.join("; ")),
-            Outcome::Failed(why) => format!("FAILED: {why}"),
-            Outcome::CannotInspect(why) => format!("not changed: {why}"),
-        };
-        let _ = writeln!(out.stdout, "{:<18} {line}", result.plan.step.id());
+        let _ = writeln!(out.stdout, "{:<18} {}", result.plan.step.id(), outcome_line(&result.outcome));
+    }
+}
+
+/// A step's outcome in words.
+pub(crate) fn outcome_line(outcome: &Outcome) -> String {
+    match outcome {
+        Outcome::Unchanged => "unchanged".to_owned(),
+        Outcome::Applied => "applied, and it held".to_owned(),
+        Outcome::NotApplied(why) => format!("applied what it could; {}", why.join("; ")),
+        Outcome::Failed(why) => format!("FAILED: {why}"),
+        Outcome::CannotInspect(why) => format!("not changed: {why}"),
     }
 }
