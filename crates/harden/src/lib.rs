@@ -61,11 +61,16 @@ pub async fn plan(target: &Target<'_>, options: &Options) -> Vec<StepPlan> {
     plans
 }
 
-/// Applies the planned changes step by step, then inspects each step again.
+/// Applies the planned changes step by step, each inspected again after its changes.
 pub async fn apply(target: &Target<'_>, options: &Options, plans: Vec<StepPlan>) -> Vec<StepResult> {
     let mut results = Vec::new();
     for plan in plans {
-        results.push(step::apply(target, options, plan).await);
+        results.push(apply_step(target, options, plan).await);
     }
     results
+}
+
+/// Applies one step's plan and inspects the step again (for callers that report as they go).
+pub async fn apply_step(target: &Target<'_>, options: &Options, plan: StepPlan) -> StepResult {
+    step::apply(target, options, plan).await
 }

@@ -284,3 +284,55 @@ fn system_masters_stays_when_the_replacement_admin_cannot_be_proven() {
     assert!(nobody.stdout.contains("no replacement admin was named (--admin-role)"), "{}", nobody.stdout);
     assert!(cluster.state()["awsAuth"]["mapRoles"].as_str().unwrap().contains(BREAK_GLASS));
 }
+
+/// The state with the emulator's ids blurred, to compare two clusters.
+fn comparable(state: &Value) -> String {
+    state
+        .to_string()
+        .split(['"', ' ', ','])
+        .map(|word| if word.starts_with("sg-") || word.starts_with("subnet-") { "<id>" } else { word })
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+#[test]
+fn an_interrupted_apply_run_again_ends_where_an_uninterrupted_one_does() {
+    use std::io::{BufRead, BufReader};
+    use std::process::{Command, Stdio};
+
+    let interrupted = insecure_cluster();
+    let mut child = Command::new(integration_tests::cli::binary())
+        .args([
+            "harden",
+            &interrupted.cluster,
+            "--region",
+            &interrupted.region,
+            "--kube-endpoint",
+            &interrupted.server.url(),
+        ])
+        .args(["--admin-role", ADMIN, "--viewer-role", VIEWER, "--apply", "--yes", "--no-progress"])
+        .args(interrupted.target.args())
+        .envs(TEST_AWS_ENVIRONMENT)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    // Kill it once three steps have reported, between the third and the fourth.
+    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+    lines.by_ref().map_while(Result::ok).find(|l| l == "applying:").expect("it starts applying");
+    let done: Vec<String> = lines.by_ref().take(3).map_while(Result::ok).collect();
+    child.kill().unwrap();
+    child.wait().unwrap();
+    assert_eq!(done.len(), 3, "{done:?}");
+    let halfway = interrupted.state();
+    assert!(halfway["awsAuth"]["mapRoles"].as_str().unwrap().contains(ADMIN), "the first steps ran: {halfway:#}");
+    assert_eq!(halfway["logging"].as_array().unwrap().len(), 0, "the last step did not: {halfway:#}");
+
+    let resumed = interrupted.harden(&["--apply", "--yes"], &interrupted.server.url());
+    assert_eq!(resumed.exit, Exit::Findings, "only the keyed node group is left:\n{}", resumed.stdout);
+
+    let uninterrupted = insecure_cluster();
+    let whole = uninterrupted.harden(&["--apply", "--yes"], &uninterrupted.server.url());
+    assert_eq!(whole.exit, Exit::Findings);
+    assert_eq!(comparable(&interrupted.state()), comparable(&uninterrupted.state()));
+}

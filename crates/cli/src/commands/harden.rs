@@ -4,7 +4,7 @@
 
 use eksharden_aws::{discover, token, Aws};
 use eksharden_harden::step::Planned;
-use eksharden_harden::{KubeAccess, Outcome, StepId, StepPlan, StepResult, Target};
+use eksharden_harden::{KubeAccess, Outcome, StepId, StepPlan, Target};
 use eksharden_net::policy::PolicyInput;
 
 use super::aws::{block_on, confirm, connect};
@@ -53,8 +53,23 @@ pub fn run(args: &HardenArgs, global: &Global, out: &mut Output) -> Exit {
             out.note("nothing was changed");
             return Exit::Input;
         }
-        let results = eksharden_harden::apply(&target, &options, plans).await;
-        print_results(&results, args.output, out);
+        // Each step's outcome is printed as soon as it is known: an interrupted run shows
+        // how far it got, and running it again picks up from the state it left.
+        if args.output == Format::Text {
+            let _ = writeln!(out.stdout, "applying:");
+        }
+        let mut results = Vec::new();
+        for plan in plans {
+            let result = eksharden_harden::apply_step(&target, &options, plan).await;
+            if args.output == Format::Text {
+                let _ = writeln!(out.stdout, "{:<18} {}", result.plan.step.id(), outcome_line(&result.outcome));
+                let _ = out.stdout.flush();
+            }
+            results.push(result);
+        }
+        if args.output == Format::Json {
+            let _ = writeln!(out.stdout, "{}", serde_json::to_string_pretty(&results).expect("plain data"));
+        }
         let incomplete = results.iter().any(|r| matches!(r.outcome, Outcome::CannotInspect(_) | Outcome::Failed(_)));
         let verified =
             super::verify::verify(&aws, &args.cluster, &PolicyInput::discovered(), ReportFormat::Table, false, out)
@@ -112,16 +127,6 @@ fn print_plans(plans: &[StepPlan], format: Format, out: &mut Output) {
         for line in detail {
             let _ = writeln!(out.stdout, "    plan: {line}");
         }
-    }
-}
-
-fn print_results(results: &[StepResult], format: Format, out: &mut Output) {
-    if format == Format::Json {
-        let _ = writeln!(out.stdout, "{}", serde_json::to_string_pretty(results).expect("plain data"));
-        return;
-    }
-    for result in results {
-        let _ = writeln!(out.stdout, "{:<18} {}", result.plan.step.id(), outcome_line(&result.outcome));
     }
 }
 
