@@ -508,7 +508,7 @@ class EksNodegroup(_Resource):
 
 
 class EksAccessEntry(_Resource):
-    """Access entries, kept on the cluster object (moto has no access-entry API)."""
+    """Access entries, kept on the cluster object (moto has none); the read API below serves them."""
 
     ATTRIBUTES = ("AccessEntryArn",)
 

@@ -23,8 +23,25 @@ pub const ADMIN_GROUP: &str = "eksharden:admins";
 /// See [`ADMIN_GROUP`].
 pub const VIEWER_GROUP: &str = "eksharden:viewers";
 
+/// What EC2 and EKS say about the cluster, read on first use and shared by the steps that
+/// inspect it (a plan reads it once; the check after a change reads it afresh).
+#[derive(Default)]
+pub struct Discovered(Option<Result<discover::Discovery, String>>);
+
+impl Discovered {
+    async fn get(&mut self, target: &Target<'_>) -> &Result<discover::Discovery, String> {
+        if self.0.is_none() {
+            let found = discover::discover(target.aws, target.cluster)
+                .await
+                .map_err(|error| format!("cannot inspect: {}: {}", error.operation, error.message));
+            self.0 = Some(found);
+        }
+        self.0.as_ref().expect("filled above")
+    }
+}
+
 /// Inspects `step` and plans its changes.
-pub async fn inspect(target: &Target<'_>, options: &Options, step: StepId) -> StepPlan {
+pub async fn inspect(target: &Target<'_>, options: &Options, step: StepId, discovered: &mut Discovered) -> StepPlan {
     let result = if step == StepId::CreatorRole {
         creator_role(target).await
     } else if step.needs_cluster_api() {
@@ -33,9 +50,9 @@ pub async fn inspect(target: &Target<'_>, options: &Options, step: StepId) -> St
             Err(why) => Err(format!("cannot inspect: the cluster API is not reachable: {why}")),
         }
     } else {
-        match discover::discover(target.aws, target.cluster).await {
-            Ok(found) => Ok(inspect_aws(&found, options, step)),
-            Err(error) => Err(format!("cannot inspect: {}: {}", error.operation, error.message)),
+        match discovered.get(target).await {
+            Ok(found) => Ok(inspect_aws(found, options, step)),
+            Err(why) => Err(why.clone()),
         }
     };
     match result {

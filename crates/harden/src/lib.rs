@@ -55,8 +55,9 @@ pub struct KubeAccess {
 /// Inspects every step and plans its changes; changes nothing.
 pub async fn plan(target: &Target<'_>, options: &Options) -> Vec<StepPlan> {
     let mut plans = Vec::new();
+    let mut discovered = inspect::Discovered::default();
     for step in StepId::ALL.into_iter().filter(|s| options.only.is_empty() || options.only.contains(s)) {
-        plans.push(inspect::inspect(target, options, step).await);
+        plans.push(inspect::inspect(target, options, step, &mut discovered).await);
     }
     plans
 }

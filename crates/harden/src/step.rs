@@ -165,7 +165,8 @@ pub async fn apply(target: &Target<'_>, options: &Options, plan: StepPlan) -> St
     }
     let reported: Vec<String> =
         changes.iter().filter_map(|c| c.not_applied().map(|why| format!("{c}: not applied: {why}"))).collect();
-    let again = inspect::inspect(target, options, plan.step).await;
+    // Read the state afresh: the change must be visible to count as done.
+    let again = inspect::inspect(target, options, plan.step, &mut inspect::Discovered::default()).await;
     let outcome = match again.automated().first() {
         Some(left) => Outcome::Failed(format!("did not hold: still to do: {left}")),
         None if !reported.is_empty() => Outcome::NotApplied(reported),

@@ -6,7 +6,7 @@ use std::collections::{HashMap, HashSet};
 
 use ipnet::Ipv4Net;
 
-use crate::model::{Model, Peer, RouteDestination};
+use crate::model::{Model, RouteDestination};
 use crate::topology::{Members, Topology};
 
 /// Groups interfaces into classes of identical behaviour.
@@ -49,15 +49,7 @@ impl Classifier {
             .flatten()
             .flat_map(|&i| model.enis[i].groups.iter().map(String::as_str))
             .collect();
-        let mut blocks: Vec<Ipv4Net> = Vec::new();
-        for group in model.security_groups.iter().filter(|g| carried.contains(g.id.as_str())) {
-            for rule in group.ingress.iter().chain(&group.egress) {
-                if let Peer::Cidr(block) = rule.peer {
-                    blocks.push(block);
-                }
-            }
-        }
-        blocks.extend(model.network_acls.iter().flat_map(|a| a.entries.iter().map(|e| e.cidr)));
+        let mut blocks: Vec<Ipv4Net> = model.named_blocks(|g| carried.contains(g.id.as_str())).collect();
         for table in &model.route_tables {
             blocks.extend(table.routes.iter().filter_map(|r| match r.destination {
                 RouteDestination::Cidr(block) => Some(block),
@@ -65,7 +57,6 @@ impl Classifier {
             }));
         }
         blocks.extend(model.prefix_lists.values().flatten().copied());
-        blocks.extend(model.public_api.iter().flat_map(|a| a.cidrs.iter().copied()));
         blocks.retain(|b| b.prefix_len() > 0);
         blocks.sort_unstable();
         blocks.dedup();

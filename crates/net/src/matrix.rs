@@ -74,8 +74,17 @@ pub fn check_flows(
                         protocol: requirement.protocol,
                         ports: requirement.ports,
                     };
-                    let Ok(verdict) = engine.evaluate(&flow) else { continue };
-                    let (status, explanation) = judge(&requirement.expectation, &verdict, strict);
+                    // A pair the engine has no path for is said, never silently passed.
+                    let (verdict, (status, explanation)) = match engine.evaluate(&flow) {
+                        Ok(verdict) => {
+                            let judged = judge(&requirement.expectation, &verdict, strict);
+                            (verdict, judged)
+                        }
+                        Err(unsupported) => {
+                            let status = if strict { Status::Fail } else { Status::Warn };
+                            (Verdict { segments: Vec::new() }, (status, vec![format!("not evaluated: {unsupported}")]))
+                        }
+                    };
                     cells.push(Cell {
                         source: source.label.clone(),
                         destination: destination.label.clone(),

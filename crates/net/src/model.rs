@@ -38,6 +38,28 @@ pub struct Model {
     pub public_api: Option<PublicApi>,
 }
 
+impl Model {
+    /// The address blocks named by the rules of the groups `keep` accepts, by ACL entries
+    /// and by the public endpoint's access list (with repeats).
+    pub fn named_blocks<'a>(
+        &'a self,
+        keep: impl Fn(&SecurityGroup) -> bool + 'a,
+    ) -> impl Iterator<Item = Ipv4Net> + 'a {
+        let rules = self
+            .security_groups
+            .iter()
+            .filter(move |g| keep(g))
+            .flat_map(|g| g.ingress.iter().chain(&g.egress))
+            .filter_map(|r| match r.peer {
+                Peer::Cidr(block) => Some(block),
+                _ => None,
+            });
+        let entries = self.network_acls.iter().flat_map(|a| a.entries.iter().map(|e| e.cidr));
+        let api = self.public_api.iter().flat_map(|a| a.cidrs.iter().copied());
+        rules.chain(entries).chain(api)
+    }
+}
+
 /// A subnet.
 #[derive(Debug, Clone, Serialize)]
 pub struct Subnet {

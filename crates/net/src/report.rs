@@ -102,9 +102,14 @@ impl Report {
         self.flows.iter().map(|f| f.status).chain(self.posture.iter().map(|p| p.status))
     }
 
-    /// How many checks failed (warnings included with `--strict`).
+    /// Whether a check with `status` is a finding: a failure, or with `--strict` a warning.
+    pub fn is_finding(&self, status: Status) -> bool {
+        status == Status::Fail || (self.strict && status == Status::Warn)
+    }
+
+    /// How many checks are findings.
     pub fn findings(&self) -> usize {
-        self.statuses().filter(|s| *s == Status::Fail || (self.strict && *s == Status::Warn)).count()
+        self.statuses().filter(|s| self.is_finding(*s)).count()
     }
 
     /// How many checks warned.

@@ -153,15 +153,8 @@ pub fn internet_roles(model: &Model) -> [Role; 2] {
 
 /// Public blocks (not private, not the whole internet) named by rules, entries and the API.
 fn public_blocks(model: &Model) -> Vec<Ipv4Net> {
-    let rules =
-        model.security_groups.iter().flat_map(|g| g.ingress.iter().chain(&g.egress)).filter_map(|r| match &r.peer {
-            Peer::Cidr(c) => Some(*c),
-            _ => None,
-        });
-    let entries = model.network_acls.iter().flat_map(|a| a.entries.iter().map(|e| e.cidr));
-    let api = model.public_api.iter().flat_map(|a| a.cidrs.iter().copied());
     let mut blocks: Vec<Ipv4Net> =
-        rules.chain(entries).chain(api).filter(|b| b.prefix_len() > 0 && !is_private(b.network())).collect();
+        model.named_blocks(|_| true).filter(|b| b.prefix_len() > 0 && !is_private(b.network())).collect();
     blocks.sort_unstable();
     blocks.dedup();
     blocks

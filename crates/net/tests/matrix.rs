@@ -103,3 +103,22 @@ fn each_break_is_its_own_finding() {
         .collect();
     assert!(said.iter().all(|s| s.contains("acl-nodes entry 105 allows 22")), "{said:#?}");
 }
+
+#[test]
+fn a_pair_the_engine_cannot_evaluate_is_a_warning_not_a_pass() {
+    let mut c = cluster(SMALL);
+    // A node whose subnet is not in the model: no path can be built to or from it.
+    let node = c.model.enis.iter().position(|e| e.label.starts_with("node general")).unwrap();
+    c.model.enis[node].subnet = "subnet-unknown".into();
+    let report = verify(&c.model, &c.topology, &c.facts, &c.input, false, Vec::new());
+    let unevaluated: Vec<&str> = report
+        .flows
+        .iter()
+        .filter(|f| f.cells.iter().any(|c| c.explanation.iter().any(|e| e.starts_with("not evaluated"))))
+        .map(|f| f.id)
+        .collect();
+    assert!(unevaluated.contains(&"nodes-to-api"), "{unevaluated:?}");
+    assert!(report.flows.iter().filter(|f| f.id == "nodes-to-api").any(|f| f.status == Status::Warn));
+    let strict = verify(&c.model, &c.topology, &c.facts, &c.input, true, Vec::new());
+    assert!(strict.findings() > 0);
+}

@@ -5,9 +5,6 @@
 //! run plans nothing. With the cluster API unreachable, the Kubernetes steps say so, the
 //! AWS steps still apply, and the exit code says the run was incomplete.
 
-use std::collections::HashMap;
-use std::sync::{Arc, Mutex};
-
 use aws_sdk_ec2::types::{AttributeBooleanValue, Filter, IpPermission, IpRange};
 use aws_sdk_eks::types::{LogSetup, LogType, Logging, RemoteAccessConfig, VpcConfigRequest};
 use eksharden_aws::Aws;
@@ -15,22 +12,15 @@ use eksharden_cli::exit::Exit;
 use eksharden_kube::aws_auth::{self, IdentityMapping};
 use eksharden_spec::model::CLUSTER_TAG;
 use integration_tests::cli::TEST_AWS_ENVIRONMENT;
-use integration_tests::kube_server::{KubeServer, KubeServerOptions, Secrets};
+use integration_tests::kube_server::{KubeServer, KubeServerOptions};
 use integration_tests::moto::MotoOptions;
 use serde_json::Value;
 
-use super::{create, example, run, Target};
+use super::{block_on, create, create_roles, example, kube_client, run, test_secrets, Target};
 
 const ADMIN: &str = "arn:aws:iam::123456789012:role/platform-admin";
 const VIEWER: &str = "arn:aws:iam::123456789012:role/oncall";
 const BREAK_GLASS: &str = "arn:aws:iam::123456789012:role/break-glass";
-
-fn block_on<F: std::future::Future>(future: F) -> F::Output {
-    static RUNTIME: std::sync::OnceLock<tokio::runtime::Runtime> = std::sync::OnceLock::new();
-    RUNTIME
-        .get_or_init(|| tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap())
-        .block_on(future)
-}
 
 /// A created cluster, its API server (whose bootstrap admin is the test's own identity, as
 /// EKS makes the creator), made insecure through the APIs.
@@ -52,8 +42,7 @@ fn insecure_cluster() -> Insecure {
     let (cluster, region) = (spec.metadata.name.clone(), spec.metadata.region.clone());
     let aws = target.aws(&region);
     let Target::Emulator(moto) = &target else { unreachable!() };
-    let secrets: Secrets = Arc::new(Mutex::new(HashMap::new()));
-    secrets.lock().unwrap().insert(TEST_AWS_ENVIRONMENT[0].1.into(), TEST_AWS_ENVIRONMENT[1].1.into());
+    let secrets = test_secrets();
     let server = KubeServer::start(KubeServerOptions {
         cluster: cluster.clone(),
         region: region.clone(),
@@ -62,10 +51,7 @@ fn insecure_cluster() -> Insecure {
         creator: Some("arn:aws:sts::123456789012:user/moto".into()),
     });
 
-    for name in ["platform-admin", "oncall", "break-glass"] {
-        let trust = serde_json::json!({ "Version": "2012-10-17", "Statement": [{ "Effect": "Allow", "Principal": { "AWS": "arn:aws:iam::123456789012:root" }, "Action": "sts:AssumeRole" }] });
-        block_on(aws.iam.create_role().role_name(name).assume_role_policy_document(trust.to_string()).send()).unwrap();
-    }
+    create_roles(&aws, &["platform-admin", "oncall", "break-glass"]);
     // The endpoint open to the internet, no logging.
     let open = VpcConfigRequest::builder().endpoint_public_access(true).public_access_cidrs("0.0.0.0/0").build();
     block_on(aws.eks.update_cluster_config().name(&cluster).resources_vpc_config(open).send()).unwrap();
@@ -113,7 +99,7 @@ fn insecure_cluster() -> Insecure {
     .unwrap();
     // A role mapped to system:masters.
     let token = block_on(eksharden_aws::token::token(&aws, &cluster, None)).unwrap().token;
-    let client = block_on(async { eksharden_kube::connect(&server.url(), None, &token) }).unwrap();
+    let client = kube_client(&server.url(), &token);
     let masters = IdentityMapping {
         arn: BREAK_GLASS.into(),
         username: "break-glass".into(),
@@ -207,7 +193,7 @@ fn harden_plans_without_changing_then_fixes_and_converges() {
     assert!(applied.stdout.contains("system-masters     applied, and it held"), "{}", applied.stdout);
     // Acting as the admin role: allowed everything.
     let admin = block_on(eksharden_aws::token::token(&cluster.aws, &cluster.cluster, Some(ADMIN))).unwrap().token;
-    let admin = block_on(async { eksharden_kube::connect(&cluster.server.url(), None, &admin) }).unwrap();
+    let admin = kube_client(&cluster.server.url(), &admin);
     let everything = eksharden_kube::review::Action::everything();
     assert!(block_on(eksharden_kube::review::may(&admin, &everything)).unwrap().allowed);
     assert_eq!((after["admins"].as_bool(), after["policy"].as_bool()), (Some(true), Some(true)));

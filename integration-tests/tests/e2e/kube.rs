@@ -4,7 +4,6 @@
 //! the `system:masters` bypass and the API server's reconciliation of `cluster-admin`.
 
 use std::collections::HashMap;
-use std::sync::{Arc, Mutex};
 use std::time::{Duration, SystemTime};
 
 use aws_credential_types::Credentials;
@@ -22,16 +21,7 @@ use k8s_openapi::api::rbac::v1::ClusterRoleBinding;
 use kube::api::{Api, PostParams};
 use serde_json::json;
 
-use super::{create, example, run, Target};
-
-/// One runtime for every Kubernetes call of these tests: a kube-rs client keeps a worker
-/// task on the runtime it was made on.
-fn block_on<F: std::future::Future>(future: F) -> F::Output {
-    static RUNTIME: std::sync::OnceLock<tokio::runtime::Runtime> = std::sync::OnceLock::new();
-    RUNTIME
-        .get_or_init(|| tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap())
-        .block_on(future)
-}
+use super::{block_on, create, create_roles, example, kube_client, run, test_secrets, Target};
 
 const CLUSTER: &str = "prod-a";
 const REGION: &str = "eu-west-1";
@@ -55,14 +45,8 @@ impl Cluster {
         let target = Target::emulator(&MotoOptions::default());
         let Target::Emulator(moto) = &target else { unreachable!() };
         let aws = target.aws(REGION);
-        let secrets: Secrets = Arc::new(Mutex::new(HashMap::new()));
-        let (key, secret) = (TEST_AWS_ENVIRONMENT[0].1, TEST_AWS_ENVIRONMENT[1].1);
-        secrets.lock().unwrap().insert(key.into(), secret.into());
-        for name in ["creator", "platform-admin", "oncall", "stranger", "break-glass"] {
-            let trust = json!({ "Version": "2012-10-17", "Statement": [{ "Effect": "Allow", "Principal": { "AWS": "arn:aws:iam::123456789012:root" }, "Action": "sts:AssumeRole" }] });
-            block_on(aws.iam.create_role().role_name(name).assume_role_policy_document(trust.to_string()).send())
-                .unwrap();
-        }
+        let secrets = test_secrets();
+        create_roles(&aws, &["creator", "platform-admin", "oncall", "stranger", "break-glass"]);
         let server = KubeServer::start(KubeServerOptions {
             cluster: CLUSTER.into(),
             region: REGION.into(),
@@ -92,7 +76,7 @@ impl Cluster {
     }
 
     fn client_with_token(&self, token: &str) -> kube::Client {
-        block_on(async { eksharden_kube::connect(&self.server.url(), None, token) }).unwrap()
+        kube_client(&self.server.url(), token)
     }
 }
 
@@ -301,7 +285,7 @@ fn system_masters_bypasses_rbac_and_the_server_restores_cluster_admin() {
     assert_eq!(restored["subjects"][0]["name"], "system:masters");
     let creator = {
         let token = token::presign(&cluster.creator, REGION, CLUSTER, SystemTime::now()).unwrap().token;
-        block_on(async { eksharden_kube::connect(&server.url(), None, &token) }).unwrap()
+        kube_client(&server.url(), &token)
     };
     let bindings: Api<ClusterRoleBinding> = Api::all(creator);
     let mut binding = block_on(bindings.get("cluster-admin")).unwrap();
@@ -316,8 +300,7 @@ fn system_masters_bypasses_rbac_and_the_server_restores_cluster_admin() {
 
     // With autoupdate "false" the removal stays.
     let token = token::presign(&cluster.creator, REGION, CLUSTER, SystemTime::now()).unwrap().token;
-    let bindings: Api<ClusterRoleBinding> =
-        Api::all(block_on(async { eksharden_kube::connect(&server.url(), None, &token) }).unwrap());
+    let bindings: Api<ClusterRoleBinding> = Api::all(kube_client(&server.url(), &token));
     let mut binding = block_on(bindings.get("cluster-admin")).unwrap();
     binding.subjects = Some(Vec::new());
     binding.metadata.annotations.get_or_insert_default().insert(AUTOUPDATE.into(), "false".into());

@@ -16,7 +16,8 @@ use std::path::PathBuf;
 
 use eksharden_aws::{Aws, Settings};
 use eksharden_spec::{load, ClusterSpec, SourceFile};
-use integration_tests::cli::{eksharden, isolate_from_real_aws, repo_root, Run};
+use integration_tests::cli::{eksharden, isolate_from_real_aws, repo_root, Run, TEST_AWS_ENVIRONMENT};
+use integration_tests::kube_server::Secrets;
 use integration_tests::moto::{Moto, MotoOptions};
 
 /// Where the tests send AWS calls.
@@ -78,9 +79,33 @@ impl Target {
     }
 }
 
-/// Runs a future on a fresh runtime (the CLI makes its own, so tests are not async).
+/// Runs a future on the test binary's one runtime (tests are not async; the CLI makes its own).
+/// One runtime, because a kube-rs client keeps a worker task on the runtime that made it.
 pub fn block_on<F: std::future::Future>(future: F) -> F::Output {
-    tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap().block_on(future)
+    static RUNTIME: std::sync::OnceLock<tokio::runtime::Runtime> = std::sync::OnceLock::new();
+    RUNTIME
+        .get_or_init(|| tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap())
+        .block_on(future)
+}
+
+/// Creates IAM roles that the account's root may assume.
+pub fn create_roles(aws: &Aws, names: &[&str]) {
+    let trust = serde_json::json!({ "Version": "2012-10-17", "Statement": [{ "Effect": "Allow", "Principal": { "AWS": "arn:aws:iam::123456789012:root" }, "Action": "sts:AssumeRole" }] });
+    for name in names {
+        block_on(aws.iam.create_role().role_name(*name).assume_role_policy_document(trust.to_string()).send()).unwrap();
+    }
+}
+
+/// The secrets the test API server knows: the tests' own key (keys the emulator issues are
+/// added as tests assume roles).
+pub fn test_secrets() -> Secrets {
+    let (key, secret) = (TEST_AWS_ENVIRONMENT[0].1, TEST_AWS_ENVIRONMENT[1].1);
+    std::sync::Arc::new(std::sync::Mutex::new([(key.to_owned(), secret.to_owned())].into()))
+}
+
+/// A client of the test API server at `url` with `token`, on the shared runtime.
+pub fn kube_client(url: &str, token: &str) -> eksharden_kube::Client {
+    block_on(async { eksharden_kube::connect(url, None, token) }).unwrap()
 }
 
 /// An example's path and its validated spec.

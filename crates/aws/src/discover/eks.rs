@@ -10,6 +10,10 @@ use crate::error::{aws_error, AwsError};
 /// The cluster's configuration.
 #[derive(Debug, Clone, Default)]
 pub struct ClusterInfo {
+    /// The API server endpoint.
+    pub endpoint: String,
+    /// The cluster CA, base64.
+    pub certificate_authority: String,
     /// The VPC id.
     pub vpc: String,
     /// The control plane's subnets.
@@ -74,6 +78,8 @@ pub async fn cluster(aws: &Aws, name: &str) -> Result<ClusterInfo, AwsError> {
     };
     let vpc = c.resources_vpc_config();
     Ok(ClusterInfo {
+        endpoint: c.endpoint().unwrap_or_default().to_owned(),
+        certificate_authority: c.certificate_authority().and_then(|a| a.data()).unwrap_or_default().to_owned(),
         vpc: vpc.and_then(|v| v.vpc_id()).unwrap_or_default().to_owned(),
         subnets: vpc.map(|v| v.subnet_ids().to_vec()).unwrap_or_default(),
         cluster_group: vpc.and_then(|v| v.cluster_security_group_id()).map(str::to_owned),

@@ -54,15 +54,5 @@ pub async fn discover(aws: &Aws, cluster: &str) -> Result<Discovery, AwsError> {
 
 /// The cluster's API endpoint and certificate authority (base64), for a Kubernetes client.
 pub async fn cluster_endpoint(aws: &Aws, cluster: &str) -> Result<(String, String), AwsError> {
-    let response = aws
-        .eks
-        .describe_cluster()
-        .name(cluster)
-        .send()
-        .await
-        .map_err(crate::error::aws_error("EKS.DescribeCluster"))?;
-    let described = response.cluster();
-    let endpoint = described.and_then(|c| c.endpoint()).unwrap_or_default().to_owned();
-    let ca = described.and_then(|c| c.certificate_authority()).and_then(|a| a.data()).unwrap_or_default().to_owned();
-    Ok((endpoint, ca))
+    eks::cluster(aws, cluster).await.map(|info| (info.endpoint, info.certificate_authority))
 }

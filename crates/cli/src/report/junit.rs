@@ -5,7 +5,7 @@ use std::fmt::Write;
 
 use eksharden_net::report::{Report, Status};
 
-use super::{is_finding, items, Item};
+use super::{items, Item};
 
 /// The XML document.
 pub fn render(report: &Report) -> String {
@@ -20,8 +20,8 @@ pub fn render(report: &Report) -> String {
     );
     for group in ["flows", "posture"] {
         let cases: Vec<&Item> = items.iter().filter(|i| i.group == group).collect();
-        let failures = cases.iter().filter(|i| is_finding(report, i.status)).count();
-        let skipped = cases.iter().filter(|i| i.status == Status::Warn && !is_finding(report, i.status)).count();
+        let failures = cases.iter().filter(|i| report.is_finding(i.status)).count();
+        let skipped = cases.iter().filter(|i| i.status == Status::Warn && !report.is_finding(i.status)).count();
         let _ = writeln!(
             text,
             "  <testsuite name=\"{group}\" tests=\"{}\" failures=\"{failures}\" skipped=\"{skipped}\">",
@@ -30,7 +30,7 @@ pub fn render(report: &Report) -> String {
         for item in cases {
             let _ = write!(text, "    <testcase classname=\"{group}.{}\" name=\"{}\"", item.id, escape(item.title));
             let details = escape(&item.details.join("\n"));
-            if is_finding(report, item.status) {
+            if report.is_finding(item.status) {
                 let _ = writeln!(
                     text,
                     ">\n      <failure message=\"{}\">{details}</failure>\n    </testcase>",

@@ -55,8 +55,3 @@ fn items(report: &Report) -> Vec<Item<'_>> {
     });
     flows.chain(posture).collect()
 }
-
-/// Whether the status is a finding in this report.
-fn is_finding(report: &Report, status: Status) -> bool {
-    status == Status::Fail || (report.strict && status == Status::Warn)
-}

@@ -4,7 +4,7 @@
 use eksharden_net::report::{Report, Status};
 use serde_json::{json, Value};
 
-use super::{is_finding, items};
+use super::items;
 
 /// The SARIF log.
 pub fn render(report: &Report) -> Value {
@@ -26,7 +26,7 @@ pub fn render(report: &Report) -> Value {
         .map(|item| {
             let (kind, level) = match item.status {
                 Status::Pass => ("pass", "none"),
-                status if is_finding(report, status) => ("fail", if status == Status::Fail { "error" } else { "warning" }),
+                status if report.is_finding(status) => ("fail", if status == Status::Fail { "error" } else { "warning" }),
                 _ => ("review", "warning"),
             };
             json!({

@@ -5,7 +5,7 @@ use std::fmt::Write;
 
 use eksharden_net::report::{Report, Status};
 
-use super::{is_finding, items, Item};
+use super::{items, Item};
 
 /// Renders the table; `colour` adds ANSI colour to the status column.
 pub fn render(report: &Report, region: &str, colour: bool) -> String {
@@ -21,7 +21,7 @@ pub fn render(report: &Report, region: &str, colour: bool) -> String {
     let items = items(report);
     // Findings, then warnings that are not findings, then what passed.
     let section = |item: &Item| match item.status {
-        status if is_finding(report, status) => "FINDINGS",
+        status if report.is_finding(status) => "FINDINGS",
         Status::Warn => "WARNINGS",
         _ => "PASSED",
     };

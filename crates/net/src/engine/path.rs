@@ -261,31 +261,22 @@ impl<'m> Hops<'_, 'm> {
             self.push(step, (false, reason));
             return None;
         };
-        let decision = match routes::lookup(&self.engine.index, table, address) {
-            Some(route) if usable(&route.target) => (
-                true,
-                Reason::Route {
+        let (decision, chosen) = match routes::lookup(&self.engine.index, table, address) {
+            Some(route) if usable(&route.target) => {
+                let reason = Reason::Route {
                     table: table.id.clone(),
                     destination: routes::destination(route),
                     target: routes::target(route),
-                },
-            ),
-            Some(route) => (
-                false,
-                Reason::NoRoute {
-                    table: table.id.clone(),
-                    address,
-                    matched: Some(format!("{} -> {}", routes::destination(route), routes::target(route))),
-                },
-            ),
-            None => (false, Reason::NoRoute { table: table.id.clone(), address, matched: None }),
+                };
+                ((true, reason), Some(route.target.clone()))
+            }
+            Some(route) => {
+                let matched = Some(format!("{} -> {}", routes::destination(route), routes::target(route)));
+                ((false, Reason::NoRoute { table: table.id.clone(), address, matched }), None)
+            }
+            None => ((false, Reason::NoRoute { table: table.id.clone(), address, matched: None }), None),
         };
-        let allowed = decision.0;
         self.push(step, decision);
-        if allowed {
-            routes::lookup(&self.engine.index, table, address).map(|r| r.target.clone())
-        } else {
-            None
-        }
+        chosen
     }
 }
