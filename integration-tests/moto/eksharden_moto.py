@@ -15,8 +15,7 @@ the template asked for:
 - AWS::IAM::Role ManagedPolicyArns (moto ignores them), detached again on deletion, and
   inline Policies stored as JSON (moto kept the Python text of the dict, which IAM's own
   validation then rejects when the document is reused)
-- AWS::EKS::Cluster (with the cluster security group and control-plane ENIs EKS creates),
-  AWS::EKS::Nodegroup, AWS::EKS::AccessEntry
+- AWS::EKS::Cluster, AWS::EKS::Nodegroup, AWS::EKS::AccessEntry
 
 and makes stacks behave as CloudFormation does where moto differs:
 
@@ -30,7 +29,11 @@ and makes stacks behave as CloudFormation does where moto differs:
   gateways, VPC endpoints and flow logs, so a network stack could never be deleted;
 - EC2 tags go with their resource (moto's DescribeTags kept listing deleted resources);
 - a subnet's route-table association shows in DescribeRouteTables, as in EC2;
-- a node group without remote access reports none (moto invented an SSH key for it);
+- a node group without remote access reports none (moto invented an SSH key and a
+  remote-access security group that does not exist); one with remote access gets the real
+  security group EKS makes (port 22 from the source groups given, else from anywhere);
+  deleting a node group deletes that group and terminates the group's instances, as EKS does;
+- AssociateEncryptionConfig (secrets encryption with a KMS key, once per cluster);
 - an interface VPC endpoint's network interfaces carry the endpoint's security groups and an
   address of their subnet (moto gave them the default group and a random 10.x address);
 - instances launched from a launch template (by an Auto Scaling group) get the template's
@@ -43,8 +46,13 @@ and makes stacks behave as CloudFormation does where moto differs:
 - a presigned GetCallerIdentity made with credentials moto issued (an assumed role, an IAM
   user's key) must carry a valid SigV4 signature, or STS answers SignatureDoesNotMatch (moto
   checked no signature; keys moto never issued are still taken on trust);
+- a cluster, made through CloudFormation or the EKS API, comes with what EKS creates: the
+  VPC id in its configuration, the cluster security group and the control-plane ENIs,
+  which go with it when it is deleted;
 - UpdateClusterConfig changes the fields it is given (moto replaced the whole VPC
-  configuration, losing the subnets and security groups).
+  configuration, losing the subnets and security groups);
+- AssumeRole needs the role to exist and its trust policy to let the caller in (moto let
+  anybody assume anything, so "nobody may assume it" could not be shown).
 
 For tests of failures, EKSHARDEN_MOTO_FAIL_RESOURCE="LogicalId:reason" makes every resource
 with that logical id fail to create. For benchmarks, EKSHARDEN_MOTO_STACK_SECONDS=N keeps
@@ -363,8 +371,7 @@ KmsKey.create_from_cloudformation_json = classmethod(_kms_key_create)
 
 
 class EksCluster(_Resource):
-    """The cluster, and what EKS creates with it: the cluster security group (all traffic
-    from itself, all traffic out) and the cross-account control-plane ENIs."""
+    """The cluster, made through the EKS backend (which adds what EKS creates with it)."""
 
     ATTRIBUTES = ("Arn", "Endpoint", "CertificateAuthorityData", "ClusterSecurityGroupId", "EncryptionConfigKeyArn", "OpenIdConnectIssuerUrl")
 
@@ -380,36 +387,23 @@ class EksCluster(_Resource):
     def create_from_cloudformation_json(cls, resource_name, cloudformation_json, account_id, region_name, **kwargs):
         props = cloudformation_json["Properties"]
         name = props.get("Name", resource_name)
-        ec2 = ec2_backends[account_id][region_name]
         eks = eks_backends[account_id][region_name]
         vpc_config = props["ResourcesVpcConfig"]
-        subnets = list(vpc_config["SubnetIds"])
-        vpc_id = ec2.get_subnet(subnets[0]).vpc_id
-        cluster_sg = ec2.create_security_group(
-            name=f"eks-cluster-sg-{name}-{_suffix(10)}",
-            description="EKS created security group applied to ENI that is attached to EKS Control Plane master nodes, as well as any managed workloads.",
-            vpc_id=vpc_id,
-        )
-        cluster_sg.add_tags({"aws:eks:cluster-name": name, f"kubernetes.io/cluster/{name}": "owned", "Name": f"eks-cluster-sg-{name}"})
-        ec2.authorize_security_group_ingress(
-            group_name_or_id=cluster_sg.id, ip_protocol="-1", from_port=None, to_port=None,
-            ip_ranges=[], source_groups=[{"GroupId": cluster_sg.id}],
-        )
         tags = {t["Key"]: t["Value"] for t in props.get("Tags", [])}
         logging_types = [t["Type"] for t in props.get("Logging", {}).get("ClusterLogging", {}).get("EnabledTypes", [])]
         network = props.get("KubernetesNetworkConfig", {})
+        config = {
+            "subnetIds": list(vpc_config["SubnetIds"]),
+            "securityGroupIds": list(vpc_config.get("SecurityGroupIds", [])),
+            "endpointPublicAccess": _bool(vpc_config.get("EndpointPublicAccess", True)),
+            "endpointPrivateAccess": _bool(vpc_config.get("EndpointPrivateAccess", False)),
+        }
+        if "PublicAccessCidrs" in vpc_config:
+            config["publicAccessCidrs"] = list(vpc_config["PublicAccessCidrs"])
         cluster = eks.create_cluster(
             name=name,
             role_arn=props["RoleArn"],
-            resources_vpc_config={
-                "subnetIds": subnets,
-                "securityGroupIds": list(vpc_config.get("SecurityGroupIds", [])),
-                "clusterSecurityGroupId": cluster_sg.id,
-                "vpcId": vpc_id,
-                "endpointPublicAccess": _bool(vpc_config.get("EndpointPublicAccess", True)),
-                "endpointPrivateAccess": _bool(vpc_config.get("EndpointPrivateAccess", False)),
-                "publicAccessCidrs": list(vpc_config.get("PublicAccessCidrs", ["0.0.0.0/0"] if _bool(vpc_config.get("EndpointPublicAccess", True)) else [])),
-            },
+            resources_vpc_config=config,
             version=props.get("Version"),
             kubernetes_network_config={"serviceIpv4Cidr": network.get("ServiceIpv4Cidr", "172.20.0.0/16"), "ipFamily": network.get("IpFamily", "ipv4")},
             logging={"clusterLogging": [{"types": logging_types, "enabled": True}] if logging_types else []},
@@ -424,37 +418,85 @@ class EksCluster(_Resource):
             "authenticationMode": access.get("AuthenticationMode", "CONFIG_MAP"),
             "bootstrapClusterCreatorAdminPermissions": _bool(access.get("BootstrapClusterCreatorAdminPermissions", True)),
         }
-        enis = []
-        for subnet_id in subnets[:2]:
-            eni = ec2.create_network_interface(
-                subnet=ec2.get_subnet(subnet_id),
-                private_ip_address=None,
-                group_ids=[cluster_sg.id] + list(vpc_config.get("SecurityGroupIds", [])),
-                description=f"Amazon EKS {name}",
-            )
-            enis.append(eni.id)
         keys = [c.get("Provider", {}).get("KeyArn") for c in props.get("EncryptionConfig", [])]
-        resource = cls(name, {
+        return cls(name, {
             "Arn": cluster.arn,
             "Endpoint": cluster.endpoint,
             "CertificateAuthorityData": cluster.certificate_authority["data"],
-            "ClusterSecurityGroupId": cluster_sg.id,
+            "ClusterSecurityGroupId": cluster.resources_vpc_config["clusterSecurityGroupId"],
             "EncryptionConfigKeyArn": keys[0] if keys else "",
             "OpenIdConnectIssuerUrl": cluster.identity["oidc"]["issuer"],
         })
-        resource.owned = (cluster_sg.id, enis)
-        return resource
 
     def delete(self, account_id, region_name):
-        ec2 = ec2_backends[account_id][region_name]
         eks = eks_backends[account_id][region_name]
         if self._physical_id in eks.clusters:
             eks.delete_cluster(self._physical_id)
-        group_id, enis = self.owned
-        for eni in enis:
-            ec2.delete_network_interface(eni)
-        if ec2.get_security_group_from_id(group_id) is not None:
-            ec2.delete_security_group(group_id=group_id)
+
+
+_original_create_cluster = EKSBackend.create_cluster
+
+
+def _create_cluster(self, name, resources_vpc_config, **kwargs):
+    """What EKS makes with a cluster, however it is asked for: the VPC id in its configuration,
+    the cluster security group (all traffic from itself, all traffic out), the endpoint
+    defaults, and the cross-account control-plane ENIs."""
+    ec2 = _ec2(self.account_id, self.region_name)
+    config = dict(resources_vpc_config or {})
+    subnets = list(config.get("subnetIds", []))
+    vpc_id = ec2.get_subnet(subnets[0]).vpc_id
+    cluster_sg = ec2.create_security_group(
+        name=f"eks-cluster-sg-{name}-{_suffix(10)}",
+        description="EKS created security group applied to ENI that is attached to EKS Control Plane master nodes, as well as any managed workloads.",
+        vpc_id=vpc_id,
+    )
+    cluster_sg.add_tags({"aws:eks:cluster-name": name, f"kubernetes.io/cluster/{name}": "owned", "Name": f"eks-cluster-sg-{name}"})
+    ec2.authorize_security_group_ingress(
+        group_name_or_id=cluster_sg.id, ip_protocol="-1", from_port=None, to_port=None,
+        ip_ranges=[], source_groups=[{"GroupId": cluster_sg.id}],
+    )
+    public = _bool(config.get("endpointPublicAccess", True))
+    config.update({
+        "subnetIds": subnets,
+        "securityGroupIds": list(config.get("securityGroupIds", [])),
+        "clusterSecurityGroupId": cluster_sg.id,
+        "vpcId": vpc_id,
+        "endpointPublicAccess": public,
+        "endpointPrivateAccess": _bool(config.get("endpointPrivateAccess", False)),
+        "publicAccessCidrs": list(config.get("publicAccessCidrs") or (["0.0.0.0/0"] if public else [])),
+    })
+    cluster = _original_create_cluster(self, name=name, resources_vpc_config=config, **kwargs)
+    enis = []
+    for subnet_id in subnets[:2]:
+        eni = ec2.create_network_interface(
+            subnet=ec2.get_subnet(subnet_id),
+            private_ip_address=None,
+            group_ids=[cluster_sg.id] + config["securityGroupIds"],
+            description=f"Amazon EKS {name}",
+        )
+        enis.append(eni.id)
+    cluster.eksharden_owned = (cluster_sg.id, enis)
+    return cluster
+
+
+EKSBackend.create_cluster = _create_cluster
+
+_original_delete_cluster = EKSBackend.delete_cluster
+
+
+def _delete_cluster(self, name):
+    """Deleting a cluster deletes what EKS made with it."""
+    cluster = _original_delete_cluster(self, name)
+    ec2 = _ec2(self.account_id, self.region_name)
+    group_id, enis = getattr(cluster, "eksharden_owned", (None, []))
+    for eni in enis:
+        ec2.delete_network_interface(eni)
+    if group_id and ec2.get_security_group_from_id(group_id) is not None:
+        ec2.delete_security_group(group_id=group_id)
+    return cluster
+
+
+EKSBackend.delete_cluster = _delete_cluster
 
 
 def _bool(value):
@@ -493,9 +535,6 @@ class EksNodegroup(_Resource):
             launch_template={"id": template.get("Id"), "version": str(template.get("Version"))} if template else None,
             capacity_type=props.get("CapacityType"),
         )
-        # moto invents an SSH key ("eksKeypair") for node groups that asked for none; EKS
-        # reports remote access only when it was configured (never with a launch template).
-        nodegroup.remote_access = None
         resource = cls(f"{props['ClusterName']}/{name}", {"Arn": nodegroup.arn, "ClusterName": props["ClusterName"], "NodegroupName": name})
         resource.key = (props["ClusterName"], name)
         return resource
@@ -1014,3 +1053,140 @@ def _get_caller_identity(self):
 
 
 TokenResponse.get_caller_identity = _get_caller_identity
+
+
+import uuid  # noqa: E402
+
+from moto.eks.exceptions import InvalidParameterException  # noqa: E402
+from moto.eks.models import Nodegroup  # noqa: E402
+
+_original_nodegroup_init = Nodegroup.__init__
+
+
+def _nodegroup_init(self, *args, **kwargs):
+    """Remote access only when asked for, with the security group EKS makes for it."""
+    _original_nodegroup_init(self, *args, **kwargs)
+    remote = kwargs.get("remote_access")
+    self.resources.pop("remoteAccessSecurityGroup")
+    if not remote:
+        self.remote_access = None
+        return
+    ec2 = _ec2(kwargs["account_id"], kwargs["region_name"])
+    vpc_id = ec2.get_subnet(kwargs["subnets"][0]).vpc_id
+    group = ec2.create_security_group(
+        name=f"eks-remoteAccess-{self.uuid}",
+        description="Security group for all nodes in the nodeGroup to allow SSH access",
+        vpc_id=vpc_id,
+    )
+    sources = remote.get("sourceSecurityGroups") or []
+    ec2.authorize_security_group_ingress(
+        group_name_or_id=group.id, ip_protocol="tcp", from_port=22, to_port=22,
+        ip_ranges=[] if sources else [{"CidrIp": "0.0.0.0/0"}],
+        source_groups=[{"GroupId": s} for s in sources],
+    )
+    self.resources["remoteAccessSecurityGroup"] = group.id
+
+
+Nodegroup.__init__ = _nodegroup_init
+
+_original_delete_nodegroup = EKSBackend.delete_nodegroup
+
+
+def _delete_nodegroup(self, cluster_name, nodegroup_name):
+    """Terminates the group's instances and deletes its remote-access group, as EKS does."""
+    nodegroup = _original_delete_nodegroup(self, cluster_name, nodegroup_name)
+    ec2 = _ec2(self.account_id, self.region_name)
+    members = [
+        {"name": "tag:eks:cluster-name", "values": [cluster_name]},
+        {"name": "tag:eks:nodegroup-name", "values": [nodegroup_name]},
+    ]
+    doomed = [i.id for i in ec2.all_instances(filters=members) if i._state.name in ("pending", "running")]
+    if doomed:
+        ec2.terminate_instances(doomed)
+    group = nodegroup.resources.get("remoteAccessSecurityGroup")
+    if group and ec2.get_security_group_from_id(group) is not None:
+        ec2.delete_security_group(group_id=group)
+    return nodegroup
+
+
+EKSBackend.delete_nodegroup = _delete_nodegroup
+
+
+def _associate_encryption_config(self):
+    """Secrets encryption, which EKS lets a cluster take once and never give up."""
+    cluster = _cluster_or_raise(self)
+    if cluster.encryption_config:
+        raise InvalidParameterException(message="Encryption is already enabled on the cluster")
+    cluster.encryption_config = self._get_param("encryptionConfig")
+    update = {"id": str(uuid.uuid4()), "status": "Successful", "type": "AssociateEncryptionConfig",
+              "params": [], "errors": []}
+    return ActionResult({"update": update})
+
+
+EKSResponse.associate_encryption_config = _associate_encryption_config
+eks_urls.url_paths["{0}/clusters/(?P<name>[^/]+)/encryption-config/associate$"] = eks_urls.response.dispatch
+
+
+import fnmatch  # noqa: E402
+from urllib.parse import unquote  # noqa: E402
+
+
+def _caller_arns(response):
+    """The ARNs a trust policy may name for the caller: its own, and its role's when it is an
+    assumed-role session."""
+    access_key = response.get_access_key()
+    role = sts_backends[response.current_account][response.partition].get_assumed_role_from_access_key(access_key)
+    if role is not None:
+        return [role.arn, role.role_arn]
+    user = _iam_backends[response.current_account][response.partition].get_user_from_access_key_id(access_key)
+    if user is not None:
+        return [user.arn]
+    return [f"arn:aws:sts::{response.current_account}:user/moto"]
+
+
+def _listed(value):
+    return value if isinstance(value, list) else [value]
+
+
+def _trusts(document, callers):
+    """Whether a trust policy lets one of `callers` assume the role: an Allow statement for
+    sts:AssumeRole names the caller, its account or `*`, and no such Deny does. Conditions
+    are not evaluated."""
+    allowed = False
+    for statement in _listed(json.loads(document).get("Statement", [])):
+        actions = [a.lower() for a in _listed(statement.get("Action", []))]
+        if not any(fnmatch.fnmatch("sts:assumerole", a) for a in actions):
+            continue
+        principal = statement.get("Principal", {})
+        named = ["*"] if principal == "*" else _listed(principal.get("AWS", []))
+        accounts = {c.split(":")[4] for c in callers}
+        matches = any(
+            p == "*" or p in callers or p in accounts or p in {f"arn:aws:iam::{a}:root" for a in accounts}
+            for p in named
+        )
+        if matches and statement.get("Effect") == "Deny":
+            return False
+        allowed = allowed or (matches and statement.get("Effect") == "Allow")
+    return allowed
+
+
+_original_assume_role = TokenResponse.assume_role
+
+
+def _assume_role(self):
+    """AssumeRole as STS does it: the role must exist and its trust policy must let the caller in."""
+    role_arn = self._get_param("RoleArn")
+    callers = _caller_arns(self)
+    try:
+        role = _iam_backends[role_arn.split(":")[4]][self.partition].get_role_by_arn(role_arn)
+    except Exception:  # noqa: BLE001 (moto raises its own IAMNotFoundException)
+        role = None
+    if role is None or not _trusts(unquote(role.assume_role_policy_document), callers):
+        raise STSClientError(
+            "AccessDenied",
+            f"User: {callers[0]} is not authorized to perform: sts:AssumeRole on resource: {role_arn}",
+        )
+    return _original_assume_role(self)
+
+
+TokenResponse.assume_role = _assume_role

@@ -4,9 +4,11 @@
 use std::time::Duration;
 
 use aws_sdk_ec2::types::{AttributeBooleanValue, IpPermission, IpRange, PrefixListId, UserIdGroupPair};
-use aws_sdk_eks::types::{LogSetup, LogType, Logging, VpcConfigRequest};
+use aws_sdk_eks::types::{EncryptionConfig, LogSetup, LogType, Logging, Provider, VpcConfigRequest};
+use aws_sdk_kms::types::Tag as KmsTag;
 use eksharden_net::model::{Peer, SgRule};
 use eksharden_net::{Protocol, RuleProtocol};
+use eksharden_spec::model::CLUSTER_TAG;
 
 use crate::client::Aws;
 use crate::cluster::wait_active;
@@ -97,4 +99,64 @@ pub async fn stop_public_addresses(aws: &Aws, subnet: &str) -> Result<(), AwsErr
         .await
         .map_err(aws_error("EC2.ModifySubnetAttribute"))?;
     Ok(())
+}
+
+/// Encrypts the cluster's secrets with `key`, or with the cluster's own key (alias
+/// `alias/eksharden/<cluster>`, made with rotation on when it does not exist yet). EKS
+/// cannot undo this. Returns the key's ARN.
+pub async fn encrypt_secrets(aws: &Aws, cluster: &str, key: Option<&str>) -> Result<String, AwsError> {
+    let key = match key {
+        Some(key) => key.to_owned(),
+        None => cluster_key(aws, cluster).await?,
+    };
+    // EKS now ignores which resources are named, but older API versions require "secrets".
+    #[allow(deprecated)]
+    let config =
+        EncryptionConfig::builder().resources("secrets").provider(Provider::builder().key_arn(&key).build()).build();
+    aws.eks
+        .associate_encryption_config()
+        .cluster_name(cluster)
+        .encryption_config(config)
+        .send()
+        .await
+        .map_err(aws_error("EKS.AssociateEncryptionConfig"))?;
+    wait_active(aws, cluster, &[], UPDATE_LIMIT).await?;
+    Ok(key)
+}
+
+/// The ARN of the cluster's own KMS key, made on first use.
+async fn cluster_key(aws: &Aws, cluster: &str) -> Result<String, AwsError> {
+    let alias = format!("alias/eksharden/{cluster}");
+    match aws.kms.describe_key().key_id(&alias).send().await {
+        Ok(found) => {
+            if let Some(arn) = found.key_metadata().and_then(|m| m.arn()) {
+                return Ok(arn.to_owned());
+            }
+        }
+        Err(error) => {
+            let error = AwsError::new("KMS.DescribeKey", error);
+            if !error.is_not_found() {
+                return Err(error);
+            }
+        }
+    }
+    let created = aws
+        .kms
+        .create_key()
+        .description(format!("Secrets of EKS cluster {cluster} (eksharden)"))
+        .tags(KmsTag::builder().tag_key(CLUSTER_TAG).tag_value(cluster).build().map_err(invalid("KMS.CreateKey"))?)
+        .send()
+        .await
+        .map_err(aws_error("KMS.CreateKey"))?;
+    let Some(metadata) = created.key_metadata() else {
+        return Err(AwsError { operation: "KMS.CreateKey", code: None, message: "no key metadata returned".into() });
+    };
+    let (id, arn) = (metadata.key_id().to_owned(), metadata.arn().unwrap_or_default().to_owned());
+    aws.kms.enable_key_rotation().key_id(&id).send().await.map_err(aws_error("KMS.EnableKeyRotation"))?;
+    aws.kms.create_alias().alias_name(&alias).target_key_id(&id).send().await.map_err(aws_error("KMS.CreateAlias"))?;
+    Ok(arn)
+}
+
+fn invalid(operation: &'static str) -> impl Fn(aws_sdk_kms::error::BuildError) -> AwsError {
+    move |error| AwsError { operation, code: None, message: error.to_string() }
 }

@@ -30,6 +30,8 @@ pub struct Aws {
     pub eks: aws_sdk_eks::Client,
     /// IAM.
     pub iam: aws_sdk_iam::Client,
+    /// KMS.
+    pub kms: aws_sdk_kms::Client,
     /// STS.
     pub sts: aws_sdk_sts::Client,
     /// The region the clients talk to.
@@ -72,6 +74,7 @@ impl Aws {
             ec2: aws_sdk_ec2::Client::new(&config),
             eks: aws_sdk_eks::Client::new(&config),
             iam: aws_sdk_iam::Client::new(&config),
+            kms: aws_sdk_kms::Client::new(&config),
             sts: aws_sdk_sts::Client::new(&config),
             region,
             credentials: config.credentials_provider(),

@@ -11,6 +11,7 @@ pub mod creator;
 pub mod discover;
 pub mod error;
 pub mod inventory;
+pub mod nodegroups;
 pub mod progress;
 pub mod stacks;
 pub mod token;

@@ -182,8 +182,9 @@ pub struct HardenArgs {
     /// Do not ask for confirmation.
     #[arg(short, long)]
     pub yes: bool,
-    /// Only these steps (comma-separated ids: access-mapping, rbac-bindings, public-addresses,
-    /// system-masters, ssh-ingress, ssh-keys, ssh-egress-policy, endpoint-access, logging).
+    /// Only these steps (comma-separated ids: creator-role, access-mapping, rbac-bindings,
+    /// system-masters, public-addresses, ssh-ingress, ssh-keys, imds, ssh-egress-policy,
+    /// endpoint-access, logging, secrets-encryption).
     #[arg(long, value_delimiter = ',', value_name = "STEP,...")]
     pub only: Vec<String>,
     /// Keep the public endpoint, limited to this block (repeat); otherwise public access goes off.
@@ -199,6 +200,13 @@ pub struct HardenArgs {
     /// endpoint, through the bastion, for example).
     #[arg(long, value_name = "URL")]
     pub kube_endpoint: Option<String>,
+    /// Also replace the managed node groups that only a replacement can fix (an SSH key,
+    /// public addresses, IMDSv1): a new group in private subnets, then the old one drained.
+    #[arg(long)]
+    pub replace_node_groups: bool,
+    /// Encrypt secrets with this KMS key (otherwise the cluster's own, made on first use).
+    #[arg(long, value_name = "ARN")]
+    pub kms_key: Option<String>,
     /// How to print the plan and the outcome.
     #[arg(long, value_enum, default_value_t = Format::Text)]
     pub output: Format,

@@ -6,6 +6,8 @@ use eksharden_kube::aws_auth::IdentityMapping;
 use eksharden_net::model::SgRule;
 use serde::Serialize;
 
+use crate::Options;
+
 /// One change a step plans.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase", tag = "kind")]
@@ -45,12 +47,31 @@ pub enum Change {
         /// The subnet.
         subnet: String,
     },
-    /// A node group that only a replacement can fix.
+    /// A managed node group that only a replacement can fix: a new group like it, without
+    /// remote access, with IMDSv2 hop limit 1, in private subnets; then the old one deleted.
     ReplaceNodeGroup {
         /// The node group.
         name: String,
         /// Why.
         why: String,
+        /// The private subnets the replacement goes to (none: there is nowhere to go).
+        subnets: Vec<String>,
+        /// Its security groups, when the old group's launch template names none.
+        #[serde(rename = "securityGroups")]
+        security_groups: Vec<String>,
+    },
+    /// Self-managed nodes that only new instances can fix (eksharden replaces only managed
+    /// node groups).
+    ReplaceInstances {
+        /// The group of nodes.
+        name: String,
+        /// Why.
+        why: String,
+    },
+    /// Encrypt secrets with a KMS key (EKS cannot undo this).
+    EncryptSecrets {
+        /// The key given, or None for the cluster's own key.
+        key: Option<String>,
     },
     /// Map IAM roles in aws-auth to eksharden's groups.
     MapRoles {
@@ -82,11 +103,17 @@ pub enum Change {
 }
 
 impl Change {
-    /// Why this version does not apply the change, if it does not.
-    pub fn not_applied(&self) -> Option<&'static str> {
+    /// Why `--apply` with these options does not make the change, if it does not.
+    pub fn not_applied(&self, options: &Options) -> Option<&'static str> {
         match self {
-            Self::ReplaceNodeGroup { .. } => {
-                Some("needs the node group replaced; eksharden does not replace node groups yet")
+            Self::ReplaceNodeGroup { subnets, .. } if subnets.is_empty() => {
+                Some("neither its subnets nor the cluster's include a private one to move it to")
+            }
+            Self::ReplaceNodeGroup { .. } if !options.replace_node_groups => {
+                Some("it replaces the group's nodes; run with --replace-node-groups to do it")
+            }
+            Self::ReplaceInstances { .. } => {
+                Some("self-managed nodes: replace them through their Auto Scaling group (instance refresh)")
             }
             _ => None,
         }
@@ -115,7 +142,21 @@ impl fmt::Display for Change {
                 write!(f, "revoke {reason}")
             }
             Self::StopPublicAddresses { subnet } => write!(f, "stop {subnet} from assigning public addresses"),
-            Self::ReplaceNodeGroup { name, why } => write!(f, "replace node group {name}: {why}"),
+            Self::ReplaceNodeGroup { name, why, subnets, security_groups } => write!(
+                f,
+                "replace node group {name}: {why}; {} in {} (which stop assigning public addresses) without remote access, IMDSv2 hop limit 1, its template's security groups or else {}, then {name} drained and deleted",
+                eksharden_aws::nodegroups::replacement_name(name),
+                if subnets.is_empty() { "(nowhere)".to_owned() } else { subnets.join(", ") },
+                security_groups.join(", ")
+            ),
+            Self::ReplaceInstances { name, why } => write!(f, "replace the nodes of {name}: {why}"),
+            Self::EncryptSecrets { key } => match key {
+                Some(key) => write!(f, "encrypt secrets with {key} (EKS cannot undo this)"),
+                None => write!(
+                    f,
+                    "encrypt secrets with the cluster's own KMS key (alias/eksharden/<cluster>, made with rotation on; EKS cannot undo this)"
+                ),
+            },
             Self::MapRoles { arns, .. } => write!(f, "map in aws-auth: {}", arns.join(", ")),
             Self::RemoveSystemMasters { mappings, binding } => {
                 let mut parts: Vec<String> =
@@ -128,5 +169,32 @@ impl fmt::Display for Change {
             Self::ApplyBindings { names } => write!(f, "apply ClusterRoleBindings {}", names.join(", ")),
             Self::ApplySshEgressPolicy { places } => write!(f, "apply the SSH egress policy in {}", places.join(", ")),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Change;
+    use crate::Options;
+
+    fn replacement(subnets: &[&str]) -> Change {
+        Change::ReplaceNodeGroup {
+            name: "legacy".into(),
+            why: "its nodes accept SSH key ops".into(),
+            subnets: subnets.iter().map(|s| s.to_string()).collect(),
+            security_groups: vec!["sg-1".into()],
+        }
+    }
+
+    #[test]
+    fn a_replacement_is_made_only_when_asked_for_and_only_with_somewhere_to_go() {
+        let asked = Options { replace_node_groups: true, ..Options::default() };
+        assert_eq!(replacement(&["subnet-a"]).not_applied(&asked), None);
+        let not_asked = replacement(&["subnet-a"]).not_applied(&Options::default()).unwrap();
+        assert!(not_asked.contains("--replace-node-groups"), "{not_asked}");
+        let nowhere = replacement(&[]).not_applied(&asked).unwrap();
+        assert!(nowhere.contains("private one"), "{nowhere}");
+        let self_managed = Change::ReplaceInstances { name: "workers".into(), why: "public".into() };
+        assert!(self_managed.not_applied(&asked).unwrap().contains("Auto Scaling group"));
     }
 }

@@ -6,7 +6,7 @@ use eksharden_aws::{changes, discover};
 use eksharden_kube::apply::Applied;
 use eksharden_kube::aws_auth::{self, IdentityMapping};
 use eksharden_net::model::Peer;
-use eksharden_net::posture::LOG_TYPES;
+use eksharden_net::posture::{Imds, LOG_TYPES};
 use eksharden_net::topology::{Members, RoleKind};
 use eksharden_net::{Protocol, RuleProtocol};
 use eksharden_plan::manifests::{CALICO_DENY_SSH_EGRESS, DENY_POD_SSH_EGRESS, RBAC_BINDINGS};
@@ -127,13 +127,29 @@ fn inspect_aws(found: &discover::Discovery, options: &Options, step: StepId) -> 
                         changes.push(change);
                     }
                 }
-                for eni in model.enis.iter().filter(|e| group.enis.contains(&e.id)) {
-                    if let Some(address) = eni.public_ip {
-                        current
-                            .push(format!("{} of node group {} has public address {address}", eni.label, group.name));
-                        let why = format!("{} has public address {address}", eni.label);
-                        changes.push(Change::ReplaceNodeGroup { name: group.name.clone(), why });
-                    }
+                let public: Vec<String> = model
+                    .enis
+                    .iter()
+                    .filter(|e| group.enis.contains(&e.id))
+                    .filter_map(|e| e.public_ip.map(|address| format!("{} has public address {address}", e.label)))
+                    .collect();
+                current.extend(public.iter().map(|p| format!("{p} (node group {})", group.name)));
+                let in_public_subnets: Vec<&String> = group
+                    .subnets
+                    .iter()
+                    .filter(|id| model.subnets.iter().any(|s| &s.id == *id && model.routes_to_internet(s)))
+                    .collect();
+                current.extend(
+                    in_public_subnets
+                        .iter()
+                        .map(|s| format!("node group {} launches into public subnet {s}", group.name)),
+                );
+                let mut why = public;
+                if !in_public_subnets.is_empty() {
+                    why.push(format!("it launches into public subnets {}", join(&in_public_subnets)));
+                }
+                if !why.is_empty() {
+                    changes.push(replacement(found, &group.name, &group.subnets, why.join("; ")));
                 }
             }
             (current, changes)
@@ -143,19 +159,75 @@ fn inspect_aws(found: &discover::Discovery, options: &Options, step: StepId) -> 
             let current = keyed.iter().map(|(g, k)| format!("node group {} accepts SSH key {k}", g.name)).collect();
             let changes = keyed
                 .iter()
-                .map(|(g, k)| Change::ReplaceNodeGroup {
-                    name: g.name.clone(),
-                    why: format!("its nodes accept SSH key {k}"),
-                })
+                .map(|(g, k)| replacement(found, &g.name, &g.subnets, format!("its nodes accept SSH key {k}")))
                 .collect();
             (current, changes)
         }
+        StepId::Imds => {
+            let mut current = Vec::new();
+            let mut changes = Vec::new();
+            for group in &facts.node_groups {
+                let why = match group.imds {
+                    Some(Imds { tokens_required: true, hop_limit: Some(1) }) => {
+                        current.push(format!("node group {}: IMDSv2 required, hop limit 1", group.name));
+                        continue;
+                    }
+                    Some(Imds { tokens_required, hop_limit }) => format!(
+                        "its nodes {}, hop limit {}",
+                        if tokens_required { "require IMDSv2" } else { "allow IMDSv1" },
+                        hop_limit.map_or("unset (2 on EKS's templates)".to_owned(), |h| h.to_string())
+                    ),
+                    None => "no launch template sets its instance metadata options (EKS's default allows IMDSv1, hop limit 2)".to_owned(),
+                };
+                current.push(format!("node group {}: {why}", group.name));
+                changes.push(replacement(found, &group.name, &group.subnets, why));
+            }
+            (current, changes)
+        }
+        StepId::SecretsEncryption => match &facts.secrets_key {
+            Some(key) => (vec![format!("secrets are encrypted with {key}")], Vec::new()),
+            None => (
+                vec!["secrets are not encrypted with a KMS key".to_owned()],
+                vec![Change::EncryptSecrets { key: options.kms_key.clone() }],
+            ),
+        },
         StepId::CreatorRole
         | StepId::AccessMapping
         | StepId::RbacBindings
         | StepId::SystemMasters
         | StepId::SshEgressPolicy => unreachable!("inspected elsewhere"),
     }
+}
+
+/// The change that replaces node group `name`: a managed group moves to its private
+/// subnets, or the cluster's when it has none; self-managed nodes are only reported.
+fn replacement(found: &discover::Discovery, name: &str, subnets: &[String], why: String) -> Change {
+    if !found.managed_node_groups.iter().any(|g| g == name) {
+        return Change::ReplaceInstances { name: name.to_owned(), why };
+    }
+    let model = &found.model;
+    let private = |ids: &[String]| -> Vec<String> {
+        model
+            .subnets
+            .iter()
+            .filter(|s| ids.contains(&s.id) && !model.routes_to_internet(s))
+            .map(|s| s.id.clone())
+            .collect()
+    };
+    let mut chosen = private(subnets);
+    if chosen.is_empty() {
+        chosen = private(&found.cluster_subnets);
+    }
+    Change::ReplaceNodeGroup {
+        name: name.to_owned(),
+        why,
+        subnets: chosen,
+        security_groups: found.new_node_security_groups.clone(),
+    }
+}
+
+fn join(items: &[&String]) -> String {
+    items.iter().map(|s| s.as_str()).collect::<Vec<_>>().join(", ")
 }
 
 /// Inbound rules on node groups that admit port 22 from anything but the bastion, the
@@ -305,7 +377,7 @@ fn wanted_mappings(options: &Options) -> Vec<IdentityMapping> {
 }
 
 /// Makes one change.
-pub async fn make(target: &Target<'_>, admins: &[String], change: &Change) -> Result<(), String> {
+pub async fn make(target: &Target<'_>, options: &Options, change: &Change) -> Result<(), String> {
     let (aws, cluster) = (target.aws, target.cluster);
     let aws_failed = |e: eksharden_aws::AwsError| format!("{}: {}", e.operation, e.message);
     let client = || {
@@ -343,7 +415,7 @@ pub async fn make(target: &Target<'_>, admins: &[String], change: &Change) -> Re
         .map_err(|e| e.to_string()),
         Change::RemoveSystemMasters { .. } => {
             let access = target.kube.as_ref().map_err(|why| format!("the cluster API is not reachable: {why}"))?;
-            let proven = crate::proof::prove_admins(target, access, admins)
+            let proven = crate::proof::prove_admins(target, access, &options.admins)
                 .await
                 .map_err(|why| format!("refused to remove {MASTERS}, nothing was removed: {why}"))?;
             let kube_failed = |e: eksharden_kube::KubeError| format!("after proving {}: {e}", proven.join(", "));
@@ -351,6 +423,17 @@ pub async fn make(target: &Target<'_>, admins: &[String], change: &Change) -> Re
             eksharden_kube::rbac::unbind_group(&access.client, "cluster-admin", MASTERS).await.map_err(kube_failed)?;
             Ok(())
         }
-        Change::ReplaceNodeGroup { .. } => Err("not automated".into()),
+        Change::ReplaceNodeGroup { name, subnets, security_groups, .. } => {
+            // New nodes must not come up with public addresses, whichever step asked.
+            for subnet in subnets {
+                changes::stop_public_addresses(aws, subnet).await.map_err(aws_failed)?;
+            }
+            let placement = eksharden_aws::nodegroups::Placement { subnets, security_groups };
+            eksharden_aws::nodegroups::replace(aws, cluster, name, placement).await.map_err(aws_failed)
+        }
+        Change::EncryptSecrets { key } => {
+            changes::encrypt_secrets(aws, cluster, key.as_deref()).await.map(|_| ()).map_err(aws_failed)
+        }
+        Change::ReplaceInstances { .. } => Err("self-managed nodes are not replaced by eksharden".into()),
     }
 }

@@ -3,9 +3,9 @@
 //! Every step has the same shape: inspect the current state, compute the change as data
 //! ([`Change`]), apply it idempotently, and inspect again to check that it held. A step
 //! that cannot inspect (the cluster API unreachable, a permission missing) says why and
-//! changes nothing; the others go on. Changes that would replace infrastructure (a node
-//! group's SSH key, nodes in public subnets) are planned and said plainly, never applied
-//! by this version. `system:masters` is removed only after every named replacement admin
+//! changes nothing; the others go on. Changes that replace infrastructure (a node group
+//! with an SSH key, nodes with public addresses, nodes that allow IMDSv1) are planned and
+//! said plainly, and made only when the user asks for them by name. `system:masters` is removed only after every named replacement admin
 //! is proven to be allowed everything, by acting as it; otherwise nothing is removed.
 
 mod change;
@@ -29,6 +29,10 @@ pub struct Options {
     pub viewers: Vec<String>,
     /// Only these steps (all when empty).
     pub only: Vec<StepId>,
+    /// Replace node groups that only a replacement can fix (new nodes; the old are drained).
+    pub replace_node_groups: bool,
+    /// The KMS key for secrets encryption (otherwise the cluster's own key, made on first use).
+    pub kms_key: Option<String>,
 }
 
 /// The cluster to harden: AWS, and the cluster API or why it cannot be reached.

@@ -23,18 +23,22 @@ pub enum StepId {
     SshIngress,
     /// Step 6: no SSH keys on node groups.
     SshKeys,
+    /// Step 8: IMDSv2 required with hop limit 1 on nodes.
+    Imds,
     /// Step 6: the NetworkPolicy (and Calico policy) blocking pod egress to 22.
     SshEgressPolicy,
     /// Step 7: private endpoint on, public off or limited.
     EndpointAccess,
     /// Step 8: all five control-plane log types.
     Logging,
+    /// Step 8: secrets encrypted with a KMS key.
+    SecretsEncryption,
 }
 
 impl StepId {
     /// Every step, in the order they run: identity first, so that a later step never
     /// runs without a working admin path.
-    pub const ALL: [Self; 10] = [
+    pub const ALL: [Self; 12] = [
         Self::CreatorRole,
         Self::AccessMapping,
         Self::RbacBindings,
@@ -42,9 +46,11 @@ impl StepId {
         Self::PublicAddresses,
         Self::SshIngress,
         Self::SshKeys,
+        Self::Imds,
         Self::SshEgressPolicy,
         Self::EndpointAccess,
         Self::Logging,
+        Self::SecretsEncryption,
     ];
 
     /// The id users pass to `--only`.
@@ -57,9 +63,11 @@ impl StepId {
             Self::PublicAddresses => "public-addresses",
             Self::SshIngress => "ssh-ingress",
             Self::SshKeys => "ssh-keys",
+            Self::Imds => "imds",
             Self::SshEgressPolicy => "ssh-egress-policy",
             Self::EndpointAccess => "endpoint-access",
             Self::Logging => "logging",
+            Self::SecretsEncryption => "secrets-encryption",
         }
     }
 
@@ -78,9 +86,11 @@ impl StepId {
             Self::PublicAddresses => "no public addresses on nodes or their subnets",
             Self::SshIngress => "port 22 to nodes only from the bastion",
             Self::SshKeys => "no SSH keys on node groups",
+            Self::Imds => "IMDSv2 required with hop limit 1 on nodes",
             Self::SshEgressPolicy => "pods cannot reach port 22 (NetworkPolicy, Calico)",
             Self::EndpointAccess => "private endpoint on, public off or limited",
             Self::Logging => "all five control-plane log types",
+            Self::SecretsEncryption => "secrets encrypted with a KMS key",
         }
     }
 
@@ -114,10 +124,10 @@ pub struct StepPlan {
 }
 
 impl StepPlan {
-    /// The changes this version would make (not those it only reports).
-    pub fn automated(&self) -> Vec<&Change> {
+    /// The changes `--apply` would make with these options (not those it only reports).
+    pub fn automated(&self, options: &Options) -> Vec<&Change> {
         match &self.planned {
-            Planned::Changes(changes) => changes.iter().filter(|c| c.not_applied().is_none()).collect(),
+            Planned::Changes(changes) => changes.iter().filter(|c| c.not_applied(options).is_none()).collect(),
             _ => Vec::new(),
         }
     }
@@ -131,7 +141,7 @@ pub enum Outcome {
     Unchanged,
     /// The changes were made, and inspecting again found them in place.
     Applied,
-    /// Some changes are reported, not made (node-group replacements).
+    /// Some changes are reported, not made (node-group replacements not asked for).
     NotApplied(Vec<String>),
     /// A change failed, or did not hold.
     Failed(String),
@@ -158,16 +168,25 @@ pub async fn apply(target: &Target<'_>, options: &Options, plan: StepPlan) -> St
         }
         Planned::Changes(changes) => changes.clone(),
     };
-    for change in changes.iter().filter(|c| c.not_applied().is_none()) {
-        if let Err(why) = inspect::make(target, &options.admins, change).await {
+    // An earlier step may have done part of this one's work (a node group replaced for its
+    // public addresses no longer has its SSH key): make only what is still to do, and only
+    // what was shown.
+    let fresh = inspect::inspect(target, options, plan.step, &mut inspect::Discovered::default()).await;
+    let still: Vec<&Change> = fresh.automated(options);
+    for change in changes.iter().filter(|c| c.not_applied(options).is_none() && still.contains(c)) {
+        if let Err(why) = inspect::make(target, options, change).await {
             return StepResult { plan, outcome: Outcome::Failed(format!("{change}: {why}")) };
         }
     }
-    let reported: Vec<String> =
-        changes.iter().filter_map(|c| c.not_applied().map(|why| format!("{c}: not applied: {why}"))).collect();
     // Read the state afresh: the change must be visible to count as done.
     let again = inspect::inspect(target, options, plan.step, &mut inspect::Discovered::default()).await;
-    let outcome = match again.automated().first() {
+    let reported: Vec<String> = match &again.planned {
+        Planned::Changes(left) => {
+            left.iter().filter_map(|c| c.not_applied(options).map(|why| format!("{c}: not applied: {why}"))).collect()
+        }
+        _ => Vec::new(),
+    };
+    let outcome = match again.automated(options).first() {
         Some(left) => Outcome::Failed(format!("did not hold: still to do: {left}")),
         None if !reported.is_empty() => Outcome::NotApplied(reported),
         None => Outcome::Applied,

@@ -58,6 +58,15 @@ impl Model {
         let api = self.public_api.iter().flat_map(|a| a.cidrs.iter().copied());
         rules.chain(entries).chain(api)
     }
+
+    /// Whether `subnet`'s route table sends the default route to an internet gateway (a
+    /// public subnet).
+    pub fn routes_to_internet(&self, subnet: &Subnet) -> bool {
+        self.route_tables.iter().filter(|t| t.id == subnet.route_table).flat_map(|t| &t.routes).any(|r| {
+            matches!(r.target, RouteTarget::InternetGateway(_))
+                && r.destination == RouteDestination::Cidr(Ipv4Net::default())
+        })
+    }
 }
 
 /// A subnet.

@@ -16,7 +16,7 @@ use integration_tests::kube_server::{KubeServer, KubeServerOptions};
 use integration_tests::moto::MotoOptions;
 use serde_json::Value;
 
-use super::{block_on, create, create_roles, example, kube_client, run, test_secrets, Target};
+use super::{block_on, create, create_roles, example, kube_client, launch_public_node, run, test_secrets, Target};
 
 const ADMIN: &str = "arn:aws:iam::123456789012:role/platform-admin";
 const VIEWER: &str = "arn:aws:iam::123456789012:role/oncall";
@@ -84,7 +84,8 @@ fn insecure_cluster() -> Insecure {
     let subnet = subnets.subnets()[0].subnet_id().unwrap().to_owned();
     let on = AttributeBooleanValue::builder().value(true).build();
     block_on(aws.ec2.modify_subnet_attribute().subnet_id(&subnet).map_public_ip_on_launch(on).send()).unwrap();
-    // A node group that takes an SSH key.
+    // A node group that takes an SSH key (EKS opens 22 to the world for it), with a node
+    // that has a public address.
     let keyed = RemoteAccessConfig::builder().ec2_ssh_key("ops-key").build();
     block_on(
         aws.eks
@@ -97,6 +98,7 @@ fn insecure_cluster() -> Insecure {
             .send(),
     )
     .unwrap();
+    launch_node(&aws, &cluster, "legacy", &subnet);
     // A role mapped to system:masters.
     let token = block_on(eksharden_aws::token::token(&aws, &cluster, None)).unwrap().token;
     let client = kube_client(&server.url(), &token);
@@ -109,11 +111,27 @@ fn insecure_cluster() -> Insecure {
     Insecure { target, aws, server, cluster, region, group, subnet }
 }
 
+/// Launches a node of node group `group` with a public address, with the groups EKS gives
+/// such nodes (the cluster's and the remote-access one).
+fn launch_node(aws: &Aws, cluster: &str, group: &str, subnet: &str) {
+    let described = block_on(aws.eks.describe_cluster().name(cluster).send()).unwrap();
+    let cluster_group = described.cluster().unwrap().resources_vpc_config().unwrap().cluster_security_group_id();
+    let node_group = block_on(aws.eks.describe_nodegroup().cluster_name(cluster).nodegroup_name(group).send()).unwrap();
+    let remote = node_group.nodegroup().unwrap().resources().unwrap().remote_access_security_group();
+    let groups = cluster_group.into_iter().chain(remote).map(str::to_owned).collect();
+    launch_public_node(aws, cluster, group, subnet, groups);
+}
+
 impl Insecure {
     fn harden(&self, extra: &[&str], kube_endpoint: &str) -> integration_tests::cli::Run {
+        self.harden_naming(&["--admin-role", ADMIN, "--viewer-role", VIEWER], extra, kube_endpoint)
+    }
+
+    /// `harden` naming these admin and viewer roles.
+    fn harden_naming(&self, roles: &[&str], extra: &[&str], kube_endpoint: &str) -> integration_tests::cli::Run {
         let mut args =
             vec!["harden", self.cluster.as_str(), "--region", self.region.as_str(), "--kube-endpoint", kube_endpoint];
-        args.extend(["--admin-role", ADMIN, "--viewer-role", VIEWER]);
+        args.extend(roles);
         args.extend(extra);
         run(&self.target, &args)
     }
@@ -137,6 +155,8 @@ impl Insecure {
             self.server.object(&(resource.into(), namespace.into(), name.into()))
         };
         serde_json::json!({
+            "nodeGroups": self.node_groups(), "publicNodes": self.public_nodes(),
+            "secrets": c.encryption_config().iter().filter_map(|e| e.provider()?.key_arn()).count(),
             "private": vpc.endpoint_private_access(), "public": vpc.endpoint_public_access(),
             "cidrs": vpc.public_access_cidrs(), "logging": logging,
             "rules": rules.iter().map(|r| format!("{r:?}")).collect::<Vec<_>>(),
@@ -146,6 +166,55 @@ impl Insecure {
             "clusterAdmin": kube("rbac.authorization.k8s.io/v1/clusterrolebindings", "", "cluster-admin").map(|b| serde_json::json!([b["subjects"], b["metadata"]["annotations"]])),
             "policy": kube("networking.k8s.io/v1/networkpolicies", "default", "eksharden-deny-ssh-egress").is_some(),
         })
+    }
+}
+
+impl Insecure {
+    /// Each node group: its SSH key, subnets and its launch template's metadata options.
+    fn node_groups(&self) -> Value {
+        let names = block_on(self.aws.eks.list_nodegroups().cluster_name(&self.cluster).send()).unwrap();
+        let mut groups = serde_json::Map::new();
+        for name in names.nodegroups() {
+            let described =
+                block_on(self.aws.eks.describe_nodegroup().cluster_name(&self.cluster).nodegroup_name(name).send())
+                    .unwrap();
+            let group = described.nodegroup().unwrap();
+            let metadata = group.launch_template().and_then(|t| {
+                let versions = block_on(
+                    self.aws
+                        .ec2
+                        .describe_launch_template_versions()
+                        .launch_template_id(t.id()?)
+                        .versions(t.version()?)
+                        .send(),
+                )
+                .unwrap();
+                let data = versions.launch_template_versions().first()?.launch_template_data()?.clone();
+                let options = data.metadata_options()?;
+                Some(format!(
+                    "tokens {:?}, hop limit {:?}, key {:?}",
+                    options.http_tokens(),
+                    options.http_put_response_hop_limit(),
+                    data.key_name()
+                ))
+            });
+            let key = group.remote_access().and_then(|r| r.ec2_ssh_key());
+            groups.insert(
+                name.clone(),
+                serde_json::json!({ "key": key, "subnets": group.subnets().len(), "metadata": metadata }),
+            );
+        }
+        Value::Object(groups)
+    }
+
+    /// The running nodes of the cluster that have public addresses.
+    fn public_nodes(&self) -> usize {
+        let filters = [
+            Filter::builder().name("tag:eks:cluster-name").values(&self.cluster).build(),
+            Filter::builder().name("instance-state-name").values("running").build(),
+        ];
+        let found = block_on(self.aws.ec2.describe_instances().set_filters(Some(filters.to_vec())).send()).unwrap();
+        found.reservations().iter().flat_map(|r| r.instances()).filter(|i| i.public_ip_address().is_some()).count()
     }
 }
 
@@ -160,7 +229,10 @@ fn harden_plans_without_changing_then_fixes_and_converges() {
         "enable control-plane logging: api, audit, authenticator, controllerManager, scheduler",
         "inbound rule tcp 22 from 0.0.0.0/0",
         &format!("stop {} from assigning public addresses", cluster.subnet),
-        "replace node group legacy: its nodes accept SSH key ops-key",
+        "replace node group legacy: its nodes accept SSH key ops-key; legacy-hardened in",
+        "(reported only: it replaces the group's nodes; run with --replace-node-groups to do it)",
+        "has public address",
+        "imds               change",
         &format!("map in aws-auth: {ADMIN}, {VIEWER}"),
         &format!("after proving the replacement admins, remove the system:masters mapping of {BREAK_GLASS} and system:masters from cluster-admin (annotated autoupdate: false)"),
         "apply ClusterRoleBindings eksharden-admins, eksharden-viewers",
@@ -170,10 +242,11 @@ fn harden_plans_without_changing_then_fixes_and_converges() {
     }
     assert_eq!(cluster.state(), before, "without --apply nothing changed");
 
-    let applied = cluster.harden(&["--apply", "--yes"], &cluster.server.url());
+    let applied = cluster.harden(&["--apply", "--yes", "--replace-node-groups"], &cluster.server.url());
     let after = cluster.state();
     assert_eq!((after["private"].as_bool(), after["public"].as_bool()), (Some(true), Some(false)), "{after:#}");
     assert_eq!(after["logging"].as_array().unwrap().len(), 5);
+    assert_eq!(after["secrets"], 1, "{after:#}");
     let open_ingress = after["rules"]
         .as_array()
         .unwrap()
@@ -182,6 +255,12 @@ fn harden_plans_without_changing_then_fixes_and_converges() {
         .any(|r| r.contains("egress: false") && r.contains("0.0.0.0/0"));
     assert!(!open_ingress, "no inbound rule from 0.0.0.0/0 is left: {after:#}");
     assert_eq!(after["mapPublicIp"], false);
+    // The keyed group is replaced: no key, IMDSv2 at hop limit 1, its public node gone.
+    assert!(after["nodeGroups"].get("legacy").is_none(), "{after:#}");
+    let replaced = &after["nodeGroups"]["legacy-hardened"];
+    assert_eq!(replaced["key"], Value::Null, "{after:#}");
+    assert_eq!(replaced["metadata"], "tokens Some(Required), hop limit Some(1), key None", "{after:#}");
+    assert_eq!(after["publicNodes"], 0, "{after:#}");
     let auth = after["awsAuth"]["mapRoles"].as_str().unwrap();
     assert!(auth.contains(ADMIN) && auth.contains("eksharden:admins") && auth.contains(VIEWER), "{auth}");
     assert!(
@@ -196,18 +275,20 @@ fn harden_plans_without_changing_then_fixes_and_converges() {
     let admin = kube_client(&cluster.server.url(), &admin);
     let everything = eksharden_kube::review::Action::everything();
     assert!(block_on(eksharden_kube::review::may(&admin, &everything)).unwrap().allowed);
+    // Acting as the creator role: not possible, its trust policy lets nobody in.
+    let creator = block_on(eksharden_aws::creator::inspect(&cluster.aws, &cluster.cluster)).unwrap().unwrap();
+    let refused = block_on(eksharden_aws::token::assumed(&cluster.aws, &creator.arn)).unwrap_err();
+    assert!(refused.message.contains("is not authorized to perform: sts:AssumeRole"), "{refused}");
     assert_eq!((after["admins"].as_bool(), after["policy"].as_bool()), (Some(true), Some(true)));
-    assert!(applied.stdout.contains("endpoint-access    applied, and it held"), "{}", applied.stdout);
-    assert!(
-        applied.stdout.contains("ssh-keys           applied what it could; replace node group legacy"),
-        "{}",
-        applied.stdout
-    );
-    // What is not automated is still a finding of the verification that follows.
-    assert_eq!(applied.exit, Exit::Findings, "{}\n{}", applied.stdout, applied.stderr);
-    assert!(applied.stdout.contains("FAIL node-ssh-keys"), "{}", applied.stdout);
+    for step in ["endpoint-access", "public-addresses", "ssh-keys", "imds"] {
+        let held = format!("{step:<18} applied, and it held");
+        assert!(applied.stdout.contains(&held), "{held}:\n{}", applied.stdout);
+    }
+    // The verification that follows is clean, and is the exit code.
+    assert_eq!(applied.exit, Exit::Ok, "{}\n{}", applied.stdout, applied.stderr);
 
-    let again = cluster.harden(&[], &cluster.server.url());
+    let again = cluster.harden(&["--replace-node-groups"], &cluster.server.url());
+    assert_eq!(again.exit, Exit::Ok, "{}\n{}", again.stdout, again.stderr);
     assert!(
         again.stderr.contains("0 change(s) planned"),
         "a second run plans no change:\n{}\n{}",
@@ -252,23 +333,35 @@ fn system_masters_stays_when_the_replacement_admin_cannot_be_proven() {
     assert!(after["awsAuth"]["mapRoles"].as_str().unwrap().contains(BREAK_GLASS), "the mapping stays: {after:#}");
     assert_eq!(after["clusterAdmin"][0][0]["name"], "system:masters", "and so does the binding: {after:#}");
     // With no admin named at all, the same refusal.
-    let nobody = run(
-        &cluster.target,
-        &[
-            "harden",
-            &cluster.cluster,
-            "--region",
-            &cluster.region,
-            "--kube-endpoint",
-            &cluster.server.url(),
-            "--apply",
-            "--yes",
-            "--only",
-            "system-masters",
-        ],
-    );
+    let nobody = cluster.harden_naming(&[], &["--apply", "--yes", "--only", "system-masters"], &cluster.server.url());
     assert!(nobody.stdout.contains("no replacement admin was named (--admin-role)"), "{}", nobody.stdout);
     assert!(cluster.state()["awsAuth"]["mapRoles"].as_str().unwrap().contains(BREAK_GLASS));
+    // Mapped and bound, but its trust policy admits only another account: it cannot be
+    // acted as, so it is not proven.
+    let trust = serde_json::json!({ "Version": "2012-10-17", "Statement": [{ "Effect": "Allow", "Principal": { "AWS": "arn:aws:iam::999999999999:root" }, "Action": "sts:AssumeRole" }] });
+    block_on(
+        cluster
+            .aws
+            .iam
+            .create_role()
+            .role_name("elsewhere-admin")
+            .assume_role_policy_document(trust.to_string())
+            .send(),
+    )
+    .unwrap();
+    let elsewhere = "arn:aws:iam::123456789012:role/elsewhere-admin";
+    let unassumable = cluster.harden_naming(
+        &["--admin-role", elsewhere],
+        &["--apply", "--yes", "--only", "access-mapping,rbac-bindings,system-masters"],
+        &cluster.server.url(),
+    );
+    assert_eq!(unassumable.exit, Exit::Infrastructure, "{}\n{}", unassumable.stdout, unassumable.stderr);
+    let refusal = format!("refused to remove system:masters, nothing was removed: {elsewhere} cannot be assumed");
+    assert!(unassumable.stdout.contains(&refusal), "{}", unassumable.stdout);
+    assert!(unassumable.stdout.contains("is not authorized to perform: sts:AssumeRole"), "{}", unassumable.stdout);
+    let after = cluster.state();
+    assert!(after["awsAuth"]["mapRoles"].as_str().unwrap().contains(BREAK_GLASS), "{after:#}");
+    assert_eq!(after["clusterAdmin"][0][0]["name"], "system:masters", "{after:#}");
 }
 
 /// The state with the emulator's ids blurred, to compare two clusters.
@@ -315,10 +408,73 @@ fn an_interrupted_apply_run_again_ends_where_an_uninterrupted_one_does() {
     assert_eq!(halfway["logging"].as_array().unwrap().len(), 0, "the last step did not: {halfway:#}");
 
     let resumed = interrupted.harden(&["--apply", "--yes"], &interrupted.server.url());
-    assert_eq!(resumed.exit, Exit::Findings, "only the keyed node group is left:\n{}", resumed.stdout);
+    assert_eq!(resumed.exit, Exit::Findings, "only the node group not replaced is left:\n{}", resumed.stdout);
 
     let uninterrupted = insecure_cluster();
     let whole = uninterrupted.harden(&["--apply", "--yes"], &uninterrupted.server.url());
     assert_eq!(whole.exit, Exit::Findings);
     assert_eq!(comparable(&interrupted.state()), comparable(&uninterrupted.state()));
+}
+
+#[test]
+fn a_cluster_made_through_the_eks_api_gets_its_secrets_encrypted_with_its_own_key() {
+    let target = Target::emulator(&MotoOptions::default());
+    let (cluster, region) = ("made-by-hand", "eu-west-1");
+    let aws = target.aws(region);
+    let vpc = block_on(aws.ec2.create_vpc().cidr_block("10.40.0.0/16").send()).unwrap();
+    let vpc = vpc.vpc().unwrap().vpc_id().unwrap().to_owned();
+    let subnet = block_on(aws.ec2.create_subnet().vpc_id(&vpc).cidr_block("10.40.1.0/24").send()).unwrap();
+    let subnet = subnet.subnet().unwrap().subnet_id().unwrap().to_owned();
+    let network = VpcConfigRequest::builder().subnet_ids(&subnet).endpoint_public_access(true).build();
+    block_on(
+        aws.eks
+            .create_cluster()
+            .name(cluster)
+            .role_arn("arn:aws:iam::123456789012:role/cluster")
+            .resources_vpc_config(network)
+            .send(),
+    )
+    .unwrap();
+    let harden = |extra: &[&str]| {
+        let mut args = vec!["harden", cluster, "--region", region, "--only", "secrets-encryption"];
+        args.extend(extra);
+        run(&target, &args)
+    };
+
+    let planned = harden(&[]);
+    assert!(
+        planned.stdout.contains("plan: encrypt secrets with the cluster's own KMS key (alias/eksharden/<cluster>"),
+        "{}\n{}",
+        planned.stdout,
+        planned.stderr
+    );
+    let applied = harden(&["--apply", "--yes"]);
+    assert!(
+        applied.stdout.contains("secrets-encryption applied, and it held"),
+        "{}\n{}",
+        applied.stdout,
+        applied.stderr
+    );
+
+    // Read back: the cluster names the key, the alias points at it, rotation is on, and it
+    // carries the cluster tag.
+    let described = block_on(aws.eks.describe_cluster().name(cluster).send()).unwrap();
+    let used: Vec<String> = described
+        .cluster()
+        .unwrap()
+        .encryption_config()
+        .iter()
+        .filter_map(|e| e.provider()?.key_arn().map(str::to_owned))
+        .collect();
+    let key = block_on(aws.kms.describe_key().key_id(format!("alias/eksharden/{cluster}")).send()).unwrap();
+    let key = key.key_metadata().unwrap();
+    assert_eq!(used, [key.arn().unwrap().to_owned()]);
+    let rotation = block_on(aws.kms.get_key_rotation_status().key_id(key.key_id()).send()).unwrap();
+    assert!(rotation.key_rotation_enabled());
+    let tags = block_on(aws.kms.list_resource_tags().key_id(key.key_id()).send()).unwrap();
+    assert!(tags.tags().iter().any(|t| t.tag_key() == CLUSTER_TAG && t.tag_value() == cluster), "{tags:?}");
+
+    let again = harden(&[]);
+    assert!(again.stdout.contains("secrets-encryption ok"), "{}", again.stdout);
+    assert!(again.stderr.contains("0 change(s) planned"), "{}", again.stderr);
 }

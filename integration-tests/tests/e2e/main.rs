@@ -131,3 +131,36 @@ pub fn create(target: &Target, file: &str, dir: &tempfile::TempDir) -> (Run, Pat
     let run = run(target, &["create", "-f", file, "--yes", "--kubeconfig", kubeconfig.to_str().unwrap()]);
     (run, kubeconfig)
 }
+
+/// Launches a node of `cluster`'s node group `group` in `subnet`, with `groups` and a public
+/// address, as the group's Auto Scaling group would; returns the instance id.
+pub fn launch_public_node(aws: &Aws, cluster: &str, group: &str, subnet: &str, groups: Vec<String>) -> String {
+    use aws_sdk_ec2::types::{
+        InstanceNetworkInterfaceSpecification, InstanceType, ResourceType, Tag, TagSpecification,
+    };
+    let tags = TagSpecification::builder()
+        .resource_type(ResourceType::Instance)
+        .tags(Tag::builder().key(eksharden_spec::model::CLUSTER_TAG).value(cluster).build())
+        .tags(Tag::builder().key("eks:cluster-name").value(cluster).build())
+        .tags(Tag::builder().key("eks:nodegroup-name").value(group).build())
+        .build();
+    let interface = InstanceNetworkInterfaceSpecification::builder()
+        .device_index(0)
+        .subnet_id(subnet)
+        .set_groups(Some(groups))
+        .associate_public_ip_address(true)
+        .build();
+    let launched = block_on(
+        aws.ec2
+            .run_instances()
+            .image_id("ami-12c6146b")
+            .instance_type(InstanceType::M6iLarge)
+            .min_count(1)
+            .max_count(1)
+            .network_interfaces(interface)
+            .tag_specifications(tags)
+            .send(),
+    )
+    .unwrap();
+    launched.instances()[0].instance_id().unwrap().to_owned()
+}

@@ -5,10 +5,7 @@
 
 use std::collections::BTreeMap;
 
-use aws_sdk_ec2::types::{
-    Filter, InstanceNetworkInterfaceSpecification, InstanceType, IpPermission, IpRange, ResourceType, RuleAction, Tag,
-    TagSpecification,
-};
+use aws_sdk_ec2::types::{Filter, InstanceType, IpPermission, IpRange, ResourceType, RuleAction, TagSpecification};
 use aws_sdk_eks::types::VpcConfigRequest;
 use eksharden_aws::Aws;
 use eksharden_cli::exit::Exit;
@@ -17,7 +14,7 @@ use integration_tests::fault_proxy::{FaultProxy, Faults};
 use integration_tests::moto::MotoOptions;
 use serde_json::Value;
 
-use super::{block_on, create, example, run, Target};
+use super::{block_on, create, example, launch_public_node, run, Target};
 
 /// `verify -f FILE --format json`: the exit code and the report.
 fn verify(target: &Target, file: &str) -> (Exit, Value) {
@@ -188,32 +185,7 @@ fn a_created_cluster_verifies_clean_and_each_break_is_its_own_finding() {
     assert_eq!(failed(&verify(&target, &file).1), Vec::<String>::new());
 
     // 4. A node in a public subnet with a public IP.
-    let node_tags = TagSpecification::builder()
-        .resource_type(ResourceType::Instance)
-        .tags(Tag::builder().key(CLUSTER_TAG).value(cluster).build())
-        .tags(Tag::builder().key("eks:cluster-name").value(cluster).build())
-        .tags(Tag::builder().key("eks:nodegroup-name").value("general").build())
-        .build();
-    let launched = block_on(
-        aws.ec2
-            .run_instances()
-            .image_id("ami-12c6146b")
-            .instance_type(InstanceType::M6iLarge)
-            .min_count(1)
-            .max_count(1)
-            .network_interfaces(
-                InstanceNetworkInterfaceSpecification::builder()
-                    .device_index(0)
-                    .subnet_id(&public_subnet)
-                    .groups(&nodes)
-                    .associate_public_ip_address(true)
-                    .build(),
-            )
-            .tag_specifications(node_tags)
-            .send(),
-    )
-    .unwrap();
-    let instance = launched.instances()[0].instance_id().unwrap().to_owned();
+    let instance = launch_public_node(&aws, cluster, "general", &public_subnet, vec![nodes.clone()]);
     let (exit, report) = verify(&target, &file);
     assert_eq!(exit, Exit::Findings);
     // Its subnet lacks the node ACL, so SSH to it is left to the security group alone.

@@ -30,6 +30,14 @@ pub struct Discovery {
     pub facts: ClusterFacts,
     /// Which endpoints are real and which representative, and what could not be read.
     pub notes: Vec<String>,
+    /// The subnets the cluster was given.
+    pub cluster_subnets: Vec<String>,
+    /// The managed node groups (the others in the facts are self-managed).
+    pub managed_node_groups: Vec<String>,
+    /// The security groups a node group added to the cluster takes: eksharden's node-general
+    /// group where eksharden made the cluster, else the cluster security group (as EKS gives
+    /// nodes whose launch template names none).
+    pub new_node_security_groups: Vec<String>,
 }
 
 /// Reads everything `verify` needs about `cluster`.

@@ -199,7 +199,7 @@ pub fn build(
     let public_subnets: Vec<String> = model
         .subnets
         .iter()
-        .filter(|s| !bastion_subnets.contains(&s.id) && routes_to_internet_gateway(&model, &s.route_table))
+        .filter(|s| !bastion_subnets.contains(&s.id) && model.routes_to_internet(s))
         .map(|s| s.id.clone())
         .collect();
     let placements = [
@@ -226,7 +226,18 @@ pub fn build(
     }
     roles.push(topology::add_other_hosts(&mut model, &bastion_subnets));
     roles.extend(topology::internet_roles(&model));
-    Discovery { model, topology: Topology { roles }, facts, notes }
+    Discovery {
+        model,
+        topology: Topology { roles },
+        facts,
+        notes,
+        cluster_subnets: info.subnets.clone(),
+        managed_node_groups: managed.iter().map(|g| g.name.clone()).collect(),
+        new_node_security_groups: role_group("node-general")
+            .or_else(|| info.cluster_group.clone())
+            .into_iter()
+            .collect(),
+    }
 }
 
 fn public_cidrs(info: &ClusterInfo) -> Vec<ipnet::Ipv4Net> {
@@ -235,13 +246,6 @@ fn public_cidrs(info: &ClusterInfo) -> Vec<ipnet::Ipv4Net> {
         return vec![ipnet::Ipv4Net::default()];
     }
     info.public_cidrs.iter().filter_map(|c| c.parse().ok()).collect()
-}
-
-fn routes_to_internet_gateway(model: &Model, table: &str) -> bool {
-    model.route_tables.iter().filter(|t| t.id == table).flat_map(|t| &t.routes).any(|r| {
-        matches!(r.target, eksharden_net::model::RouteTarget::InternetGateway(_))
-            && r.destination == eksharden_net::model::RouteDestination::Cidr(ipnet::Ipv4Net::default())
-    })
 }
 
 /// Free addresses for representative interfaces, subnet by subnet.

@@ -30,14 +30,21 @@ pub fn run(args: &HardenArgs, global: &Global, out: &mut Output) -> Exit {
         admins: args.admin_roles.clone(),
         viewers: args.viewer_roles.clone(),
         only,
+        replace_node_groups: args.replace_node_groups,
+        kms_key: args.kms_key.clone(),
     };
     block_on(async {
         let aws = connect(global, "us-east-1").await;
-        let kube = cluster_api(&aws, &args.cluster, args.kube_endpoint.as_deref()).await;
+        let steps = if options.only.is_empty() { StepId::ALL.to_vec() } else { options.only.clone() };
+        let kube = if steps.iter().any(|s| s.needs_cluster_api()) {
+            cluster_api(&aws, &args.cluster, args.kube_endpoint.as_deref()).await
+        } else {
+            Err("not needed by the steps chosen".to_owned())
+        };
         let target = Target { aws: &aws, cluster: &args.cluster, kube };
         let plans = eksharden_harden::plan(&target, &options).await;
-        print_plans(&plans, args.output, out);
-        let to_do: usize = plans.iter().map(|p| p.automated().len()).sum();
+        print_plans(&plans, &options, args.output, out);
+        let to_do: usize = plans.iter().map(|p| p.automated(&options).len()).sum();
         let blind = plans.iter().any(|p| matches!(p.planned, Planned::CannotInspect(_)));
         if !args.apply {
             out.note(&format!("{to_do} change(s) planned; nothing was changed (run with --apply to make them)"));
@@ -100,7 +107,7 @@ async fn cluster_api(aws: &Aws, cluster: &str, endpoint: Option<&str>) -> Result
     Ok(KubeAccess { client, endpoint: url, ca })
 }
 
-fn print_plans(plans: &[StepPlan], format: Format, out: &mut Output) {
+fn print_plans(plans: &[StepPlan], options: &eksharden_harden::Options, format: Format, out: &mut Output) {
     if format == Format::Json {
         let _ = writeln!(out.stdout, "{}", serde_json::to_string_pretty(plans).expect("plain data"));
         return;
@@ -112,7 +119,7 @@ fn print_plans(plans: &[StepPlan], format: Format, out: &mut Output) {
                 "change",
                 changes
                     .iter()
-                    .map(|c| match c.not_applied() {
+                    .map(|c| match c.not_applied(options) {
                         Some(why) => format!("{c} (reported only: {why})"),
                         None => c.to_string(),
                     })
