@@ -61,14 +61,19 @@ pub fn binary() -> std::path::PathBuf {
         .get_or_init(|| {
             let target = crate::python::target_dir().expect("the target directory");
             let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
-            let status = std::process::Command::new(cargo)
-                // The whole workspace with its tests: the same feature unification as
-                // `cargo test --workspace`, so nothing is compiled twice.
-                .args(["build", "--quiet", "--workspace", "--tests", "--bins"])
-                .env("CARGO_TARGET_DIR", &target)
-                .current_dir(repo_root())
-                .status()
-                .expect("cargo runs");
+            let mut command = std::process::Command::new(cargo);
+            // The whole workspace with its tests: the same feature unification as
+            // `cargo test --workspace`, so nothing is compiled twice; and without the
+            // package variables cargo gave this test (ring's build script watches
+            // `CARGO_MANIFEST_DIR`, and would rebuild everything above it).
+            command.args(["build", "--quiet", "--workspace", "--tests", "--bins"]);
+            for (name, _) in std::env::vars() {
+                if name.starts_with("CARGO_") && name != "CARGO_HOME" {
+                    command.env_remove(name);
+                }
+            }
+            let status =
+                command.env("CARGO_TARGET_DIR", &target).current_dir(repo_root()).status().expect("cargo runs");
             assert!(status.success(), "building the eksharden binary failed");
             target.join("debug").join("eksharden")
         })

@@ -52,9 +52,17 @@ fn setup() -> Result<PythonEnv, String> {
     PythonEnv::ensure()
 }
 
+/// A cargo command without the package variables `cargo run` gave this process: build
+/// scripts that watch them (ring's watches `CARGO_MANIFEST_DIR`) would otherwise rerun and
+/// rebuild everything above them whenever cargo is started from elsewhere.
 fn cargo() -> Command {
     let mut command = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()));
     command.current_dir(root());
+    for (name, _) in std::env::vars() {
+        if name.starts_with("CARGO_") && name != "CARGO_HOME" && name != "CARGO_TARGET_DIR" {
+            command.env_remove(name);
+        }
+    }
     command
 }
 
