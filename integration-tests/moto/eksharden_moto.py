@@ -34,6 +34,7 @@ and makes stacks behave as CloudFormation does where moto differs:
   security group EKS makes (port 22 from the source groups given, else from anywhere);
   deleting a node group deletes that group and terminates the group's instances, as EKS does;
 - AssociateEncryptionConfig (secrets encryption with a KMS key, once per cluster);
+- TagResource on node groups (moto tagged clusters only);
 - an interface VPC endpoint's network interfaces carry the endpoint's security groups and an
   address of their subnet (moto gave them the default group and a random 10.x address);
 - instances launched from a launch template (by an Auto Scaling group) get the template's
@@ -1190,3 +1191,19 @@ def _assume_role(self):
 
 
 TokenResponse.assume_role = _assume_role
+
+
+_original_tag_resource = EKSBackend.tag_resource
+
+
+def _tag_resource(self, resource_arn, tags):
+    """TagResource on node groups too (moto tagged clusters only)."""
+    for cluster in self.clusters.values():
+        for nodegroup in cluster.nodegroups.values():
+            if nodegroup.arn == resource_arn:
+                nodegroup.tags.update(tags)
+                return None
+    return _original_tag_resource(self, resource_arn, tags)
+
+
+EKSBackend.tag_resource = _tag_resource

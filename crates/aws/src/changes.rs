@@ -160,3 +160,27 @@ async fn cluster_key(aws: &Aws, cluster: &str) -> Result<String, AwsError> {
 fn invalid(operation: &'static str) -> impl Fn(aws_sdk_kms::error::BuildError) -> AwsError {
     move |error| AwsError { operation, code: None, message: error.to_string() }
 }
+
+/// Puts the cluster tag on each resource: EKS resources by ARN, EC2 resources by id.
+pub async fn tag_with_cluster(aws: &Aws, cluster: &str, resources: &[String]) -> Result<(), AwsError> {
+    let (eks, ec2): (Vec<&String>, Vec<&String>) = resources.iter().partition(|r| r.starts_with("arn:"));
+    for arn in eks {
+        aws.eks
+            .tag_resource()
+            .resource_arn(arn)
+            .tags(CLUSTER_TAG, cluster)
+            .send()
+            .await
+            .map_err(aws_error("EKS.TagResource"))?;
+    }
+    if !ec2.is_empty() {
+        aws.ec2
+            .create_tags()
+            .set_resources(Some(ec2.into_iter().cloned().collect()))
+            .tags(aws_sdk_ec2::types::Tag::builder().key(CLUSTER_TAG).value(cluster).build())
+            .send()
+            .await
+            .map_err(aws_error("EC2.CreateTags"))?;
+    }
+    Ok(())
+}

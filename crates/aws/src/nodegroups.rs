@@ -1,7 +1,7 @@
 //! Replacing a managed node group: what an SSH key, public subnets or an unsafe instance
 //! metadata setting leave no other way to fix (EKS cannot take remote access off a node
 //! group). The replacement is made like the old group (role, sizes, instance types,
-//! labels, taints, tags, Kubernetes version), without remote access, in the subnets given,
+//! labels, taints, tags and the cluster tag, Kubernetes version), without remote access, in the subnets given,
 //! from a launch template that requires IMDSv2 with hop limit 1 (and names the security
 //! groups given when the old template named none); once it is ACTIVE the old
 //! group is deleted (EKS drains its nodes). Every stage can run again: an interrupted
@@ -107,6 +107,7 @@ async fn create_like(
     let launch_template = LaunchTemplateSpecification::builder().id(template_id).version(version).build();
     let mut tags = old.tags().cloned().unwrap_or_default();
     tags.insert(REPLACES_TAG.to_owned(), old.nodegroup_name().unwrap_or_default().to_owned());
+    tags.insert(CLUSTER_TAG.to_owned(), cluster.to_owned());
     let scaling = old.scaling_config().map(|s| {
         NodegroupScalingConfig::builder()
             .set_min_size(s.min_size())

@@ -184,7 +184,7 @@ pub struct HardenArgs {
     pub yes: bool,
     /// Only these steps (comma-separated ids: creator-role, access-mapping, rbac-bindings,
     /// system-masters, public-addresses, ssh-ingress, ssh-keys, imds, ssh-egress-policy,
-    /// endpoint-access, logging, secrets-encryption).
+    /// endpoint-access, logging, secrets-encryption, tags).
     #[arg(long, value_delimiter = ',', value_name = "STEP,...")]
     pub only: Vec<String>,
     /// Keep the public endpoint, limited to this block (repeat); otherwise public access goes off.

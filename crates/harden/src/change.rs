@@ -68,6 +68,11 @@ pub enum Change {
         /// Why.
         why: String,
     },
+    /// Put the cluster tag on the cluster's own resources.
+    TagWithCluster {
+        /// Their ARNs or ids.
+        resources: Vec<String>,
+    },
     /// Encrypt secrets with a KMS key (EKS cannot undo this).
     EncryptSecrets {
         /// The key given, or None for the cluster's own key.
@@ -150,6 +155,9 @@ impl fmt::Display for Change {
                 security_groups.join(", ")
             ),
             Self::ReplaceInstances { name, why } => write!(f, "replace the nodes of {name}: {why}"),
+            Self::TagWithCluster { resources } => {
+                write!(f, "tag {} with {}", resources.join(", "), eksharden_spec::model::CLUSTER_TAG)
+            }
             Self::EncryptSecrets { key } => match key {
                 Some(key) => write!(f, "encrypt secrets with {key} (EKS cannot undo this)"),
                 None => write!(

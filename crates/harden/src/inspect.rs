@@ -191,6 +191,27 @@ fn inspect_aws(found: &discover::Discovery, options: &Options, step: StepId) -> 
                 vec![Change::EncryptSecrets { key: options.kms_key.clone() }],
             ),
         },
+        StepId::Tags => {
+            let mut current = Vec::new();
+            let mut resources = Vec::new();
+            for resource in &found.tagging {
+                match &resource.value {
+                    Some(value) if value == &facts.name => {
+                        current.push(format!("{}: tagged", resource.label));
+                    }
+                    Some(other) => {
+                        // Another cluster's tag: say so, never overwrite it.
+                        current.push(format!("{}: tagged for cluster {other}, left alone", resource.label));
+                    }
+                    None => {
+                        current.push(format!("{}: no cluster tag", resource.label));
+                        resources.push(resource.id.clone());
+                    }
+                }
+            }
+            let changes = if resources.is_empty() { Vec::new() } else { vec![Change::TagWithCluster { resources }] };
+            (current, changes)
+        }
         StepId::CreatorRole
         | StepId::AccessMapping
         | StepId::RbacBindings
@@ -433,6 +454,9 @@ pub async fn make(target: &Target<'_>, options: &Options, change: &Change) -> Re
         }
         Change::EncryptSecrets { key } => {
             changes::encrypt_secrets(aws, cluster, key.as_deref()).await.map(|_| ()).map_err(aws_failed)
+        }
+        Change::TagWithCluster { resources } => {
+            changes::tag_with_cluster(aws, cluster, resources).await.map_err(aws_failed)
         }
         Change::ReplaceInstances { .. } => Err("self-managed nodes are not replaced by eksharden".into()),
     }

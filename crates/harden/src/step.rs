@@ -33,12 +33,14 @@ pub enum StepId {
     Logging,
     /// Step 8: secrets encrypted with a KMS key.
     SecretsEncryption,
+    /// Step 9: the cluster's own resources carry the cluster tag.
+    Tags,
 }
 
 impl StepId {
     /// Every step, in the order they run: identity first, so that a later step never
     /// runs without a working admin path.
-    pub const ALL: [Self; 12] = [
+    pub const ALL: [Self; 13] = [
         Self::CreatorRole,
         Self::AccessMapping,
         Self::RbacBindings,
@@ -51,6 +53,7 @@ impl StepId {
         Self::EndpointAccess,
         Self::Logging,
         Self::SecretsEncryption,
+        Self::Tags,
     ];
 
     /// The id users pass to `--only`.
@@ -68,6 +71,7 @@ impl StepId {
             Self::EndpointAccess => "endpoint-access",
             Self::Logging => "logging",
             Self::SecretsEncryption => "secrets-encryption",
+            Self::Tags => "tags",
         }
     }
 
@@ -91,6 +95,7 @@ impl StepId {
             Self::EndpointAccess => "private endpoint on, public off or limited",
             Self::Logging => "all five control-plane log types",
             Self::SecretsEncryption => "secrets encrypted with a KMS key",
+            Self::Tags => "the cluster, its node groups and its security group carry the cluster tag",
         }
     }
 

@@ -199,9 +199,10 @@ impl Insecure {
                 ))
             });
             let key = group.remote_access().and_then(|r| r.ec2_ssh_key());
+            let tag = group.tags().and_then(|t| t.get(CLUSTER_TAG));
             groups.insert(
                 name.clone(),
-                serde_json::json!({ "key": key, "subnets": group.subnets().len(), "metadata": metadata }),
+                serde_json::json!({ "key": key, "subnets": group.subnets().len(), "metadata": metadata, "tag": tag }),
             );
         }
         Value::Object(groups)
@@ -233,6 +234,8 @@ fn harden_plans_without_changing_then_fixes_and_converges() {
         "(reported only: it replaces the group's nodes; run with --replace-node-groups to do it)",
         "has public address",
         "imds               change",
+        "now:  node group legacy: no cluster tag",
+        "now:  the cluster security group: tagged",
         &format!("map in aws-auth: {ADMIN}, {VIEWER}"),
         &format!("after proving the replacement admins, remove the system:masters mapping of {BREAK_GLASS} and system:masters from cluster-admin (annotated autoupdate: false)"),
         "apply ClusterRoleBindings eksharden-admins, eksharden-viewers",
@@ -260,6 +263,7 @@ fn harden_plans_without_changing_then_fixes_and_converges() {
     let replaced = &after["nodeGroups"]["legacy-hardened"];
     assert_eq!(replaced["key"], Value::Null, "{after:#}");
     assert_eq!(replaced["metadata"], "tokens Some(Required), hop limit Some(1), key None", "{after:#}");
+    assert_eq!(replaced["tag"], cluster.cluster.as_str(), "{after:#}");
     assert_eq!(after["publicNodes"], 0, "{after:#}");
     let auth = after["awsAuth"]["mapRoles"].as_str().unwrap();
     assert!(auth.contains(ADMIN) && auth.contains("eksharden:admins") && auth.contains(VIEWER), "{auth}");
@@ -280,7 +284,7 @@ fn harden_plans_without_changing_then_fixes_and_converges() {
     let refused = block_on(eksharden_aws::token::assumed(&cluster.aws, &creator.arn)).unwrap_err();
     assert!(refused.message.contains("is not authorized to perform: sts:AssumeRole"), "{refused}");
     assert_eq!((after["admins"].as_bool(), after["policy"].as_bool()), (Some(true), Some(true)));
-    for step in ["endpoint-access", "public-addresses", "ssh-keys", "imds"] {
+    for step in ["endpoint-access", "public-addresses", "ssh-keys", "imds", "tags"] {
         let held = format!("{step:<18} applied, and it held");
         assert!(applied.stdout.contains(&held), "{held}:\n{}", applied.stdout);
     }

@@ -1,6 +1,8 @@
 //! What EKS says about a cluster: its VPC configuration and settings, its managed node
 //! groups with their launch templates, and its access entries.
 
+use std::collections::HashMap;
+
 use aws_sdk_ec2::types as ec2;
 use eksharden_net::posture::{AccessEntryFact, Imds};
 
@@ -10,6 +12,10 @@ use crate::error::{aws_error, AwsError};
 /// The cluster's configuration.
 #[derive(Debug, Clone, Default)]
 pub struct ClusterInfo {
+    /// The cluster's ARN.
+    pub arn: String,
+    /// The cluster's tags.
+    pub tags: HashMap<String, String>,
     /// The API server endpoint.
     pub endpoint: String,
     /// The cluster CA, base64.
@@ -41,6 +47,10 @@ pub struct ClusterInfo {
 pub struct ManagedNodeGroup {
     /// Its name.
     pub name: String,
+    /// Its ARN.
+    pub arn: String,
+    /// Its tags.
+    pub tags: HashMap<String, String>,
     /// The subnets it launches into.
     pub subnets: Vec<String>,
     /// Its largest size.
@@ -78,6 +88,8 @@ pub async fn cluster(aws: &Aws, name: &str) -> Result<ClusterInfo, AwsError> {
     };
     let vpc = c.resources_vpc_config();
     Ok(ClusterInfo {
+        arn: c.arn().unwrap_or_default().to_owned(),
+        tags: c.tags().cloned().unwrap_or_default(),
         endpoint: c.endpoint().unwrap_or_default().to_owned(),
         certificate_authority: c.certificate_authority().and_then(|a| a.data()).unwrap_or_default().to_owned(),
         vpc: vpc.and_then(|v| v.vpc_id()).unwrap_or_default().to_owned(),
@@ -126,6 +138,8 @@ pub async fn node_groups(aws: &Aws, cluster: &str) -> Result<Vec<ManagedNodeGrou
             None => None,
         };
         groups.push(ManagedNodeGroup {
+            arn: group.nodegroup_arn().unwrap_or_default().to_owned(),
+            tags: group.tags().cloned().unwrap_or_default(),
             name,
             subnets: group.subnets().to_vec(),
             max_size: group.scaling_config().and_then(|s| s.max_size()).unwrap_or(1),

@@ -38,6 +38,20 @@ pub struct Discovery {
     /// group where eksharden made the cluster, else the cluster security group (as EKS gives
     /// nodes whose launch template names none).
     pub new_node_security_groups: Vec<String>,
+    /// The cluster's own resources (the cluster, its managed node groups, the security group
+    /// EKS made for it) and the value of the cluster tag on each.
+    pub tagging: Vec<Tagging>,
+}
+
+/// One of the cluster's own resources and its cluster tag.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Tagging {
+    /// What it is, for people: `node group general`.
+    pub label: String,
+    /// Its ARN (EKS) or id (EC2), as tagging takes it.
+    pub id: String,
+    /// The value of the `eksharden.dev/cluster` tag, if it has one.
+    pub value: Option<String>,
 }
 
 /// Reads everything `verify` needs about `cluster`.

@@ -15,7 +15,7 @@ use eksharden_spec::model::CLUSTER_TAG;
 
 use super::eks::{ClusterInfo, ManagedNodeGroup};
 use super::network::{Instance, Network};
-use super::Discovery;
+use super::{Discovery, Tagging};
 
 /// Builds the topology and the facts.
 pub fn build(
@@ -226,7 +226,23 @@ pub fn build(
     }
     roles.push(topology::add_other_hosts(&mut model, &bastion_subnets));
     roles.extend(topology::internet_roles(&model));
+    let mut tagging = vec![Tagging {
+        label: format!("cluster {cluster}"),
+        id: info.arn.clone(),
+        value: info.tags.get(CLUSTER_TAG).cloned(),
+    }];
+    tagging.extend(managed.iter().map(|g| Tagging {
+        label: format!("node group {}", g.name),
+        id: g.arn.clone(),
+        value: g.tags.get(CLUSTER_TAG).cloned(),
+    }));
+    tagging.extend(info.cluster_group.iter().map(|id| Tagging {
+        label: "the cluster security group".to_owned(),
+        id: id.clone(),
+        value: tags.get(id).and_then(|t| t.get(CLUSTER_TAG)).cloned(),
+    }));
     Discovery {
+        tagging,
         model,
         topology: Topology { roles },
         facts,
