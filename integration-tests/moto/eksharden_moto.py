@@ -1011,12 +1011,19 @@ from moto.sts.models import sts_backends  # noqa: E402
 from moto.sts.responses import TokenResponse  # noqa: E402
 
 
-def _secret_of(response, access_key):
-    """The secret of a key moto issued, or None."""
+def _holder_of(response, access_key):
+    """The assumed-role session or IAM user moto issued `access_key` to: (role, user), one None."""
     role = sts_backends[response.current_account][response.partition].get_assumed_role_from_access_key(access_key)
     if role is not None:
+        return role, None
+    return None, _iam_backends[response.current_account][response.partition].get_user_from_access_key_id(access_key)
+
+
+def _secret_of(response, access_key):
+    """The secret of a key moto issued, or None."""
+    role, user = _holder_of(response, access_key)
+    if role is not None:
         return role.secret_access_key
-    user = _iam_backends[response.current_account][response.partition].get_user_from_access_key_id(access_key)
     if user is not None:
         return next((k.secret_access_key for k in user.access_keys if k.access_key_id == access_key), None)
     return None
@@ -1135,11 +1142,9 @@ from urllib.parse import unquote  # noqa: E402
 def _caller_arns(response):
     """The ARNs a trust policy may name for the caller: its own, and its role's when it is an
     assumed-role session."""
-    access_key = response.get_access_key()
-    role = sts_backends[response.current_account][response.partition].get_assumed_role_from_access_key(access_key)
+    role, user = _holder_of(response, response.get_access_key())
     if role is not None:
         return [role.arn, role.role_arn]
-    user = _iam_backends[response.current_account][response.partition].get_user_from_access_key_id(access_key)
     if user is not None:
         return [user.arn]
     return [f"arn:aws:sts::{response.current_account}:user/moto"]

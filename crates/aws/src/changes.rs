@@ -12,7 +12,7 @@ use eksharden_spec::model::CLUSTER_TAG;
 
 use crate::client::Aws;
 use crate::cluster::wait_active;
-use crate::error::{aws_error, AwsError};
+use crate::error::{absent_as_none, aws_error, AwsError};
 
 /// How long EKS gets to finish a configuration update.
 const UPDATE_LIMIT: Duration = Duration::from_secs(30 * 60);
@@ -127,18 +127,9 @@ pub async fn encrypt_secrets(aws: &Aws, cluster: &str, key: Option<&str>) -> Res
 /// The ARN of the cluster's own KMS key, made on first use.
 async fn cluster_key(aws: &Aws, cluster: &str) -> Result<String, AwsError> {
     let alias = format!("alias/eksharden/{cluster}");
-    match aws.kms.describe_key().key_id(&alias).send().await {
-        Ok(found) => {
-            if let Some(arn) = found.key_metadata().and_then(|m| m.arn()) {
-                return Ok(arn.to_owned());
-            }
-        }
-        Err(error) => {
-            let error = AwsError::new("KMS.DescribeKey", error);
-            if !error.is_not_found() {
-                return Err(error);
-            }
-        }
+    let existing = aws.kms.describe_key().key_id(&alias).send().await.map_err(aws_error("KMS.DescribeKey"));
+    if let Some(arn) = absent_as_none(existing)?.and_then(|found| found.key_metadata()?.arn().map(str::to_owned)) {
+        return Ok(arn);
     }
     let created = aws
         .kms

@@ -6,7 +6,7 @@
 //! what its stack created.
 
 use crate::client::Aws;
-use crate::error::{aws_error, AwsError};
+use crate::error::{absent_as_none, aws_error, AwsError};
 
 /// The inline policy the iam stack gives the creator role.
 pub const INLINE_POLICY: &str = "create-cluster";
@@ -70,12 +70,8 @@ pub fn policy_text(raw: &str) -> String {
 
 /// The creator role's state, or `None` when the cluster has no dedicated creator role.
 pub async fn inspect(aws: &Aws, cluster: &str) -> Result<Option<CreatorState>, AwsError> {
-    let role = match aws.iam.get_role().role_name(role_name(cluster)).send().await.map_err(aws_error("IAM.GetRole")) {
-        Ok(response) => response.role().cloned(),
-        Err(error) if error.is_not_found() => return Ok(None),
-        Err(error) => return Err(error),
-    };
-    let Some(role) = role else { return Ok(None) };
+    let found = aws.iam.get_role().role_name(role_name(cluster)).send().await.map_err(aws_error("IAM.GetRole"));
+    let Some(role) = absent_as_none(found)?.and_then(|response| response.role().cloned()) else { return Ok(None) };
     let inline = aws
         .iam
         .list_role_policies()
@@ -153,11 +149,8 @@ pub async fn strip(aws: &Aws, cluster: &str) -> Result<(), AwsError> {
 async fn spare_policy(aws: &Aws, cluster: &str, role_arn: &str) -> Result<Option<String>, AwsError> {
     let account = role_arn.split(':').nth(4).unwrap_or_default();
     let arn = format!("arn:aws:iam::{account}:policy/{}", spare_policy_name(cluster));
-    match aws.iam.get_policy().policy_arn(&arn).send().await.map_err(aws_error("IAM.GetPolicy")) {
-        Ok(_) => Ok(Some(arn)),
-        Err(error) if error.is_not_found() => Ok(None),
-        Err(error) => Err(error),
-    }
+    let found = aws.iam.get_policy().policy_arn(&arn).send().await.map_err(aws_error("IAM.GetPolicy"));
+    Ok(absent_as_none(found)?.map(|_| arn))
 }
 
 /// Puts the creator role back as its stack made it; returns whether it was stripped.

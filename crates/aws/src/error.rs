@@ -67,6 +67,15 @@ impl fmt::Display for AwsError {
     }
 }
 
+/// A lookup's result with "it does not exist" as `None`.
+pub fn absent_as_none<T>(result: Result<T, AwsError>) -> Result<Option<T>, AwsError> {
+    match result {
+        Ok(found) => Ok(Some(found)),
+        Err(error) if error.is_not_found() => Ok(None),
+        Err(error) => Err(error),
+    }
+}
+
 /// Shorthand: `.map_err(aws_error("CloudFormation.CreateStack"))`.
 pub fn aws_error<E>(
     operation: &'static str,

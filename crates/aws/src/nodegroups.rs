@@ -20,7 +20,7 @@ use eksharden_spec::model::CLUSTER_TAG;
 
 use crate::client::Aws;
 use crate::cluster::wait_active;
-use crate::error::{aws_error, AwsError};
+use crate::error::{absent_as_none, aws_error, AwsError};
 
 /// The tag a replacement carries, naming the group it replaces.
 pub const REPLACES_TAG: &str = "eksharden.dev/replaces";
@@ -77,17 +77,15 @@ pub async fn replace(aws: &Aws, cluster: &str, old: &str, placement: Placement<'
 
 /// The node group, or None when it does not exist.
 async fn describe(aws: &Aws, cluster: &str, name: &str) -> Result<Option<Nodegroup>, AwsError> {
-    match aws.eks.describe_nodegroup().cluster_name(cluster).nodegroup_name(name).send().await {
-        Ok(response) => Ok(response.nodegroup().cloned()),
-        Err(error) => {
-            let error = AwsError::new("EKS.DescribeNodegroup", error);
-            if error.is_not_found() {
-                Ok(None)
-            } else {
-                Err(error)
-            }
-        }
-    }
+    let described = aws
+        .eks
+        .describe_nodegroup()
+        .cluster_name(cluster)
+        .nodegroup_name(name)
+        .send()
+        .await
+        .map_err(aws_error("EKS.DescribeNodegroup"));
+    Ok(absent_as_none(described)?.and_then(|response| response.nodegroup().cloned()))
 }
 
 async fn create_like(
@@ -238,18 +236,17 @@ async fn launch_template(
     let id_and_version = |t: &aws_sdk_ec2::types::LaunchTemplate| {
         Some((t.launch_template_id()?.to_owned(), t.latest_version_number()?.to_string()))
     };
-    match aws.ec2.describe_launch_templates().launch_template_names(&name).send().await {
-        Ok(found) => {
-            if let Some(existing) = found.launch_templates().first().and_then(id_and_version) {
-                return Ok(existing);
-            }
-        }
-        Err(error) => {
-            let error = AwsError::new("EC2.DescribeLaunchTemplates", error);
-            if !error.is_not_found() {
-                return Err(error);
-            }
-        }
+    let existing = aws
+        .ec2
+        .describe_launch_templates()
+        .launch_template_names(&name)
+        .send()
+        .await
+        .map_err(aws_error("EC2.DescribeLaunchTemplates"));
+    if let Some(existing) =
+        absent_as_none(existing)?.and_then(|found| found.launch_templates().first().and_then(id_and_version))
+    {
+        return Ok(existing);
     }
     let tags = TagSpecification::builder()
         .resource_type(ResourceType::LaunchTemplate)

@@ -35,6 +35,13 @@ pub struct Options {
     pub kms_key: Option<String>,
 }
 
+impl Options {
+    /// The steps to run, in their order.
+    pub fn steps(&self) -> Vec<StepId> {
+        StepId::ALL.into_iter().filter(|s| self.only.is_empty() || self.only.contains(s)).collect()
+    }
+}
+
 /// The cluster to harden: AWS, and the cluster API or why it cannot be reached.
 pub struct Target<'a> {
     /// The AWS clients.
@@ -60,7 +67,7 @@ pub struct KubeAccess {
 pub async fn plan(target: &Target<'_>, options: &Options) -> Vec<StepPlan> {
     let mut plans = Vec::new();
     let mut discovered = inspect::Discovered::default();
-    for step in StepId::ALL.into_iter().filter(|s| options.only.is_empty() || options.only.contains(s)) {
+    for step in options.steps() {
         plans.push(inspect::inspect(target, options, step, &mut discovered).await);
     }
     plans

@@ -165,20 +165,20 @@ pub struct StepResult {
 
 /// Applies one step's plan and checks that it held.
 pub async fn apply(target: &Target<'_>, options: &Options, plan: StepPlan) -> StepResult {
-    let changes = match &plan.planned {
+    let shown = match &plan.planned {
         Planned::Compliant => return StepResult { plan, outcome: Outcome::Unchanged },
         Planned::CannotInspect(why) => {
             let outcome = Outcome::CannotInspect(why.clone());
             return StepResult { plan, outcome };
         }
-        Planned::Changes(changes) => changes.clone(),
+        Planned::Changes(changes) => changes,
     };
     // An earlier step may have done part of this one's work (a node group replaced for its
     // public addresses no longer has its SSH key): make only what is still to do, and only
     // what was shown.
     let fresh = inspect::inspect(target, options, plan.step, &mut inspect::Discovered::default()).await;
-    let still: Vec<&Change> = fresh.automated(options);
-    for change in changes.iter().filter(|c| c.not_applied(options).is_none() && still.contains(c)) {
+    let to_make: Vec<Change> = fresh.automated(options).into_iter().filter(|c| shown.contains(c)).cloned().collect();
+    for change in &to_make {
         if let Err(why) = inspect::make(target, options, change).await {
             return StepResult { plan, outcome: Outcome::Failed(format!("{change}: {why}")) };
         }

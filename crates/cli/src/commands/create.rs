@@ -155,7 +155,8 @@ fn report_failures(report: &stacks::DeployReport, out: &mut Output) {
 
 /// The hardening steps that need no cluster API and whose wanted state the stacks do not
 /// already fix: above all the creator role, stripped now that the cluster exists (seed 004
-/// step 1), and the cluster tag on the security group EKS made. The Kubernetes steps need the cluster API: `eksharden harden` runs them.
+/// step 1), and the cluster tag on the security group EKS made. The Kubernetes steps need
+/// the cluster API: `eksharden harden` runs them.
 /// Returns whether every step completed.
 async fn harden_after_stacks(aws: &Aws, cluster: &str, out: &mut Output<'_>) -> bool {
     let steps = [StepId::CreatorRole, StepId::PublicAddresses, StepId::SshIngress, StepId::SshKeys, StepId::Tags];

@@ -35,8 +35,7 @@ pub fn run(args: &HardenArgs, global: &Global, out: &mut Output) -> Exit {
     };
     block_on(async {
         let aws = connect(global, "us-east-1").await;
-        let steps = if options.only.is_empty() { StepId::ALL.to_vec() } else { options.only.clone() };
-        let kube = if steps.iter().any(|s| s.needs_cluster_api()) {
+        let kube = if options.steps().iter().any(|s| s.needs_cluster_api()) {
             cluster_api(&aws, &args.cluster, args.kube_endpoint.as_deref()).await
         } else {
             Err("not needed by the steps chosen".to_owned())
