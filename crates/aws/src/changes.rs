@@ -152,22 +152,20 @@ fn invalid(operation: &'static str) -> impl Fn(aws_sdk_kms::error::BuildError) -
     move |error| AwsError { operation, code: None, message: error.to_string() }
 }
 
-/// Puts the cluster tag on each resource: EKS resources by ARN, EC2 resources by id.
-pub async fn tag_with_cluster(aws: &Aws, cluster: &str, resources: &[String]) -> Result<(), AwsError> {
-    let (eks, ec2): (Vec<&String>, Vec<&String>) = resources.iter().partition(|r| r.starts_with("arn:"));
-    for arn in eks {
+/// Puts the cluster tag on `resource`: an EKS resource by ARN, an EC2 resource by id.
+pub async fn tag_with_cluster(aws: &Aws, cluster: &str, resource: &str) -> Result<(), AwsError> {
+    if resource.starts_with("arn:") {
         aws.eks
             .tag_resource()
-            .resource_arn(arn)
+            .resource_arn(resource)
             .tags(CLUSTER_TAG, cluster)
             .send()
             .await
             .map_err(aws_error("EKS.TagResource"))?;
-    }
-    if !ec2.is_empty() {
+    } else {
         aws.ec2
             .create_tags()
-            .set_resources(Some(ec2.into_iter().cloned().collect()))
+            .resources(resource)
             .tags(aws_sdk_ec2::types::Tag::builder().key(CLUSTER_TAG).value(cluster).build())
             .send()
             .await

@@ -4,6 +4,7 @@
 //! This is one of the two crates that know AWS SDK types; they are converted into plain
 //! eksharden types here and go no further.
 
+pub mod acls;
 pub mod changes;
 pub mod client;
 pub mod cluster;

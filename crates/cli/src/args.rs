@@ -183,7 +183,7 @@ pub struct HardenArgs {
     #[arg(short, long)]
     pub yes: bool,
     /// Only these steps (comma-separated ids: creator-role, access-mapping, rbac-bindings,
-    /// system-masters, public-addresses, ssh-ingress, ssh-keys, imds, ssh-egress-policy,
+    /// system-masters, public-addresses, ssh-ingress, ssh-keys, imds, network-acl, ssh-egress-policy,
     /// endpoint-access, logging, secrets-encryption, tags).
     #[arg(long, value_delimiter = ',', value_name = "STEP,...")]
     pub only: Vec<String>,

@@ -4,6 +4,7 @@ use std::fmt;
 
 use eksharden_kube::aws_auth::IdentityMapping;
 use eksharden_net::model::SgRule;
+use eksharden_spec::values::Cidr;
 use serde::Serialize;
 
 use crate::Options;
@@ -68,10 +69,38 @@ pub enum Change {
         /// Why.
         why: String,
     },
+    /// Make the bastion subnet (seed 004, "Create a dedicated subnet in the VPC"): a free
+    /// block of the VPC, routed like the cluster's private subnets, with its own network ACL;
+    /// or give the existing bastion subnet an ACL of its own.
+    #[serde(rename_all = "camelCase")]
+    MakeBastionSubnet {
+        /// The VPC.
+        vpc: String,
+        /// The VPC's block, which the bastion's ACL admits.
+        vpc_cidr: Cidr,
+        /// Its block.
+        cidr: Cidr,
+        /// Its availability zone.
+        zone: String,
+        /// The route table it takes.
+        route_table: String,
+    },
+    /// Give a node subnet an ACL that admits port 22 only from the bastion block: a copy of
+    /// its ACL with the guard entries in front (the ACL itself, perhaps shared, is left alone).
+    GuardNodeSubnet {
+        /// The node subnet.
+        subnet: String,
+        /// The ACL it has now.
+        acl: String,
+        /// The bastion subnet's block.
+        bastion: Cidr,
+    },
     /// Put the cluster tag on the cluster's own resources.
     TagWithCluster {
-        /// Their ARNs or ids.
-        resources: Vec<String>,
+        /// What it is, for people.
+        label: String,
+        /// Its ARN (EKS) or id (EC2).
+        resource: String,
     },
     /// Encrypt secrets with a KMS key (EKS cannot undo this).
     EncryptSecrets {
@@ -154,9 +183,17 @@ impl fmt::Display for Change {
                 if subnets.is_empty() { "(nowhere)".to_owned() } else { subnets.join(", ") },
                 security_groups.join(", ")
             ),
+            Self::MakeBastionSubnet { vpc, cidr, zone, route_table, .. } => write!(
+                f,
+                "make the bastion subnet {cidr} in {zone} of {vpc} (routed by {route_table}, no public addresses) with its own network ACL: in, return traffic from the VPC; out, 22 and 443 to the VPC"
+            ),
+            Self::GuardNodeSubnet { subnet, acl, bastion } => write!(
+                f,
+                "give {subnet} a copy of {acl} that admits 22 only from the bastion subnet {bastion} (entries 1-2 in front of {acl}'s; {acl} itself is left as it is)"
+            ),
             Self::ReplaceInstances { name, why } => write!(f, "replace the nodes of {name}: {why}"),
-            Self::TagWithCluster { resources } => {
-                write!(f, "tag {} with {}", resources.join(", "), eksharden_spec::model::CLUSTER_TAG)
+            Self::TagWithCluster { label, resource } => {
+                write!(f, "tag {label} ({resource}) with {}", eksharden_spec::model::CLUSTER_TAG)
             }
             Self::EncryptSecrets { key } => match key {
                 Some(key) => write!(f, "encrypt secrets with {key} (EKS cannot undo this)"),

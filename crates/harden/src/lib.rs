@@ -9,9 +9,9 @@
 //! is proven to be allowed everything, by acting as it; otherwise nothing is removed.
 
 mod change;
-mod inspect;
 mod proof;
 pub mod step;
+mod steps;
 
 use eksharden_aws::Aws;
 
@@ -66,9 +66,9 @@ pub struct KubeAccess {
 /// Inspects every step and plans its changes; changes nothing.
 pub async fn plan(target: &Target<'_>, options: &Options) -> Vec<StepPlan> {
     let mut plans = Vec::new();
-    let mut discovered = inspect::Discovered::default();
+    let mut discovered = steps::Discovered::default();
     for step in options.steps() {
-        plans.push(inspect::inspect(target, options, step, &mut discovered).await);
+        plans.push(steps::inspect(target, options, step, &mut discovered).await);
     }
     plans
 }

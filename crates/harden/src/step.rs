@@ -3,7 +3,7 @@
 use serde::Serialize;
 
 use crate::change::Change;
-use crate::{inspect, Options, Target};
+use crate::{steps, Options, Target};
 
 /// A hardening step (DESIGN.md "Hardening steps", seed 004).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
@@ -25,6 +25,8 @@ pub enum StepId {
     SshKeys,
     /// Step 8: IMDSv2 required with hop limit 1 on nodes.
     Imds,
+    /// Step 5: a bastion subnet with its own ACL; node subnets admit 22 only from it.
+    NetworkAcl,
     /// Step 6: the NetworkPolicy (and Calico policy) blocking pod egress to 22.
     SshEgressPolicy,
     /// Step 7: private endpoint on, public off or limited.
@@ -40,7 +42,7 @@ pub enum StepId {
 impl StepId {
     /// Every step, in the order they run: identity first, so that a later step never
     /// runs without a working admin path.
-    pub const ALL: [Self; 13] = [
+    pub const ALL: [Self; 14] = [
         Self::CreatorRole,
         Self::AccessMapping,
         Self::RbacBindings,
@@ -49,6 +51,7 @@ impl StepId {
         Self::SshIngress,
         Self::SshKeys,
         Self::Imds,
+        Self::NetworkAcl,
         Self::SshEgressPolicy,
         Self::EndpointAccess,
         Self::Logging,
@@ -67,6 +70,7 @@ impl StepId {
             Self::SshIngress => "ssh-ingress",
             Self::SshKeys => "ssh-keys",
             Self::Imds => "imds",
+            Self::NetworkAcl => "network-acl",
             Self::SshEgressPolicy => "ssh-egress-policy",
             Self::EndpointAccess => "endpoint-access",
             Self::Logging => "logging",
@@ -91,6 +95,7 @@ impl StepId {
             Self::SshIngress => "port 22 to nodes only from the bastion",
             Self::SshKeys => "no SSH keys on node groups",
             Self::Imds => "IMDSv2 required with hop limit 1 on nodes",
+            Self::NetworkAcl => "a bastion subnet with its own ACL; node subnets admit 22 only from it",
             Self::SshEgressPolicy => "pods cannot reach port 22 (NetworkPolicy, Calico)",
             Self::EndpointAccess => "private endpoint on, public off or limited",
             Self::Logging => "all five control-plane log types",
@@ -176,15 +181,15 @@ pub async fn apply(target: &Target<'_>, options: &Options, plan: StepPlan) -> St
     // An earlier step may have done part of this one's work (a node group replaced for its
     // public addresses no longer has its SSH key): make only what is still to do, and only
     // what was shown.
-    let fresh = inspect::inspect(target, options, plan.step, &mut inspect::Discovered::default()).await;
+    let fresh = steps::inspect(target, options, plan.step, &mut steps::Discovered::default()).await;
     let to_make: Vec<Change> = fresh.automated(options).into_iter().filter(|c| shown.contains(c)).cloned().collect();
     for change in &to_make {
-        if let Err(why) = inspect::make(target, options, change).await {
+        if let Err(why) = steps::make(target, options, change).await {
             return StepResult { plan, outcome: Outcome::Failed(format!("{change}: {why}")) };
         }
     }
     // Read the state afresh: the change must be visible to count as done.
-    let again = inspect::inspect(target, options, plan.step, &mut inspect::Discovered::default()).await;
+    let again = steps::inspect(target, options, plan.step, &mut steps::Discovered::default()).await;
     let reported: Vec<String> = match &again.planned {
         Planned::Changes(left) => {
             left.iter().filter_map(|c| c.not_applied(options).map(|why| format!("{c}: not applied: {why}"))).collect()

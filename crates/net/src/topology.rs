@@ -119,7 +119,7 @@ pub fn add_other_hosts(model: &mut Model, excluded: &[String]) -> Role {
 }
 
 /// The last address AWS lets an instance use in a block (it reserves the broadcast address).
-fn last_usable(cidr: Ipv4Net) -> Ipv4Addr {
+pub fn last_usable(cidr: Ipv4Net) -> Ipv4Addr {
     let broadcast = u32::from(cidr.broadcast());
     Ipv4Addr::from(broadcast.saturating_sub(1).max(u32::from(cidr.network())))
 }

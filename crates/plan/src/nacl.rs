@@ -66,9 +66,14 @@ pub fn node_subnet_entries(spec: &ClusterSpec) -> Option<Vec<Entry>> {
 /// the return traffic of both on ephemeral ports.
 pub fn bastion_subnet_entries(spec: &ClusterSpec) -> Option<Vec<Entry>> {
     let bastion = spec.vpc.bastion.as_ref()?;
-    let vpc = spec.vpc.cidr;
+    Some(bastion_entries(spec.vpc.cidr, &bastion.allow_ssh_from))
+}
+
+/// The bastion-subnet ACL of a VPC with block `vpc`, for operators at `operators` (none: the
+/// bastion is reached through SSM Session Manager, seed 004).
+pub fn bastion_entries(vpc: Cidr, operators: &[Cidr]) -> Vec<Entry> {
     let mut entries = Vec::new();
-    for (i, cidr) in bastion.allow_ssh_from.iter().enumerate() {
+    for (i, cidr) in operators.iter().enumerate() {
         let number = 100 + u16::try_from(i).unwrap_or(u16::MAX - 100);
         entries.push(Entry::tcp(number, false, (22, 22), *cidr, Action::Allow));
         entries.push(Entry::tcp(number, true, EPHEMERAL, *cidr, Action::Allow));
@@ -76,8 +81,21 @@ pub fn bastion_subnet_entries(spec: &ClusterSpec) -> Option<Vec<Entry>> {
     entries.push(Entry::tcp(200, false, EPHEMERAL, vpc, Action::Allow));
     entries.push(Entry::tcp(200, true, (22, 22), vpc, Action::Allow));
     entries.push(Entry::tcp(210, true, (443, 443), vpc, Action::Allow));
-    Some(entries)
+    entries
 }
+
+/// The entries `harden` puts in front of a node subnet's existing ACL entries: SSH from the
+/// bastion block, then an explicit deny of port 22 from everywhere (rules 1 and 2, so they
+/// come before whatever the ACL had).
+pub fn ssh_guard_entries(bastion: Cidr) -> Vec<Entry> {
+    vec![
+        Entry::tcp(SSH_GUARD_RULES.0, false, (22, 22), bastion, Action::Allow),
+        Entry::tcp(SSH_GUARD_RULES.1, false, (22, 22), anywhere(), Action::Deny),
+    ]
+}
+
+/// The rule numbers of [`ssh_guard_entries`].
+pub const SSH_GUARD_RULES: (u16, u16) = (1, 2);
 
 fn anywhere() -> Cidr {
     "0.0.0.0/0".parse().expect("a valid block")

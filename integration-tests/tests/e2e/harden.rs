@@ -18,20 +18,22 @@ use serde_json::Value;
 
 use super::{block_on, create, create_roles, example, kube_client, launch_public_node, run, test_secrets, Target};
 
-const ADMIN: &str = "arn:aws:iam::123456789012:role/platform-admin";
-const VIEWER: &str = "arn:aws:iam::123456789012:role/oncall";
-const BREAK_GLASS: &str = "arn:aws:iam::123456789012:role/break-glass";
+pub(crate) const ADMIN: &str = "arn:aws:iam::123456789012:role/platform-admin";
+pub(crate) const VIEWER: &str = "arn:aws:iam::123456789012:role/oncall";
+pub(crate) const BREAK_GLASS: &str = "arn:aws:iam::123456789012:role/break-glass";
 
 /// A created cluster, its API server (whose bootstrap admin is the test's own identity, as
 /// EKS makes the creator), made insecure through the APIs.
-struct Insecure {
-    target: Target,
-    aws: Aws,
-    server: KubeServer,
-    cluster: String,
-    region: String,
-    group: String,
-    subnet: String,
+pub(crate) struct Insecure {
+    pub(crate) target: Target,
+    pub(crate) aws: Aws,
+    pub(crate) server: KubeServer,
+    pub(crate) cluster: String,
+    pub(crate) region: String,
+    /// The node security group opened to SSH.
+    pub(crate) group: String,
+    /// The node subnet made to assign public addresses.
+    pub(crate) subnet: String,
 }
 
 fn insecure_cluster() -> Insecure {
@@ -123,7 +125,7 @@ fn launch_node(aws: &Aws, cluster: &str, group: &str, subnet: &str) {
 }
 
 impl Insecure {
-    fn harden(&self, extra: &[&str], kube_endpoint: &str) -> integration_tests::cli::Run {
+    pub(crate) fn harden(&self, extra: &[&str], kube_endpoint: &str) -> integration_tests::cli::Run {
         self.harden_naming(&["--admin-role", ADMIN, "--viewer-role", VIEWER], extra, kube_endpoint)
     }
 
@@ -137,7 +139,7 @@ impl Insecure {
     }
 
     /// Everything the steps touch, read back.
-    fn state(&self) -> Value {
+    pub(crate) fn state(&self) -> Value {
         let described = block_on(self.aws.eks.describe_cluster().name(&self.cluster).send()).unwrap();
         let c = described.cluster().unwrap();
         let vpc = c.resources_vpc_config().unwrap();
@@ -170,6 +172,58 @@ impl Insecure {
 }
 
 impl Insecure {
+    /// Runs `harden` without `--apply`: it finds problems, and its plan names what every
+    /// insecure cluster of these tests has, and `more`.
+    pub(crate) fn assert_plans(&self, more: &[&str]) {
+        let planned = self.harden(&[], &self.server.url());
+        assert_eq!(planned.exit, Exit::Findings, "{}\n{}", planned.stdout, planned.stderr);
+        let stop = format!("stop {} from assigning public addresses", self.subnet);
+        let mapped = format!("map in aws-auth: {ADMIN}, {VIEWER}");
+        let common = [
+            "set endpoint access: private on, public off",
+            "enable control-plane logging: api, audit, authenticator, controllerManager, scheduler",
+            "inbound rule tcp 22 from 0.0.0.0/0",
+            &stop,
+            "replace node group legacy: its nodes accept SSH key ops-key; legacy-hardened in",
+            &mapped,
+            "apply ClusterRoleBindings eksharden-admins, eksharden-viewers",
+        ];
+        for expected in common.iter().chain(more) {
+            assert!(planned.stdout.contains(expected), "{expected:?} is planned:\n{}", planned.stdout);
+        }
+    }
+
+    /// The state after `harden --apply --replace-node-groups`, checked for what every
+    /// insecure cluster of these tests must come out with.
+    pub(crate) fn assert_hardened(&self) -> Value {
+        let after = self.state();
+        assert_eq!((after["private"].as_bool(), after["public"].as_bool()), (Some(true), Some(false)), "{after:#}");
+        assert_eq!(after["logging"].as_array().unwrap().len(), 5, "{after:#}");
+        assert_eq!(after["secrets"], 1, "{after:#}");
+        let open_ingress = after["rules"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter_map(Value::as_str)
+            .any(|r| r.contains("egress: false") && r.contains("0.0.0.0/0"));
+        assert!(!open_ingress, "no inbound rule from 0.0.0.0/0 is left: {after:#}");
+        assert_eq!(after["mapPublicIp"], false);
+        // The keyed group is replaced: no key, IMDSv2 at hop limit 1, its public node gone.
+        assert!(after["nodeGroups"].get("legacy").is_none(), "{after:#}");
+        let replaced = &after["nodeGroups"]["legacy-hardened"];
+        assert_eq!(replaced["key"], Value::Null, "{after:#}");
+        assert_eq!(replaced["metadata"], "tokens Some(Required), hop limit Some(1), key None", "{after:#}");
+        assert_eq!(replaced["tag"], self.cluster.as_str(), "{after:#}");
+        assert_eq!(after["publicNodes"], 0, "{after:#}");
+        let auth = after["awsAuth"]["mapRoles"].as_str().unwrap();
+        assert!(auth.contains(ADMIN) && auth.contains("eksharden:admins") && auth.contains(VIEWER), "{auth}");
+        assert!(
+            !auth.contains(BREAK_GLASS) && !auth.contains("system:masters"),
+            "removed after the admin was proven: {auth}"
+        );
+        after
+    }
+
     /// Each node group: its SSH key, subnets and its launch template's metadata options.
     fn node_groups(&self) -> Value {
         let names = block_on(self.aws.eks.list_nodegroups().cluster_name(&self.cluster).send()).unwrap();
@@ -223,54 +277,19 @@ impl Insecure {
 fn harden_plans_without_changing_then_fixes_and_converges() {
     let cluster = insecure_cluster();
     let before = cluster.state();
-    let planned = cluster.harden(&[], &cluster.server.url());
-    assert_eq!(planned.exit, Exit::Findings, "{}\n{}", planned.stdout, planned.stderr);
-    for expected in [
-        "set endpoint access: private on, public off",
-        "enable control-plane logging: api, audit, authenticator, controllerManager, scheduler",
-        "inbound rule tcp 22 from 0.0.0.0/0",
-        &format!("stop {} from assigning public addresses", cluster.subnet),
-        "replace node group legacy: its nodes accept SSH key ops-key; legacy-hardened in",
+    cluster.assert_plans(&[
         "(reported only: it replaces the group's nodes; run with --replace-node-groups to do it)",
         "has public address",
         "imds               change",
         "now:  node group legacy: no cluster tag",
         "now:  the cluster security group: tagged",
-        &format!("map in aws-auth: {ADMIN}, {VIEWER}"),
         &format!("after proving the replacement admins, remove the system:masters mapping of {BREAK_GLASS} and system:masters from cluster-admin (annotated autoupdate: false)"),
-        "apply ClusterRoleBindings eksharden-admins, eksharden-viewers",
         "apply the SSH egress policy in namespace default, namespace kube-public, namespace kube-system",
-    ] {
-        assert!(planned.stdout.contains(expected), "{expected:?} is planned:\n{}", planned.stdout);
-    }
+    ]);
     assert_eq!(cluster.state(), before, "without --apply nothing changed");
 
     let applied = cluster.harden(&["--apply", "--yes", "--replace-node-groups"], &cluster.server.url());
-    let after = cluster.state();
-    assert_eq!((after["private"].as_bool(), after["public"].as_bool()), (Some(true), Some(false)), "{after:#}");
-    assert_eq!(after["logging"].as_array().unwrap().len(), 5);
-    assert_eq!(after["secrets"], 1, "{after:#}");
-    let open_ingress = after["rules"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .filter_map(Value::as_str)
-        .any(|r| r.contains("egress: false") && r.contains("0.0.0.0/0"));
-    assert!(!open_ingress, "no inbound rule from 0.0.0.0/0 is left: {after:#}");
-    assert_eq!(after["mapPublicIp"], false);
-    // The keyed group is replaced: no key, IMDSv2 at hop limit 1, its public node gone.
-    assert!(after["nodeGroups"].get("legacy").is_none(), "{after:#}");
-    let replaced = &after["nodeGroups"]["legacy-hardened"];
-    assert_eq!(replaced["key"], Value::Null, "{after:#}");
-    assert_eq!(replaced["metadata"], "tokens Some(Required), hop limit Some(1), key None", "{after:#}");
-    assert_eq!(replaced["tag"], cluster.cluster.as_str(), "{after:#}");
-    assert_eq!(after["publicNodes"], 0, "{after:#}");
-    let auth = after["awsAuth"]["mapRoles"].as_str().unwrap();
-    assert!(auth.contains(ADMIN) && auth.contains("eksharden:admins") && auth.contains(VIEWER), "{auth}");
-    assert!(
-        !auth.contains(BREAK_GLASS) && !auth.contains("system:masters"),
-        "removed after the admin was proven: {auth}"
-    );
+    let after = cluster.assert_hardened();
     assert_eq!(after["clusterAdmin"][0], serde_json::json!([]), "{after:#}");
     assert_eq!(after["clusterAdmin"][1][integration_tests::kube_server::AUTOUPDATE], "false");
     assert!(applied.stdout.contains("system-masters     applied, and it held"), "{}", applied.stdout);

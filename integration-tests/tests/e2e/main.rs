@@ -7,6 +7,7 @@
 
 mod deploy;
 mod faults;
+mod handmade;
 mod harden;
 mod kube;
 mod readback;

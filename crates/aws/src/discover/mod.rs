@@ -32,6 +32,8 @@ pub struct Discovery {
     pub notes: Vec<String>,
     /// The subnets the cluster was given.
     pub cluster_subnets: Vec<String>,
+    /// The subnets tagged as bastion subnets (seed 004), which hold no node.
+    pub bastion_subnets: Vec<String>,
     /// The managed node groups (the others in the facts are self-managed).
     pub managed_node_groups: Vec<String>,
     /// The security groups a node group added to the cluster takes: eksharden's node-general

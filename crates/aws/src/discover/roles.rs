@@ -248,6 +248,7 @@ pub fn build(
         facts,
         notes,
         cluster_subnets: info.subnets.clone(),
+        bastion_subnets,
         managed_node_groups: managed.iter().map(|g| g.name.clone()).collect(),
         new_node_security_groups: role_group("node-general")
             .or_else(|| info.cluster_group.clone())

@@ -101,3 +101,11 @@ fn merge(decisions: Vec<AclDecision>) -> Vec<AclDecision> {
     }
     out
 }
+
+impl NetworkAcl {
+    /// Whether the ACL lets every port of `ports` through in one direction for `peer` (the
+    /// source when inbound, the destination when outbound).
+    pub fn admits(&self, egress: bool, peer: Ipv4Addr, protocol: Protocol, ports: PortRange) -> bool {
+        SortedAcl::new(self).decide(egress, peer, protocol, ports).0
+    }
+}

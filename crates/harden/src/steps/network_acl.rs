@@ -1,0 +1,189 @@
+//! Step 5 (seed 004, "Create a dedicated subnet in the VPC"): a bastion subnet with its own
+//! network ACL, and on the node subnets an ACL that admits port 22 only from the bastion
+//! subnet's block, followed by an explicit deny.
+//!
+//! The node subnets are those the node groups use and the cluster's private subnets (where
+//! replacement node groups go). A node subnet's ACL may be shared with other subnets (the
+//! VPC's default ACL usually is), so it is never edited: the subnet moves to a copy of it
+//! with the guard entries in front, and every other entry kept. Whether an ACL guards SSH
+//! is decided with the engine, from every other subnet of the VPC and from the internet,
+//! the sources `verify` tries.
+
+use std::net::Ipv4Addr;
+
+use eksharden_aws::discover::Discovery;
+use eksharden_aws::{acls, Aws, AwsError};
+use eksharden_net::model::Subnet;
+use eksharden_net::topology::last_usable;
+use eksharden_net::{PortRange, Protocol};
+use eksharden_plan::nacl;
+use eksharden_spec::values::Cidr;
+use ipnet::Ipv4Net;
+
+use super::{replacement, Inspected};
+use crate::change::Change;
+
+/// The size of the bastion subnet `harden` makes: the smallest AWS allows (it holds a few
+/// bastion hosts at most).
+const BASTION_PREFIX: u8 = 28;
+
+/// An address on the internet, outside every private block, to try as a source.
+const INTERNET_PROBE: Ipv4Addr = Ipv4Addr::new(198, 51, 100, 1);
+
+/// The bastion subnet and the node subnets' ACLs.
+pub fn inspect(found: &Discovery) -> Inspected {
+    let model = &found.model;
+    let mut current = Vec::new();
+    let mut changes = Vec::new();
+    let bastion = model.subnets.iter().find(|s| found.bastion_subnets.contains(&s.id));
+    let bastion_block = match bastion {
+        Some(subnet) => {
+            let sharing: Vec<&str> = model
+                .subnets
+                .iter()
+                .filter(|s| s.id != subnet.id && s.network_acl == subnet.network_acl)
+                .map(|s| s.id.as_str())
+                .collect();
+            if sharing.is_empty() {
+                current.push(format!(
+                    "bastion subnet {} ({}) has its own ACL {}",
+                    subnet.id, subnet.cidr, subnet.network_acl
+                ));
+            } else {
+                current.push(format!(
+                    "bastion subnet {} ({}) shares ACL {} with {}",
+                    subnet.id,
+                    subnet.cidr,
+                    subnet.network_acl,
+                    sharing.join(", ")
+                ));
+                changes.extend(bastion_change(found, subnet.cidr, &subnet.zone));
+            }
+            Some(subnet.cidr)
+        }
+        None => match free_block(&model.vpc_cidrs, model.subnets.iter().map(|s| s.cidr)) {
+            Some(block) => {
+                current.push("the VPC has no bastion subnet".to_owned());
+                let zone = placement_subnet(found).map(|s| s.zone.clone()).unwrap_or_default();
+                changes.extend(bastion_change(found, block, &zone));
+                Some(block)
+            }
+            None => {
+                current.push(format!(
+                    "the VPC has no bastion subnet and no free /{BASTION_PREFIX} for one: add a block to the VPC"
+                ));
+                None
+            }
+        },
+    };
+    let Some(bastion_block) = bastion_block else { return (current, changes) };
+    for subnet in node_subnets(found) {
+        let Some(acl) = model.network_acls.iter().find(|a| a.id == subnet.network_acl) else {
+            current.push(format!("node subnet {}: its ACL {} was not read", subnet.id, subnet.network_acl));
+            continue;
+        };
+        let admitted: Vec<String> = probes(found, subnet)
+            .filter(|(_, address)| !bastion_block.contains(address))
+            .filter(|(_, address)| acl.admits(false, *address, Protocol::Tcp, PortRange::single(22)))
+            .map(|(label, _)| label)
+            .collect();
+        if admitted.is_empty() {
+            current.push(format!("node subnet {}: ACL {} admits 22 only from the bastion", subnet.id, acl.id));
+        } else {
+            current.push(format!("node subnet {}: ACL {} admits 22 from {}", subnet.id, acl.id, admitted.join(", ")));
+            changes.push(Change::GuardNodeSubnet {
+                subnet: subnet.id.clone(),
+                acl: acl.id.clone(),
+                bastion: Cidr(bastion_block),
+            });
+        }
+    }
+    (current, changes)
+}
+
+/// Makes the bastion subnet or a node subnet's guard.
+pub async fn make(aws: &Aws, cluster: &str, change: &Change) -> Result<(), AwsError> {
+    match change {
+        Change::MakeBastionSubnet { vpc, vpc_cidr, cidr, zone, route_table } => {
+            let cidr = cidr.to_string();
+            let placement = acls::BastionPlacement { vpc, cidr: &cidr, zone, route_table };
+            let entries = nacl::bastion_entries(*vpc_cidr, &[]);
+            acls::make_bastion_subnet(aws, cluster, placement, &entries).await.map(|_| ())
+        }
+        Change::GuardNodeSubnet { subnet, acl, bastion } => {
+            acls::guard_subnet(aws, cluster, subnet, acl, &nacl::ssh_guard_entries(*bastion)).await
+        }
+        _ => unreachable!("not a change of this step"),
+    }
+}
+
+/// The bastion subnet's change: placed and routed like the first private cluster subnet.
+fn bastion_change(found: &Discovery, block: Ipv4Net, zone: &str) -> Option<Change> {
+    let route_table = placement_subnet(found)?.route_table.clone();
+    Some(Change::MakeBastionSubnet {
+        vpc: found.model.vpc_id.clone(),
+        vpc_cidr: Cidr(*found.model.vpc_cidrs.first()?),
+        cidr: Cidr(block),
+        zone: zone.to_owned(),
+        route_table,
+    })
+}
+
+/// The subnet a new bastion subnet copies its zone and routing from: the first private
+/// subnet of the cluster, else its first subnet.
+fn placement_subnet(found: &Discovery) -> Option<&Subnet> {
+    let private = replacement::private_subnets(found, &found.cluster_subnets);
+    let id = private.first().or(found.cluster_subnets.first())?;
+    found.model.subnets.iter().find(|s| &s.id == id)
+}
+
+/// The subnets that hold nodes or may: the node groups' and the cluster's private ones,
+/// never a bastion subnet.
+fn node_subnets(found: &Discovery) -> Vec<&Subnet> {
+    let mut ids: Vec<String> = found.facts.node_groups.iter().flat_map(|g| g.subnets.iter().cloned()).collect();
+    ids.extend(replacement::private_subnets(found, &found.cluster_subnets));
+    found.model.subnets.iter().filter(|s| ids.contains(&s.id) && !found.bastion_subnets.contains(&s.id)).collect()
+}
+
+/// The sources `verify` tries against a node subnet: a host at the top of every other
+/// subnet, and the internet.
+fn probes<'a>(found: &'a Discovery, subnet: &'a Subnet) -> impl Iterator<Item = (String, Ipv4Addr)> + 'a {
+    found
+        .model
+        .subnets
+        .iter()
+        .filter(move |s| s.id != subnet.id)
+        .map(|s| (format!("{} ({})", s.id, s.cidr), last_usable(s.cidr)))
+        .chain(std::iter::once(("the internet".to_owned(), INTERNET_PROBE)))
+}
+
+/// The highest /28 of the VPC's first block that overlaps no subnet (subnets are usually
+/// laid out from the bottom).
+fn free_block(vpc: &[Ipv4Net], taken: impl Iterator<Item = Ipv4Net> + Clone) -> Option<Ipv4Net> {
+    let first = vpc.first()?;
+    let candidates: Vec<Ipv4Net> = first.subnets(BASTION_PREFIX).ok()?.collect();
+    candidates
+        .into_iter()
+        .rev()
+        .find(|block| !taken.clone().any(|t| t.contains(&block.network()) || block.contains(&t.network())))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::free_block;
+
+    fn nets(blocks: &[&str]) -> Vec<ipnet::Ipv4Net> {
+        blocks.iter().map(|b| b.parse().unwrap()).collect()
+    }
+
+    #[test]
+    fn the_bastion_block_is_the_highest_free_slash_28() {
+        let vpc = nets(&["10.0.0.0/16"]);
+        let taken = nets(&["10.0.0.0/20", "10.0.255.240/28"]);
+        assert_eq!(free_block(&vpc, taken.iter().copied()), Some("10.0.255.224/28".parse().unwrap()));
+        let full = nets(&["10.0.0.0/16"]);
+        assert_eq!(free_block(&vpc, full.iter().copied()), None);
+        let inside = nets(&["10.0.255.0/24"]);
+        assert_eq!(free_block(&vpc, inside.iter().copied()), Some("10.0.254.240/28".parse().unwrap()));
+    }
+}

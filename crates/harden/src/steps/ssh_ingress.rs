@@ -1,0 +1,58 @@
+//! Step 6 (seed 004, "EC2 Security Groups for Nodes"): no inbound rule on the nodes' groups
+//! admits port 22 from anything but the bastion, the control plane or the nodes themselves.
+
+use std::collections::BTreeSet;
+
+use eksharden_aws::discover::Discovery;
+use eksharden_net::model::Peer;
+use eksharden_net::topology::{Members, RoleKind};
+use eksharden_net::{Protocol, RuleProtocol};
+
+use super::Inspected;
+use crate::change::Change;
+
+/// The inbound rules that admit SSH from outside.
+pub fn inspect(found: &Discovery) -> Inspected {
+    let groups_of = |kinds: &dyn Fn(&RoleKind) -> bool| -> BTreeSet<String> {
+        found
+            .topology
+            .roles
+            .iter()
+            .filter(|r| kinds(&r.kind))
+            .filter_map(|r| match &r.members {
+                Members::Enis(enis) => Some(enis),
+                _ => None,
+            })
+            .flatten()
+            .flat_map(|&e| found.model.enis[e].groups.iter().cloned())
+            .collect()
+    };
+    let node_groups = groups_of(&|k| matches!(k, RoleKind::NodeGroup { .. }));
+    let trusted: BTreeSet<String> =
+        groups_of(&|k| matches!(k, RoleKind::NodeGroup { .. } | RoleKind::Bastion | RoleKind::ControlPlane));
+    let mut current = Vec::new();
+    let mut changes = Vec::new();
+    for group in found.model.security_groups.iter().filter(|g| node_groups.contains(&g.id)) {
+        for rule in &group.ingress {
+            let covers_ssh = match rule.protocol {
+                RuleProtocol::All => true,
+                RuleProtocol::One(Protocol::Tcp) => rule.ports.contains(22),
+                _ => false,
+            };
+            let outside = match &rule.peer {
+                Peer::Cidr(_) | Peer::PrefixList(_) => true,
+                Peer::Group(id) => !trusted.contains(id),
+            };
+            if covers_ssh && outside {
+                let change = Change::RevokeIngress {
+                    group: group.id.clone(),
+                    group_name: group.name.clone(),
+                    rule: rule.clone(),
+                };
+                current.push(change.to_string().replacen("revoke ", "", 1));
+                changes.push(change);
+            }
+        }
+    }
+    (current, changes)
+}

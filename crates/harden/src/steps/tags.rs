@@ -1,0 +1,26 @@
+//! Step 9 (seed 004, "Cluster Resource Tagging"): the cluster, its managed node groups and
+//! the security group EKS made carry the cluster tag, so IAM policies can be scoped by it.
+//! A resource tagged for another cluster is shown and never retagged. One change per
+//! resource: a node group replaced by an earlier step is not tagged by this one.
+
+use eksharden_aws::discover::Discovery;
+
+use super::Inspected;
+use crate::change::Change;
+
+/// The cluster's own resources and their cluster tag.
+pub fn inspect(found: &Discovery) -> Inspected {
+    let mut current = Vec::new();
+    let mut changes = Vec::new();
+    for resource in &found.tagging {
+        match &resource.value {
+            Some(value) if value == &found.facts.name => current.push(format!("{}: tagged", resource.label)),
+            Some(other) => current.push(format!("{}: tagged for cluster {other}, left alone", resource.label)),
+            None => {
+                current.push(format!("{}: no cluster tag", resource.label));
+                changes.push(Change::TagWithCluster { label: resource.label.clone(), resource: resource.id.clone() });
+            }
+        }
+    }
+    (current, changes)
+}
