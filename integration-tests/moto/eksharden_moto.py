@@ -39,8 +39,10 @@ and makes stacks behave as CloudFormation does where moto differs:
   address of their subnet (moto gave them the default group and a random 10.x address);
 - instances launched from a launch template (by an Auto Scaling group) get the template's
   metadata options (moto left IMDSv1 allowed);
-- the EKS access-entry API: ListAccessEntries and DescribeAccessEntry, over the entries the
-  AWS::EKS::AccessEntry resources create;
+- the EKS access-entry API: List, Describe, Create, Update and DeleteAccessEntry, over the
+  entries the AWS::EKS::AccessEntry resources and the API create (one per principal; groups
+  starting with `system:` refused, as EKS does; access policies are kept from CloudFormation
+  but the Associate/DisassociateAccessPolicy calls are not served);
 - a presigned request (an EKS token replayed against STS) goes to the service of its
   X-Amz-Credential scope and is made by that access key (moto sent it to S3, and took every
   such caller for a default user);
@@ -88,7 +90,7 @@ from moto.ec2.models.tags import TagBackend
 from moto.ec2.models.vpcs import VPCEndPoint
 from moto.ec2.models.vpn_gateway import VPCGatewayAttachment
 from moto.eks import urls as eks_urls
-from moto.eks.exceptions import ResourceNotFoundException
+from moto.eks.exceptions import InvalidParameterException, ResourceInUseException, ResourceNotFoundException
 from moto.eks.models import EKSBackend, eks_backends
 from moto.eks.responses import EKSResponse
 from moto.ec2.models import EC2Backend
@@ -561,23 +563,20 @@ class EksAccessEntry(_Resource):
         props = cloudformation_json["Properties"]
         eks = eks_backends[account_id][region_name]
         cluster = eks.clusters[props["ClusterName"]]
-        entries = access_entries(cluster)
         principal = props["PrincipalArn"]
-        if principal in entries:
-            raise ValueError(f"access entry for {principal} already exists")
-        arn = f"{cluster.arn.replace(':cluster/', ':access-entry/')}/{_suffix(12)}"
-        entries[principal] = {
-            "clusterName": cluster.name,
-            "principalArn": principal,
-            "kubernetesGroups": list(props.get("KubernetesGroups", [])),
-            "type": props.get("Type", "STANDARD"),
-            "accessEntryArn": arn,
-            "accessPolicies": [
+        entry = new_access_entry(
+            cluster,
+            principal,
+            groups=props.get("KubernetesGroups", []),
+            kind=props.get("Type", "STANDARD"),
+            username=props.get("Username"),
+            policies=[
                 {"policyArn": p["PolicyArn"], "accessScope": {"type": p.get("AccessScope", {}).get("Type", "cluster")}}
                 for p in props.get("AccessPolicies", [])
             ],
-            "tags": {t["Key"]: t["Value"] for t in props.get("Tags", [])},
-        }
+            tags={t["Key"]: t["Value"] for t in props.get("Tags", [])},
+        )
+        arn = entry["accessEntryArn"]
         resource = cls(arn, {"AccessEntryArn": arn})
         resource.key = (cluster.name, principal)
         return resource
@@ -587,6 +586,37 @@ class EksAccessEntry(_Resource):
         cluster, principal = self.key
         if cluster in eks.clusters:
             access_entries(eks.clusters[cluster]).pop(principal, None)
+
+
+def new_access_entry(cluster, principal, groups, kind, username, policies, tags):
+    """Adds an access entry to a moto cluster, refusing a second one for the principal and,
+    as EKS does, Kubernetes groups that start with `system:`."""
+    entries = access_entries(cluster)
+    if principal in entries:
+        raise ResourceInUseException(
+            clusterName=cluster.name, nodegroupName=None, addonName=None,
+            message=f"The specified access entry resource is already in use on this cluster: {principal}",
+        )
+    _check_groups(groups)
+    entry = {
+        "clusterName": cluster.name,
+        "principalArn": principal,
+        "kubernetesGroups": list(groups),
+        "type": kind,
+        "accessEntryArn": f"{cluster.arn.replace(':cluster/', ':access-entry/')}/{_suffix(12)}",
+        "accessPolicies": policies,
+        "tags": tags,
+    }
+    if username:
+        entry["username"] = username
+    entries[principal] = entry
+    return entry
+
+
+def _check_groups(groups):
+    for group in groups:
+        if group.startswith("system:"):
+            raise InvalidParameterException(message=f"kubernetesGroups cannot start with system: ({group})")
 
 
 def access_entries(cluster):
@@ -949,8 +979,45 @@ def _describe_access_entry(self):
     return ActionResult({"accessEntry": entry})
 
 
+def _create_access_entry(self):
+    cluster = _cluster_or_raise(self)
+    entry = new_access_entry(
+        cluster,
+        self._get_param("principalArn"),
+        groups=self._get_param("kubernetesGroups") or [],
+        kind=self._get_param("type") or "STANDARD",
+        username=self._get_param("username"),
+        policies=[],
+        tags=self._get_param("tags") or {},
+    )
+    return ActionResult({"accessEntry": entry})
+
+
+def _update_access_entry(self):
+    cluster = _cluster_or_raise(self)
+    entry = _describe_access_entry(self).data["accessEntry"]
+    groups = self._get_param("kubernetesGroups")
+    if groups is not None:
+        _check_groups(groups)
+        entry["kubernetesGroups"] = list(groups)
+    if self._get_param("username"):
+        entry["username"] = self._get_param("username")
+    access_entries(cluster)[entry["principalArn"]] = entry
+    return ActionResult({"accessEntry": entry})
+
+
+def _delete_access_entry(self):
+    cluster = _cluster_or_raise(self)
+    entry = _describe_access_entry(self).data["accessEntry"]
+    access_entries(cluster).pop(entry["principalArn"])
+    return ActionResult({})
+
+
 EKSResponse.list_access_entries = _list_access_entries
 EKSResponse.describe_access_entry = _describe_access_entry
+EKSResponse.create_access_entry = _create_access_entry
+EKSResponse.update_access_entry = _update_access_entry
+EKSResponse.delete_access_entry = _delete_access_entry
 eks_urls.url_paths["{0}/clusters/(?P<name>[^/]+)/access-entries$"] = eks_urls.response.dispatch
 eks_urls.url_paths["{0}/clusters/(?P<name>[^/]+)/access-entries/(?P<principalArn>.+)$"] = eks_urls.response.dispatch
 
@@ -1065,7 +1132,6 @@ TokenResponse.get_caller_identity = _get_caller_identity
 
 import uuid  # noqa: E402
 
-from moto.eks.exceptions import InvalidParameterException  # noqa: E402
 from moto.eks.models import Nodegroup  # noqa: E402
 
 _original_nodegroup_init = Nodegroup.__init__

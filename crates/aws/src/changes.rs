@@ -173,3 +173,45 @@ pub async fn tag_with_cluster(aws: &Aws, cluster: &str, resource: &str) -> Resul
     }
     Ok(())
 }
+
+/// Gives `principal` an access entry with these Kubernetes groups (and, when it is new, this
+/// username): creates it, or sets the groups of the one it has.
+pub async fn put_access_entry(
+    aws: &Aws,
+    cluster: &str,
+    principal: &str,
+    username: &str,
+    groups: &[String],
+) -> Result<(), AwsError> {
+    let existing = absent_as_none(
+        aws.eks
+            .describe_access_entry()
+            .cluster_name(cluster)
+            .principal_arn(principal)
+            .send()
+            .await
+            .map_err(aws_error("EKS.DescribeAccessEntry")),
+    )?;
+    if existing.is_some() {
+        aws.eks
+            .update_access_entry()
+            .cluster_name(cluster)
+            .principal_arn(principal)
+            .set_kubernetes_groups(Some(groups.to_vec()))
+            .send()
+            .await
+            .map_err(aws_error("EKS.UpdateAccessEntry"))?;
+    } else {
+        aws.eks
+            .create_access_entry()
+            .cluster_name(cluster)
+            .principal_arn(principal)
+            .username(username)
+            .set_kubernetes_groups(Some(groups.to_vec()))
+            .tags(CLUSTER_TAG, cluster)
+            .send()
+            .await
+            .map_err(aws_error("EKS.CreateAccessEntry"))?;
+    }
+    Ok(())
+}

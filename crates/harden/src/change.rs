@@ -115,6 +115,15 @@ pub enum Change {
         /// Their ARNs, for the report.
         arns: Vec<String>,
     },
+    /// Give IAM roles access entries in eksharden's groups (clusters in an API
+    /// authentication mode, where EKS reads access entries).
+    CreateAccessEntries {
+        /// The principals, their usernames and groups.
+        #[serde(skip)]
+        mappings: Vec<IdentityMapping>,
+        /// Their ARNs, for the report.
+        arns: Vec<String>,
+    },
     /// Remove `system:masters`: the aws-auth entries mapped to it and its subject in the
     /// `cluster-admin` binding, once every replacement admin is proven.
     #[serde(rename_all = "camelCase")]
@@ -203,6 +212,9 @@ impl fmt::Display for Change {
                 ),
             },
             Self::MapRoles { arns, .. } => write!(f, "map in aws-auth: {}", arns.join(", ")),
+            Self::CreateAccessEntries { arns, .. } => {
+                write!(f, "give access entries in eksharden's groups to: {}", arns.join(", "))
+            }
             Self::RemoveSystemMasters { mappings, binding } => {
                 let mut parts: Vec<String> =
                     mappings.iter().map(|m| format!("the system:masters mapping of {m}")).collect();

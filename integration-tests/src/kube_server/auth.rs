@@ -161,7 +161,15 @@ impl Authenticator {
         if self.creator.as_deref() == Some(principal.as_str()) {
             return Ok(with_authenticated(format!("kubernetes-admin:{principal}"), vec!["system:masters".into()]));
         }
-        for entry in self.access_entries()? {
+        // EKS reads access entries only in the API modes and aws-auth only in the
+        // CONFIG_MAP modes; a cluster that says nothing is in CONFIG_MAP (the API default).
+        let mode = self.eks_get(&format!("/clusters/{}", self.cluster))?["cluster"]["accessConfig"]
+            ["authenticationMode"]
+            .as_str()
+            .unwrap_or("CONFIG_MAP")
+            .to_owned();
+        let entries = if mode.starts_with("API") { self.access_entries()? } else { Vec::new() };
+        for entry in entries {
             if entry["principalArn"].as_str() == Some(principal.as_str()) {
                 let mut groups: Vec<String> = entry["kubernetesGroups"]
                     .as_array()
@@ -181,6 +189,9 @@ impl Authenticator {
                     entry["username"].as_str().map_or_else(|| arn.to_owned(), |u| template(u, &session, account));
                 return Ok(with_authenticated(name, groups));
             }
+        }
+        if !mode.ends_with("CONFIG_MAP") {
+            return Err(format!("{arn} has no access entry (authentication mode {mode}: aws-auth is not read)"));
         }
         let data = store
             .get(&("v1/configmaps".into(), "kube-system".into(), "aws-auth".into()))
@@ -205,22 +216,25 @@ impl Authenticator {
         Err(format!("{arn} is not mapped to any user (no access entry, no aws-auth entry)"))
     }
 
-    /// The cluster's access entries, from the emulator's EKS API.
-    fn access_entries(&self) -> Result<Vec<Value>, String> {
+    /// A GET of the emulator's EKS API (Null when not found).
+    fn eks_get(&self, path: &str) -> Result<Value, String> {
         let host = format!("eks.{}.amazonaws.com", self.region);
         let auth = format!("AWS4-HMAC-SHA256 Credential=AKIDEKSHARDENTEST/20260101/{}/eks/aws4_request, SignedHeaders=host, Signature=0", self.region);
-        let get = |path: &str| -> Result<Value, String> {
-            let (status, body) = http_get(self.aws, &host, path, &[("authorization", &auth)])?;
-            if status == 404 {
-                return Ok(Value::Null);
-            }
-            serde_json::from_str(&body).map_err(|e| format!("EKS answered {status}: {e}"))
-        };
-        let list = get(&format!("/clusters/{}/access-entries", self.cluster))?;
+        let (status, body) = http_get(self.aws, &host, path, &[("authorization", &auth)])?;
+        if status == 404 {
+            return Ok(Value::Null);
+        }
+        serde_json::from_str(&body).map_err(|e| format!("EKS answered {status}: {e}"))
+    }
+
+    /// The cluster's access entries, from the emulator's EKS API.
+    fn access_entries(&self) -> Result<Vec<Value>, String> {
+        let list = self.eks_get(&format!("/clusters/{}/access-entries", self.cluster))?;
         let mut entries = Vec::new();
         for principal in list["accessEntries"].as_array().into_iter().flatten().filter_map(Value::as_str) {
             let encoded: String = url::form_urlencoded::byte_serialize(principal.as_bytes()).collect();
-            entries.push(get(&format!("/clusters/{}/access-entries/{encoded}", self.cluster))?["accessEntry"].clone());
+            let path = format!("/clusters/{}/access-entries/{encoded}", self.cluster);
+            entries.push(self.eks_get(&path)?["accessEntry"].clone());
         }
         Ok(entries)
     }

@@ -19,7 +19,7 @@ use integration_tests::kube_server::{KubeServer, KubeServerOptions};
 use integration_tests::moto::MotoOptions;
 use serde_json::Value;
 
-use super::harden::{Insecure, BREAK_GLASS};
+use super::harden::{Insecure, ADMIN, BREAK_GLASS, VIEWER};
 use super::{block_on, create_roles, kube_client, launch_public_node, test_secrets, Target};
 
 const CLUSTER: &str = "by-hand";
@@ -227,6 +227,7 @@ fn a_cluster_built_through_the_apis_is_hardened_until_verify_is_clean() {
         "encrypt secrets with the cluster's own KMS key",
         "now:  the cluster security group: no cluster tag",
         &format!("remove the system:masters mapping of {BREAK_GLASS}"),
+        &format!("map in aws-auth: {ADMIN}, {VIEWER}"),
     ]);
     assert_eq!((cluster.state(), acls()), before, "without --apply nothing changed");
 

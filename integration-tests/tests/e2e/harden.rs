@@ -164,6 +164,7 @@ impl Insecure {
             "rules": rules.iter().map(|r| format!("{r:?}")).collect::<Vec<_>>(),
             "mapPublicIp": subnet.subnets()[0].map_public_ip_on_launch(),
             "awsAuth": kube("v1/configmaps", "kube-system", "aws-auth").map(|o| o["data"].clone()),
+            "accessEntries": self.access_entries(),
             "admins": kube("rbac.authorization.k8s.io/v1/clusterrolebindings", "", "eksharden-admins").is_some(),
             "clusterAdmin": kube("rbac.authorization.k8s.io/v1/clusterrolebindings", "", "cluster-admin").map(|b| serde_json::json!([b["subjects"], b["metadata"]["annotations"]])),
             "policy": kube("networking.k8s.io/v1/networkpolicies", "default", "eksharden-deny-ssh-egress").is_some(),
@@ -178,14 +179,12 @@ impl Insecure {
         let planned = self.harden(&[], &self.server.url());
         assert_eq!(planned.exit, Exit::Findings, "{}\n{}", planned.stdout, planned.stderr);
         let stop = format!("stop {} from assigning public addresses", self.subnet);
-        let mapped = format!("map in aws-auth: {ADMIN}, {VIEWER}");
         let common = [
             "set endpoint access: private on, public off",
             "enable control-plane logging: api, audit, authenticator, controllerManager, scheduler",
             "inbound rule tcp 22 from 0.0.0.0/0",
             &stop,
             "replace node group legacy: its nodes accept SSH key ops-key; legacy-hardened in",
-            &mapped,
             "apply ClusterRoleBindings eksharden-admins, eksharden-viewers",
         ];
         for expected in common.iter().chain(more) {
@@ -215,13 +214,34 @@ impl Insecure {
         assert_eq!(replaced["metadata"], "tokens Some(Required), hop limit Some(1), key None", "{after:#}");
         assert_eq!(replaced["tag"], self.cluster.as_str(), "{after:#}");
         assert_eq!(after["publicNodes"], 0, "{after:#}");
-        let auth = after["awsAuth"]["mapRoles"].as_str().unwrap();
-        assert!(auth.contains(ADMIN) && auth.contains("eksharden:admins") && auth.contains(VIEWER), "{auth}");
+        // Admins and viewers mapped to eksharden's groups: in aws-auth, or as access entries
+        // where the cluster's authentication mode reads them.
+        let auth = after["awsAuth"]["mapRoles"].as_str().unwrap_or_default();
+        let in_aws_auth = auth.contains(ADMIN) && auth.contains("eksharden:admins") && auth.contains(VIEWER);
+        let entries = &after["accessEntries"];
+        let as_entries = entries[ADMIN] == serde_json::json!(["eksharden:admins"])
+            && entries[VIEWER] == serde_json::json!(["eksharden:viewers"]);
+        assert!(in_aws_auth || as_entries, "{after:#}");
         assert!(
             !auth.contains(BREAK_GLASS) && !auth.contains("system:masters"),
             "removed after the admin was proven: {auth}"
         );
         after
+    }
+
+    /// The cluster's access entries: each principal's Kubernetes groups.
+    fn access_entries(&self) -> Value {
+        let listed = block_on(self.aws.eks.list_access_entries().cluster_name(&self.cluster).send()).unwrap();
+        let mut entries = serde_json::Map::new();
+        for principal in listed.access_entries() {
+            let described = block_on(
+                self.aws.eks.describe_access_entry().cluster_name(&self.cluster).principal_arn(principal).send(),
+            )
+            .unwrap();
+            let groups = described.access_entry().map(|e| e.kubernetes_groups().to_vec()).unwrap_or_default();
+            entries.insert(principal.clone(), serde_json::json!(groups));
+        }
+        Value::Object(entries)
     }
 
     /// Each node group: its SSH key, subnets and its launch template's metadata options.
@@ -279,6 +299,7 @@ fn harden_plans_without_changing_then_fixes_and_converges() {
     let before = cluster.state();
     cluster.assert_plans(&[
         "(reported only: it replaces the group's nodes; run with --replace-node-groups to do it)",
+        &format!("give access entries in eksharden's groups to: {ADMIN}, {VIEWER}"),
         "has public address",
         "imds               change",
         "now:  node group legacy: no cluster tag",
@@ -326,7 +347,9 @@ fn an_unreachable_cluster_api_stops_only_the_kubernetes_steps() {
     let unreachable = "http://127.0.0.1:9";
     let applied = cluster.harden(&["--apply", "--yes"], unreachable);
     assert_eq!(applied.exit, Exit::Infrastructure, "incomplete:\n{}\n{}", applied.stdout, applied.stderr);
-    for step in ["access-mapping", "rbac-bindings", "system-masters", "ssh-egress-policy"] {
+    // The cluster reads access entries: mapping the admins needs only the EKS API.
+    assert!(applied.stdout.contains("access-mapping     applied, and it held"), "{}", applied.stdout);
+    for step in ["rbac-bindings", "system-masters", "ssh-egress-policy"] {
         assert!(
             applied
                 .stdout
@@ -427,7 +450,7 @@ fn an_interrupted_apply_run_again_ends_where_an_uninterrupted_one_does() {
     child.wait().unwrap();
     assert_eq!(done.len(), 3, "{done:?}");
     let halfway = interrupted.state();
-    assert!(halfway["awsAuth"]["mapRoles"].as_str().unwrap().contains(ADMIN), "the first steps ran: {halfway:#}");
+    assert!(halfway["accessEntries"].get(ADMIN).is_some(), "the first steps ran: {halfway:#}");
     assert_eq!(halfway["logging"].as_array().unwrap().len(), 0, "the last step did not: {halfway:#}");
 
     let resumed = interrupted.harden(&["--apply", "--yes"], &interrupted.server.url());

@@ -47,9 +47,20 @@ impl Discovered {
 pub async fn inspect(target: &Target<'_>, options: &Options, step: StepId, discovered: &mut Discovered) -> StepPlan {
     let result = if step == StepId::CreatorRole {
         creator_role::inspect(target).await
+    } else if step == StepId::AccessMapping {
+        match discovered.get(target).await {
+            Err(why) => Err(why.clone()),
+            Ok(found) if access_mapping::uses_access_entries(found) => access_mapping::inspect_entries(found, options),
+            Ok(_) => match &target.kube {
+                Ok(access) => {
+                    access_mapping::inspect(&access.client, options).await.map_err(|e| format!("cannot inspect: {e}"))
+                }
+                Err(why) => Err(format!("cannot inspect: the cluster API is not reachable: {why}")),
+            },
+        }
     } else if step.needs_cluster_api() {
         match &target.kube {
-            Ok(access) => inspect_cluster_api(&access.client, options, step).await,
+            Ok(access) => inspect_cluster_api(&access.client, step).await,
             Err(why) => Err(format!("cannot inspect: the cluster API is not reachable: {why}")),
         }
     } else {
@@ -84,14 +95,9 @@ fn inspect_aws(found: &discover::Discovery, options: &Options, step: StepId) -> 
     }
 }
 
-async fn inspect_cluster_api(
-    client: &eksharden_kube::Client,
-    options: &Options,
-    step: StepId,
-) -> Result<Inspected, String> {
+async fn inspect_cluster_api(client: &eksharden_kube::Client, step: StepId) -> Result<Inspected, String> {
     let failed = |e: eksharden_kube::KubeError| format!("cannot inspect: {e}");
     match step {
-        StepId::AccessMapping => access_mapping::inspect(client, options).await.map_err(failed),
         StepId::SystemMasters => system_masters::inspect(client).await.map_err(failed),
         StepId::RbacBindings => rbac_bindings::inspect(client).await.map_err(failed),
         StepId::SshEgressPolicy => ssh_egress_policy::inspect(client).await.map_err(failed),
@@ -116,6 +122,12 @@ pub async fn make(target: &Target<'_>, options: &Options, change: &Change) -> Re
         Change::StripCreatorRole { .. } => eksharden_aws::creator::strip(aws, cluster).await.map_err(aws_failed),
         Change::MapRoles { mappings, .. } => {
             eksharden_kube::aws_auth::map_roles(client()?, mappings).await.map(|_| ()).map_err(kube_failed)
+        }
+        Change::CreateAccessEntries { mappings, .. } => {
+            for m in mappings {
+                changes::put_access_entry(aws, cluster, &m.arn, &m.username, &m.groups).await.map_err(aws_failed)?;
+            }
+            Ok(())
         }
         Change::ApplyBindings { .. } => rbac_bindings::apply(client()?, true).await.map(|_| ()).map_err(kube_failed),
         Change::RemoveSystemMasters { .. } => system_masters::make(target, options).await,
