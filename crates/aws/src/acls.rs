@@ -38,8 +38,10 @@ pub struct BastionPlacement<'a> {
     pub route_table: &'a str,
 }
 
-/// Makes the cluster's bastion subnet (or finds the one an earlier run made), routes it by
-/// `placement.route_table`, and gives it an ACL of its own with `entries`. Returns its id.
+/// Makes the cluster's bastion subnet (or takes the subnet with its block: the one an earlier
+/// run made, or a bastion subnet that shared its ACL), routes it by `placement.route_table`
+/// unless it has a table of its own, and gives it an ACL of its own with `entries`. Returns
+/// its id.
 pub async fn make_bastion_subnet(
     aws: &Aws,
     cluster: &str,
@@ -51,8 +53,7 @@ pub async fn make_bastion_subnet(
         .ec2
         .describe_subnets()
         .filters(filter("vpc-id", placement.vpc))
-        .filters(filter(&format!("tag:{ROLE_TAG}"), BASTION_ROLE))
-        .filters(filter(&format!("tag:{CLUSTER_TAG}"), cluster))
+        .filters(filter("cidr-block", placement.cidr))
         .send()
         .await
         .map_err(aws_error("EC2.DescribeSubnets"))?;

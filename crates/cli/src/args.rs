@@ -113,6 +113,11 @@ pub struct CreateArgs {
     /// Write the kubeconfig entry to this file instead of $KUBECONFIG or ~/.kube/config.
     #[arg(long, value_name = "FILE")]
     pub kubeconfig: Option<PathBuf>,
+    /// Reach the cluster API here (a tunnel to the private endpoint): with it, `create` also
+    /// runs the Kubernetes hardening steps (access mapping, RBAC bindings, system:masters,
+    /// the SSH egress policy); without it they are left to `eksharden harden`.
+    #[arg(long, value_name = "URL")]
+    pub kube_endpoint: Option<String>,
 }
 
 /// Arguments of `delete`.

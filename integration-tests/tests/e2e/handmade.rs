@@ -212,6 +212,17 @@ fn network_acls(aws: &Aws, vpc_of: &str) -> Value {
     Value::Object(out)
 }
 
+/// The entries of a copy of an ACL with `entries` that admits 22 only from the bastion.
+fn guarded(entries: &Value) -> Value {
+    let mut guarded: Vec<Value> = vec![
+        serde_json::json!("in 1 allow 6 Some((Some(22), Some(22))) 10.50.255.240/28"),
+        serde_json::json!("in 2 deny 6 Some((Some(22), Some(22))) 0.0.0.0/0"),
+    ];
+    guarded.extend(entries.as_array().unwrap().iter().cloned());
+    guarded.sort_by_key(|e| e.as_str().unwrap().to_owned());
+    Value::Array(guarded)
+}
+
 #[test]
 fn a_cluster_built_through_the_apis_is_hardened_until_verify_is_clean() {
     let cluster = handmade_cluster();
@@ -247,13 +258,7 @@ fn a_cluster_built_through_the_apis_is_hardened_until_verify_is_clean() {
     );
     let default_entries = &before.1["10.50.0.0/24 10.50.1.0/24 10.50.10.0/24 10.50.11.0/24"];
     assert_eq!(&acls["10.50.0.0/24 10.50.1.0/24"], default_entries, "{acls:#}");
-    let mut guarded: Vec<Value> = vec![
-        serde_json::json!("in 1 allow 6 Some((Some(22), Some(22))) 10.50.255.240/28"),
-        serde_json::json!("in 2 deny 6 Some((Some(22), Some(22))) 0.0.0.0/0"),
-    ];
-    guarded.extend(default_entries.as_array().unwrap().iter().cloned());
-    guarded.sort_by_key(|e| e.as_str().unwrap().to_owned());
-    assert_eq!(acls["10.50.10.0/24 10.50.11.0/24"], Value::Array(guarded), "{acls:#}");
+    assert_eq!(acls["10.50.10.0/24 10.50.11.0/24"], guarded(default_entries), "{acls:#}");
     for step in ["public-addresses", "ssh-ingress", "ssh-keys", "imds", "network-acl", "endpoint-access", "tags"] {
         let held = format!("{step:<18} applied, and it held");
         assert!(applied.stdout.contains(&held), "{held}:\n{}", applied.stdout);
@@ -264,4 +269,69 @@ fn a_cluster_built_through_the_apis_is_hardened_until_verify_is_clean() {
     let again = cluster.harden(&["--replace-node-groups"], &cluster.server.url());
     assert_eq!(again.exit, Exit::Ok, "{}\n{}", again.stdout, again.stderr);
     assert!(again.stderr.contains("0 change(s) planned"), "{}\n{}", again.stdout, again.stderr);
+}
+
+#[test]
+fn a_network_acl_step_cut_short_is_finished_by_the_next_run() {
+    use aws_sdk_ec2::types::{PortRange, ResourceType, RuleAction, Tag, TagSpecification};
+    use eksharden_aws::acls::COPIED_FROM_TAG;
+    use eksharden_plan::stacks::ROLE_TAG;
+    use eksharden_spec::model::CLUSTER_TAG;
+
+    let cluster = handmade_cluster();
+    let aws = &cluster.aws;
+    let vpc = Filter::builder().name("vpc-id").values(cluster_vpc(&cluster)).build();
+    let default = Filter::builder().name("default").values("true").build();
+    let found = block_on(aws.ec2.describe_network_acls().filters(vpc).filters(default).send()).unwrap();
+    let default_acl = found.network_acls()[0].network_acl_id().unwrap().to_owned();
+    let default_entries =
+        network_acls(aws, &cluster.subnet)["10.50.0.0/24 10.50.1.0/24 10.50.10.0/24 10.50.11.0/24"].clone();
+    // What a run cut short leaves: the copy of the default ACL made and tagged, with a wrong
+    // entry in the guard's place and a stray one, and no subnet moved to it yet.
+    let tag = |key: &str, value: &str| Tag::builder().key(key).value(value).build();
+    let tags = TagSpecification::builder()
+        .resource_type(ResourceType::NetworkAcl)
+        .tags(tag(CLUSTER_TAG, CLUSTER))
+        .tags(tag(ROLE_TAG, "node-acl"))
+        .tags(tag(COPIED_FROM_TAG, &default_acl))
+        .build();
+    let vpc_id = cluster_vpc(&cluster);
+    let copy = block_on(aws.ec2.create_network_acl().vpc_id(&vpc_id).tag_specifications(tags).send()).unwrap();
+    let copy = copy.network_acl().unwrap().network_acl_id().unwrap().to_owned();
+    for (number, egress, action, cidr) in
+        [(1, false, RuleAction::Allow, "0.0.0.0/0"), (50, true, RuleAction::Deny, "10.0.0.0/8")]
+    {
+        let request = aws
+            .ec2
+            .create_network_acl_entry()
+            .network_acl_id(&copy)
+            .rule_number(number)
+            .egress(egress)
+            .protocol("6")
+            .rule_action(action)
+            .cidr_block(cidr)
+            .port_range(PortRange::builder().from(22).to(22).build());
+        block_on(request.send()).unwrap();
+    }
+
+    let applied = cluster.harden(&["--apply", "--yes", "--only", "network-acl"], &cluster.server.url());
+    assert!(
+        applied.stdout.contains("network-acl        applied, and it held"),
+        "{}\n{}",
+        applied.stdout,
+        applied.stderr
+    );
+    // The four node subnets (the group's public ones and the cluster's private ones) moved
+    // to that same copy, whose entries were put right; the default ACL is as it was.
+    let acls = network_acls(aws, &cluster.subnet);
+    assert_eq!(acls["10.50.0.0/24 10.50.1.0/24 10.50.10.0/24 10.50.11.0/24"], guarded(&default_entries), "{acls:#}");
+    assert_eq!(acls[""], default_entries, "{acls:#}");
+    let on_copy = block_on(aws.ec2.describe_network_acls().network_acl_ids(&copy).send()).unwrap();
+    assert_eq!(on_copy.network_acls()[0].associations().len(), 4, "{acls:#}");
+}
+
+/// The VPC of the cluster's node subnet.
+fn cluster_vpc(cluster: &Insecure) -> String {
+    let subnet = block_on(cluster.aws.ec2.describe_subnets().subnet_ids(&cluster.subnet).send()).unwrap();
+    subnet.subnets()[0].vpc_id().unwrap().to_owned()
 }

@@ -524,3 +524,58 @@ fn a_cluster_made_through_the_eks_api_gets_its_secrets_encrypted_with_its_own_ke
     assert!(again.stdout.contains("secrets-encryption ok"), "{}", again.stdout);
     assert!(again.stderr.contains("0 change(s) planned"), "{}", again.stderr);
 }
+
+#[test]
+fn create_with_a_kube_endpoint_runs_the_kubernetes_steps_too() {
+    let target = Target::emulator(&MotoOptions::default());
+    let Target::Emulator(moto) = &target else { unreachable!() };
+    let (file, spec) = example("minimal");
+    let admin_line = format!("    - arn: {ADMIN}\n");
+    let text = std::fs::read_to_string(&file)
+        .unwrap()
+        .replace("111122223333", "123456789012")
+        .replace(&admin_line, &format!("{admin_line}  viewers:\n    - arn: {VIEWER}\n"));
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("cluster.yaml");
+    std::fs::write(&file, text).unwrap();
+    let (cluster, region) = (spec.metadata.name.clone(), spec.metadata.region.clone());
+    let aws = target.aws(&region);
+    create_roles(&aws, &["platform-admin", "oncall"]);
+    let server = KubeServer::start(KubeServerOptions {
+        cluster: cluster.clone(),
+        region: region.clone(),
+        aws: moto.address(),
+        secrets: test_secrets(),
+        creator: Some("arn:aws:sts::123456789012:user/moto".into()),
+    });
+    let kubeconfig = dir.path().join("kubeconfig");
+    let created = run(
+        &target,
+        &[
+            "create",
+            "-f",
+            file.to_str().unwrap(),
+            "--yes",
+            "--kubeconfig",
+            kubeconfig.to_str().unwrap(),
+            "--kube-endpoint",
+            &server.url(),
+        ],
+    );
+    assert_eq!(created.exit, Exit::Ok, "{}\n{}", created.stdout, created.stderr);
+    for step in ["rbac-bindings: applied", "system-masters: applied", "ssh-egress-policy: applied"] {
+        assert!(created.stderr.contains(step), "{step}:\n{}", created.stderr);
+    }
+    // Read back from the API server: the bindings and the policy are there, cluster-admin no
+    // longer binds system:masters, and the spec's admin, acting as itself, may do anything.
+    let object =
+        |resource: &str, namespace: &str, name: &str| server.object(&(resource.into(), namespace.into(), name.into()));
+    let bindings = "rbac.authorization.k8s.io/v1/clusterrolebindings";
+    assert!(object(bindings, "", "eksharden-admins").is_some() && object(bindings, "", "eksharden-viewers").is_some());
+    assert!(object("networking.k8s.io/v1/networkpolicies", "default", "eksharden-deny-ssh-egress").is_some());
+    let cluster_admin = object(bindings, "", "cluster-admin").unwrap();
+    assert_eq!(cluster_admin["subjects"], serde_json::json!([]), "{cluster_admin:#}");
+    let admin = block_on(eksharden_aws::token::token(&aws, &cluster, Some(ADMIN))).unwrap().token;
+    let everything = eksharden_kube::review::Action::everything();
+    assert!(block_on(eksharden_kube::review::may(&kube_client(&server.url(), &admin), &everything)).unwrap().allowed);
+}

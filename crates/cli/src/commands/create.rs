@@ -7,7 +7,7 @@ use eksharden_aws::stacks::{self, DeployOptions, Preview, StackOutcome};
 use eksharden_aws::{cluster, Aws};
 use eksharden_harden::{Outcome, StepId, Target};
 use eksharden_plan::{plan, Plan};
-use eksharden_spec::model::{NodeGroupType, CLUSTER_TAG};
+use eksharden_spec::model::{ClusterSpec, NodeGroupType, Principal, CLUSTER_TAG};
 
 use super::aws::{block_on, confirm, connect, progress, report_aws_error};
 use super::load_checked;
@@ -94,7 +94,7 @@ pub fn run(args: &CreateArgs, global: &Global, out: &mut Output) -> Exit {
             },
             None => out.note("  kubeconfig: not written (no --kubeconfig, $KUBECONFIG or $HOME)"),
         }
-        let hardened = harden_after_stacks(&aws, &plan.cluster, out).await;
+        let hardened = harden_after_stacks(&aws, &plan.cluster, spec, args.kube_endpoint.as_deref(), out).await;
         // The proof: read the cluster back and check every flow and setting.
         let verified =
             super::verify::verify(&aws, &plan.cluster, &policy_input(spec), ReportFormat::Table, false, out).await;
@@ -153,15 +153,36 @@ fn report_failures(report: &stacks::DeployReport, out: &mut Output) {
     }
 }
 
-/// The hardening steps that need no cluster API and whose wanted state the stacks do not
-/// already fix: above all the creator role, stripped now that the cluster exists (seed 004
-/// step 1), and the cluster tag on the security group EKS made. The Kubernetes steps need
-/// the cluster API: `eksharden harden` runs them.
+/// The hardening steps the stacks do not already make true: above all the creator role,
+/// stripped now that the cluster exists (seed 004 step 1), and the cluster tag on the
+/// security group EKS made. With `kube_endpoint`, also the Kubernetes steps for the spec's
+/// admins and viewers (`system:masters` goes only once they are proven); without it the
+/// private endpoint is out of reach and `eksharden harden` runs them.
 /// Returns whether every step completed.
-async fn harden_after_stacks(aws: &Aws, cluster: &str, out: &mut Output<'_>) -> bool {
-    let steps = [StepId::CreatorRole, StepId::PublicAddresses, StepId::SshIngress, StepId::SshKeys, StepId::Tags];
-    let options = eksharden_harden::Options { only: steps.to_vec(), ..eksharden_harden::Options::default() };
-    let target = Target { aws, cluster, kube: Err("these steps do not use it".into()) };
+async fn harden_after_stacks(
+    aws: &Aws,
+    cluster: &str,
+    spec: &ClusterSpec,
+    kube_endpoint: Option<&str>,
+    out: &mut Output<'_>,
+) -> bool {
+    let mut only =
+        vec![StepId::CreatorRole, StepId::PublicAddresses, StepId::SshIngress, StepId::SshKeys, StepId::Tags];
+    let kube = match kube_endpoint {
+        Some(url) => {
+            only.extend(StepId::ALL.into_iter().filter(|s| s.needs_cluster_api()));
+            super::harden::cluster_api(aws, cluster, Some(url)).await
+        }
+        None => Err("not asked for (--kube-endpoint)".to_owned()),
+    };
+    let arns = |principals: &[Principal]| principals.iter().map(|p| p.arn.to_string()).collect();
+    let options = eksharden_harden::Options {
+        only,
+        admins: arns(&spec.access.admins),
+        viewers: arns(&spec.access.viewers),
+        ..eksharden_harden::Options::default()
+    };
+    let target = Target { aws, cluster, kube };
     let plans = eksharden_harden::plan(&target, &options).await;
     let results = eksharden_harden::apply(&target, &options, plans).await;
     for result in &results {

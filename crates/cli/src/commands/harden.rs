@@ -90,7 +90,7 @@ pub fn run(args: &HardenArgs, global: &Global, out: &mut Output) -> Exit {
 }
 
 /// The cluster API with the caller's EKS token, or why it cannot be reached.
-async fn cluster_api(aws: &Aws, cluster: &str, endpoint: Option<&str>) -> Result<KubeAccess, String> {
+pub(crate) async fn cluster_api(aws: &Aws, cluster: &str, endpoint: Option<&str>) -> Result<KubeAccess, String> {
     let (url, ca) = match endpoint {
         Some(url) => (url.to_owned(), None),
         None => {

@@ -57,21 +57,24 @@ pub fn inspect(found: &Discovery) -> Inspected {
                     subnet.network_acl,
                     sharing.join(", ")
                 ));
-                changes.extend(bastion_change(found, subnet.cidr, &subnet.zone));
+                changes.extend(bastion_change(found, subnet.cidr, subnet));
             }
             Some(subnet.cidr)
         }
-        None => match free_block(&model.vpc_cidrs, model.subnets.iter().map(|s| s.cidr)) {
-            Some(block) => {
+        None => match (free_block(&model.vpc_cidrs, model.subnets.iter().map(|s| s.cidr)), placement_subnet(found)) {
+            (Some(block), Some(beside)) => {
                 current.push("the VPC has no bastion subnet".to_owned());
-                let zone = placement_subnet(found).map(|s| s.zone.clone()).unwrap_or_default();
-                changes.extend(bastion_change(found, block, &zone));
+                changes.extend(bastion_change(found, block, beside));
                 Some(block)
             }
-            None => {
+            (None, _) => {
                 current.push(format!(
                     "the VPC has no bastion subnet and no free /{BASTION_PREFIX} for one: add a block to the VPC"
                 ));
+                None
+            }
+            (Some(_), None) => {
+                current.push("the VPC has no bastion subnet, and the cluster names no subnet to place one by".into());
                 None
             }
         },
@@ -117,15 +120,14 @@ pub async fn make(aws: &Aws, cluster: &str, change: &Change) -> Result<(), AwsEr
     }
 }
 
-/// The bastion subnet's change: placed and routed like the first private cluster subnet.
-fn bastion_change(found: &Discovery, block: Ipv4Net, zone: &str) -> Option<Change> {
-    let route_table = placement_subnet(found)?.route_table.clone();
+/// The bastion subnet's change: in `beside`'s zone, routed by its route table.
+fn bastion_change(found: &Discovery, block: Ipv4Net, beside: &Subnet) -> Option<Change> {
     Some(Change::MakeBastionSubnet {
         vpc: found.model.vpc_id.clone(),
         vpc_cidr: Cidr(*found.model.vpc_cidrs.first()?),
         cidr: Cidr(block),
-        zone: zone.to_owned(),
-        route_table,
+        zone: beside.zone.clone(),
+        route_table: beside.route_table.clone(),
     })
 }
 
