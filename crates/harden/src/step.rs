@@ -100,7 +100,7 @@ impl StepId {
             Self::EndpointAccess => "private endpoint on, public off or limited",
             Self::Logging => "all five control-plane log types",
             Self::SecretsEncryption => "secrets encrypted with a KMS key",
-            Self::Tags => "the cluster, its node groups and its security group carry the cluster tag",
+            Self::Tags => "the cluster, its node groups and its own security groups carry the cluster tag",
         }
     }
 
@@ -149,8 +149,10 @@ impl StepPlan {
 pub enum Outcome {
     /// Nothing needed doing.
     Unchanged,
-    /// The changes were made, and inspecting again found them in place.
-    Applied,
+    /// The changes were made, and inspecting again found them in place. Listed: changes the
+    /// plan showed that a fresh look no longer called for when the step ran (an earlier
+    /// step did them, or the resource changed), so they were not made.
+    Applied(Vec<String>),
     /// Some changes are reported, not made (node-group replacements not asked for).
     NotApplied(Vec<String>),
     /// A change failed, or did not hold.
@@ -182,7 +184,10 @@ pub async fn apply(target: &Target<'_>, options: &Options, plan: StepPlan) -> St
     // public addresses no longer has its SSH key): make only what is still to do, and only
     // what was shown.
     let fresh = steps::inspect(target, options, plan.step, &mut steps::Discovered::default()).await;
-    let to_make: Vec<Change> = fresh.automated(options).into_iter().filter(|c| shown.contains(c)).cloned().collect();
+    let still = fresh.automated(options);
+    let to_make: Vec<Change> = still.iter().filter(|c| shown.contains(c)).map(|c| (*c).clone()).collect();
+    let no_longer: Vec<String> =
+        plan.automated(options).into_iter().filter(|c| !still.contains(c)).map(ToString::to_string).collect();
     for change in &to_make {
         if let Err(why) = steps::make(target, options, change).await {
             return StepResult { plan, outcome: Outcome::Failed(format!("{change}: {why}")) };
@@ -199,7 +204,7 @@ pub async fn apply(target: &Target<'_>, options: &Options, plan: StepPlan) -> St
     let outcome = match again.automated(options).first() {
         Some(left) => Outcome::Failed(format!("did not hold: still to do: {left}")),
         None if !reported.is_empty() => Outcome::NotApplied(reported),
-        None => Outcome::Applied,
+        None => Outcome::Applied(no_longer),
     };
     StepResult { plan, outcome }
 }

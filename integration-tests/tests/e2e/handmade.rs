@@ -237,6 +237,8 @@ fn a_cluster_built_through_the_apis_is_hardened_until_verify_is_clean() {
         "a copy of acl-",
         "encrypt secrets with the cluster's own KMS key",
         "now:  the cluster security group: no cluster tag",
+        "now:  security group by-hand-node: no cluster tag",
+        "now:  security group by-hand-cluster: no cluster tag",
         &format!("remove the system:masters mapping of {BREAK_GLASS}"),
         &format!("map in aws-auth: {ADMIN}, {VIEWER}"),
     ]);
@@ -259,6 +261,13 @@ fn a_cluster_built_through_the_apis_is_hardened_until_verify_is_clean() {
     let default_entries = &before.1["10.50.0.0/24 10.50.1.0/24 10.50.10.0/24 10.50.11.0/24"];
     assert_eq!(&acls["10.50.0.0/24 10.50.1.0/24"], default_entries, "{acls:#}");
     assert_eq!(acls["10.50.10.0/24 10.50.11.0/24"], guarded(default_entries), "{acls:#}");
+    // The cluster's own groups carry the cluster tag (read back).
+    let node_group = block_on(cluster.aws.ec2.describe_security_groups().group_ids(&cluster.group).send()).unwrap();
+    let tagged = node_group.security_groups()[0]
+        .tags()
+        .iter()
+        .any(|t| t.key() == Some(eksharden_spec::model::CLUSTER_TAG) && t.value() == Some(CLUSTER));
+    assert!(tagged, "{node_group:?}\n{}", applied.stdout);
     for step in ["public-addresses", "ssh-ingress", "ssh-keys", "imds", "network-acl", "endpoint-access", "tags"] {
         let held = format!("{step:<18} applied, and it held");
         assert!(applied.stdout.contains(&held), "{held}:\n{}", applied.stdout);

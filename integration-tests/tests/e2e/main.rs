@@ -150,6 +150,8 @@ pub fn launch_public_node(aws: &Aws, cluster: &str, group: &str, subnet: &str, g
         .subnet_id(subnet)
         .set_groups(Some(groups))
         .associate_public_ip_address(true)
+        // As on the nodes EKS launches: the interface goes with the instance.
+        .delete_on_termination(true)
         .build();
     let launched = block_on(
         aws.ec2

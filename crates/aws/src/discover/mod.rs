@@ -41,7 +41,8 @@ pub struct Discovery {
     /// nodes whose launch template names none).
     pub new_node_security_groups: Vec<String>,
     /// The cluster's own resources (the cluster, its managed node groups, the security group
-    /// EKS made for it) and the value of the cluster tag on each.
+    /// EKS made for it, the groups only its control plane and nodes carry) and the value of
+    /// the cluster tag on each.
     pub tagging: Vec<Tagging>,
 }
 

@@ -7,7 +7,7 @@
 use std::collections::{BTreeMap, HashMap};
 use std::net::Ipv4Addr;
 
-use eksharden_net::model::{Eni, Model, Origin};
+use eksharden_net::model::{Eni, Model, Origin, SecurityGroup};
 use eksharden_net::posture::{AccessEntryFact, ClusterFacts, NodeGroupFacts};
 use eksharden_net::topology::{self, Members, NodePurpose, Role, RoleKind, Topology};
 use eksharden_plan::stacks::{NODE_GROUP_TAG, ROLE_TAG};
@@ -241,6 +241,13 @@ pub fn build(
         id: id.clone(),
         value: tags.get(id).and_then(|t| t.get(CLUSTER_TAG)).cloned(),
     }));
+    tagging.extend(own_groups(&model, &roles, &facts.cluster_groups, info.cluster_group.as_deref()).map(|group| {
+        Tagging {
+            label: format!("security group {}", group.name),
+            id: group.id.clone(),
+            value: tags.get(&group.id).and_then(|t| t.get(CLUSTER_TAG)).cloned(),
+        }
+    }));
     Discovery {
         tagging,
         model,
@@ -255,6 +262,33 @@ pub fn build(
             .into_iter()
             .collect(),
     }
+}
+
+/// The cluster's security groups (but the one EKS made, `eks_group`) that nothing else in
+/// the VPC carries: only the control plane's and the nodes' interfaces. A group shared with
+/// other hosts may belong to something else, and is not the cluster's to tag.
+fn own_groups<'m>(
+    model: &'m Model,
+    roles: &[Role],
+    cluster_groups: &'m [String],
+    eks_group: Option<&'m str>,
+) -> impl Iterator<Item = &'m SecurityGroup> + 'm {
+    let cluster_enis: Vec<usize> = roles
+        .iter()
+        .filter(|r| matches!(r.kind, RoleKind::ControlPlane | RoleKind::NodeGroup { .. }))
+        .filter_map(|r| match &r.members {
+            Members::Enis(enis) => Some(enis.iter().copied()),
+            _ => None,
+        })
+        .flatten()
+        .collect();
+    model.security_groups.iter().filter(move |g| {
+        cluster_groups.contains(&g.id)
+            && Some(g.id.as_str()) != eks_group
+            && model.enis.iter().enumerate().all(|(i, e)| {
+                !e.groups.contains(&g.id) || cluster_enis.contains(&i) || !matches!(e.origin, Origin::Real)
+            })
+    })
 }
 
 fn public_cidrs(info: &ClusterInfo) -> Vec<ipnet::Ipv4Net> {

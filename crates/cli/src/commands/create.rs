@@ -188,5 +188,5 @@ async fn harden_after_stacks(
     for result in &results {
         out.note(&format!("  {}: {}", result.plan.step.id(), super::harden::outcome_line(&result.outcome)));
     }
-    results.iter().all(|r| matches!(r.outcome, Outcome::Unchanged | Outcome::Applied))
+    results.iter().all(|r| matches!(r.outcome, Outcome::Unchanged | Outcome::Applied(_)))
 }

@@ -1,5 +1,7 @@
-//! Step 9 (seed 004, "Cluster Resource Tagging"): the cluster, its managed node groups and
-//! the security group EKS made carry the cluster tag, so IAM policies can be scoped by it.
+//! Step 9 (seed 004, "Cluster Resource Tagging"): the cluster, its managed node groups, the
+//! security group EKS made and the groups only its control plane and nodes carry have the
+//! cluster tag, so IAM policies can be scoped by it. The VPC, its subnets and groups other
+//! hosts share may serve more than this cluster, and are left as they are.
 //! A resource tagged for another cluster is shown and never retagged. One change per
 //! resource: a node group replaced by an earlier step is not tagged by this one.
 
