@@ -212,7 +212,7 @@ pub struct HardenArgs {
     /// Encrypt secrets with this KMS key (otherwise the cluster's own, made on first use).
     #[arg(long, value_name = "ARN")]
     pub kms_key: Option<String>,
-    /// How to print the plan and the outcome.
-    #[arg(long, value_enum, default_value_t = Format::Text)]
+    /// How to print the plan and the outcome (`--format` works too, as for `verify`).
+    #[arg(long, visible_alias = "format", value_enum, default_value_t = Format::Text)]
     pub output: Format,
 }

@@ -522,6 +522,15 @@ fn a_cluster_made_through_the_eks_api_gets_its_secrets_encrypted_with_its_own_ke
 
     let again = harden(&[]);
     assert!(again.stdout.contains("secrets-encryption ok"), "{}", again.stdout);
+    // The same plan as data.
+    let json = harden(&["--format", "json"]);
+    let plans: Value = serde_json::from_str(&json.stdout).unwrap_or_else(|e| panic!("{e}: {}", json.stdout));
+    assert_eq!(plans[0]["step"], "secrets-encryption", "{plans:#}");
+    assert_eq!(plans[0]["planned"]["state"], "compliant", "{plans:#}");
+    assert!(
+        plans[0]["current"][0].as_str().unwrap().starts_with("secrets are encrypted with arn:aws:kms:"),
+        "{plans:#}"
+    );
     assert!(again.stderr.contains("0 change(s) planned"), "{}", again.stderr);
 }
 
