@@ -107,17 +107,11 @@ pub enum Change {
         /// The key given, or None for the cluster's own key.
         key: Option<String>,
     },
-    /// Map IAM roles in aws-auth to eksharden's groups.
-    MapRoles {
-        /// The mappings.
-        #[serde(skip)]
-        mappings: Vec<IdentityMapping>,
-        /// Their ARNs, for the report.
-        arns: Vec<String>,
-    },
-    /// Give IAM roles access entries in eksharden's groups (clusters in an API
-    /// authentication mode, where EKS reads access entries).
-    CreateAccessEntries {
+    /// Map IAM roles to eksharden's groups, where the cluster's authentication mode reads
+    /// them.
+    MapIdentities {
+        /// Where: aws-auth, or access entries.
+        through: IdentityStore,
         /// The principals, their usernames and groups.
         #[serde(skip)]
         mappings: Vec<IdentityMapping>,
@@ -143,6 +137,16 @@ pub enum Change {
         /// Where they are missing or different.
         places: Vec<String>,
     },
+}
+
+/// Where EKS looks up which Kubernetes user and groups an IAM principal is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub enum IdentityStore {
+    /// The aws-auth ConfigMap (authentication modes `CONFIG_MAP`).
+    AwsAuth,
+    /// EKS access entries (authentication modes `API`).
+    AccessEntries,
 }
 
 impl Change {
@@ -211,8 +215,10 @@ impl fmt::Display for Change {
                     "encrypt secrets with the cluster's own KMS key (alias/eksharden/<cluster>, made with rotation on; EKS cannot undo this)"
                 ),
             },
-            Self::MapRoles { arns, .. } => write!(f, "map in aws-auth: {}", arns.join(", ")),
-            Self::CreateAccessEntries { arns, .. } => {
+            Self::MapIdentities { through: IdentityStore::AwsAuth, arns, .. } => {
+                write!(f, "map in aws-auth: {}", arns.join(", "))
+            }
+            Self::MapIdentities { through: IdentityStore::AccessEntries, arns, .. } => {
                 write!(f, "give access entries in eksharden's groups to: {}", arns.join(", "))
             }
             Self::RemoveSystemMasters { mappings, binding } => {

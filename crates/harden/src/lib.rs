@@ -15,7 +15,7 @@ mod steps;
 
 use eksharden_aws::Aws;
 
-pub use change::Change;
+pub use change::{Change, IdentityStore};
 pub use step::{Outcome, StepId, StepPlan, StepResult};
 
 /// What the user asks for beyond the defaults.

@@ -89,13 +89,10 @@ pub fn bastion_entries(vpc: Cidr, operators: &[Cidr]) -> Vec<Entry> {
 /// come before whatever the ACL had).
 pub fn ssh_guard_entries(bastion: Cidr) -> Vec<Entry> {
     vec![
-        Entry::tcp(SSH_GUARD_RULES.0, false, (22, 22), bastion, Action::Allow),
-        Entry::tcp(SSH_GUARD_RULES.1, false, (22, 22), anywhere(), Action::Deny),
+        Entry::tcp(1, false, (22, 22), bastion, Action::Allow),
+        Entry::tcp(2, false, (22, 22), anywhere(), Action::Deny),
     ]
 }
-
-/// The rule numbers of [`ssh_guard_entries`].
-pub const SSH_GUARD_RULES: (u16, u16) = (1, 2);
 
 fn anywhere() -> Cidr {
     "0.0.0.0/0".parse().expect("a valid block")

@@ -15,12 +15,11 @@ use aws_sdk_eks::types::{LaunchTemplateSpecification, VpcConfigRequest};
 use eksharden_aws::Aws;
 use eksharden_cli::exit::Exit;
 use eksharden_kube::aws_auth::{self, IdentityMapping};
-use integration_tests::kube_server::{KubeServer, KubeServerOptions};
 use integration_tests::moto::MotoOptions;
 use serde_json::Value;
 
 use super::harden::{Insecure, ADMIN, BREAK_GLASS, VIEWER};
-use super::{block_on, create_roles, kube_client, launch_public_node, test_secrets, Target};
+use super::{api_server_for_caller, block_on, create_roles, kube_client, launch_public_node, Target};
 
 const CLUSTER: &str = "by-hand";
 const REGION: &str = "eu-west-1";
@@ -59,7 +58,6 @@ fn admit(aws: &Aws, group: &str, (from, to): (i32, i32), source: &str) {
 fn handmade_cluster() -> Insecure {
     let target = Target::emulator(&MotoOptions::default());
     let aws = target.aws(REGION);
-    let Target::Emulator(moto) = &target else { unreachable!() };
     let vpc = block_on(aws.ec2.create_vpc().cidr_block("10.50.0.0/16").send()).unwrap();
     let vpc = vpc.vpc().unwrap().vpc_id().unwrap().to_owned();
     let gateway = block_on(aws.ec2.create_internet_gateway().send()).unwrap();
@@ -141,13 +139,7 @@ fn handmade_cluster() -> Insecure {
 
     // The API server, whose bootstrap admin is the caller (EKS makes the creator one), and
     // a role mapped to system:masters.
-    let server = KubeServer::start(KubeServerOptions {
-        cluster: CLUSTER.into(),
-        region: REGION.into(),
-        aws: moto.address(),
-        secrets: test_secrets(),
-        creator: Some("arn:aws:sts::123456789012:user/moto".into()),
-    });
+    let server = api_server_for_caller(&target, CLUSTER, REGION);
     create_roles(&aws, &["platform-admin", "oncall", "break-glass"]);
     let token = block_on(eksharden_aws::token::token(&aws, CLUSTER, None)).unwrap().token;
     let masters = IdentityMapping {
@@ -167,16 +159,12 @@ fn handmade_cluster() -> Insecure {
     }
 }
 
-/// The VPC's network ACLs, read back: each one's subnets and entries.
-fn network_acls(aws: &Aws, vpc_of: &str) -> Value {
-    let subnet = block_on(aws.ec2.describe_subnets().subnet_ids(vpc_of).send()).unwrap();
-    let vpc = subnet.subnets()[0].vpc_id().unwrap();
-    let acls =
-        block_on(aws.ec2.describe_network_acls().filters(Filter::builder().name("vpc-id").values(vpc).build()).send())
-            .unwrap();
-    let subnets =
-        block_on(aws.ec2.describe_subnets().filters(Filter::builder().name("vpc-id").values(vpc).build()).send())
-            .unwrap();
+/// The network ACLs of `cluster`'s VPC, read back: each one's subnets and entries.
+fn network_acls(cluster: &Insecure) -> Value {
+    let aws = &cluster.aws;
+    let in_vpc = Filter::builder().name("vpc-id").values(cluster_vpc(cluster)).build();
+    let acls = block_on(aws.ec2.describe_network_acls().filters(in_vpc.clone()).send()).unwrap();
+    let subnets = block_on(aws.ec2.describe_subnets().filters(in_vpc).send()).unwrap();
     let block_of = |id: &str| {
         subnets
             .subnets()
@@ -226,7 +214,7 @@ fn guarded(entries: &Value) -> Value {
 #[test]
 fn a_cluster_built_through_the_apis_is_hardened_until_verify_is_clean() {
     let cluster = handmade_cluster();
-    let acls = || network_acls(&cluster.aws, &cluster.subnet);
+    let acls = || network_acls(&cluster);
     let before = (cluster.state(), acls());
     cluster.assert_plans(&[
         "it launches into public subnets",
@@ -289,12 +277,12 @@ fn a_network_acl_step_cut_short_is_finished_by_the_next_run() {
 
     let cluster = handmade_cluster();
     let aws = &cluster.aws;
-    let vpc = Filter::builder().name("vpc-id").values(cluster_vpc(&cluster)).build();
+    let vpc_id = cluster_vpc(&cluster);
+    let vpc = Filter::builder().name("vpc-id").values(&vpc_id).build();
     let default = Filter::builder().name("default").values("true").build();
     let found = block_on(aws.ec2.describe_network_acls().filters(vpc).filters(default).send()).unwrap();
     let default_acl = found.network_acls()[0].network_acl_id().unwrap().to_owned();
-    let default_entries =
-        network_acls(aws, &cluster.subnet)["10.50.0.0/24 10.50.1.0/24 10.50.10.0/24 10.50.11.0/24"].clone();
+    let default_entries = network_acls(&cluster)["10.50.0.0/24 10.50.1.0/24 10.50.10.0/24 10.50.11.0/24"].clone();
     // What a run cut short leaves: the copy of the default ACL made and tagged, with a wrong
     // entry in the guard's place and a stray one, and no subnet moved to it yet.
     let tag = |key: &str, value: &str| Tag::builder().key(key).value(value).build();
@@ -304,7 +292,6 @@ fn a_network_acl_step_cut_short_is_finished_by_the_next_run() {
         .tags(tag(ROLE_TAG, "node-acl"))
         .tags(tag(COPIED_FROM_TAG, &default_acl))
         .build();
-    let vpc_id = cluster_vpc(&cluster);
     let copy = block_on(aws.ec2.create_network_acl().vpc_id(&vpc_id).tag_specifications(tags).send()).unwrap();
     let copy = copy.network_acl().unwrap().network_acl_id().unwrap().to_owned();
     for (number, egress, action, cidr) in
@@ -332,7 +319,7 @@ fn a_network_acl_step_cut_short_is_finished_by_the_next_run() {
     );
     // The four node subnets (the group's public ones and the cluster's private ones) moved
     // to that same copy, whose entries were put right; the default ACL is as it was.
-    let acls = network_acls(aws, &cluster.subnet);
+    let acls = network_acls(&cluster);
     assert_eq!(acls["10.50.0.0/24 10.50.1.0/24 10.50.10.0/24 10.50.11.0/24"], guarded(&default_entries), "{acls:#}");
     assert_eq!(acls[""], default_entries, "{acls:#}");
     let on_copy = block_on(aws.ec2.describe_network_acls().network_acl_ids(&copy).send()).unwrap();

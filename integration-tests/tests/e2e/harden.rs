@@ -12,11 +12,13 @@ use eksharden_cli::exit::Exit;
 use eksharden_kube::aws_auth::{self, IdentityMapping};
 use eksharden_spec::model::CLUSTER_TAG;
 use integration_tests::cli::TEST_AWS_ENVIRONMENT;
-use integration_tests::kube_server::{KubeServer, KubeServerOptions};
+use integration_tests::kube_server::KubeServer;
 use integration_tests::moto::MotoOptions;
 use serde_json::Value;
 
-use super::{block_on, create, create_roles, example, kube_client, launch_public_node, run, test_secrets, Target};
+use super::{
+    api_server_for_caller, block_on, create, create_roles, example, kube_client, launch_public_node, run, Target,
+};
 
 pub(crate) const ADMIN: &str = "arn:aws:iam::123456789012:role/platform-admin";
 pub(crate) const VIEWER: &str = "arn:aws:iam::123456789012:role/oncall";
@@ -43,15 +45,7 @@ fn insecure_cluster() -> Insecure {
     assert_eq!(create(&target, &file, &dir).0.exit, Exit::Ok);
     let (cluster, region) = (spec.metadata.name.clone(), spec.metadata.region.clone());
     let aws = target.aws(&region);
-    let Target::Emulator(moto) = &target else { unreachable!() };
-    let secrets = test_secrets();
-    let server = KubeServer::start(KubeServerOptions {
-        cluster: cluster.clone(),
-        region: region.clone(),
-        aws: moto.address(),
-        secrets,
-        creator: Some("arn:aws:sts::123456789012:user/moto".into()),
-    });
+    let server = api_server_for_caller(&target, &cluster, &region);
 
     create_roles(&aws, &["platform-admin", "oncall", "break-glass"]);
     // The endpoint open to the internet, no logging.
@@ -165,6 +159,7 @@ impl Insecure {
             "mapPublicIp": subnet.subnets()[0].map_public_ip_on_launch(),
             "awsAuth": kube("v1/configmaps", "kube-system", "aws-auth").map(|o| o["data"].clone()),
             "accessEntries": self.access_entries(),
+            "authenticationMode": c.access_config().and_then(|a| a.authentication_mode()).map(|m| m.as_str()),
             "admins": kube("rbac.authorization.k8s.io/v1/clusterrolebindings", "", "eksharden-admins").is_some(),
             "clusterAdmin": kube("rbac.authorization.k8s.io/v1/clusterrolebindings", "", "cluster-admin").map(|b| serde_json::json!([b["subjects"], b["metadata"]["annotations"]])),
             "policy": kube("networking.k8s.io/v1/networkpolicies", "default", "eksharden-deny-ssh-egress").is_some(),
@@ -214,14 +209,18 @@ impl Insecure {
         assert_eq!(replaced["metadata"], "tokens Some(Required), hop limit Some(1), key None", "{after:#}");
         assert_eq!(replaced["tag"], self.cluster.as_str(), "{after:#}");
         assert_eq!(after["publicNodes"], 0, "{after:#}");
-        // Admins and viewers mapped to eksharden's groups: in aws-auth, or as access entries
-        // where the cluster's authentication mode reads them.
+        // Admins and viewers mapped to eksharden's groups where the cluster's authentication
+        // mode reads them, and only there.
         let auth = after["awsAuth"]["mapRoles"].as_str().unwrap_or_default();
-        let in_aws_auth = auth.contains(ADMIN) && auth.contains("eksharden:admins") && auth.contains(VIEWER);
         let entries = &after["accessEntries"];
-        let as_entries = entries[ADMIN] == serde_json::json!(["eksharden:admins"])
-            && entries[VIEWER] == serde_json::json!(["eksharden:viewers"]);
-        assert!(in_aws_auth || as_entries, "{after:#}");
+        if after["authenticationMode"].as_str().is_some_and(|m| m.starts_with("API")) {
+            assert_eq!(entries[ADMIN], serde_json::json!(["eksharden:admins"]), "{after:#}");
+            assert_eq!(entries[VIEWER], serde_json::json!(["eksharden:viewers"]), "{after:#}");
+            assert!(!auth.contains(ADMIN), "{after:#}");
+        } else {
+            assert!(auth.contains(ADMIN) && auth.contains("eksharden:admins") && auth.contains(VIEWER), "{auth}");
+            assert!(entries.get(ADMIN).is_none(), "{after:#}");
+        }
         assert!(
             !auth.contains(BREAK_GLASS) && !auth.contains("system:masters"),
             "removed after the admin was proven: {auth}"
@@ -537,7 +536,6 @@ fn a_cluster_made_through_the_eks_api_gets_its_secrets_encrypted_with_its_own_ke
 #[test]
 fn create_with_a_kube_endpoint_runs_the_kubernetes_steps_too() {
     let target = Target::emulator(&MotoOptions::default());
-    let Target::Emulator(moto) = &target else { unreachable!() };
     let (file, spec) = example("minimal");
     let admin_line = format!("    - arn: {ADMIN}\n");
     let text = std::fs::read_to_string(&file)
@@ -550,13 +548,7 @@ fn create_with_a_kube_endpoint_runs_the_kubernetes_steps_too() {
     let (cluster, region) = (spec.metadata.name.clone(), spec.metadata.region.clone());
     let aws = target.aws(&region);
     create_roles(&aws, &["platform-admin", "oncall"]);
-    let server = KubeServer::start(KubeServerOptions {
-        cluster: cluster.clone(),
-        region: region.clone(),
-        aws: moto.address(),
-        secrets: test_secrets(),
-        creator: Some("arn:aws:sts::123456789012:user/moto".into()),
-    });
+    let server = api_server_for_caller(&target, &cluster, &region);
     let kubeconfig = dir.path().join("kubeconfig");
     let created = run(
         &target,

@@ -18,7 +18,7 @@ use std::path::PathBuf;
 use eksharden_aws::{Aws, Settings};
 use eksharden_spec::{load, ClusterSpec, SourceFile};
 use integration_tests::cli::{eksharden, isolate_from_real_aws, repo_root, Run, TEST_AWS_ENVIRONMENT};
-use integration_tests::kube_server::Secrets;
+use integration_tests::kube_server::{KubeServer, KubeServerOptions, Secrets};
 use integration_tests::moto::{Moto, MotoOptions};
 
 /// Where the tests send AWS calls.
@@ -107,6 +107,19 @@ pub fn test_secrets() -> Secrets {
 /// A client of the test API server at `url` with `token`, on the shared runtime.
 pub fn kube_client(url: &str, token: &str) -> eksharden_kube::Client {
     block_on(async { eksharden_kube::connect(url, None, token) }).unwrap()
+}
+
+/// The test API server for `cluster`, whose bootstrap admin is the test's own identity (EKS
+/// makes the creator one).
+pub fn api_server_for_caller(target: &Target, cluster: &str, region: &str) -> KubeServer {
+    let Target::Emulator(moto) = target else { panic!("the test API server needs the emulator") };
+    KubeServer::start(KubeServerOptions {
+        cluster: cluster.to_owned(),
+        region: region.to_owned(),
+        aws: moto.address(),
+        secrets: test_secrets(),
+        creator: Some("arn:aws:sts::123456789012:user/moto".into()),
+    })
 }
 
 /// An example's path and its validated spec.

@@ -4,7 +4,7 @@
 //! template), role groups by the interfaces that carry them (or representatives where such
 //! resources would sit).
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::net::Ipv4Addr;
 
 use eksharden_net::model::{Eni, Model, Origin, SecurityGroup};
@@ -273,7 +273,7 @@ fn own_groups<'m>(
     cluster_groups: &'m [String],
     eks_group: Option<&'m str>,
 ) -> impl Iterator<Item = &'m SecurityGroup> + 'm {
-    let cluster_enis: Vec<usize> = roles
+    let cluster_enis: HashSet<usize> = roles
         .iter()
         .filter(|r| matches!(r.kind, RoleKind::ControlPlane | RoleKind::NodeGroup { .. }))
         .filter_map(|r| match &r.members {
@@ -282,12 +282,15 @@ fn own_groups<'m>(
         })
         .flatten()
         .collect();
+    let shared: HashSet<&str> = model
+        .enis
+        .iter()
+        .enumerate()
+        .filter(|(i, e)| matches!(e.origin, Origin::Real) && !cluster_enis.contains(i))
+        .flat_map(|(_, e)| e.groups.iter().map(String::as_str))
+        .collect();
     model.security_groups.iter().filter(move |g| {
-        cluster_groups.contains(&g.id)
-            && Some(g.id.as_str()) != eks_group
-            && model.enis.iter().enumerate().all(|(i, e)| {
-                !e.groups.contains(&g.id) || cluster_enis.contains(&i) || !matches!(e.origin, Origin::Real)
-            })
+        cluster_groups.contains(&g.id) && Some(g.id.as_str()) != eks_group && !shared.contains(g.id.as_str())
     })
 }
 

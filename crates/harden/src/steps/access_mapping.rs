@@ -8,7 +8,7 @@ use eksharden_kube::aws_auth::{self, IdentityMapping};
 use eksharden_kube::{Client, KubeError};
 
 use super::Inspected;
-use crate::change::Change;
+use crate::change::{Change, IdentityStore};
 use crate::Options;
 
 /// The groups eksharden maps admins and viewers to (seed 004; never `system:masters`).
@@ -26,48 +26,45 @@ pub fn uses_access_entries(found: &Discovery) -> bool {
 pub fn inspect_entries(found: &Discovery, options: &Options) -> Result<Inspected, String> {
     let entries =
         found.facts.access_entries.as_ref().ok_or("cannot inspect: the cluster's access entries could not be read")?;
-    let missing: Vec<IdentityMapping> = wanted_mappings(options)
-        .into_iter()
-        .filter(|w| !entries.iter().any(|e| e.principal == w.arn && e.groups == w.groups))
-        .collect();
-    let mut current: Vec<String> = entries
+    let current = entries
         .iter()
         .map(|e| {
-            format!(
-                "access entry {} -> {}",
-                e.principal,
-                if e.groups.is_empty() { "no groups".to_owned() } else { e.groups.join(", ") }
-            )
+            let groups = if e.groups.is_empty() { "no groups".to_owned() } else { e.groups.join(", ") };
+            format!("access entry {} -> {groups}", e.principal)
         })
         .collect();
-    if current.is_empty() {
-        current.push("no access entries".into());
-    }
-    let mut changes = Vec::new();
-    if !missing.is_empty() {
-        let arns = missing.iter().map(|m| m.arn.clone()).collect();
-        changes.push(Change::CreateAccessEntries { arns, mappings: missing });
-    }
-    Ok((current, changes))
+    let present = |w: &IdentityMapping| entries.iter().any(|e| e.principal == w.arn && e.groups == w.groups);
+    Ok(planned(current, "no access entries", options, IdentityStore::AccessEntries, present))
 }
 
 /// aws-auth's mappings against the wanted ones.
 pub async fn inspect(client: &Client, options: &Options) -> Result<Inspected, KubeError> {
     let auth = aws_auth::read(client).await?.unwrap_or_default();
-    let missing: Vec<IdentityMapping> = wanted_mappings(options)
-        .into_iter()
-        .filter(|w| !auth.roles.iter().any(|r| r.arn == w.arn && r.groups == w.groups && r.username == w.username))
-        .collect();
-    let mut current: Vec<String> =
+    let current =
         auth.roles.iter().chain(&auth.users).map(|m| format!("{} -> {}", m.arn, m.groups.join(", "))).collect();
+    let present = |w: &IdentityMapping| {
+        auth.roles.iter().any(|r| r.arn == w.arn && r.groups == w.groups && r.username == w.username)
+    };
+    Ok(planned(current, "aws-auth maps nobody", options, IdentityStore::AwsAuth, present))
+}
+
+/// The mappings the options ask for that `present` does not find, as one change.
+fn planned(
+    mut current: Vec<String>,
+    nobody: &str,
+    options: &Options,
+    through: IdentityStore,
+    present: impl Fn(&IdentityMapping) -> bool,
+) -> Inspected {
     if current.is_empty() {
-        current.push("aws-auth maps nobody".into());
+        current.push(nobody.to_owned());
     }
-    let mut changes = Vec::new();
-    if !missing.is_empty() {
-        changes.push(Change::MapRoles { arns: missing.iter().map(|m| m.arn.clone()).collect(), mappings: missing });
+    let missing: Vec<IdentityMapping> = wanted_mappings(options).into_iter().filter(|w| !present(w)).collect();
+    if missing.is_empty() {
+        return (current, Vec::new());
     }
-    Ok((current, changes))
+    let arns = missing.iter().map(|m| m.arn.clone()).collect();
+    (current, vec![Change::MapIdentities { through, arns, mappings: missing }])
 }
 
 /// The aws-auth entries the options ask for: admins and viewers, each named after its role.

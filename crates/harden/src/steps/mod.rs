@@ -21,9 +21,9 @@ mod tags;
 use eksharden_aws::discover;
 use eksharden_kube::apply::Applied;
 
-use crate::change::Change;
+use crate::change::{Change, IdentityStore};
 use crate::step::{Planned, StepId, StepPlan};
-use crate::{Options, Target};
+use crate::{KubeAccess, Options, Target};
 
 /// What a step found: the current state in words, and the changes it calls for.
 type Inspected = (Vec<String>, Vec<Change>);
@@ -51,17 +51,17 @@ pub async fn inspect(target: &Target<'_>, options: &Options, step: StepId, disco
         match discovered.get(target).await {
             Err(why) => Err(why.clone()),
             Ok(found) if access_mapping::uses_access_entries(found) => access_mapping::inspect_entries(found, options),
-            Ok(_) => match &target.kube {
+            Ok(_) => match cluster_api(target) {
                 Ok(access) => {
                     access_mapping::inspect(&access.client, options).await.map_err(|e| format!("cannot inspect: {e}"))
                 }
-                Err(why) => Err(format!("cannot inspect: the cluster API is not reachable: {why}")),
+                Err(why) => Err(format!("cannot inspect: {why}")),
             },
         }
     } else if step.needs_cluster_api() {
-        match &target.kube {
+        match cluster_api(target) {
             Ok(access) => inspect_cluster_api(&access.client, step).await,
-            Err(why) => Err(format!("cannot inspect: the cluster API is not reachable: {why}")),
+            Err(why) => Err(format!("cannot inspect: {why}")),
         }
     } else {
         match discovered.get(target).await {
@@ -111,19 +111,13 @@ pub async fn make(target: &Target<'_>, options: &Options, change: &Change) -> Re
     let (aws, cluster) = (target.aws, target.cluster);
     let aws_failed = |e: eksharden_aws::AwsError| format!("{}: {}", e.operation, e.message);
     let kube_failed = |e: eksharden_kube::KubeError| e.to_string();
-    let client = || {
-        target
-            .kube
-            .as_ref()
-            .map(|access| &access.client)
-            .map_err(|why| format!("the cluster API is not reachable: {why}"))
-    };
+    let client = || cluster_api(target).map(|access| &access.client);
     match change {
         Change::StripCreatorRole { .. } => eksharden_aws::creator::strip(aws, cluster).await.map_err(aws_failed),
-        Change::MapRoles { mappings, .. } => {
+        Change::MapIdentities { through: IdentityStore::AwsAuth, mappings, .. } => {
             eksharden_kube::aws_auth::map_roles(client()?, mappings).await.map(|_| ()).map_err(kube_failed)
         }
-        Change::CreateAccessEntries { mappings, .. } => {
+        Change::MapIdentities { through: IdentityStore::AccessEntries, mappings, .. } => {
             for m in mappings {
                 changes::put_access_entry(aws, cluster, &m.arn, &m.username, &m.groups).await.map_err(aws_failed)?;
             }
@@ -156,6 +150,11 @@ pub async fn make(target: &Target<'_>, options: &Options, change: &Change) -> Re
             changes::tag_with_cluster(aws, cluster, resource).await.map_err(aws_failed)
         }
     }
+}
+
+/// The cluster API, or why it cannot be reached.
+fn cluster_api<'t>(target: &'t Target<'_>) -> Result<&'t KubeAccess, String> {
+    target.kube.as_ref().map_err(|why| format!("the cluster API is not reachable: {why}"))
 }
 
 /// The words for what a dry-run apply says of an object.

@@ -33,7 +33,7 @@ pub async fn inspect(client: &Client) -> Result<Inspected, KubeError> {
 /// Proves the replacement admins, then removes `system:masters`; refuses, removing
 /// nothing, when any admin cannot be proven.
 pub async fn make(target: &Target<'_>, options: &Options) -> Result<(), String> {
-    let access = target.kube.as_ref().map_err(|why| format!("the cluster API is not reachable: {why}"))?;
+    let access = super::cluster_api(target)?;
     let proven = crate::proof::prove_admins(target, access, &options.admins)
         .await
         .map_err(|why| format!("refused to remove {MASTERS}, nothing was removed: {why}"))?;
