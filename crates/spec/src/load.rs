@@ -4,6 +4,7 @@
 
 use serde_yaml::Value;
 
+use crate::budget;
 use crate::diagnostic::{Diagnostic, Finding};
 use crate::eksctl;
 use crate::model::{ClusterSpec, API_VERSION};
@@ -96,6 +97,9 @@ fn parse_yaml(source: &SourceFile) -> Result<Value, Rejected> {
             "the file is empty".into(),
             Some("start from `eksharden schema` or examples/minimal.yaml"),
         ));
+    }
+    if let Err(exceeded) = budget::check(&source.text) {
+        return Err(reject(exceeded.location, exceeded.message, Some(exceeded.hint)));
     }
     match serde_yaml::from_str::<Value>(&source.text) {
         Ok(value @ Value::Mapping(_)) => Ok(value),

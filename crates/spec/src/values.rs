@@ -11,6 +11,25 @@ use ipnet::Ipv4Net;
 use schemars::{json_schema, JsonSchema, Schema, SchemaGenerator};
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
+/// Whether `region` is an AWS region name: `eu-west-1`, `us-gov-west-1`, `ap-southeast-3`,
+/// `cn-north-1`. Regions become host names (`sts.REGION.amazonaws.com`), so nothing else
+/// is let through.
+pub fn is_region(region: &str) -> bool {
+    let parts: Vec<&str> = region.split('-').collect();
+    parts.len() >= 3
+        && parts[0].len() == 2
+        && parts.iter().all(|p| !p.is_empty() && p.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit()))
+        && parts.last().is_some_and(|p| p.chars().all(|c| c.is_ascii_digit()))
+}
+
+/// Whether `name` is a name EKS accepts for a cluster: 1 to 100 letters, digits, `-` and
+/// `_`, starting with a letter or digit (EKS API, `CreateCluster`).
+pub fn is_eks_cluster_name(name: &str) -> bool {
+    name.len() <= 100
+        && name.chars().next().is_some_and(|c| c.is_ascii_alphanumeric())
+        && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+}
+
 /// An IPv4 CIDR block whose host bits are zero (`10.42.0.0/16`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct Cidr(pub Ipv4Net);

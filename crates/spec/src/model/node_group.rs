@@ -101,7 +101,7 @@ pub struct Taint {
 }
 
 /// A taint's effect.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, JsonSchema)]
 pub enum TaintEffect {
     /// Do not schedule pods that do not tolerate it.
     NoSchedule,

@@ -4,6 +4,7 @@ use super::is_dns_like;
 use crate::diagnostic::Finding;
 use crate::model::{ClusterSpec, CLUSTER_TAG};
 use crate::path::Path;
+use crate::values::is_region;
 
 /// Longest cluster name: `eksharden-NAME-creator` must fit IAM's 64-character role names.
 pub const MAX_CLUSTER_NAME: usize = 40;
@@ -67,20 +68,37 @@ fn check_tags(spec: &ClusterSpec, tags: &Path, findings: &mut Vec<Finding>) {
             );
         } else if key == CLUSTER_TAG {
             findings.push(Finding::error(path.clone(), format!("tag key `{key}` is set by eksharden itself")).at_key());
-        } else if key.is_empty() || key.len() > 128 {
+        } else if key.is_empty() || key.chars().count() > 128 {
             findings.push(Finding::error(path.clone(), "tag keys are 1 to 128 characters").at_key());
+        } else if !key.chars().all(is_tag_char) {
+            findings.push(
+                Finding::error(
+                    path.clone(),
+                    format!("tag key `{}` has a character AWS tags do not take", key.escape_debug()),
+                )
+                .with_hint(TAG_CHARACTERS)
+                .at_key(),
+            );
         }
-        if value.len() > 256 {
+        if value.chars().count() > 256 {
             findings.push(Finding::error(path, "tag values are at most 256 characters"));
+        } else if !value.chars().all(is_tag_char) {
+            findings.push(
+                Finding::error(
+                    path,
+                    format!("tag value `{}` has a character AWS tags do not take", value.escape_debug()),
+                )
+                .with_hint(TAG_CHARACTERS),
+            );
         }
     }
 }
 
-/// `eu-west-1`, `us-gov-west-1`, `ap-southeast-3`, `cn-north-1`.
-pub(super) fn is_region(region: &str) -> bool {
-    let parts: Vec<&str> = region.split('-').collect();
-    parts.len() >= 3
-        && parts[0].len() == 2
-        && parts.iter().all(|p| !p.is_empty() && p.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit()))
-        && parts.last().is_some_and(|p| p.chars().all(|c| c.is_ascii_digit()))
+/// What the AWS tagging rules allow in keys and values.
+const TAG_CHARACTERS: &str = "use letters, digits, spaces and `_ . : / = + - @` (the AWS tagging rules)";
+
+/// A character AWS accepts in a tag: letters, digits, spaces (no control characters) and
+/// `_ . : / = + - @` (the tagging rules that EC2, EKS, IAM and CloudFormation share).
+fn is_tag_char(c: char) -> bool {
+    c.is_alphanumeric() || (c.is_whitespace() && !c.is_control()) || "_.:/=+-@".contains(c)
 }

@@ -6,6 +6,7 @@
 mod access;
 mod endpoint;
 mod hardening;
+mod labels;
 mod metadata;
 mod network;
 mod node_groups;

@@ -1,12 +1,17 @@
 //! Node groups: names, sizes, volumes, roles, SSH keys.
 
-use super::{duplicates, is_dns_like};
+use super::{duplicates, is_dns_like, labels};
 use crate::diagnostic::Finding;
-use crate::model::{ClusterSpec, NodeGroupRole};
+use crate::model::{ClusterSpec, NodeGroupRole, NodeGroupType};
 use crate::path::Path;
 
 /// Longest node-group name, so stack and role names stay within AWS limits.
 const MAX_NODE_GROUP_NAME: usize = 32;
+/// EKS's default quota of managed node groups per cluster (adjustable).
+const MANAGED_QUOTA: usize = 30;
+/// CloudFormation's limit on outputs per template. The `iam` stack has two of its own and
+/// one per managed group (its node role), two per self-managed group (role and profile).
+const MAX_TEMPLATE_OUTPUTS: usize = 200;
 
 pub(super) fn check(spec: &ClusterSpec, findings: &mut Vec<Finding>) {
     let path = Path::root().key("nodeGroups");
@@ -17,6 +22,7 @@ pub(super) fn check(spec: &ClusterSpec, findings: &mut Vec<Finding>) {
         );
     }
     duplicates(spec.node_groups.iter().map(|g| &g.name), |i| path.index(i).key("name"), "node group name", findings);
+    check_counts(spec, &path, findings);
     for (i, group) in spec.node_groups.iter().enumerate() {
         let at = path.index(i);
         if !is_dns_like(&group.name, MAX_NODE_GROUP_NAME) {
@@ -67,11 +73,7 @@ pub(super) fn check(spec: &ClusterSpec, findings: &mut Vec<Finding>) {
                     .with_hint("add securityGroups.app with its servicePorts"),
             );
         }
-        for (t, taint) in group.taints.iter().enumerate() {
-            if taint.key.is_empty() {
-                findings.push(Finding::error(at.key("taints").index(t).key("key"), "a taint needs a key"));
-            }
-        }
+        labels::check(group, &at, findings);
         if group.ssh_key.is_some() {
             let finding = if spec.hardening.ssh.is_on() {
                 Finding::error(at.key("sshKey"), "node group has an SSH key while SSH is locked down")
@@ -82,6 +84,36 @@ pub(super) fn check(spec: &ClusterSpec, findings: &mut Vec<Finding>) {
             };
             findings.push(finding.at_key());
         }
+    }
+}
+
+/// The quotas a list of node groups meets: EKS's managed node groups per cluster, and the
+/// outputs of the `iam` stack, which has one or two per group.
+fn check_counts(spec: &ClusterSpec, path: &Path, findings: &mut Vec<Finding>) {
+    let managed = spec.node_groups.iter().filter(|g| g.kind == NodeGroupType::Managed).count();
+    let outputs = 2 + managed + 2 * (spec.node_groups.len() - managed);
+    if outputs > MAX_TEMPLATE_OUTPUTS {
+        findings.push(
+            Finding::error(
+                path.clone(),
+                format!(
+                    "{} node groups ({managed} managed) need {outputs} outputs in the iam stack; \
+                     CloudFormation allows {MAX_TEMPLATE_OUTPUTS} per template",
+                    spec.node_groups.len()
+                ),
+            )
+            .with_hint("use fewer, larger node groups, or split the workloads across clusters"),
+        );
+    } else if managed > MANAGED_QUOTA {
+        findings.push(
+            Finding::warning(
+                path.clone(),
+                format!(
+                    "{managed} managed node groups: EKS allows {MANAGED_QUOTA} per cluster unless the quota is raised"
+                ),
+            )
+            .with_hint("check the quota \"Managed node groups per cluster\" in Service Quotas before `create`"),
+        );
     }
 }
 
