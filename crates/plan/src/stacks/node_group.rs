@@ -141,7 +141,35 @@ fn architecture(group: &NodeGroup) -> Architecture {
 
 /// The nodeadm `NodeConfig` that joins a self-managed node to the cluster, with its labels
 /// and taints, as a MIME multi-part user data document for `Fn::Sub`.
+///
+/// No spec value is pasted: each kubelet flag is a quoted YAML scalar (JSON's escapes, so a
+/// newline cannot end the line or the MIME part) with `${` escaped for `Fn::Sub`. The spec's
+/// validation already refuses such values; this keeps the document's shape even without it.
 fn node_config(group: &NodeGroup, service_cidr: Cidr) -> String {
+    let flags = kubelet_flags(group);
+    let kubelet = if flags.is_empty() {
+        String::new()
+    } else {
+        let quoted = flags.iter().map(|f| format!("      - {}\n", sub_literal(&yaml_quoted(f)))).collect::<String>();
+        format!("  kubelet:\n    flags:\n{quoted}")
+    };
+    format!(
+        "MIME-Version: 1.0\nContent-Type: multipart/mixed; boundary=\"{USER_DATA_BOUNDARY}\"\n\n--{USER_DATA_BOUNDARY}\n\
+         Content-Type: {NODE_CONFIG_TYPE}\n\n\
+         ---\napiVersion: node.eks.aws/v1alpha1\nkind: NodeConfig\nspec:\n  cluster:\n    name: ${{ClusterName}}\n    \
+         apiServerEndpoint: ${{ClusterEndpoint}}\n    certificateAuthority: ${{CertificateAuthorityData}}\n    cidr: {service_cidr}\n\
+         {kubelet}\n--{USER_DATA_BOUNDARY}--\n"
+    )
+}
+
+/// The MIME boundary of a self-managed node's user data.
+const USER_DATA_BOUNDARY: &str = "//";
+
+/// The content type of the one part eksharden writes: nodeadm's `NodeConfig`.
+const NODE_CONFIG_TYPE: &str = "application/node.eks.aws";
+
+/// The kubelet flags that carry a group's labels and taints.
+fn kubelet_flags(group: &NodeGroup) -> Vec<String> {
     let mut flags = Vec::new();
     if !group.labels.is_empty() {
         let labels: Vec<String> = group.labels.iter().map(|(k, v)| format!("{k}={v}")).collect();
@@ -152,17 +180,31 @@ fn node_config(group: &NodeGroup, service_cidr: Cidr) -> String {
             group.taints.iter().map(|t| format!("{}={}:{}", t.key, t.value, t.effect.kubernetes_name())).collect();
         flags.push(format!("--register-with-taints={}", taints.join(",")));
     }
-    let kubelet = if flags.is_empty() {
-        String::new()
-    } else {
-        format!("  kubelet:\n    flags:\n{}", flags.iter().map(|f| format!("      - {f}\n")).collect::<String>())
-    };
-    format!(
-        "MIME-Version: 1.0\nContent-Type: multipart/mixed; boundary=\"//\"\n\n--//\nContent-Type: application/node.eks.aws\n\n\
-         ---\napiVersion: node.eks.aws/v1alpha1\nkind: NodeConfig\nspec:\n  cluster:\n    name: ${{ClusterName}}\n    \
-         apiServerEndpoint: ${{ClusterEndpoint}}\n    certificateAuthority: ${{CertificateAuthorityData}}\n    cidr: {service_cidr}\n\
-         {kubelet}\n--//--\n"
-    )
+    flags
+}
+
+/// `text` as a double-quoted YAML scalar on one line, in ASCII (a MIME part without a
+/// charset is ASCII): `"` and `\\` escaped, every other character outside printable ASCII
+/// (line breaks, control characters, anything non-ASCII) written as a `\\u` or `\\U` escape.
+fn yaml_quoted(text: &str) -> String {
+    let mut quoted = String::with_capacity(text.len() + 2);
+    quoted.push('"');
+    for c in text.chars() {
+        match c {
+            '"' => quoted.push_str("\\\""),
+            '\\' => quoted.push_str("\\\\"),
+            ' '..='~' => quoted.push(c),
+            _ if u32::from(c) <= 0xffff => quoted.push_str(&format!("\\u{:04x}", u32::from(c))),
+            _ => quoted.push_str(&format!("\\U{:08x}", u32::from(c))),
+        }
+    }
+    quoted.push('"');
+    quoted
+}
+
+/// `text` as literal text inside an `Fn::Sub` string: `${` written `${!`.
+fn sub_literal(text: &str) -> String {
+    text.replace("${", "${!")
 }
 
 fn managed_node_group(cx: &Context, t: &mut Template, group: &NodeGroup, mut launch_template: Value) {

@@ -1,0 +1,200 @@
+//! The user data of self-managed nodes keeps its shape whatever the labels and taints: one
+//! MIME part, nodeadm's `NodeConfig`, with exactly the kubelet flags the spec's labels and
+//! taints make, and no `Fn::Sub` reference but the three parameters eksharden writes.
+//!
+//! Hostile values reach the planner twice: set on a spec directly, past validation, so the
+//! encoding is tested on its own; and through the loader, where validation must refuse what
+//! Kubernetes would (the user data of every accepted spec is checked the same way).
+
+use std::collections::BTreeMap;
+
+use eksharden_spec::model::{ClusterSpec, NodeGroup, NodeGroupType, Taint, TaintEffect};
+use eksharden_spec::{load, SourceFile};
+use integration_tests::cli::{eksharden, repo_root};
+use proptest::prelude::*;
+use serde_json::Value;
+
+/// The parameters the user data may name, with values to put in their place.
+const PARAMETERS: [(&str, &str); 3] =
+    [("ClusterName", "fuzz"), ("ClusterEndpoint", "https://fuzz.example"), ("CertificateAuthorityData", "Q0E=")];
+
+/// Pieces that would break a pasted value: MIME boundaries, headers, YAML and flag syntax,
+/// `Fn::Sub` references.
+const HOSTILE: &[&str] = &[
+    "\n",
+    "\r\n",
+    "--//",
+    "--//--",
+    "Content-Type: text/x-shellscript\n\n#!/bin/sh\n",
+    "${",
+    "${ClusterName}",
+    "${!x}",
+    "}",
+    ",",
+    "=",
+    ":",
+    "\"",
+    "'",
+    "\\",
+    "#",
+    "- ",
+    "  ",
+    "{",
+    "[",
+    "&a",
+    "*a",
+    "\t",
+    "é",
+    "\u{0}",
+    "NoSchedule",
+    "a",
+    "b.c",
+    "x/y",
+];
+
+fn hostile_text() -> impl Strategy<Value = String> {
+    prop_oneof![
+        prop::collection::vec(prop::sample::select(HOSTILE), 0..6).prop_map(|parts| parts.concat()),
+        "\\PC{0,24}",
+    ]
+}
+
+fn minimal() -> ClusterSpec {
+    let path = repo_root().join("examples").join("minimal.yaml");
+    let text = std::fs::read_to_string(&path).unwrap();
+    load(&SourceFile { name: path.display().to_string(), text }).unwrap().spec
+}
+
+/// `Fn::Sub` done as CloudFormation does it; panics on a reference it would not resolve.
+fn substitute(template: &str) -> String {
+    let mut out = String::new();
+    let mut rest = template;
+    while let Some(at) = rest.find("${") {
+        out.push_str(&rest[..at]);
+        let after = &rest[at + 2..];
+        if let Some(literal) = after.strip_prefix('!') {
+            out.push_str("${");
+            rest = literal;
+            continue;
+        }
+        let end = after.find('}').unwrap_or_else(|| panic!("an unclosed `${{` in the user data: {template}"));
+        let name = &after[..end];
+        let value = PARAMETERS
+            .iter()
+            .find(|(p, _)| *p == name)
+            .unwrap_or_else(|| panic!("the user data names `${{{name}}}`, which is no parameter"));
+        out.push_str(value.1);
+        rest = &after[end + 1..];
+    }
+    out.push_str(rest);
+    out
+}
+
+/// The kubelet flags a group's labels and taints must turn into, built here on their own.
+fn expected_flags(group: &NodeGroup) -> Vec<String> {
+    let mut flags = Vec::new();
+    if !group.labels.is_empty() {
+        let labels: Vec<String> = group.labels.iter().map(|(k, v)| format!("{k}={v}")).collect();
+        flags.push(format!("--node-labels={}", labels.join(",")));
+    }
+    if !group.taints.is_empty() {
+        let taints: Vec<String> =
+            group.taints.iter().map(|t| format!("{}={}:{}", t.key, t.value, t.effect.kubernetes_name())).collect();
+        flags.push(format!("--register-with-taints={}", taints.join(",")));
+    }
+    flags
+}
+
+/// Checks the user data of every self-managed group of `spec`'s plan.
+fn check_user_data(spec: &ClusterSpec) {
+    let plan = eksharden_plan::plan(spec);
+    for group in spec.node_groups.iter().filter(|g| g.kind == NodeGroupType::SelfManaged) {
+        let stack = plan.stacks.iter().find(|s| s.stack_name.ends_with(&format!("nodegroup-{}", group.name))).unwrap();
+        let data = &stack.template["Resources"]["LaunchTemplate"]["Properties"]["LaunchTemplateData"]["UserData"];
+        let text = substitute(data["Fn::Base64"]["Fn::Sub"].as_str().expect("user data through Fn::Sub"));
+        assert!(text.is_ascii(), "a MIME part without a charset is ASCII: {text}");
+        let mail = mailparse::parse_mail(text.as_bytes()).unwrap_or_else(|e| panic!("{e}: {text}"));
+        assert_eq!(mail.ctype.mimetype, "multipart/mixed", "{text}");
+        assert_eq!(mail.subparts.len(), 1, "exactly one part: {text}");
+        let part = &mail.subparts[0];
+        assert_eq!(part.ctype.mimetype, "application/node.eks.aws", "{text}");
+        assert_eq!(part.headers.len(), 1, "the part has only its content type: {text}");
+        let config: serde_yaml::Value = serde_yaml::from_str(&part.get_body().unwrap()).unwrap();
+        let config: Value = serde_json::to_value(config).unwrap();
+        let mut keys: Vec<&String> = config.as_object().unwrap().keys().collect();
+        keys.sort();
+        assert_eq!(keys, ["apiVersion", "kind", "spec"], "{config:#}");
+        assert_eq!(config["kind"], "NodeConfig");
+        let cluster = &config["spec"]["cluster"];
+        assert_eq!(cluster["name"], "fuzz");
+        assert_eq!(cluster["apiServerEndpoint"], "https://fuzz.example");
+        assert_eq!(cluster.as_object().unwrap().len(), 4, "{config:#}");
+        let flags: Vec<String> = config["spec"]["kubelet"]["flags"]
+            .as_array()
+            .map(|f| f.iter().map(|f| f.as_str().unwrap().to_owned()).collect())
+            .unwrap_or_default();
+        assert_eq!(flags, expected_flags(group), "{text}");
+        let spec_keys = config["spec"].as_object().unwrap().len();
+        assert_eq!(spec_keys, if flags.is_empty() { 1 } else { 2 }, "{config:#}");
+    }
+}
+
+fn effect() -> impl Strategy<Value = TaintEffect> {
+    prop::sample::select(vec![TaintEffect::NoSchedule, TaintEffect::PreferNoSchedule, TaintEffect::NoExecute])
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 2000, failure_persistence: None, ..ProptestConfig::default() })]
+
+    /// Past validation: whatever the values, they stay values.
+    #[test]
+    fn any_label_or_taint_keeps_the_user_data_whole(
+        labels in prop::collection::btree_map(hostile_text(), hostile_text(), 0..4),
+        taints in prop::collection::vec((hostile_text(), hostile_text(), effect()), 0..3),
+    ) {
+        let mut spec = minimal();
+        spec.node_groups[0].kind = NodeGroupType::SelfManaged;
+        spec.node_groups[0].labels = labels;
+        spec.node_groups[0].taints = taints.into_iter().map(|(key, value, effect)| Taint { key, value, effect }).collect();
+        check_user_data(&spec);
+    }
+
+    /// Through the loader: what it accepts keeps the user data whole too.
+    #[test]
+    fn accepted_specs_have_whole_user_data(
+        labels in prop::collection::btree_map(prop_oneof![3 => "[a-z][a-z0-9.-]{0,8}(/[a-z0-9]{1,5})?", 1 => hostile_text()], prop_oneof![3 => "[A-Za-z0-9_.-]{0,10}", 1 => hostile_text()], 0..4),
+        taint in (prop_oneof![3 => "[a-z]{1,8}", 1 => hostile_text()], prop_oneof![3 => "[a-z0-9]{0,8}", 1 => hostile_text()], effect()),
+    ) {
+        let mut spec = minimal();
+        spec.node_groups[0].kind = NodeGroupType::SelfManaged;
+        spec.node_groups[0].labels = labels;
+        spec.node_groups[0].taints = vec![Taint { key: taint.0, value: taint.1, effect: taint.2 }];
+        // Written as a user would write it: the spec serialised, then loaded.
+        let text = serde_yaml::to_string(&spec).unwrap();
+        if let Ok(loaded) = load(&SourceFile { name: "fuzz.yaml".into(), text }) {
+            check_user_data(&loaded.spec);
+        }
+    }
+}
+
+#[test]
+fn a_label_value_that_carries_a_script_is_refused_at_validate() {
+    let run = eksharden(&["validate", "-f", "tests/invalid-specs/label-value-injects-user-data.yaml"]);
+    assert_eq!(run.exit, eksharden_cli::exit::Exit::Input, "{}", run.stderr);
+    assert!(run.stderr.contains(":15:13: error: label value `system\\n--//"), "{}", run.stderr);
+    assert!(run.stderr.contains("may hold only letters, digits"), "{}", run.stderr);
+}
+
+#[test]
+fn valid_labels_and_taints_reach_the_kubelet_as_written() {
+    let mut spec = minimal();
+    let group = &mut spec.node_groups[0];
+    group.kind = NodeGroupType::SelfManaged;
+    group.labels = BTreeMap::from([("example.com/team".into(), "platform".into()), ("tier".into(), "".into())]);
+    group.taints = vec![Taint { key: "dedicated".into(), value: "batch".into(), effect: TaintEffect::NoSchedule }];
+    assert_eq!(
+        expected_flags(group),
+        ["--node-labels=example.com/team=platform,tier=", "--register-with-taints=dedicated=batch:NoSchedule"]
+    );
+    check_user_data(&spec);
+}
