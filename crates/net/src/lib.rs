@@ -41,7 +41,7 @@ pub fn verify(
     Report {
         cluster: facts.name.clone(),
         flows: matrix::check_flows(&engine, topology, &requirements, strict),
-        posture: posture::check(facts, model),
+        posture: posture::check(facts, model, &input.node_groups),
         notes,
         strict,
     }

@@ -95,6 +95,23 @@ pub fn check_flows(
                     });
                 }
             }
+            let source_name = &topology.roles[requirement.source].name;
+            let missing: Vec<&str> = [(candidates[requirement.source].is_empty(), source_name.as_str())]
+                .into_iter()
+                .chain([(destinations.is_empty(), destination_name.as_str())])
+                .filter_map(|(empty, name)| empty.then_some(name))
+                .collect();
+            if !missing.is_empty() && requirement.expectation == Expectation::Allowed {
+                // A required flow with nobody at one end is not a pass: say so.
+                cells.push(Cell {
+                    source: source_name.clone(),
+                    destination: destination_name.clone(),
+                    basis: Basis::Predicted,
+                    status: if strict { Status::Fail } else { Status::Warn },
+                    explanation: vec![format!("not evaluated: no endpoint stands for {}", missing.join(" or "))],
+                    verdict: Verdict { segments: Vec::new() },
+                });
+            }
             let status = cells.iter().map(|c| c.status).max().unwrap_or(Status::Pass);
             FlowCheck {
                 id: requirement.id,

@@ -43,6 +43,8 @@ pub struct PolicyInput {
     pub services: Vec<String>,
     /// Whether the node-subnet ACL must block SSH on its own (seed 004).
     pub ssh_acl: bool,
+    /// The node groups the spec names, each of which must be found (none when discovered).
+    pub node_groups: Vec<String>,
 }
 
 impl PolicyInput {
@@ -62,6 +64,7 @@ impl PolicyInput {
             cache_port: None,
             services: Self::default_services(),
             ssh_acl: true,
+            node_groups: Vec::new(),
         }
     }
 }

@@ -33,6 +33,29 @@ pub struct ClusterFacts {
     pub node_groups: Vec<NodeGroupFacts>,
     /// The security groups on the control plane and the nodes (for the ingress audit).
     pub cluster_groups: Vec<String>,
+    /// The dedicated creator role, as IAM reports it.
+    pub creator_role: CreatorRoleFact,
+}
+
+/// What IAM says of the cluster's dedicated creator role (seed 004, "Dedicated IAM Role for
+/// EKS Cluster Creation").
+#[derive(Debug, Clone, Default, Serialize)]
+#[serde(rename_all = "camelCase", tag = "state")]
+pub enum CreatorRoleFact {
+    /// The cluster has none (it was not created through one).
+    #[default]
+    Absent,
+    /// The role exists.
+    Found {
+        /// Its ARN.
+        arn: String,
+        /// Its inline and attached policies.
+        permissions: Vec<String>,
+        /// Whether its trust policy lets anyone assume it.
+        assumable: bool,
+    },
+    /// It could not be read, and why.
+    Unreadable(String),
 }
 
 /// One access entry.
@@ -68,9 +91,12 @@ pub struct Imds {
     pub hop_limit: Option<i32>,
 }
 
-/// Every posture check over the facts and the model.
-pub fn check(facts: &ClusterFacts, model: &Model) -> Vec<PostureCheck> {
+/// Every posture check over the facts and the model; `expected_node_groups` are the node
+/// groups a spec names (none for a discovered cluster).
+pub fn check(facts: &ClusterFacts, model: &Model, expected_node_groups: &[String]) -> Vec<PostureCheck> {
     vec![
+        node_groups(facts, expected_node_groups),
+        creator_role(facts),
         endpoint_private(facts),
         endpoint_public(facts),
         authentication(facts),
@@ -95,6 +121,57 @@ fn fail_on(found: Vec<String>, clean: &str) -> (Status, Vec<String>) {
     } else {
         (Status::Fail, found)
     }
+}
+
+/// Every node group named by the spec or found in AWS stands in the model: otherwise the
+/// flows from and to its nodes would drop out of the report unseen.
+fn node_groups(facts: &ClusterFacts, expected: &[String]) -> PostureCheck {
+    let mut found = Vec::new();
+    for name in expected.iter().filter(|n| !facts.node_groups.iter().any(|g| &g.name == *n)) {
+        found.push(format!("node group {name}, named by the spec, does not exist: its flows cannot be checked"));
+    }
+    for group in facts.node_groups.iter().filter(|g| g.enis.is_empty()) {
+        found.push(format!(
+            "node group {}: no interfaces and no launch template or subnets to stand in for them: its flows cannot be checked",
+            group.name
+        ));
+    }
+    let title = "Every node group is in the model";
+    let id = "node-groups-present";
+    if !found.is_empty() {
+        return result(id, title, "DESIGN verification", Status::Fail, found);
+    }
+    if facts.node_groups.is_empty() {
+        let detail = "the cluster has no node groups: no node flow is checked".to_owned();
+        return result(id, title, "DESIGN verification", Status::Warn, vec![detail]);
+    }
+    let names: Vec<&str> = facts.node_groups.iter().map(|g| g.name.as_str()).collect();
+    result(id, title, "DESIGN verification", Status::Pass, vec![format!("node groups: {}", names.join(", "))])
+}
+
+fn creator_role(facts: &ClusterFacts) -> PostureCheck {
+    let (status, detail) = match &facts.creator_role {
+        CreatorRoleFact::Absent => (Status::Pass, "the cluster has no dedicated creator role to strip".to_owned()),
+        CreatorRoleFact::Found { arn, permissions, assumable: false } if permissions.is_empty() => {
+            (Status::Pass, format!("{arn}: no permissions, nobody may assume it (kept for break-glass repair)"))
+        }
+        CreatorRoleFact::Found { arn, permissions, assumable } => {
+            let trust = if *assumable { "its trust still lets it be assumed" } else { "its trust is withdrawn" };
+            let held = if permissions.is_empty() { "no permissions".to_owned() } else { permissions.join(", ") };
+            (
+                Status::Fail,
+                format!("{arn} still holds {held}; {trust}: `eksharden harden --only creator-role --apply` strips it"),
+            )
+        }
+        CreatorRoleFact::Unreadable(why) => (Status::Warn, format!("the creator role could not be read: {why}")),
+    };
+    result(
+        "creator-role-stripped",
+        "The dedicated creator role is stripped",
+        "seed 004 / DESIGN step 1",
+        status,
+        vec![detail],
+    )
 }
 
 fn endpoint_private(facts: &ClusterFacts) -> PostureCheck {

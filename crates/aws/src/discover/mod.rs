@@ -4,14 +4,15 @@
 //! The calls: EKS DescribeCluster, ListNodegroups, DescribeNodegroup and one launch
 //! template per managed node group, ListAccessEntries and DescribeAccessEntry per entry;
 //! EC2 one filtered, paginated describe per resource type of the VPC (pages of 1,000), and
-//! one read per prefix list a rule names. None of it grows with the number of nodes.
+//! one read per prefix list a rule names; IAM GetRole, ListRolePolicies and
+//! ListAttachedRolePolicies for the creator role. None of it grows with the number of nodes.
 
 mod eks;
 mod network;
 mod roles;
 
 use eksharden_net::model::Model;
-use eksharden_net::posture::ClusterFacts;
+use eksharden_net::posture::{ClusterFacts, CreatorRoleFact};
 use eksharden_net::topology::Topology;
 
 use crate::client::Aws;
@@ -60,10 +61,11 @@ pub struct Tagging {
 /// Reads everything `verify` needs about `cluster`.
 pub async fn discover(aws: &Aws, cluster: &str) -> Result<Discovery, AwsError> {
     let info = eks::cluster(aws, cluster).await?;
-    let (network, node_groups, access_entries) = futures_util::join!(
+    let (network, node_groups, access_entries, creator) = futures_util::join!(
         network::read(aws, &info.vpc),
         eks::node_groups(aws, cluster),
         eks::access_entries(aws, cluster),
+        crate::creator::inspect(aws, cluster),
     );
     let (network, node_groups) = (network?, node_groups?);
     let mut notes = Vec::new();
@@ -74,7 +76,17 @@ pub async fn discover(aws: &Aws, cluster: &str) -> Result<Discovery, AwsError> {
             None
         }
     };
-    Ok(roles::build(cluster, &info, network, &node_groups, access_entries, notes))
+    let mut discovery = roles::build(cluster, &info, network, &node_groups, access_entries, notes);
+    discovery.facts.creator_role = match creator {
+        Ok(None) => CreatorRoleFact::Absent,
+        Ok(Some(state)) => CreatorRoleFact::Found {
+            permissions: state.inline.iter().chain(&state.attached).cloned().collect(),
+            assumable: state.assumable,
+            arn: state.arn,
+        },
+        Err(error) => CreatorRoleFact::Unreadable(format!("{}: {}", error.operation, error.message)),
+    };
+    Ok(discovery)
 }
 
 /// The cluster's API endpoint and certificate authority (base64), for a Kubernetes client.

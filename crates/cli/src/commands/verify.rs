@@ -45,6 +45,7 @@ pub fn policy_input(spec: &ClusterSpec) -> PolicyInput {
         cache_port: groups.cache.as_ref().map(|c| c.port.get()),
         services: PolicyInput::default_services(),
         ssh_acl: eksharden_plan::nacl::node_subnet_entries(spec).is_some(),
+        node_groups: spec.node_groups.iter().map(|g| g.name.clone()).collect(),
     }
 }
 

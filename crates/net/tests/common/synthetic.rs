@@ -364,6 +364,7 @@ pub fn cluster(size: Size) -> Synthetic {
         cache_port: Some(6379),
         services: PolicyInput::default_services(),
         ssh_acl: true,
+        node_groups: Vec::new(),
     };
     Synthetic { model, topology: Topology { roles }, facts, input }
 }
