@@ -22,6 +22,9 @@ and makes stacks behave as CloudFormation does where moto differs:
 - a resource that fails leaves a CREATE_FAILED event naming it and its reason, and the stack
   rolls back to ROLLBACK_COMPLETE (moto answers HTTP 500 and leaves the stack half made);
 - termination protection blocks DeleteStack, and UpdateTerminationProtection exists;
+- CreateStack is atomic: two calls with one name at once make one stack, and the other is
+  answered AlreadyExistsException (moto checked the name, then built the stack, so both
+  calls passed the check and two stacks of one name fought over the same resources);
 - a stack whose deletion fails stays, as DELETE_FAILED;
 - list parameters are described as the comma-separated text they were given;
 - deleting a stack deletes what it made: moto has no deletion for internet gateways and
@@ -70,6 +73,7 @@ import json
 import os
 import random
 import string
+import threading
 import time
 
 from moto.cloudformation import parsing
@@ -865,6 +869,17 @@ class _NoOutputs(dict):
     """The outputs of a stack that has none."""
 
     exports = []
+
+_original_create_stack = CloudFormationBackend.create_stack
+_create_stack_lock = threading.Lock()
+
+
+def _create_stack(self, name, *args, **kwargs):
+    with _create_stack_lock:
+        return _original_create_stack(self, name, *args, **kwargs)
+
+
+CloudFormationBackend.create_stack = _create_stack
 
 _original_delete_stack = CloudFormationBackend.delete_stack
 

@@ -1,5 +1,6 @@
 //! A small HTTP proxy in front of the emulator that answers a chosen share of calls with a
-//! throttling error, an HTTP 500, or a dropped connection, and counts calls per action.
+//! throttling error, an HTTP 500, or a dropped connection, holds back calls of one action for
+//! a while (to make two runs meet at the same step), and counts calls per action.
 //!
 //! Faults are drawn from a seeded generator, so a run is repeatable. Each connection carries
 //! one request (`Connection: close`), which keeps the proxy simple and the counts exact.
@@ -21,6 +22,8 @@ pub struct Faults {
     pub server_error: f64,
     /// Closed without an answer.
     pub drop_connection: f64,
+    /// Calls of this action (as [`Counts`] names them) are passed on only after this long.
+    pub delay: Option<(&'static str, Duration)>,
 }
 
 /// What the proxy saw.
@@ -155,9 +158,13 @@ impl Request {
             .to_owned()
     }
 
-    /// `service:Action` for query protocols, `service:METHOD /path` with ids blurred otherwise.
+    /// `service:Action` for query and JSON-target protocols, `service:METHOD /path` with ids
+    /// blurred otherwise.
     fn action(&self) -> String {
         let service = self.service();
+        if let Some(target) = self.header("x-amz-target") {
+            return format!("{service}:{}", target.rsplit('.').next().unwrap_or(target));
+        }
         let body = String::from_utf8_lossy(&self.body);
         if let Some(action) = body.split('&').find_map(|p| p.strip_prefix("Action=")) {
             return format!("{service}:{action}");
@@ -204,6 +211,11 @@ fn serve(
     }
     if draw < faults.throttle + faults.server_error + faults.drop_connection {
         return client.shutdown(Shutdown::Both);
+    }
+    if let Some((action, pause)) = faults.delay {
+        if request.action() == action {
+            std::thread::sleep(pause);
+        }
     }
     let mut server = TcpStream::connect(upstream)?;
     for (i, line) in request.head.iter().enumerate() {

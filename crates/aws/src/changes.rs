@@ -101,35 +101,65 @@ pub async fn stop_public_addresses(aws: &Aws, subnet: &str) -> Result<(), AwsErr
     Ok(())
 }
 
+/// The key that encrypts a cluster's secrets, and a key this run made and gave up.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SecretsKey {
+    /// The key's ARN.
+    pub arn: String,
+    /// What became of a key this run made but did not use: another run made the cluster's
+    /// key at the same time and took the alias first, so ours was scheduled for deletion.
+    pub discarded: Option<String>,
+}
+
 /// Encrypts the cluster's secrets with `key`, or with the cluster's own key (alias
 /// `alias/eksharden/<cluster>`, made with rotation on when it does not exist yet). EKS
-/// cannot undo this. Returns the key's ARN.
-pub async fn encrypt_secrets(aws: &Aws, cluster: &str, key: Option<&str>) -> Result<String, AwsError> {
+/// cannot undo this.
+pub async fn encrypt_secrets(aws: &Aws, cluster: &str, key: Option<&str>) -> Result<SecretsKey, AwsError> {
     let key = match key {
-        Some(key) => key.to_owned(),
+        Some(key) => SecretsKey { arn: key.to_owned(), discarded: None },
         None => cluster_key(aws, cluster).await?,
     };
     // EKS now ignores which resources are named, but older API versions require "secrets".
     #[allow(deprecated)]
-    let config =
-        EncryptionConfig::builder().resources("secrets").provider(Provider::builder().key_arn(&key).build()).build();
-    aws.eks
+    let config = EncryptionConfig::builder()
+        .resources("secrets")
+        .provider(Provider::builder().key_arn(&key.arn).build())
+        .build();
+    let associated = aws
+        .eks
         .associate_encryption_config()
         .cluster_name(cluster)
         .encryption_config(config)
         .send()
         .await
-        .map_err(aws_error("EKS.AssociateEncryptionConfig"))?;
+        .map_err(aws_error("EKS.AssociateEncryptionConfig"));
+    if let Err(error) = associated {
+        // Another run may have associated this same key since our look: that is done.
+        if secrets_key(aws, cluster).await?.as_deref() != Some(key.arn.as_str()) {
+            return Err(error);
+        }
+    }
     wait_active(aws, cluster, &[], UPDATE_LIMIT).await?;
     Ok(key)
 }
 
-/// The ARN of the cluster's own KMS key, made on first use.
-async fn cluster_key(aws: &Aws, cluster: &str) -> Result<String, AwsError> {
+/// The KMS key that encrypts the cluster's secrets now, if any.
+async fn secrets_key(aws: &Aws, cluster: &str) -> Result<Option<String>, AwsError> {
+    let described = aws.eks.describe_cluster().name(cluster).send().await.map_err(aws_error("EKS.DescribeCluster"))?;
+    Ok(described
+        .cluster()
+        .and_then(|c| c.encryption_config().iter().find_map(|e| e.provider()?.key_arn().map(str::to_owned))))
+}
+
+/// How long a discarded key waits before KMS deletes it: the shortest KMS allows.
+const DISCARDED_KEY_DAYS: i32 = 7;
+
+/// The cluster's own KMS key, made on first use. Two runs may both make one; the alias
+/// decides which is the cluster's, and the other run schedules its own for deletion.
+async fn cluster_key(aws: &Aws, cluster: &str) -> Result<SecretsKey, AwsError> {
     let alias = format!("alias/eksharden/{cluster}");
-    let existing = aws.kms.describe_key().key_id(&alias).send().await.map_err(aws_error("KMS.DescribeKey"));
-    if let Some(arn) = absent_as_none(existing)?.and_then(|found| found.key_metadata()?.arn().map(str::to_owned)) {
-        return Ok(arn);
+    if let Some(arn) = key_of_alias(aws, &alias).await? {
+        return Ok(SecretsKey { arn, discarded: None });
     }
     let created = aws
         .kms
@@ -144,8 +174,32 @@ async fn cluster_key(aws: &Aws, cluster: &str) -> Result<String, AwsError> {
     };
     let (id, arn) = (metadata.key_id().to_owned(), metadata.arn().unwrap_or_default().to_owned());
     aws.kms.enable_key_rotation().key_id(&id).send().await.map_err(aws_error("KMS.EnableKeyRotation"))?;
-    aws.kms.create_alias().alias_name(&alias).target_key_id(&id).send().await.map_err(aws_error("KMS.CreateAlias"))?;
-    Ok(arn)
+    let aliased = aws.kms.create_alias().alias_name(&alias).target_key_id(&id).send().await;
+    match aliased.map_err(aws_error("KMS.CreateAlias")) {
+        Ok(_) => Ok(SecretsKey { arn, discarded: None }),
+        Err(error) if error.code.as_deref() == Some("AlreadyExistsException") => {
+            let winner = key_of_alias(aws, &alias).await?.ok_or(error)?;
+            aws.kms
+                .schedule_key_deletion()
+                .key_id(&id)
+                .pending_window_in_days(DISCARDED_KEY_DAYS)
+                .send()
+                .await
+                .map_err(aws_error("KMS.ScheduleKeyDeletion"))?;
+            let discarded = format!(
+                "another run made {alias} at the same time; the key this run made ({arn}) is scheduled for \
+                 deletion in {DISCARDED_KEY_DAYS} days and {winner} is used"
+            );
+            Ok(SecretsKey { arn: winner, discarded: Some(discarded) })
+        }
+        Err(error) => Err(error),
+    }
+}
+
+/// The ARN of the key `alias` names, if the alias exists.
+async fn key_of_alias(aws: &Aws, alias: &str) -> Result<Option<String>, AwsError> {
+    let existing = aws.kms.describe_key().key_id(alias).send().await.map_err(aws_error("KMS.DescribeKey"));
+    Ok(absent_as_none(existing)?.and_then(|found| found.key_metadata()?.arn().map(str::to_owned)))
 }
 
 fn invalid(operation: &'static str) -> impl Fn(aws_sdk_kms::error::BuildError) -> AwsError {

@@ -99,41 +99,34 @@ pub async fn inspect(aws: &Aws, cluster: &str) -> Result<Option<CreatorState>, A
 pub async fn strip(aws: &Aws, cluster: &str) -> Result<(), AwsError> {
     let role = role_name(cluster);
     let Some(state) = inspect(aws, cluster).await? else { return Ok(()) };
+    // Another run may strip the role at the same time: a policy it already kept aside or
+    // removed is taken as done.
     for name in &state.inline {
-        let policy = aws
-            .iam
-            .get_role_policy()
-            .role_name(&role)
-            .policy_name(name)
-            .send()
-            .await
-            .map_err(aws_error("IAM.GetRolePolicy"))?;
+        let policy = aws.iam.get_role_policy().role_name(&role).policy_name(name).send().await;
+        let Some(policy) = absent_as_none(policy.map_err(aws_error("IAM.GetRolePolicy")))? else { continue };
         if name == INLINE_POLICY && spare_policy(aws, cluster, &state.arn).await?.is_none() {
-            aws.iam
+            let kept = aws
+                .iam
                 .create_policy()
                 .policy_name(spare_policy_name(cluster))
                 .description("eksharden: the creator role's permissions, kept unattached for break-glass repair")
                 .policy_document(policy_text(policy.policy_document()))
                 .send()
                 .await
-                .map_err(aws_error("IAM.CreatePolicy"))?;
+                .map_err(aws_error("IAM.CreatePolicy"));
+            match kept {
+                Err(error) if error.code.as_deref() == Some("EntityAlreadyExists") => {}
+                other => {
+                    other?;
+                }
+            }
         }
-        aws.iam
-            .delete_role_policy()
-            .role_name(&role)
-            .policy_name(name)
-            .send()
-            .await
-            .map_err(aws_error("IAM.DeleteRolePolicy"))?;
+        let removed = aws.iam.delete_role_policy().role_name(&role).policy_name(name).send().await;
+        absent_as_none(removed.map_err(aws_error("IAM.DeleteRolePolicy")))?;
     }
     for arn in &state.attached {
-        aws.iam
-            .detach_role_policy()
-            .role_name(&role)
-            .policy_arn(arn)
-            .send()
-            .await
-            .map_err(aws_error("IAM.DetachRolePolicy"))?;
+        let detached = aws.iam.detach_role_policy().role_name(&role).policy_arn(arn).send().await;
+        absent_as_none(detached.map_err(aws_error("IAM.DetachRolePolicy")))?;
     }
     aws.iam
         .update_assume_role_policy()

@@ -92,7 +92,9 @@ impl StepId {
             Self::RbacBindings => "ClusterRoleBindings for the admin and viewer groups",
             Self::SystemMasters => "nobody in system:masters, once a replacement admin is proven",
             Self::PublicAddresses => "no public addresses on nodes or their subnets",
-            Self::SshIngress => "port 22 to nodes only from the bastion",
+            Self::SshIngress => {
+                "port 22 to nodes only from the bastion; nothing to the control plane from the internet"
+            }
             Self::SshKeys => "no SSH keys on node groups",
             Self::Imds => "IMDSv2 required with hop limit 1 on nodes",
             Self::NetworkAcl => "a bastion subnet with its own ACL; node subnets admit 22 only from it",
@@ -149,9 +151,10 @@ impl StepPlan {
 pub enum Outcome {
     /// Nothing needed doing.
     Unchanged,
-    /// The changes were made, and inspecting again found them in place. Listed: changes the
-    /// plan showed that a fresh look no longer called for when the step ran (an earlier
-    /// step did them, or the resource changed), so they were not made.
+    /// The changes were made, and inspecting again found them in place. Listed, each in a
+    /// sentence: changes the plan showed that a fresh look no longer called for when the step
+    /// ran (an earlier step did them, or the resource changed), and what making the others
+    /// met on the way (a race with another run, and what became of it).
     Applied(Vec<String>),
     /// Some changes are reported, not made (node-group replacements not asked for).
     NotApplied(Vec<String>),
@@ -186,11 +189,16 @@ pub async fn apply(target: &Target<'_>, options: &Options, plan: StepPlan) -> St
     let fresh = steps::inspect(target, options, plan.step, &mut steps::Discovered::default()).await;
     let still = fresh.automated(options);
     let to_make: Vec<Change> = still.iter().filter(|c| shown.contains(c)).map(|c| (*c).clone()).collect();
-    let no_longer: Vec<String> =
-        plan.automated(options).into_iter().filter(|c| !still.contains(c)).map(ToString::to_string).collect();
+    let mut remarks: Vec<String> = plan
+        .automated(options)
+        .into_iter()
+        .filter(|c| !still.contains(c))
+        .map(|c| format!("no longer needed when it ran: {c}"))
+        .collect();
     for change in &to_make {
-        if let Err(why) = steps::make(target, options, change).await {
-            return StepResult { plan, outcome: Outcome::Failed(format!("{change}: {why}")) };
+        match steps::make(target, options, change).await {
+            Ok(notes) => remarks.extend(notes),
+            Err(why) => return StepResult { plan, outcome: Outcome::Failed(format!("{change}: {why}")) },
         }
     }
     // Read the state afresh: the change must be visible to count as done.
@@ -204,7 +212,7 @@ pub async fn apply(target: &Target<'_>, options: &Options, plan: StepPlan) -> St
     let outcome = match again.automated(options).first() {
         Some(left) => Outcome::Failed(format!("did not hold: still to do: {left}")),
         None if !reported.is_empty() => Outcome::NotApplied(reported),
-        None => Outcome::Applied(no_longer),
+        None => Outcome::Applied(remarks),
     };
     StepResult { plan, outcome }
 }

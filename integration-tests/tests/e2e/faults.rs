@@ -11,7 +11,7 @@ use super::{block_on, create, example, run, Target};
 #[test]
 fn create_converges_through_throttling_and_server_errors() {
     let Target::Emulator(moto) = Target::emulator(&MotoOptions::default()) else { unreachable!() };
-    let faults = Faults { throttle: 0.20, server_error: 0.05, drop_connection: 0.0 };
+    let faults = Faults { throttle: 0.20, server_error: 0.05, ..Faults::default() };
     let proxy = FaultProxy::start(moto.address(), faults, 0x5eed);
     let through_proxy = Target::External { endpoint: Some(proxy.endpoint()), profile: None };
     let (file, spec) = example("full");

@@ -154,6 +154,19 @@ impl From<AwsError> for StackError {
     }
 }
 
+/// CloudFormation's error code for a stack name already taken.
+const ALREADY_EXISTS: &str = "AlreadyExistsException";
+
+/// How many times one stack's deployment joins another run's work before giving up.
+const MAX_JOINS: u32 = 5;
+
+/// Whether `error` came from racing another operation on the stack: CloudFormation answers
+/// `ValidationError` and the stack is now in progress.
+async fn is_busy(aws: &Aws, stack: &str, error: &AwsError) -> bool {
+    error.code.as_deref() == Some("ValidationError")
+        && describe(aws, stack).await.ok().flatten().is_some_and(|info| !info.is_settled())
+}
+
 /// Statuses from which a stack can be updated.
 const UPDATABLE: [&str; 5] =
     ["CREATE_COMPLETE", "UPDATE_COMPLETE", "UPDATE_ROLLBACK_COMPLETE", "IMPORT_COMPLETE", "IMPORT_ROLLBACK_COMPLETE"];
@@ -169,11 +182,19 @@ async fn deploy_stack(
     let mut watcher = Watcher::new(aws, progress, &short, options.polling);
     let mut replacing = false;
     let mut action = StackAction::Create;
+    let mut joins = 0;
     let result = loop {
         let Some(info) = describe(aws, &stack.stack_name).await? else {
             action = if replacing { StackAction::Replace } else { StackAction::Create };
             progress.started(&short, action);
-            break create(aws, stack, &inputs, options, &mut watcher).await.map(|info| (action, info));
+            match create(aws, stack, &inputs, options, &mut watcher).await {
+                // Another run created it between our look and our call: join its progress.
+                Err(StackError::Aws(error)) if error.code.as_deref() == Some(ALREADY_EXISTS) && joins < MAX_JOINS => {
+                    joins += 1;
+                    continue;
+                }
+                created => break created.map(|info| (action, info)),
+            }
         };
         if !info.is_settled() {
             // An earlier, interrupted run (or someone else) is working on it: let it finish.
@@ -199,7 +220,14 @@ async fn deploy_stack(
         }
         action = StackAction::Update;
         progress.started(&short, action);
-        break update(aws, stack, &inputs, &info, &mut watcher).await;
+        match update(aws, stack, &inputs, &info, &mut watcher).await {
+            // Another run started an operation on it since our look: wait for it, look again.
+            Err(StackError::Aws(error)) if joins < MAX_JOINS && is_busy(aws, &stack.stack_name, &error).await => {
+                joins += 1;
+                continue;
+            }
+            updated => break updated,
+        }
     };
     match &result {
         Ok((done, info)) => progress.finished(&short, *done, &info.status, true),

@@ -105,14 +105,16 @@ async fn inspect_cluster_api(client: &eksharden_kube::Client, step: StepId) -> R
     }
 }
 
-/// Makes one change.
-pub async fn make(target: &Target<'_>, options: &Options, change: &Change) -> Result<(), String> {
+/// Makes one change. Returns what it met on the way that a user should know (a race with
+/// another run, and what became of it).
+pub async fn make(target: &Target<'_>, options: &Options, change: &Change) -> Result<Vec<String>, String> {
     use eksharden_aws::changes;
     let (aws, cluster) = (target.aws, target.cluster);
     let aws_failed = |e: eksharden_aws::AwsError| format!("{}: {}", e.operation, e.message);
     let kube_failed = |e: eksharden_kube::KubeError| e.to_string();
     let client = || cluster_api(target).map(|access| &access.client);
-    match change {
+    let mut notes = Vec::new();
+    let made = match change {
         Change::StripCreatorRole { .. } => eksharden_aws::creator::strip(aws, cluster).await.map_err(aws_failed),
         Change::MapIdentities { through: IdentityStore::AwsAuth, mappings, .. } => {
             eksharden_kube::aws_auth::map_roles(client()?, mappings).await.map(|_| ()).map_err(kube_failed)
@@ -143,13 +145,15 @@ pub async fn make(target: &Target<'_>, options: &Options, change: &Change) -> Re
             changes::set_endpoint_access(aws, cluster, *private, *public, public_cidrs).await.map_err(aws_failed)
         }
         Change::EnableLogging { types } => changes::enable_logging(aws, cluster, types).await.map_err(aws_failed),
-        Change::EncryptSecrets { key } => {
-            changes::encrypt_secrets(aws, cluster, key.as_deref()).await.map(|_| ()).map_err(aws_failed)
-        }
+        Change::EncryptSecrets { key } => changes::encrypt_secrets(aws, cluster, key.as_deref())
+            .await
+            .map(|key| notes.extend(key.discarded))
+            .map_err(aws_failed),
         Change::TagWithCluster { resource, .. } => {
             changes::tag_with_cluster(aws, cluster, resource).await.map_err(aws_failed)
         }
-    }
+    };
+    made.map(|()| notes)
 }
 
 /// The cluster API, or why it cannot be reached.

@@ -1,5 +1,8 @@
 //! Step 6 (seed 004, "EC2 Security Groups for Nodes"): no inbound rule on the nodes' groups
-//! admits port 22 from anything but the bastion, the control plane or the nodes themselves.
+//! admits port 22 from anything but the bastion, the control plane or the nodes themselves;
+//! and no inbound rule on the control plane's groups admits anything from the whole internet
+//! (the seed tables give the control plane no inbound rule from outside the VPC; the public
+//! endpoint is governed by its CIDR list, not by these groups).
 
 use std::collections::BTreeSet;
 
@@ -11,7 +14,8 @@ use eksharden_net::{Protocol, RuleProtocol};
 use super::Inspected;
 use crate::change::Change;
 
-/// The inbound rules that admit SSH from outside.
+/// The inbound rules that admit SSH to nodes from outside, or anything to the control plane
+/// from the internet.
 pub fn inspect(found: &Discovery) -> Inspected {
     let groups_of = |kinds: &dyn Fn(&RoleKind) -> bool| -> BTreeSet<String> {
         found
@@ -30,9 +34,12 @@ pub fn inspect(found: &Discovery) -> Inspected {
     let node_groups = groups_of(&|k| matches!(k, RoleKind::NodeGroup { .. }));
     let trusted: BTreeSet<String> =
         groups_of(&|k| matches!(k, RoleKind::NodeGroup { .. } | RoleKind::Bastion | RoleKind::ControlPlane));
+    let control_plane = groups_of(&|k| matches!(k, RoleKind::ControlPlane));
     let mut current = Vec::new();
     let mut changes = Vec::new();
-    for group in found.model.security_groups.iter().filter(|g| node_groups.contains(&g.id)) {
+    let watched =
+        |g: &&eksharden_net::model::SecurityGroup| node_groups.contains(&g.id) || control_plane.contains(&g.id);
+    for group in found.model.security_groups.iter().filter(watched) {
         for rule in &group.ingress {
             let covers_ssh = match rule.protocol {
                 RuleProtocol::All => true,
@@ -43,7 +50,9 @@ pub fn inspect(found: &Discovery) -> Inspected {
                 Peer::Cidr(_) | Peer::PrefixList(_) => true,
                 Peer::Group(id) => !trusted.contains(id),
             };
-            if covers_ssh && outside {
+            let from_internet = matches!(&rule.peer, Peer::Cidr(c) if c.prefix_len() == 0);
+            let ssh_to_nodes = node_groups.contains(&group.id) && covers_ssh && outside;
+            if ssh_to_nodes || (control_plane.contains(&group.id) && from_internet) {
                 let change = Change::RevokeIngress {
                     group: group.id.clone(),
                     group_name: group.name.clone(),
