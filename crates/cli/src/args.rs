@@ -28,13 +28,13 @@ pub struct Global {
     #[arg(short, long, global = true, conflicts_with = "verbose")]
     pub quiet: bool,
     /// The AWS region; the spec's region by default.
-    #[arg(long, global = true, env = "AWS_REGION")]
+    #[arg(long, global = true, env = "AWS_REGION", value_parser = region)]
     pub region: Option<String>,
     /// A named AWS profile from the shared config files.
     #[arg(long, global = true, env = "AWS_PROFILE")]
     pub profile: Option<String>,
     /// Send every AWS call to this endpoint (a local emulator or LocalStack).
-    #[arg(long, global = true, env = "AWS_ENDPOINT_URL", value_name = "URL")]
+    #[arg(long, global = true, env = "AWS_ENDPOINT_URL", value_name = "URL", value_parser = endpoint_url)]
     pub endpoint_url: Option<String>,
     /// Plain progress lines even on a terminal.
     #[arg(long, global = true)]
@@ -116,7 +116,7 @@ pub struct CreateArgs {
     /// Reach the cluster API here (a tunnel to the private endpoint): with it, `create` also
     /// runs the Kubernetes hardening steps (access mapping, RBAC bindings, system:masters,
     /// the SSH egress policy); without it they are left to `eksharden harden`.
-    #[arg(long, value_name = "URL")]
+    #[arg(long, value_name = "URL", value_parser = endpoint_url)]
     pub kube_endpoint: Option<String>,
 }
 
@@ -125,6 +125,7 @@ pub struct CreateArgs {
 #[command(group = clap::ArgGroup::new("target").required(true).args(["cluster", "file"]))]
 pub struct DeleteArgs {
     /// The cluster name (needs --region unless the default region is right).
+    #[arg(value_parser = cluster_name)]
     pub cluster: Option<String>,
     /// Take the cluster name and region from a spec file.
     #[arg(short = 'f', long = "file", value_name = "FILE")]
@@ -139,6 +140,7 @@ pub struct DeleteArgs {
 #[command(group = clap::ArgGroup::new("target").required(true).args(["cluster", "file"]))]
 pub struct VerifyArgs {
     /// The cluster name (needs --region unless the default region is right).
+    #[arg(value_parser = cluster_name)]
     pub cluster: Option<String>,
     /// Take the cluster, region, profile and ports from a spec file.
     #[arg(short = 'f', long = "file", value_name = "FILE")]
@@ -168,7 +170,7 @@ pub enum ReportFormat {
 #[derive(Debug, Args)]
 pub struct TokenArgs {
     /// The cluster the token is for.
-    #[arg(long)]
+    #[arg(long, value_parser = cluster_name)]
     pub cluster: String,
     /// Act as this IAM role: the token carries the role's identity (assumed with the
     /// caller's credentials).
@@ -180,6 +182,7 @@ pub struct TokenArgs {
 #[derive(Debug, Args)]
 pub struct HardenArgs {
     /// The cluster name (needs --region unless the default region is right).
+    #[arg(value_parser = cluster_name)]
     pub cluster: String,
     /// Make the planned changes (asks first unless --yes); without it nothing changes.
     #[arg(long)]
@@ -203,7 +206,7 @@ pub struct HardenArgs {
     pub viewer_roles: Vec<String>,
     /// Reach the cluster API here instead of the cluster's endpoint (a tunnel to a private
     /// endpoint, through the bastion, for example).
-    #[arg(long, value_name = "URL")]
+    #[arg(long, value_name = "URL", value_parser = endpoint_url)]
     pub kube_endpoint: Option<String>,
     /// Also replace the managed node groups that only a replacement can fix (an SSH key,
     /// public addresses, IMDSv1): a new group in private subnets, then the old one drained.
@@ -215,4 +218,32 @@ pub struct HardenArgs {
     /// How to print the plan and the outcome (`--format` works too, as for `verify`).
     #[arg(long, visible_alias = "format", value_enum, default_value_t = Format::Text)]
     pub output: Format,
+}
+
+/// `--region`: an AWS region name, nothing else (it becomes part of host names).
+fn region(text: &str) -> Result<String, String> {
+    if eksharden_spec::values::is_region(text) {
+        Ok(text.to_owned())
+    } else {
+        Err("not an AWS region name; write one like eu-west-1 or us-east-2".to_owned())
+    }
+}
+
+/// A cluster name as EKS accepts it.
+fn cluster_name(text: &str) -> Result<String, String> {
+    if eksharden_spec::values::is_eks_cluster_name(text) {
+        Ok(text.to_owned())
+    } else {
+        Err("not an EKS cluster name: 1 to 100 letters, digits, `-` and `_`, starting with a letter or digit"
+            .to_owned())
+    }
+}
+
+/// An `http` or `https` URL with a host.
+fn endpoint_url(text: &str) -> Result<String, String> {
+    match url::Url::parse(text) {
+        Ok(url) if matches!(url.scheme(), "http" | "https") && url.host().is_some() => Ok(text.to_owned()),
+        Ok(_) => Err("not an http or https URL with a host".to_owned()),
+        Err(error) => Err(format!("not a URL: {error}")),
+    }
 }

@@ -11,6 +11,8 @@ pub enum Exit {
     Input = 2,
     /// Something outside failed: a file could not be written, AWS or Kubernetes failed.
     Infrastructure = 3,
+    /// Interrupted (SIGINT, Ctrl-C), as shells report it: 128 + 2.
+    Interrupted = 130,
 }
 
 impl From<Exit> for std::process::ExitCode {

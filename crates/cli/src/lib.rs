@@ -29,6 +29,7 @@ where
             let exit = if error.use_stderr() { Exit::Input } else { Exit::Ok };
             let rendered =
                 if out.colour && out.terminal { error.render().ansi().to_string() } else { error.render().to_string() };
+            let rendered = output::redact_userinfo(&rendered);
             let _ =
                 if error.use_stderr() { write!(out.stderr, "{rendered}") } else { write!(out.stdout, "{rendered}") };
             return exit;

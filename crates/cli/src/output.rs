@@ -26,13 +26,18 @@ impl Output<'_> {
     /// there is nowhere left to report them.
     pub fn note(&mut self, line: &str) {
         if !self.quiet {
-            let _ = writeln!(self.stderr, "{line}");
+            let _ = writeln!(self.stderr, "{}", redact_userinfo(line));
         }
     }
 
     /// Writes an error line to stderr.
     pub fn error(&mut self, line: &str) {
-        let _ = writeln!(self.stderr, "error: {line}");
+        let _ = writeln!(self.stderr, "error: {}", redact_userinfo(line));
+    }
+
+    /// Writes a `hint:` line under the message before it.
+    pub fn hint(&mut self, line: &str) {
+        let _ = writeln!(self.stderr, "  hint: {line}");
     }
 
     /// Writes diagnostics of a spec file: with the offending line on a terminal, as
@@ -69,5 +74,47 @@ impl Output<'_> {
             Ok(()) => text,
             Err(_) => format!("{}\n", Plain { file: &source.name, diagnostic }),
         }
+    }
+}
+
+/// `text` with the user and password of every URL in it (`https://user:secret@host`)
+/// replaced by `***`: a secret given in `--kube-endpoint` or `AWS_ENDPOINT_URL` is never
+/// printed back, whichever message carries the URL.
+pub fn redact_userinfo(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(at) = rest.find("://") {
+        let (head, tail) = rest.split_at(at + 3);
+        out.push_str(head);
+        let authority_end =
+            tail.find(|c: char| matches!(c, '/' | '?' | '#') || c.is_whitespace() || c == '\'').unwrap_or(tail.len());
+        match tail[..authority_end].rfind('@') {
+            Some(userinfo_end) => {
+                out.push_str("***");
+                rest = &tail[userinfo_end..];
+            }
+            None => rest = tail,
+        }
+    }
+    out.push_str(rest);
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::redact_userinfo;
+
+    #[test]
+    fn userinfo_is_redacted_wherever_a_url_stands() {
+        assert_eq!(
+            redact_userinfo("https://admin:s3cret@10.0.0.1:6443/api: refused"),
+            "https://***@10.0.0.1:6443/api: refused"
+        );
+        assert_eq!(
+            redact_userinfo("invalid value 'ftp://u:p@x' for '--kube-endpoint'"),
+            "invalid value 'ftp://***@x' for '--kube-endpoint'"
+        );
+        assert_eq!(redact_userinfo("a http://h/x@y b http://t@h"), "a http://h/x@y b http://***@h");
+        assert_eq!(redact_userinfo("no url: user@host"), "no url: user@host");
     }
 }

@@ -2,7 +2,7 @@
 //! timestamped lines otherwise. Resource events appear with `-v`.
 
 use std::cell::RefCell;
-use std::collections::HashMap;
+use std::collections::{BTreeSet, HashMap};
 use std::io::Write;
 use std::time::{Duration, Instant};
 
@@ -97,6 +97,48 @@ impl Progress for Bars {
         bar.set_style(ProgressStyle::with_template("{prefix:<24} {msg}").expect("a valid template"));
         bar.set_prefix(format!("{} {stack}", if ok { "✓" } else { "✗" }));
         bar.finish_with_message(format!("{} {status} ({})", action.verb(), seconds(bar.elapsed())));
+    }
+}
+
+/// Passes progress on to another [`Progress`] and remembers which stacks are under way and
+/// which are done, to say what CloudFormation still works on when a run is interrupted.
+pub struct Tracked<'p> {
+    inner: &'p dyn Progress,
+    running: RefCell<BTreeSet<String>>,
+    finished: RefCell<BTreeSet<String>>,
+}
+
+impl<'p> Tracked<'p> {
+    /// Tracks the stacks reported to `inner`.
+    pub fn new(inner: &'p dyn Progress) -> Self {
+        Self { inner, running: RefCell::default(), finished: RefCell::default() }
+    }
+
+    /// The stacks started and not finished.
+    pub fn running(&self) -> Vec<String> {
+        self.running.borrow().iter().cloned().collect()
+    }
+
+    /// Whether `stack` has finished, well or not.
+    pub fn is_finished(&self, stack: &str) -> bool {
+        self.finished.borrow().contains(stack)
+    }
+}
+
+impl Progress for Tracked<'_> {
+    fn started(&self, stack: &str, action: StackAction) {
+        self.running.borrow_mut().insert(stack.to_owned());
+        self.inner.started(stack, action);
+    }
+
+    fn event(&self, stack: &str, event: &StackEvent) {
+        self.inner.event(stack, event);
+    }
+
+    fn finished(&self, stack: &str, action: StackAction, status: &str, ok: bool) {
+        self.running.borrow_mut().remove(stack);
+        self.finished.borrow_mut().insert(stack.to_owned());
+        self.inner.finished(stack, action, status, ok);
     }
 }
 

@@ -11,6 +11,7 @@ mod handmade;
 mod harden;
 mod kube;
 mod readback;
+mod safety;
 mod verify;
 
 use std::path::PathBuf;

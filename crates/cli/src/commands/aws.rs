@@ -58,9 +58,8 @@ pub fn confirm(question: &str, yes: bool, out: &mut Output) -> bool {
 pub fn report_aws_error(out: &mut Output, context: &str, error: &AwsError) {
     out.error(&format!("{context}{error}"));
     if error.is_missing_credentials() {
-        let _ = writeln!(
-            out.stderr,
-            "  hint: no AWS credentials were found: pass --profile, run `aws sso login`, or set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY"
+        out.hint(
+            "no AWS credentials were found: pass --profile, run `aws sso login`, or set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY",
         );
     }
 }

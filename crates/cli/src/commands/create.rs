@@ -16,6 +16,7 @@ use crate::args::{CreateArgs, Global, ReportFormat};
 use crate::exit::Exit;
 use crate::kubeconfig;
 use crate::output::Output;
+use crate::progress::Tracked;
 
 /// How long the cluster and node groups get to become active after their stacks.
 const ACTIVE_LIMIT: Duration = Duration::from_secs(40 * 60);
@@ -28,6 +29,15 @@ pub fn run(args: &CreateArgs, global: &Global, out: &mut Output) -> Exit {
     };
     let spec = &loaded.spec;
     let plan = plan(spec);
+    let kubeconfigs = kubeconfig::files(args.kubeconfig.as_deref());
+    if !args.dry_run {
+        // Refused before anything is created: the entry could not be written at the end.
+        if let Err(error) = kubeconfig::check(&kubeconfigs) {
+            out.error(&error.to_string());
+            out.hint("name another file with --kubeconfig");
+            return Exit::Input;
+        }
+    }
     block_on(async {
         let aws = connect(global, &plan.region).await;
         if args.dry_run {
@@ -41,9 +51,24 @@ pub fn run(args: &CreateArgs, global: &Global, out: &mut Output) -> Exit {
         let started = Instant::now();
         let options =
             DeployOptions { tags: vec![(CLUSTER_TAG.to_owned(), plan.cluster.clone())], ..DeployOptions::default() };
-        let report = {
+        let (report, running, not_started) = {
             let progress = progress(out, global);
-            stacks::deploy(&aws, &plan, progress.as_ref(), &options).await
+            let tracked = Tracked::new(progress.as_ref());
+            let report = tokio::select! {
+                report = stacks::deploy(&aws, &plan, &tracked, &options) => Some(report),
+                _ = tokio::signal::ctrl_c() => None,
+            };
+            let not_started: Vec<String> = plan
+                .stacks
+                .iter()
+                .map(|s| s.kind.short_name())
+                .filter(|s| !tracked.is_finished(s) && !tracked.running().contains(s))
+                .collect();
+            (report, tracked.running(), not_started)
+        };
+        let Some(report) = report else {
+            report_interrupted(&running, &not_started, out);
+            return Exit::Interrupted;
         };
         if !report.is_complete() {
             report_failures(&report, out);
@@ -80,31 +105,36 @@ pub fn run(args: &CreateArgs, global: &Global, out: &mut Output) -> Exit {
             (false, false) => "no access",
         };
         out.note(&format!("  endpoint: {} ({access})", summary.endpoint));
-        match kubeconfig::default_path(args.kubeconfig.as_deref()) {
-            Some(path) => match kubeconfig::write_entry(
-                &path,
-                &summary,
-                kubeconfig::exec(&plan.cluster, &aws.region, global.profile.as_deref()),
-            ) {
-                Ok(()) => out.note(&format!("  kubeconfig: {} (context {})", path.display(), summary.arn)),
+        let mut not_done = Vec::new();
+        if kubeconfigs.is_empty() {
+            out.note("  kubeconfig: not written (no --kubeconfig, $KUBECONFIG or $HOME)");
+        } else {
+            let exec = kubeconfig::exec(&plan.cluster, &aws.region, global.profile.as_deref());
+            match kubeconfig::write_entry(&kubeconfigs, &summary, exec) {
+                Ok(written) => out.note(&format!("  kubeconfig: {} (context {})", shown_paths(&written), summary.arn)),
                 Err(error) => {
-                    out.error(&error);
-                    return Exit::Infrastructure;
+                    out.error(&format!("the kubeconfig entry was not written: {error}"));
+                    not_done.push("the kubeconfig entry (run `aws eks update-kubeconfig` or `eksharden create` again)");
                 }
-            },
-            None => out.note("  kubeconfig: not written (no --kubeconfig, $KUBECONFIG or $HOME)"),
+            }
         }
         let hardened = harden_after_stacks(&aws, &plan.cluster, spec, args.kube_endpoint.as_deref(), out).await;
         // The proof: read the cluster back and check every flow and setting.
         let verified =
             super::verify::verify(&aws, &plan.cluster, &policy_input(spec), ReportFormat::Table, false, out).await;
-        if hardened {
-            verified
-        } else {
-            out.error("a hardening step did not complete (see above); run `eksharden harden` to finish");
-            Exit::Infrastructure
+        if !hardened {
+            not_done.push("a hardening step (see above; `eksharden harden` finishes it)");
         }
+        if not_done.is_empty() {
+            return verified;
+        }
+        out.error(&format!("not done: {}", not_done.join("; ")));
+        Exit::Infrastructure
     })
+}
+
+fn shown_paths(paths: &[std::path::PathBuf]) -> String {
+    paths.iter().map(|p| p.display().to_string()).collect::<Vec<_>>().join(", ")
 }
 
 async fn dry_run(aws: &Aws, plan: &Plan, out: &mut Output<'_>) -> Exit {
@@ -139,12 +169,24 @@ async fn dry_run(aws: &Aws, plan: &Plan, out: &mut Output<'_>) -> Exit {
     Exit::Ok
 }
 
+/// What an interrupted `create` leaves: CloudFormation goes on with the stacks it was given.
+fn report_interrupted(running: &[String], not_started: &[String], out: &mut Output) {
+    out.error("interrupted");
+    if !running.is_empty() {
+        out.note(&format!("  still in progress in CloudFormation (they go on): {}", running.join(", ")));
+    }
+    if !not_started.is_empty() {
+        out.note(&format!("  not started: {}", not_started.join(", ")));
+    }
+    out.hint("run the same command again: it waits for the stacks in progress and finishes the job");
+}
+
 fn report_failures(report: &stacks::DeployReport, out: &mut Output) {
     for (stack, outcome) in &report.outcomes {
         match outcome {
             StackOutcome::Failed(failure) => {
                 out.error(&failure.to_string());
-                let _ = writeln!(out.stderr, "  hint: {}", failure.advice);
+                out.hint(&failure.advice);
             }
             StackOutcome::Error(error) => report_aws_error(out, &format!("stack {stack}: "), error),
             StackOutcome::Skipped { needed } => out.error(&format!("stack {stack} was not started: it needs {needed}")),

@@ -140,10 +140,8 @@ fn print_plans(plans: &[StepPlan], options: &eksharden_harden::Options, format: 
 pub(crate) fn outcome_line(outcome: &Outcome) -> String {
     match outcome {
         Outcome::Unchanged => "unchanged".to_owned(),
-        Outcome::Applied(no_longer) if no_longer.is_empty() => "applied, and it held".to_owned(),
-        Outcome::Applied(no_longer) => {
-            format!("applied, and it held; no longer needed when it ran: {}", no_longer.join("; "))
-        }
+        Outcome::Applied(remarks) if remarks.is_empty() => "applied, and it held".to_owned(),
+        Outcome::Applied(remarks) => format!("applied, and it held; {}", remarks.join("; ")),
         Outcome::NotApplied(why) => format!("applied what it could; {}", why.join("; ")),
         Outcome::Failed(why) => format!("FAILED: {why}"),
         Outcome::CannotInspect(why) => format!("not changed: {why}"),

@@ -46,7 +46,11 @@ pub fn run(args: &RenderArgs, out: &mut Output) -> Exit {
             }
             Err(error) => {
                 out.error(&format!("cannot write to {}: {error}", dir.display()));
-                Exit::Infrastructure
+                if error.kind() == std::io::ErrorKind::InvalidInput {
+                    Exit::Input
+                } else {
+                    Exit::Infrastructure
+                }
             }
         },
     }
@@ -75,18 +79,58 @@ fn stack_graph(plan: &Plan) -> Result<Value, String> {
     Ok(json!({ "cluster": plan.cluster, "region": plan.region, "stacks": stacks, "waves": waves }))
 }
 
+/// Writes the plan under `dir`: `templates/`, `manifests/` and `stack-graph.json`. Files of
+/// an earlier render that this plan no longer has are removed; nothing is written through a
+/// symbolic link, so a link planted in the folder cannot send a file elsewhere.
 fn write_files(dir: &Path, plan: &Plan, graph: &Value) -> std::io::Result<usize> {
-    std::fs::create_dir_all(dir.join("templates"))?;
-    std::fs::create_dir_all(dir.join("manifests"))?;
-    for stack in &plan.stacks {
-        let path = dir.join("templates").join(format!("{}.json", stack.kind.short_name()));
-        std::fs::write(path, pretty(&stack.template))?;
+    let templates: Vec<(String, String)> =
+        plan.stacks.iter().map(|s| (format!("{}.json", s.kind.short_name()), pretty(&s.template))).collect();
+    let manifests: Vec<(String, String)> =
+        plan.manifests.iter().map(|m| (m.file_name.to_owned(), m.content.to_owned())).collect();
+    let folders = [("templates", &templates, "json"), ("manifests", &manifests, "yaml")];
+    let mut files = vec![(dir.join("stack-graph.json"), pretty(graph))];
+    for (folder, contents, _) in &folders {
+        let folder = dir.join(folder);
+        refuse_link(&folder)?;
+        std::fs::create_dir_all(&folder)?;
+        files.extend(contents.iter().map(|(name, text)| (folder.join(name), text.clone())));
     }
-    for manifest in &plan.manifests {
-        std::fs::write(dir.join("manifests").join(manifest.file_name), manifest.content)?;
+    for (path, _) in &files {
+        refuse_link(path)?;
     }
-    std::fs::write(dir.join("stack-graph.json"), pretty(graph))?;
-    Ok(plan.stacks.len() + plan.manifests.len() + 1)
+    for (folder, contents, extension) in folders {
+        remove_stale(&dir.join(folder), extension, &contents.iter().map(|(n, _)| n.as_str()).collect::<Vec<_>>())?;
+    }
+    for (path, text) in &files {
+        std::fs::write(path, text)?;
+    }
+    Ok(files.len())
+}
+
+/// An error when `path` is a symbolic link.
+fn refuse_link(path: &Path) -> std::io::Result<()> {
+    match std::fs::symlink_metadata(path) {
+        Ok(metadata) if metadata.file_type().is_symlink() => Err(std::io::Error::new(
+            std::io::ErrorKind::InvalidInput,
+            format!("{} is a symbolic link; render writes only real files inside the folder", path.display()),
+        )),
+        _ => Ok(()),
+    }
+}
+
+/// Removes the `*.extension` files of `folder` that are not in `keep`: what an earlier render
+/// of another spec left. Other files are the user's and stay.
+fn remove_stale(folder: &Path, extension: &str, keep: &[&str]) -> std::io::Result<()> {
+    for entry in std::fs::read_dir(folder)? {
+        let entry = entry?;
+        let name = entry.file_name();
+        let name = name.to_string_lossy();
+        let ours = Path::new(name.as_ref()).extension().is_some_and(|e| e == extension);
+        if ours && !keep.contains(&name.as_ref()) && !entry.file_type()?.is_dir() {
+            std::fs::remove_file(entry.path())?;
+        }
+    }
+    Ok(())
 }
 
 fn pretty(value: &Value) -> String {
