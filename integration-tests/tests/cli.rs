@@ -131,3 +131,68 @@ fn eksctl_dropped_fields_each_get_one_warning() {
         ]
     );
 }
+
+#[test]
+fn names_and_regions_that_aws_would_not_take_are_refused_before_any_call() {
+    let long = "a".repeat(300);
+    let cases: [&[&str]; 5] = [
+        &["token", "--cluster", ""],
+        &["token", "--cluster", &long],
+        &["token", "--cluster", "prod", "--region", "evil.example#"],
+        &["verify", "prod/../other"],
+        &["harden", "prod", "--region", "eu-west-1/x"],
+    ];
+    for args in cases {
+        let run = eksharden(args);
+        assert_eq!(run.exit, Exit::Input, "{args:?}: {}", run.stderr);
+        assert!(
+            run.stderr.contains("not an EKS cluster name") || run.stderr.contains("not an AWS region name"),
+            "{args:?}: {}",
+            run.stderr
+        );
+    }
+}
+
+#[test]
+fn a_password_in_a_url_is_never_printed_back() {
+    let run =
+        eksharden(&["harden", "prod", "--region", "eu-west-1", "--kube-endpoint", "ftp://admin:hunter2@10.0.0.1/"]);
+    assert_eq!(run.exit, Exit::Input, "{}", run.stderr);
+    assert!(run.stderr.contains("ftp://***@10.0.0.1/"), "{}", run.stderr);
+    assert!(!run.stderr.contains("hunter2") && !run.stdout.contains("hunter2"), "{}", run.stderr);
+}
+
+#[test]
+fn render_writes_nothing_through_a_planted_link_and_clears_what_an_earlier_render_left() {
+    let out = tempfile::tempdir().unwrap();
+    let dir = out.path().to_str().unwrap();
+    assert_eq!(eksharden(&["render", "-f", &example("full"), "--out", dir]).exit, Exit::Ok);
+    let templates = out.path().join("templates");
+    let stale = templates.join("nodegroup-system.json");
+    assert!(stale.exists());
+    std::fs::write(templates.join("notes.txt"), "mine").unwrap();
+    assert_eq!(eksharden(&["render", "-f", &example("minimal"), "--out", dir]).exit, Exit::Ok);
+    assert!(!stale.exists(), "a template of the earlier spec is removed");
+    assert_eq!(std::fs::read_to_string(templates.join("notes.txt")).unwrap(), "mine", "other files stay");
+
+    let elsewhere = tempfile::tempdir().unwrap();
+    let target = elsewhere.path().join("planted.json");
+    std::fs::remove_file(templates.join("network.json")).unwrap();
+    std::os::unix::fs::symlink(&target, templates.join("network.json")).unwrap();
+    let run = eksharden(&["render", "-f", &example("minimal"), "--out", dir]);
+    assert_eq!(run.exit, Exit::Input, "{}", run.stderr);
+    assert!(run.stderr.contains("is a symbolic link"), "{}", run.stderr);
+    assert!(!target.exists(), "nothing was written outside the folder");
+}
+
+#[test]
+fn an_alias_bomb_and_a_large_file_are_refused_quickly() {
+    let run = eksharden(&["validate", "-f", "tests/invalid-specs/alias-bomb.yaml"]);
+    assert_eq!(run.exit, Exit::Input);
+    assert!(run.stderr.contains("aliases expand the document past 100000 nodes"), "{}", run.stderr);
+    let big = tempfile::NamedTempFile::new().unwrap();
+    std::fs::write(big.path(), "a: b\n".repeat(4 * 1024 * 1024)).unwrap();
+    let run = eksharden(&["validate", "-f", big.path().to_str().unwrap()]);
+    assert_eq!(run.exit, Exit::Input);
+    assert!(run.stderr.contains("the file is 20.0 MiB; a spec is at most 1 MiB"), "{}", run.stderr);
+}

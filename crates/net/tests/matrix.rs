@@ -5,7 +5,9 @@ mod common;
 
 use common::synthetic::{cluster, Size};
 use eksharden_net::model::{AclEntry, Peer, SgRule};
+use eksharden_net::posture::CreatorRoleFact;
 use eksharden_net::report::Status;
+use eksharden_net::topology::{Members, RoleKind};
 use eksharden_net::{verify, PortRange, Protocol, RuleProtocol};
 
 const SMALL: Size = Size { enis: 200, groups: 60, rules: 600 };
@@ -121,4 +123,54 @@ fn a_pair_the_engine_cannot_evaluate_is_a_warning_not_a_pass() {
     assert!(report.flows.iter().filter(|f| f.id == "nodes-to-api").any(|f| f.status == Status::Warn));
     let strict = verify(&c.model, &c.topology, &c.facts, &c.input, true, Vec::new());
     assert!(strict.findings() > 0);
+}
+
+#[test]
+fn a_node_group_with_no_endpoint_is_not_evaluated_and_is_a_finding() {
+    let mut c = cluster(SMALL);
+    let role = c.topology.roles.iter_mut().find(|r| matches!(r.kind, RoleKind::NodeGroup { .. })).unwrap();
+    role.members = Members::Enis(Vec::new());
+    let name = role.name.trim_start_matches("node group ").to_owned();
+    c.facts.node_groups.iter_mut().find(|g| g.name == name).unwrap().enis.clear();
+    let report = verify(&c.model, &c.topology, &c.facts, &c.input, false, Vec::new());
+    let present = report.posture.iter().find(|p| p.id == "node-groups-present").unwrap();
+    assert_eq!(present.status, Status::Fail, "{present:?}");
+    assert!(present.details[0].starts_with(&format!("node group {name}: no interfaces")), "{present:?}");
+    let to_api = report
+        .flows
+        .iter()
+        .find(|f| f.id == "nodes-to-api" && f.title.starts_with(&format!("node group {name} ->")))
+        .unwrap();
+    assert_eq!(to_api.status, Status::Warn, "{to_api:#?}");
+    assert_eq!(to_api.cells[0].explanation, [format!("not evaluated: no endpoint stands for node group {name}")]);
+    assert!(report.findings() > 0);
+}
+
+#[test]
+fn a_node_group_the_spec_names_but_aws_lacks_is_a_finding() {
+    let mut c = cluster(SMALL);
+    c.input.node_groups = vec!["apps".into(), "gone".into()];
+    let report = verify(&c.model, &c.topology, &c.facts, &c.input, false, Vec::new());
+    let present = report.posture.iter().find(|p| p.id == "node-groups-present").unwrap();
+    assert_eq!(present.status, Status::Fail);
+    assert_eq!(present.details, ["node group gone, named by the spec, does not exist: its flows cannot be checked"]);
+}
+
+#[test]
+fn a_creator_role_with_permissions_or_trust_left_is_a_finding() {
+    let mut c = cluster(SMALL);
+    let status = |c: &common::synthetic::Synthetic| {
+        let report = verify(&c.model, &c.topology, &c.facts, &c.input, false, Vec::new());
+        report.posture.iter().find(|p| p.id == "creator-role-stripped").unwrap().status
+    };
+    assert_eq!(status(&c), Status::Pass, "no creator role: nothing to strip");
+    let arn = "arn:aws:iam::111122223333:role/eksharden-synthetic-creator".to_owned();
+    c.facts.creator_role = CreatorRoleFact::Found { arn: arn.clone(), permissions: Vec::new(), assumable: false };
+    assert_eq!(status(&c), Status::Pass);
+    c.facts.creator_role = CreatorRoleFact::Found { arn: arn.clone(), permissions: Vec::new(), assumable: true };
+    assert_eq!(status(&c), Status::Fail);
+    c.facts.creator_role = CreatorRoleFact::Found { arn, permissions: vec!["create-cluster".into()], assumable: false };
+    assert_eq!(status(&c), Status::Fail);
+    c.facts.creator_role = CreatorRoleFact::Unreadable("IAM.GetRole: AccessDenied".into());
+    assert_eq!(status(&c), Status::Warn);
 }

@@ -291,3 +291,78 @@ fn two_harden_runs_at_once_leave_one_enabled_key() {
     let used = described.cluster().unwrap().encryption_config()[0].provider().unwrap().key_arn().unwrap().to_owned();
     assert_eq!(used, states[0].0);
 }
+
+/// A cluster made through the EKS API in its own VPC; returns the security group EKS made.
+fn cluster_through_the_api(aws: &eksharden_aws::Aws, cluster: &str, block: &str) -> String {
+    let vpc = block_on(aws.ec2.create_vpc().cidr_block(format!("{block}.0.0/16")).send()).unwrap();
+    let vpc = vpc.vpc().unwrap().vpc_id().unwrap().to_owned();
+    let subnet = block_on(aws.ec2.create_subnet().vpc_id(&vpc).cidr_block(format!("{block}.1.0/24")).send()).unwrap();
+    let subnet = subnet.subnet().unwrap().subnet_id().unwrap().to_owned();
+    let network = aws_sdk_eks::types::VpcConfigRequest::builder().subnet_ids(&subnet).build();
+    let created = block_on(
+        aws.eks
+            .create_cluster()
+            .name(cluster)
+            .role_arn("arn:aws:iam::123456789012:role/cluster")
+            .resources_vpc_config(network)
+            .send(),
+    )
+    .unwrap();
+    created.cluster().unwrap().resources_vpc_config().unwrap().cluster_security_group_id().unwrap().to_owned()
+}
+
+#[test]
+fn harden_closes_internet_ingress_to_the_control_plane() {
+    let target = Target::emulator(&MotoOptions::default());
+    let (cluster, region) = ("open-plane", "eu-west-1");
+    let aws = target.aws(region);
+    let group = cluster_through_the_api(&aws, cluster, "10.42");
+    let open = aws_sdk_ec2::types::IpPermission::builder()
+        .ip_protocol("tcp")
+        .from_port(22)
+        .to_port(22)
+        .ip_ranges(aws_sdk_ec2::types::IpRange::builder().cidr_ip("0.0.0.0/0").build())
+        .build();
+    block_on(aws.ec2.authorize_security_group_ingress().group_id(&group).ip_permissions(open).send()).unwrap();
+    let harden = |extra: &[&str]| {
+        let mut args = vec!["harden", cluster, "--region", region, "--only", "ssh-ingress"];
+        args.extend(extra);
+        run(&target, &args)
+    };
+    let planned = harden(&[]);
+    assert!(
+        planned.stdout.contains(&format!("revoke {group}")) || planned.stdout.contains(&group),
+        "{}",
+        planned.stdout
+    );
+    assert!(planned.stdout.contains("0.0.0.0/0"), "{}", planned.stdout);
+    let applied = harden(&["--apply", "--yes"]);
+    assert!(
+        applied.stdout.contains("ssh-ingress        applied, and it held"),
+        "{}\n{}",
+        applied.stdout,
+        applied.stderr
+    );
+    let described = block_on(aws.ec2.describe_security_groups().group_ids(&group).send()).unwrap();
+    let open_left: Vec<_> = described.security_groups()[0]
+        .ip_permissions()
+        .iter()
+        .filter(|p| p.ip_ranges().iter().any(|r| r.cidr_ip() == Some("0.0.0.0/0")))
+        .collect();
+    assert!(open_left.is_empty(), "{open_left:?}");
+}
+
+#[test]
+fn a_password_in_the_kube_endpoint_is_never_printed() {
+    let target = Target::emulator(&MotoOptions::default());
+    let (cluster, region) = ("secret-url", "eu-west-1");
+    cluster_through_the_api(&target.aws(region), cluster, "10.43");
+    let url = "https://admin:hunter2@127.0.0.1:1";
+    let run = run(
+        &target,
+        &["harden", cluster, "--region", region, "--only", "access-mapping", "--kube-endpoint", url, "-vv"],
+    );
+    let all = format!("{}{}", run.stdout, run.stderr);
+    assert!(all.contains("https://***@127.0.0.1:1"), "{all}");
+    assert!(!all.contains("hunter2"), "{all}");
+}

@@ -10,7 +10,7 @@ use eksharden_net::policy::PolicyInput;
 use super::aws::{block_on, confirm, connect};
 use crate::args::{Format, Global, HardenArgs, ReportFormat};
 use crate::exit::Exit;
-use crate::output::Output;
+use crate::output::{redact_userinfo, Output};
 
 /// Runs `harden`.
 pub fn run(args: &HardenArgs, global: &Global, out: &mut Output) -> Exit {
@@ -101,8 +101,10 @@ pub(crate) async fn cluster_api(aws: &Aws, cluster: &str, endpoint: Option<&str>
         }
     };
     let token = token::token(aws, cluster, None).await.map_err(|e| format!("{}: {}", e.operation, e.message))?;
-    let client = eksharden_kube::connect(&url, ca.as_deref(), &token.token).map_err(|e| e.to_string())?;
-    eksharden_kube::reachable(&client).await.map_err(|e| format!("{url}: {e}"))?;
+    // The URL may carry a user and password (unused: the token authenticates); no message shows them.
+    let client =
+        eksharden_kube::connect(&url, ca.as_deref(), &token.token).map_err(|e| redact_userinfo(&e.to_string()))?;
+    eksharden_kube::reachable(&client).await.map_err(|e| redact_userinfo(&format!("{url}: {e}")))?;
     Ok(KubeAccess { client, endpoint: url, ca })
 }
 
