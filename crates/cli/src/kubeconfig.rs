@@ -232,9 +232,20 @@ fn one_line(value: &Value) -> String {
     serde_yaml::to_string(value).unwrap_or_default().trim().replace('\n', " ")
 }
 
-/// Reads `path` under the lock, lets `change` edit it, and replaces it whole.
+/// Reads `path` under the lock, lets `change` edit it, and replaces it whole. A path that
+/// names no regular file (`/dev/null`, a pipe) is written in place: it is never replaced.
 fn update(path: &Path, change: impl FnOnce(&mut Mapping)) -> Result<(), KubeconfigError> {
     let target = resolve_links(path);
+    let edited = |config: Option<Mapping>| {
+        let mut config = config.unwrap_or_else(new_config);
+        change(&mut config);
+        serde_yaml::to_string(&Value::Mapping(config)).expect("a mapping serialises")
+    };
+    if std::fs::metadata(&target).is_ok_and(|m| !m.is_file()) {
+        let text = edited(read(&target)?);
+        let written = OpenOptions::new().write(true).open(&target).and_then(|mut f| f.write_all(text.as_bytes()));
+        return written.map_err(|source| KubeconfigError::Io { action: "write", path: target, source });
+    }
     let dir = match target.parent() {
         Some(dir) if !dir.as_os_str().is_empty() => dir.to_path_buf(),
         _ => PathBuf::from("."),
@@ -245,9 +256,7 @@ fn update(path: &Path, change: impl FnOnce(&mut Mapping)) -> Result<(), Kubeconf
         source,
     })?;
     let _lock = Lock::take(&target)?;
-    let mut config = read(&target)?.unwrap_or_else(new_config);
-    change(&mut config);
-    let text = serde_yaml::to_string(&Value::Mapping(config)).expect("a mapping serialises");
+    let text = edited(read(&target)?);
     replace(&target, &dir, text.as_bytes())
 }
 
@@ -426,6 +435,15 @@ mod tests {
         let path = dir.path().join("sub").join("config");
         write_entry(&[path.clone()], &summary("a"), exec("a", "eu-west-1", None)).unwrap();
         assert_eq!(std::fs::metadata(&path).unwrap().permissions().mode() & 0o777, 0o600);
+    }
+
+    #[test]
+    fn a_device_is_written_in_place_and_never_replaced() {
+        use std::os::unix::fs::FileTypeExt;
+        let null = PathBuf::from("/dev/null");
+        write_entry(&[null.clone()], &summary("a"), exec("a", "eu-west-1", None)).unwrap();
+        assert!(std::fs::metadata(&null).unwrap().file_type().is_char_device(), "/dev/null is still the device");
+        assert!(!Path::new("/dev/null.lock").exists());
     }
 
     #[test]

@@ -17,7 +17,8 @@ use integration_tests::moto::MotoOptions;
 use serde_json::Value;
 
 use super::{
-    api_server_for_caller, block_on, create, create_roles, example, kube_client, launch_public_node, run, Target,
+    api_server_for_caller, block_on, cluster_through_the_api, create, create_roles, example, kube_client,
+    launch_public_node, run, Target,
 };
 
 pub(crate) const ADMIN: &str = "arn:aws:iam::123456789012:role/platform-admin";
@@ -466,20 +467,7 @@ fn a_cluster_made_through_the_eks_api_gets_its_secrets_encrypted_with_its_own_ke
     let target = Target::emulator(&MotoOptions::default());
     let (cluster, region) = ("made-by-hand", "eu-west-1");
     let aws = target.aws(region);
-    let vpc = block_on(aws.ec2.create_vpc().cidr_block("10.40.0.0/16").send()).unwrap();
-    let vpc = vpc.vpc().unwrap().vpc_id().unwrap().to_owned();
-    let subnet = block_on(aws.ec2.create_subnet().vpc_id(&vpc).cidr_block("10.40.1.0/24").send()).unwrap();
-    let subnet = subnet.subnet().unwrap().subnet_id().unwrap().to_owned();
-    let network = VpcConfigRequest::builder().subnet_ids(&subnet).endpoint_public_access(true).build();
-    block_on(
-        aws.eks
-            .create_cluster()
-            .name(cluster)
-            .role_arn("arn:aws:iam::123456789012:role/cluster")
-            .resources_vpc_config(network)
-            .send(),
-    )
-    .unwrap();
+    cluster_through_the_api(&aws, cluster, "10.40");
     let harden = |extra: &[&str]| {
         let mut args = vec!["harden", cluster, "--region", region, "--only", "secrets-encryption"];
         args.extend(extra);

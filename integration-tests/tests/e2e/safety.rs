@@ -6,13 +6,14 @@ use std::io::{BufRead, BufReader};
 use std::process::{Command, Stdio};
 use std::time::Duration;
 
-use eksharden_aws::creator;
+use eksharden_aws::{creator, Aws};
 use eksharden_cli::exit::Exit;
+use eksharden_spec::ClusterSpec;
 use integration_tests::cli::{binary, TEST_AWS_ENVIRONMENT};
 use integration_tests::fault_proxy::{FaultProxy, Faults};
 use integration_tests::moto::MotoOptions;
 
-use super::{block_on, example, run, Target};
+use super::{block_on, cluster_through_the_api, example, run, Target};
 
 /// A kubeconfig with `clusters` entries of other clusters, about 3 KB each.
 fn large_kubeconfig(clusters: usize) -> String {
@@ -96,14 +97,20 @@ fn a_failed_kubeconfig_write_leaves_the_file_whole_and_the_hardening_and_verify_
     assert!(stdout.contains(&format!("verify {} (", spec.metadata.name)), "{stdout}");
 }
 
-#[test]
-fn verify_names_the_node_groups_that_are_gone() {
+/// The minimal example, created on its own emulator: the target, the spec file and clients.
+fn created_minimal() -> (Target, String, ClusterSpec, Aws) {
     let target = Target::emulator(&MotoOptions::default());
     let (file, spec) = example("minimal");
     let dir = tempfile::tempdir().unwrap();
     let (created, _) = super::create(&target, &file, &dir);
     assert_eq!(created.exit, Exit::Ok, "{}", created.stderr);
     let aws = target.aws(&spec.metadata.region);
+    (target, file, spec, aws)
+}
+
+#[test]
+fn verify_names_the_node_groups_that_are_gone() {
+    let (target, file, spec, aws) = created_minimal();
     block_on(aws.eks.delete_nodegroup().cluster_name(&spec.metadata.name).nodegroup_name("general").send()).unwrap();
     let verified = run(&target, &["verify", "-f", &file]);
     assert_eq!(verified.exit, Exit::Findings, "{}\n{}", verified.stdout, verified.stderr);
@@ -112,13 +119,8 @@ fn verify_names_the_node_groups_that_are_gone() {
 
 #[test]
 fn verify_reports_a_creator_role_that_was_not_stripped() {
-    let target = Target::emulator(&MotoOptions::default());
-    let (file, spec) = example("minimal");
-    let dir = tempfile::tempdir().unwrap();
-    let (created, _) = super::create(&target, &file, &dir);
-    assert_eq!(created.exit, Exit::Ok, "{}", created.stderr);
+    let (target, file, spec, aws) = created_minimal();
     // As a create killed after its stacks leaves it: permissions back, trust restored.
-    let aws = target.aws(&spec.metadata.region);
     assert!(block_on(creator::regrant(&aws, &spec.metadata.name)).unwrap());
     let verified = run(&target, &["verify", "-f", &file]);
     assert_eq!(verified.exit, Exit::Findings, "{}", verified.stdout);
@@ -234,20 +236,7 @@ fn two_harden_runs_at_once_leave_one_enabled_key() {
     let proxy = FaultProxy::start(emulator.address(), faults, 1);
     let (cluster, region) = ("raced", "eu-west-1");
     let aws = moto.aws(region);
-    let vpc = block_on(aws.ec2.create_vpc().cidr_block("10.41.0.0/16").send()).unwrap();
-    let vpc = vpc.vpc().unwrap().vpc_id().unwrap().to_owned();
-    let subnet = block_on(aws.ec2.create_subnet().vpc_id(&vpc).cidr_block("10.41.1.0/24").send()).unwrap();
-    let subnet = subnet.subnet().unwrap().subnet_id().unwrap().to_owned();
-    let network = aws_sdk_eks::types::VpcConfigRequest::builder().subnet_ids(&subnet).build();
-    block_on(
-        aws.eks
-            .create_cluster()
-            .name(cluster)
-            .role_arn("arn:aws:iam::123456789012:role/cluster")
-            .resources_vpc_config(network)
-            .send(),
-    )
-    .unwrap();
+    cluster_through_the_api(&aws, cluster, "10.41");
     let spawn = || {
         Command::new(binary())
             .args(["harden", cluster, "--region", region, "--only", "secrets-encryption", "--apply", "--yes"])
@@ -290,25 +279,6 @@ fn two_harden_runs_at_once_leave_one_enabled_key() {
     let described = block_on(aws.eks.describe_cluster().name(cluster).send()).unwrap();
     let used = described.cluster().unwrap().encryption_config()[0].provider().unwrap().key_arn().unwrap().to_owned();
     assert_eq!(used, states[0].0);
-}
-
-/// A cluster made through the EKS API in its own VPC; returns the security group EKS made.
-fn cluster_through_the_api(aws: &eksharden_aws::Aws, cluster: &str, block: &str) -> String {
-    let vpc = block_on(aws.ec2.create_vpc().cidr_block(format!("{block}.0.0/16")).send()).unwrap();
-    let vpc = vpc.vpc().unwrap().vpc_id().unwrap().to_owned();
-    let subnet = block_on(aws.ec2.create_subnet().vpc_id(&vpc).cidr_block(format!("{block}.1.0/24")).send()).unwrap();
-    let subnet = subnet.subnet().unwrap().subnet_id().unwrap().to_owned();
-    let network = aws_sdk_eks::types::VpcConfigRequest::builder().subnet_ids(&subnet).build();
-    let created = block_on(
-        aws.eks
-            .create_cluster()
-            .name(cluster)
-            .role_arn("arn:aws:iam::123456789012:role/cluster")
-            .resources_vpc_config(network)
-            .send(),
-    )
-    .unwrap();
-    created.cluster().unwrap().resources_vpc_config().unwrap().cluster_security_group_id().unwrap().to_owned()
 }
 
 #[test]
