@@ -69,7 +69,11 @@ pub fn deploy() -> Result<(), String> {
     let plan = eksharden_plan::plan(&spec);
     let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().map_err(|e| e.to_string())?;
     let aws = runtime
-        .block_on(Aws::connect(&Settings { endpoint_url: Some(moto.endpoint()), ..Settings::default() }, &plan.region));
+        .block_on(Aws::connect(
+            &Settings { endpoint_url: Some(moto.endpoint()), ..Settings::default() },
+            Some(&plan.region),
+        ))
+        .map_err(|e| e.to_string())?;
     let timeline = Timeline { origin: Some(Instant::now()), ..Timeline::default() };
     let report = runtime.block_on(deploy_stacks(&aws, &plan, &timeline, &DeployOptions::default()));
     let total = timeline.origin.expect("started").elapsed().as_secs_f64();

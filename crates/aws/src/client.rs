@@ -8,6 +8,8 @@ use aws_config::retry::RetryConfig;
 use aws_config::timeout::TimeoutConfig;
 use aws_config::{BehaviorVersion, Region};
 
+use crate::error::AwsError;
+
 /// Where and as whom to call AWS.
 #[derive(Debug, Clone, Default)]
 pub struct Settings {
@@ -49,19 +51,19 @@ pub fn retry_config() -> RetryConfig {
 }
 
 impl Aws {
-    /// Loads the configuration and builds the clients. `default_region` is used when the
-    /// settings name none.
-    pub async fn connect(settings: &Settings, default_region: &str) -> Self {
-        let region = settings.region.clone().unwrap_or_else(|| default_region.to_owned());
-        let mut loader = aws_config::defaults(BehaviorVersion::latest())
-            .region(Region::new(region.clone()))
-            .retry_config(retry_config())
-            .timeout_config(
-                TimeoutConfig::builder()
-                    .connect_timeout(Duration::from_secs(5))
-                    .operation_attempt_timeout(Duration::from_secs(60))
-                    .build(),
-            );
+    /// Loads the configuration and builds the clients. The region is the settings' (from
+    /// `--region` or `AWS_REGION`), else `spec_region` (a spec file's), else what the SDK's
+    /// own chain finds (`AWS_DEFAULT_REGION`, the profile's `region`); an error when none does.
+    pub async fn connect(settings: &Settings, spec_region: Option<&str>) -> Result<Self, AwsError> {
+        let mut loader = aws_config::defaults(BehaviorVersion::latest()).retry_config(retry_config()).timeout_config(
+            TimeoutConfig::builder()
+                .connect_timeout(Duration::from_secs(5))
+                .operation_attempt_timeout(Duration::from_secs(60))
+                .build(),
+        );
+        if let Some(region) = settings.region.as_deref().or(spec_region) {
+            loader = loader.region(Region::new(region.to_owned()));
+        }
         if let Some(profile) = &settings.profile {
             loader = loader.profile_name(profile);
         }
@@ -69,7 +71,14 @@ impl Aws {
             loader = loader.endpoint_url(endpoint);
         }
         let config = loader.load().await;
-        Self {
+        let Some(region) = config.region().map(|r| r.as_ref().to_owned()) else {
+            return Err(AwsError {
+                operation: "region",
+                code: Some(NO_REGION.to_owned()),
+                message: "no AWS region was given or found".to_owned(),
+            });
+        };
+        Ok(Self {
             cloudformation: aws_sdk_cloudformation::Client::new(&config),
             ec2: aws_sdk_ec2::Client::new(&config),
             eks: aws_sdk_eks::Client::new(&config),
@@ -78,6 +87,9 @@ impl Aws {
             sts: aws_sdk_sts::Client::new(&config),
             region,
             credentials: config.credentials_provider(),
-        }
+        })
     }
 }
+
+/// The code of the error [`Aws::connect`] returns when no region is found.
+pub const NO_REGION: &str = "NoRegion";

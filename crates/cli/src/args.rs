@@ -27,7 +27,7 @@ pub struct Global {
     /// Only errors on stderr.
     #[arg(short, long, global = true, conflicts_with = "verbose")]
     pub quiet: bool,
-    /// The AWS region; the spec's region by default.
+    /// The AWS region; else the spec's, else the profile's or AWS_DEFAULT_REGION.
     #[arg(long, global = true, env = "AWS_REGION", value_parser = region)]
     pub region: Option<String>,
     /// A named AWS profile from the shared config files.
@@ -124,7 +124,7 @@ pub struct CreateArgs {
 #[derive(Debug, Args)]
 #[command(group = clap::ArgGroup::new("target").required(true).args(["cluster", "file"]))]
 pub struct DeleteArgs {
-    /// The cluster name (needs --region unless the default region is right).
+    /// The cluster name (in the region of --region, AWS_REGION or the profile).
     #[arg(value_parser = cluster_name)]
     pub cluster: Option<String>,
     /// Take the cluster name and region from a spec file.
@@ -139,7 +139,7 @@ pub struct DeleteArgs {
 #[derive(Debug, Args)]
 #[command(group = clap::ArgGroup::new("target").required(true).args(["cluster", "file"]))]
 pub struct VerifyArgs {
-    /// The cluster name (needs --region unless the default region is right).
+    /// The cluster name (in the region of --region, AWS_REGION or the profile).
     #[arg(value_parser = cluster_name)]
     pub cluster: Option<String>,
     /// Take the cluster, region, profile and ports from a spec file.
@@ -181,7 +181,7 @@ pub struct TokenArgs {
 /// Arguments of `harden`.
 #[derive(Debug, Args)]
 pub struct HardenArgs {
-    /// The cluster name (needs --region unless the default region is right).
+    /// The cluster name (in the region of --region, AWS_REGION or the profile).
     #[arg(value_parser = cluster_name)]
     pub cluster: String,
     /// Make the planned changes (asks first unless --yes); without it nothing changes.

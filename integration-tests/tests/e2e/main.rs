@@ -11,6 +11,7 @@ mod handmade;
 mod harden;
 mod kube;
 mod readback;
+mod region;
 mod safety;
 mod verify;
 
@@ -77,7 +78,7 @@ impl Target {
                 Settings { endpoint_url: endpoint.clone(), profile: profile.clone(), region: None }
             }
         };
-        block_on(Aws::connect(&settings, region))
+        block_on(Aws::connect(&settings, Some(region))).expect("a region")
     }
 }
 
@@ -121,6 +122,25 @@ pub fn api_server_for_caller(target: &Target, cluster: &str, region: &str) -> Ku
         secrets: test_secrets(),
         creator: Some("arn:aws:sts::123456789012:user/moto".into()),
     })
+}
+
+/// A cluster made through the EKS API in its own VPC; returns the security group EKS made.
+pub fn cluster_through_the_api(aws: &Aws, cluster: &str, block: &str) -> String {
+    let vpc = block_on(aws.ec2.create_vpc().cidr_block(format!("{block}.0.0/16")).send()).unwrap();
+    let vpc = vpc.vpc().unwrap().vpc_id().unwrap().to_owned();
+    let subnet = block_on(aws.ec2.create_subnet().vpc_id(&vpc).cidr_block(format!("{block}.1.0/24")).send()).unwrap();
+    let subnet = subnet.subnet().unwrap().subnet_id().unwrap().to_owned();
+    let network = aws_sdk_eks::types::VpcConfigRequest::builder().subnet_ids(&subnet).build();
+    let created = block_on(
+        aws.eks
+            .create_cluster()
+            .name(cluster)
+            .role_arn("arn:aws:iam::123456789012:role/cluster")
+            .resources_vpc_config(network)
+            .send(),
+    )
+    .unwrap();
+    created.cluster().unwrap().resources_vpc_config().unwrap().cluster_security_group_id().unwrap().to_owned()
 }
 
 /// An example's path and its validated spec.

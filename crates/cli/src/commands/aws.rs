@@ -7,6 +7,7 @@ use eksharden_aws::progress::Silent;
 use eksharden_aws::{Aws, AwsError, Progress, Settings};
 
 use crate::args::Global;
+use crate::exit::Exit;
 use crate::output::Output;
 use crate::progress::{Bars, Lines};
 
@@ -25,9 +26,23 @@ pub fn block_on<F: std::future::Future>(future: F) -> F::Output {
     tokio::runtime::Builder::new_current_thread().enable_all().build().expect("a tokio runtime").block_on(future)
 }
 
-/// Connects to AWS.
-pub async fn connect(global: &Global, default_region: &str) -> Aws {
-    Aws::connect(&settings(global), default_region).await
+/// Connects to AWS in the region of `--region`, else of the spec, else of the SDK's chain
+/// (the profile's, `AWS_DEFAULT_REGION`). Without one, or with one that is no region name,
+/// says how to give it and returns the exit code.
+pub async fn connect(global: &Global, spec_region: Option<&str>, out: &mut Output<'_>) -> Result<Aws, Exit> {
+    match Aws::connect(&settings(global), spec_region).await {
+        Ok(aws) if eksharden_spec::values::is_region(&aws.region) => Ok(aws),
+        Ok(aws) => {
+            out.error(&format!("the region `{}` from the AWS configuration is not an AWS region name", aws.region));
+            out.hint("fix `region` in the profile, or pass --region");
+            Err(Exit::Input)
+        }
+        Err(error) => {
+            out.error(&error.to_string());
+            out.hint("pass --region, set AWS_REGION, or set `region` in the AWS profile");
+            Err(Exit::Input)
+        }
+    }
 }
 
 /// The progress display that fits: nothing when quiet, live lines on a terminal, plain

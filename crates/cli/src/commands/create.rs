@@ -39,7 +39,10 @@ pub fn run(args: &CreateArgs, global: &Global, out: &mut Output) -> Exit {
         }
     }
     block_on(async {
-        let aws = connect(global, &plan.region).await;
+        let aws = match connect(global, Some(&plan.region), out).await {
+            Ok(aws) => aws,
+            Err(exit) => return exit,
+        };
         if args.dry_run {
             return dry_run(&aws, &plan, out).await;
         }

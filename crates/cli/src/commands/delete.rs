@@ -13,15 +13,18 @@ use crate::output::Output;
 /// Runs `delete`.
 pub fn run(args: &DeleteArgs, global: &Global, out: &mut Output) -> Exit {
     let (cluster, default_region) = match (&args.cluster, &args.file) {
-        (Some(cluster), _) => (cluster.clone(), "us-east-1".to_owned()),
+        (Some(cluster), _) => (cluster.clone(), None),
         (None, Some(file)) => match load_checked(file, out) {
-            Ok(loaded) => (loaded.spec.metadata.name.clone(), loaded.spec.metadata.region.clone()),
+            Ok(loaded) => (loaded.spec.metadata.name.clone(), Some(loaded.spec.metadata.region.clone())),
             Err(exit) => return exit,
         },
         (None, None) => unreachable!("clap requires a cluster or a file"),
     };
     block_on(async {
-        let aws = connect(global, &default_region).await;
+        let aws = match connect(global, default_region.as_deref(), out).await {
+            Ok(aws) => aws,
+            Err(exit) => return exit,
+        };
         if !confirm(
             &format!("delete cluster {cluster} in {} and everything eksharden created for it?", aws.region),
             args.yes,

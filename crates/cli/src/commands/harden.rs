@@ -34,7 +34,10 @@ pub fn run(args: &HardenArgs, global: &Global, out: &mut Output) -> Exit {
         kms_key: args.kms_key.clone(),
     };
     block_on(async {
-        let aws = connect(global, "us-east-1").await;
+        let aws = match connect(global, None, out).await {
+            Ok(aws) => aws,
+            Err(exit) => return exit,
+        };
         let kube = if options.steps().iter().any(|s| s.needs_cluster_api()) {
             cluster_api(&aws, &args.cluster, args.kube_endpoint.as_deref()).await
         } else {

@@ -12,7 +12,10 @@ use crate::output::Output;
 /// Runs `token`.
 pub fn run(args: &TokenArgs, global: &Global, out: &mut Output) -> Exit {
     block_on(async {
-        let aws = connect(global, "us-east-1").await;
+        let aws = match connect(global, None, out).await {
+            Ok(aws) => aws,
+            Err(exit) => return exit,
+        };
         match token::token(&aws, &args.cluster, args.role_arn.as_deref()).await {
             Ok(token) => {
                 let _ = writeln!(out.stdout, "{}", token::exec_credential(&token));

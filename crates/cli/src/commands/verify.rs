@@ -15,18 +15,21 @@ use crate::report;
 /// Runs `verify`.
 pub fn run(args: &VerifyArgs, global: &Global, out: &mut Output) -> Exit {
     let (cluster, region, input) = match (&args.cluster, &args.file) {
-        (Some(cluster), _) => (cluster.clone(), "us-east-1".to_owned(), PolicyInput::discovered()),
+        (Some(cluster), _) => (cluster.clone(), None, PolicyInput::discovered()),
         (None, Some(file)) => match load_checked(file, out) {
             Ok(loaded) => {
                 let spec = &loaded.spec;
-                (spec.metadata.name.clone(), spec.metadata.region.clone(), policy_input(spec))
+                (spec.metadata.name.clone(), Some(spec.metadata.region.clone()), policy_input(spec))
             }
             Err(exit) => return exit,
         },
         (None, None) => unreachable!("clap requires a cluster or a file"),
     };
     block_on(async {
-        let aws = connect(global, &region).await;
+        let aws = match connect(global, region.as_deref(), out).await {
+            Ok(aws) => aws,
+            Err(exit) => return exit,
+        };
         verify(&aws, &cluster, &input, args.format, args.strict, out).await
     })
 }
