@@ -55,6 +55,8 @@ and makes stacks behave as CloudFormation does where moto differs:
 - a cluster, made through CloudFormation or the EKS API, comes with what EKS creates: the
   VPC id in its configuration, the cluster security group and the control-plane ENIs,
   which go with it when it is deleted;
+- a cluster or node group made without a Kubernetes version gets a version EKS offers
+  today (1.35); moto gave 1.19, which EKS has not offered for years;
 - UpdateClusterConfig changes the fields it is given (moto replaced the whole VPC
   configuration, losing the subnets and security groups);
 - AssumeRole needs the role to exist and its trust policy to let the caller in (moto let
@@ -869,6 +871,10 @@ class _NoOutputs(dict):
     """The outputs of a stack that has none."""
 
     exports = []
+
+import moto.eks.models as _eks_models  # noqa: E402
+
+_eks_models.DEFAULT_KUBERNETES_VERSION = "1.35"
 
 _original_create_stack = CloudFormationBackend.create_stack
 _create_stack_lock = threading.Lock()

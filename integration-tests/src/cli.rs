@@ -16,6 +16,7 @@ pub struct Run {
 
 /// Runs `eksharden ARGS…` as a non-terminal process would see it: plain messages, no colour.
 pub fn eksharden(args: &[&str]) -> Run {
+    isolate_from_real_aws();
     let mut stdout = Vec::new();
     let mut stderr = Vec::new();
     let mut output = Output { stdout: &mut stdout, stderr: &mut stderr, terminal: false, colour: false, quiet: false };
@@ -32,7 +33,7 @@ pub fn repo_root() -> std::path::PathBuf {
 }
 
 /// Dummy credentials and no instance metadata, so nothing ever reaches a real AWS endpoint
-/// or 169.254.169.254; set once for the whole test process.
+/// or 169.254.169.254, and the tests' fixed day; set once for the whole test process.
 pub fn isolate_from_real_aws() {
     static ONCE: std::sync::Once = std::sync::Once::new();
     ONCE.call_once(|| {
@@ -45,13 +46,16 @@ pub fn isolate_from_real_aws() {
     });
 }
 
-/// The environment of every AWS call the tests make.
-pub const TEST_AWS_ENVIRONMENT: [(&str, &str); 5] = [
+/// The environment of every run the tests make: dummy AWS credentials and no instance
+/// metadata, and a fixed day, so that what depends on the date (a Kubernetes version's
+/// support) is the same whenever the tests run.
+pub const TEST_AWS_ENVIRONMENT: [(&str, &str); 6] = [
     ("AWS_ACCESS_KEY_ID", "AKIDEKSHARDENTEST"),
     ("AWS_SECRET_ACCESS_KEY", "eksharden-test-secret"),
     ("AWS_EC2_METADATA_DISABLED", "true"),
     ("AWS_CONFIG_FILE", "/nonexistent/eksharden-test-config"),
     ("AWS_SHARED_CREDENTIALS_FILE", "/nonexistent/eksharden-test-credentials"),
+    ("EKSHARDEN_TODAY", "2026-11-29"),
 ];
 
 /// The `eksharden` binary, built on first use (for tests that need a real process to kill).

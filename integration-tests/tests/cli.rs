@@ -87,7 +87,7 @@ fn the_eksctl_example_translates_field_by_field() {
     let spec = &loaded.spec;
     assert_eq!(
         (spec.metadata.name.as_str(), spec.metadata.region.as_str(), spec.metadata.version.as_str()),
-        ("legacy", "us-east-2", "1.30")
+        ("legacy", "us-east-2", "1.33")
     );
     assert_eq!(spec.metadata.tags["owner"], "data-team");
     assert_eq!(spec.vpc.cidr.to_string(), "10.20.0.0/16");
@@ -195,4 +195,21 @@ fn an_alias_bomb_and_a_large_file_are_refused_quickly() {
     let run = eksharden(&["validate", "-f", big.path().to_str().unwrap()]);
     assert_eq!(run.exit, Exit::Input);
     assert!(run.stderr.contains("the file is 20.0 MiB; a spec is at most 1 MiB"), "{}", run.stderr);
+}
+
+#[test]
+fn a_version_in_extended_support_validates_with_a_warning_naming_its_date_and_cost() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("extended.yaml");
+    let text = std::fs::read_to_string(example("minimal")).unwrap();
+    std::fs::write(&path, text.replace("  region: eu-west-1\n", "  region: eu-west-1\n  version: \"1.32\"\n")).unwrap();
+    // The tests' day is 2026-11-29 (EKSHARDEN_TODAY): 1.32 is in extended support.
+    let run = eksharden(&["validate", "-f", path.to_str().unwrap()]);
+    assert_eq!(run.exit, Exit::Ok, "{}", run.stderr);
+    assert!(
+        run.stderr.contains(":9:12: warning: Kubernetes 1.32 is in extended support until 2027-03-23"),
+        "{}",
+        run.stderr
+    );
+    assert!(run.stderr.contains("USD 0.60 per cluster hour instead of 0.10"), "{}", run.stderr);
 }

@@ -7,6 +7,7 @@
 pub mod acls;
 pub mod changes;
 pub mod client;
+pub mod clock;
 pub mod cluster;
 pub mod creator;
 pub mod discover;

@@ -35,6 +35,42 @@ pub struct ClusterFacts {
     pub cluster_groups: Vec<String>,
     /// The dedicated creator role, as IAM reports it.
     pub creator_role: CreatorRoleFact,
+    /// The cluster's Kubernetes version and where it stands in EKS's calendar.
+    pub kubernetes_version: Option<VersionFact>,
+}
+
+/// A cluster's Kubernetes version and its support on the day it was read.
+#[derive(Debug, Clone, Serialize)]
+pub struct VersionFact {
+    /// `1.33`.
+    pub version: String,
+    /// Where it stands.
+    pub support: VersionSupport,
+}
+
+/// Where a Kubernetes version stands on EKS, with the dates that matter (`YYYY-MM-DD`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase", tag = "state")]
+pub enum VersionSupport {
+    /// Standard support until the date.
+    Standard {
+        /// The last day.
+        until: String,
+    },
+    /// Extended support, at extra cost, until the date.
+    Extended {
+        /// The last day.
+        until: String,
+        /// What it costs.
+        cost: String,
+    },
+    /// Extended support ended on the date: EKS upgrades the cluster itself.
+    Ended {
+        /// The last day of extended support.
+        on: String,
+    },
+    /// The version is not in eksharden's calendar.
+    Unknown,
 }
 
 /// What IAM says of the cluster's dedicated creator role (seed 004, "Dedicated IAM Role for
@@ -97,6 +133,7 @@ pub fn check(facts: &ClusterFacts, model: &Model, expected_node_groups: &[String
     vec![
         node_groups(facts, expected_node_groups),
         creator_role(facts),
+        kubernetes_version(facts),
         endpoint_private(facts),
         endpoint_public(facts),
         authentication(facts),
@@ -147,6 +184,35 @@ fn node_groups(facts: &ClusterFacts, expected: &[String]) -> PostureCheck {
     }
     let names: Vec<&str> = facts.node_groups.iter().map(|g| g.name.as_str()).collect();
     result(id, title, "DESIGN verification", Status::Pass, vec![format!("node groups: {}", names.join(", "))])
+}
+
+fn kubernetes_version(facts: &ClusterFacts) -> PostureCheck {
+    let (status, detail) = match &facts.kubernetes_version {
+        None => (Status::Warn, "the cluster reports no Kubernetes version".to_owned()),
+        Some(VersionFact { version, support }) => match support {
+            VersionSupport::Standard { until } => {
+                (Status::Pass, format!("Kubernetes {version}, in standard support until {until}"))
+            }
+            VersionSupport::Extended { until, cost } => (
+                Status::Warn,
+                format!("Kubernetes {version} is in extended support until {until} ({cost}); upgrade it"),
+            ),
+            VersionSupport::Ended { on } => (
+                Status::Fail,
+                format!("Kubernetes {version}: extended support ended on {on}; EKS upgrades such clusters itself"),
+            ),
+            VersionSupport::Unknown => {
+                (Status::Warn, format!("Kubernetes {version} is not in eksharden's calendar of EKS versions"))
+            }
+        },
+    };
+    result(
+        "kubernetes-version",
+        "Kubernetes version in standard support",
+        "EKS User Guide, version lifecycle",
+        status,
+        vec![detail],
+    )
 }
 
 fn creator_role(facts: &ClusterFacts) -> PostureCheck {

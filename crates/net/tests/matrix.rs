@@ -174,3 +174,21 @@ fn a_creator_role_with_permissions_or_trust_left_is_a_finding() {
     c.facts.creator_role = CreatorRoleFact::Unreadable("IAM.GetRole: AccessDenied".into());
     assert_eq!(status(&c), Status::Warn);
 }
+
+#[test]
+fn the_kubernetes_version_is_judged_by_its_support() {
+    use eksharden_net::posture::{VersionFact, VersionSupport};
+    let mut c = cluster(SMALL);
+    let mut status = |support: VersionSupport| {
+        c.facts.kubernetes_version = Some(VersionFact { version: "1.33".into(), support });
+        let report = verify(&c.model, &c.topology, &c.facts, &c.input, false, Vec::new());
+        let check = report.posture.iter().find(|p| p.id == "kubernetes-version").unwrap().clone();
+        (check.status, check.details[0].clone())
+    };
+    assert_eq!(status(VersionSupport::Standard { until: "2026-07-29".into() }).0, Status::Pass);
+    let (extended, detail) = status(VersionSupport::Extended { until: "2027-07-29".into(), cost: "more".into() });
+    assert_eq!(extended, Status::Warn);
+    assert!(detail.contains("extended support until 2027-07-29"), "{detail}");
+    assert_eq!(status(VersionSupport::Ended { on: "2027-07-29".into() }).0, Status::Fail);
+    assert_eq!(status(VersionSupport::Unknown).0, Status::Warn);
+}

@@ -14,9 +14,10 @@ pub mod source;
 pub mod suggest;
 mod validate;
 pub mod values;
+pub mod versions;
 
 pub use diagnostic::{Diagnostic, Severity};
-pub use load::{load, Dialect, LoadedSpec, Rejected};
+pub use load::{load, load_as_of, Dialect, LoadedSpec, Rejected};
 pub use model::ClusterSpec;
 pub use source::SourceFile;
 

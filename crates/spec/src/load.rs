@@ -12,6 +12,7 @@ use crate::path::{Path, Segment};
 use crate::source::{Location, Positions, SourceFile};
 use crate::suggest;
 use crate::validate;
+use crate::versions::Date;
 
 /// Where a spec came from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -40,8 +41,15 @@ pub struct Rejected {
     pub diagnostics: Vec<Diagnostic>,
 }
 
-/// Reads, translates, decodes and validates a spec file.
+/// Reads, translates, decodes and validates a spec file, without the checks that depend on
+/// the day (see [`load_as_of`]).
 pub fn load(source: &SourceFile) -> Result<LoadedSpec, Rejected> {
+    load_as_of(source, None)
+}
+
+/// [`load`], and with `today` also the checks that depend on the day: a Kubernetes version
+/// in extended support is a warning, one past it an error.
+pub fn load_as_of(source: &SourceFile, today: Option<Date>) -> Result<LoadedSpec, Rejected> {
     let document = parse_yaml(source)?;
     let positions = Positions::read(&source.text);
     let located = |findings: Vec<Finding>| -> Vec<Diagnostic> {
@@ -67,7 +75,7 @@ pub fn load(source: &SourceFile) -> Result<LoadedSpec, Rejected> {
             return Err(rejected(located(notes)));
         }
     };
-    notes.extend(validate::check(&spec).into_iter().map(|f| path_map.to_source(f)));
+    notes.extend(validate::check(&spec, today).into_iter().map(|f| path_map.to_source(f)));
     let Rejected { diagnostics } = rejected(located(notes));
     if diagnostics.iter().any(Diagnostic::is_error) {
         return Err(Rejected { diagnostics });

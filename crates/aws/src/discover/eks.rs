@@ -40,6 +40,8 @@ pub struct ClusterInfo {
     pub secrets_key: Option<String>,
     /// The authentication mode.
     pub authentication_mode: Option<String>,
+    /// The Kubernetes version.
+    pub version: Option<String>,
 }
 
 /// A managed node group.
@@ -111,6 +113,7 @@ pub async fn cluster(aws: &Aws, name: &str) -> Result<ClusterInfo, AwsError> {
             .unwrap_or_default(),
         secrets_key: c.encryption_config().iter().find_map(|e| e.provider()?.key_arn().map(str::to_owned)),
         authentication_mode: c.access_config().and_then(|a| a.authentication_mode()).map(|m| m.as_str().to_owned()),
+        version: c.version().map(str::to_owned),
     })
 }
 

@@ -12,8 +12,9 @@ mod network;
 mod roles;
 
 use eksharden_net::model::Model;
-use eksharden_net::posture::{ClusterFacts, CreatorRoleFact};
+use eksharden_net::posture::{ClusterFacts, CreatorRoleFact, VersionFact, VersionSupport};
 use eksharden_net::topology::Topology;
+use eksharden_spec::versions::Support;
 
 use crate::client::Aws;
 use crate::error::AwsError;
@@ -86,7 +87,25 @@ pub async fn discover(aws: &Aws, cluster: &str) -> Result<Discovery, AwsError> {
         },
         Err(error) => CreatorRoleFact::Unreadable(format!("{}: {}", error.operation, error.message)),
     };
+    discovery.facts.kubernetes_version = info.version.as_deref().map(version_fact);
     Ok(discovery)
+}
+
+/// Where `version` stands in EKS's calendar today.
+fn version_fact(version: &str) -> VersionFact {
+    let support = match eksharden_spec::versions::release_of(version).map(|r| r.support(crate::clock::today())) {
+        Some(Support::Standard(until)) => VersionSupport::Standard { until: until.to_string() },
+        Some(Support::Extended(until)) => VersionSupport::Extended {
+            until: until.to_string(),
+            cost: eksharden_spec::versions::EXTENDED_COST.to_owned(),
+        },
+        Some(Support::Ended(on)) => VersionSupport::Ended { on: on.to_string() },
+        None => match eksharden_spec::versions::older_than_calendar(version) {
+            Some(oldest) => VersionSupport::Ended { on: format!("before {}", oldest.end_of_extended) },
+            None => VersionSupport::Unknown,
+        },
+    };
+    VersionFact { version: version.to_owned(), support }
 }
 
 /// The cluster's API endpoint and certificate authority (base64), for a Kubernetes client.

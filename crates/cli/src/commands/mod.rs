@@ -36,7 +36,7 @@ pub fn load_spec(
             return Err((SourceFile { name, text: String::new() }, Vec::new(), Exit::Input));
         }
     };
-    match eksharden_spec::load(&source) {
+    match eksharden_spec::load_as_of(&source, Some(eksharden_aws::clock::today())) {
         Ok(loaded) => Ok((source, loaded)),
         Err(rejected) => Err((source, rejected.diagnostics, Exit::Input)),
     }

@@ -20,8 +20,8 @@ pub use security_groups::{App, Cache, Database, LoadBalancer, SecurityGroupProfi
 /// The `apiVersion` of eksharden's own spec.
 pub const API_VERSION: &str = "eksharden.dev/v1alpha1";
 
-/// The Kubernetes version used when the spec names none.
-pub const DEFAULT_KUBERNETES_VERSION: &str = "1.31";
+/// The Kubernetes version used when the spec names none: the newest EKS offers.
+pub const DEFAULT_KUBERNETES_VERSION: &str = crate::versions::DEFAULT;
 
 /// A cluster: network, security groups, access, node groups and hardening.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
@@ -61,7 +61,7 @@ pub struct Metadata {
     pub name: String,
     /// The AWS region, like `eu-west-1`.
     pub region: String,
-    /// The Kubernetes version, like `1.31`.
+    /// The Kubernetes version, like `1.35`; the newest EKS offers when absent.
     #[serde(default = "default_version")]
     pub version: String,
     /// Tags put on every resource, besides `eksharden.dev/cluster`.

@@ -5,14 +5,12 @@ use crate::diagnostic::Finding;
 use crate::model::{ClusterSpec, CLUSTER_TAG};
 use crate::path::Path;
 use crate::values::is_region;
+use crate::versions::{self, Date, Support};
 
 /// Longest cluster name: `eksharden-NAME-creator` must fit IAM's 64-character role names.
 pub const MAX_CLUSTER_NAME: usize = 40;
 
-/// The oldest Kubernetes minor version accepted (EKS access entries need 1.23 or later).
-const OLDEST_MINOR: u32 = 23;
-
-pub(super) fn check(spec: &ClusterSpec, findings: &mut Vec<Finding>) {
+pub(super) fn check(spec: &ClusterSpec, today: Option<Date>, findings: &mut Vec<Finding>) {
     if spec.kind != "Cluster" {
         findings.push(
             Finding::error(Path::root().key("kind"), format!("unsupported kind `{}`", spec.kind))
@@ -33,22 +31,41 @@ pub(super) fn check(spec: &ClusterSpec, findings: &mut Vec<Finding>) {
                 .with_hint("write a region like eu-west-1 or us-east-2"),
         );
     }
-    let version_ok = spec
-        .metadata
-        .version
-        .strip_prefix("1.")
-        .and_then(|minor| minor.parse::<u32>().ok())
-        .is_some_and(|minor| minor >= OLDEST_MINOR);
-    if !version_ok {
-        findings.push(
-            Finding::error(
-                metadata.key("version"),
-                format!("unsupported Kubernetes version `{}`", spec.metadata.version),
-            )
-            .with_hint(format!("write the version as a quoted string, 1.{OLDEST_MINOR} or later, like \"1.31\"")),
-        );
-    }
+    check_version(&spec.metadata.version, &metadata.key("version"), today, findings);
     check_tags(spec, &metadata.key("tags"), findings);
+}
+
+/// The version must be one EKS offers ([`versions`]); with `today`, one in extended support
+/// is a warning with its date and cost, and one past it an error.
+fn check_version(version: &str, path: &Path, today: Option<Date>, findings: &mut Vec<Finding>) {
+    let on_offer = || {
+        let offered = today.map_or_else(|| versions::RELEASES.iter().map(|r| r.version).collect(), versions::offered);
+        format!("EKS offers {} (from {})", offered.join(", "), versions::SOURCE)
+    };
+    let Some(release) = versions::release_of(version) else {
+        findings.push(
+            Finding::error(path.clone(), format!("EKS does not offer Kubernetes `{version}`")).with_hint(format!(
+                "{}; write the version quoted, like \"{}\"",
+                on_offer(),
+                versions::DEFAULT
+            )),
+        );
+        return;
+    };
+    match today.map(|today| release.support(today)) {
+        Some(Support::Extended(until)) => findings.push(
+            Finding::warning(path.clone(), format!("Kubernetes {version} is in extended support until {until}"))
+                .with_hint(format!("extended support costs {}; {}", versions::EXTENDED_COST, on_offer())),
+        ),
+        Some(Support::Ended(on)) => findings.push(
+            Finding::error(
+                path.clone(),
+                format!("EKS no longer offers Kubernetes {version}: its extended support ended on {on}"),
+            )
+            .with_hint(on_offer()),
+        ),
+        Some(Support::Standard(_)) | None => {}
+    }
 }
 
 fn check_tags(spec: &ClusterSpec, tags: &Path, findings: &mut Vec<Finding>) {

@@ -18,11 +18,13 @@ use std::hash::Hash;
 use crate::diagnostic::Finding;
 use crate::model::ClusterSpec;
 use crate::path::Path;
+use crate::versions::Date;
 
-/// Every problem of `spec`, errors and warnings.
-pub fn check(spec: &ClusterSpec) -> Vec<Finding> {
+/// Every problem of `spec`, errors and warnings; with `today`, also those that depend on the
+/// day (the support of its Kubernetes version).
+pub fn check(spec: &ClusterSpec, today: Option<Date>) -> Vec<Finding> {
     let mut findings = Vec::new();
-    metadata::check(spec, &mut findings);
+    metadata::check(spec, today, &mut findings);
     network::check(spec, &mut findings);
     endpoint::check(spec, &mut findings);
     security_groups::check(spec, &mut findings);
