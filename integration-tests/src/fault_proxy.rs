@@ -24,6 +24,9 @@ pub struct Faults {
     pub drop_connection: f64,
     /// Calls of this action (as [`Counts`] names them) are passed on only after this long.
     pub delay: Option<(&'static str, Duration)>,
+    /// Calls of this action are refused, every time, as AWS refuses a caller without the
+    /// permission (EC2's `UnauthorizedOperation`, the others' `AccessDenied`).
+    pub deny: Option<&'static str>,
 }
 
 /// What the proxy saw.
@@ -212,6 +215,9 @@ fn serve(
     if draw < faults.throttle + faults.server_error + faults.drop_connection {
         return client.shutdown(Shutdown::Both);
     }
+    if faults.deny.is_some_and(|action| request.action() == action) {
+        return client.write_all(&denied_response(&request));
+    }
     if let Some((action, pause)) = faults.delay {
         if request.action() == action {
             std::thread::sleep(pause);
@@ -232,19 +238,48 @@ fn serve(
     client.shutdown(Shutdown::Both)
 }
 
+/// The access-denied answer each protocol family uses.
+fn denied_response(request: &Request) -> Vec<u8> {
+    error_response(
+        request,
+        [
+            ("403 Forbidden", "AccessDeniedException"),
+            ("403 Forbidden", "UnauthorizedOperation"),
+            ("403 Forbidden", "AccessDenied"),
+        ],
+        "You are not authorized to perform this operation.",
+    )
+}
+
 /// The throttling answer each protocol family uses.
 fn throttling_response(request: &Request) -> Vec<u8> {
+    error_response(
+        request,
+        [
+            ("429 Too Many Requests", "ThrottlingException"),
+            ("503 Service Unavailable", "RequestLimitExceeded"),
+            ("400 Bad Request", "Throttling"),
+        ],
+        "Rate exceeded",
+    )
+}
+
+/// An error in the request's protocol family, with the status and code given for each:
+/// JSON (`x-amzn-ErrorType`), EC2's XML, and the other query protocols' XML.
+fn error_response(request: &Request, [json, ec2, query]: [(&str, &str); 3], message: &str) -> Vec<u8> {
     let (status, content_type, extra, body) = if request.uses_json() {
         (
-            "429 Too Many Requests",
+            json.0,
             "application/json",
-            "x-amzn-ErrorType: ThrottlingException\r\n",
-            r#"{"message":"Rate exceeded"}"#.to_owned(),
+            format!("x-amzn-ErrorType: {}\r\n", json.1),
+            format!(r#"{{"message":"{message}"}}"#),
         )
     } else if request.service() == "ec2" {
-        ("503 Service Unavailable", "text/xml", "", "<Response><Errors><Error><Code>RequestLimitExceeded</Code><Message>Request limit exceeded.</Message></Error></Errors><RequestID>fault-proxy</RequestID></Response>".to_owned())
+        let body = format!("<Response><Errors><Error><Code>{}</Code><Message>{message}</Message></Error></Errors><RequestID>fault-proxy</RequestID></Response>", ec2.1);
+        (ec2.0, "text/xml", String::new(), body)
     } else {
-        ("400 Bad Request", "text/xml", "", "<ErrorResponse><Error><Type>Sender</Type><Code>Throttling</Code><Message>Rate exceeded</Message></Error><RequestId>fault-proxy</RequestId></ErrorResponse>".to_owned())
+        let body = format!("<ErrorResponse><Error><Type>Sender</Type><Code>{}</Code><Message>{message}</Message></Error><RequestId>fault-proxy</RequestId></ErrorResponse>", query.1);
+        (query.0, "text/xml", String::new(), body)
     };
     format!("HTTP/1.1 {status}\r\nContent-Type: {content_type}\r\n{extra}Content-Length: {}\r\nConnection: close\r\n\r\n{body}", body.len()).into_bytes()
 }

@@ -133,6 +133,9 @@ pub struct StepPlan {
     pub current: Vec<String>,
     /// What to do.
     pub planned: Planned,
+    /// Parts the step could not inspect (a node group or launch template that could not be
+    /// read), and why; nothing is planned for them, and the run is incomplete.
+    pub unread: Vec<String>,
 }
 
 impl StepPlan {

@@ -80,10 +80,10 @@ pub fn check_flows(
                             let judged = judge(&requirement.expectation, &verdict, strict);
                             (verdict, judged)
                         }
-                        Err(unsupported) => {
-                            let status = if strict { Status::Fail } else { Status::Warn };
-                            (Verdict { segments: Vec::new() }, (status, vec![format!("not evaluated: {unsupported}")]))
-                        }
+                        Err(unsupported) => (
+                            Verdict { segments: Vec::new() },
+                            (Status::Unknown, vec![format!("not evaluated: {unsupported}")]),
+                        ),
                     };
                     cells.push(Cell {
                         source: source.label.clone(),
@@ -96,18 +96,23 @@ pub fn check_flows(
                 }
             }
             let source_name = &topology.roles[requirement.source].name;
-            let missing: Vec<&str> = [(candidates[requirement.source].is_empty(), source_name.as_str())]
+            // A role of interfaces with none to stand for it (a set of addresses may be empty:
+            // then there is nothing to reach or to reach from).
+            let unplaced = |role: usize| matches!(&topology.roles[role].members, Members::Enis(e) if e.is_empty());
+            let destination_unplaced = matches!(requirement.destination, Target::Role(r) if unplaced(r));
+            let mut missing: Vec<&str> = [(unplaced(requirement.source), source_name.as_str())]
                 .into_iter()
-                .chain([(destinations.is_empty(), destination_name.as_str())])
+                .chain([(destination_unplaced, destination_name.as_str())])
                 .filter_map(|(empty, name)| empty.then_some(name))
                 .collect();
-            if !missing.is_empty() && requirement.expectation == Expectation::Allowed {
-                // A required flow with nobody at one end is not a pass: say so.
+            missing.dedup();
+            if !missing.is_empty() {
+                // A flow with nobody at one end is neither allowed nor blocked: say so.
                 cells.push(Cell {
                     source: source_name.clone(),
                     destination: destination_name.clone(),
                     basis: Basis::Predicted,
-                    status: if strict { Status::Fail } else { Status::Warn },
+                    status: Status::Unknown,
                     explanation: vec![format!("not evaluated: no endpoint stands for {}", missing.join(" or "))],
                     verdict: Verdict { segments: Vec::new() },
                 });

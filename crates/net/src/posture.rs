@@ -4,7 +4,7 @@
 use ipnet::Ipv4Net;
 use serde::Serialize;
 
-use crate::model::{Model, Peer};
+use crate::model::{Model, Origin, Peer};
 use crate::report::{PostureCheck, Status};
 
 /// The control-plane log types seed 004 asks for (DESIGN.md step 8).
@@ -31,6 +31,8 @@ pub struct ClusterFacts {
     pub secrets_key: Option<String>,
     /// The node groups.
     pub node_groups: Vec<NodeGroupFacts>,
+    /// Why the list of managed node groups could not be read, if it could not.
+    pub node_groups_unread: Option<String>,
     /// The security groups on the control plane and the nodes (for the ingress audit).
     pub cluster_groups: Vec<String>,
     /// The dedicated creator role, as IAM reports it.
@@ -116,6 +118,9 @@ pub struct NodeGroupFacts {
     pub enis: Vec<String>,
     /// The subnets it launches into.
     pub subnets: Vec<String>,
+    /// What about it could not be read (its description, its launch template), and why:
+    /// the checks that depend on it are not judged.
+    pub unread: Vec<String>,
 }
 
 /// Instance metadata settings.
@@ -167,16 +172,29 @@ fn node_groups(facts: &ClusterFacts, expected: &[String]) -> PostureCheck {
     for name in expected.iter().filter(|n| !facts.node_groups.iter().any(|g| &g.name == *n)) {
         found.push(format!("node group {name}, named by the spec, does not exist: its flows cannot be checked"));
     }
+    let mut unread: Vec<String> = facts
+        .node_groups_unread
+        .iter()
+        .map(|why| format!("the managed node groups could not be listed: {why}"))
+        .collect();
     for group in facts.node_groups.iter().filter(|g| g.enis.is_empty()) {
-        found.push(format!(
-            "node group {}: no interfaces and no launch template or subnets to stand in for them: its flows cannot be checked",
-            group.name
-        ));
+        if group.unread.is_empty() {
+            found.push(format!(
+                "node group {}: no interfaces and no launch template or subnets to stand in for them: its flows cannot be checked",
+                group.name
+            ));
+        } else {
+            unread.push(format!("node group {}: {}: its flows cannot be checked", group.name, group.unread.join("; ")));
+        }
     }
     let title = "Every node group is in the model";
     let id = "node-groups-present";
     if !found.is_empty() {
+        found.extend(unread);
         return result(id, title, "DESIGN verification", Status::Fail, found);
+    }
+    if !unread.is_empty() {
+        return result(id, title, "DESIGN verification", Status::Unknown, unread);
     }
     if facts.node_groups.is_empty() {
         let detail = "the cluster has no node groups: no node flow is checked".to_owned();
@@ -374,6 +392,10 @@ fn imds(facts: &ClusterFacts) -> PostureCheck {
                 let hops = hop_limit.map_or("default hop limit".to_owned(), |h| format!("hop limit {h}"));
                 details.push(format!("{}: {tokens}, {hops}", group.name));
             }
+            None if !group.unread.is_empty() => {
+                status = status.max(Status::Unknown);
+                details.push(format!("{}: not judged: {}", group.name, group.unread.join("; ")));
+            }
             None => {
                 status = status.max(Status::Warn);
                 details.push(format!("{}: instance metadata settings not found", group.name));
@@ -389,14 +411,28 @@ fn ssh_keys(facts: &ClusterFacts) -> PostureCheck {
         .iter()
         .filter_map(|g| g.ssh_key.as_ref().map(|k| format!("node group {} accepts SSH key {k}", g.name)))
         .collect();
-    let (status, details) = fail_on(keyed, "no node group has an SSH key");
+    let unread: Vec<String> = facts
+        .node_groups
+        .iter()
+        .filter(|g| g.ssh_key.is_none() && !g.unread.is_empty())
+        .map(|g| format!("node group {}: not judged: {}", g.name, g.unread.join("; ")))
+        .collect();
+    let (status, details) = match fail_on(keyed, "no node group has an SSH key") {
+        (Status::Pass, _) if !unread.is_empty() => (Status::Unknown, unread),
+        (status, mut details) => {
+            details.extend(unread);
+            (status, details)
+        }
+    };
     result("node-ssh-keys", "No SSH keys on node groups", "seed 004 / DESIGN step 6", status, details)
 }
 
 fn public_addresses(facts: &ClusterFacts, model: &Model) -> PostureCheck {
     let mut details = Vec::new();
     for group in &facts.node_groups {
-        for eni in model.enis.iter().filter(|e| group.enis.contains(&e.id)) {
+        // Representative interfaces carry the address their subnet would give; the subnet's
+        // own line below says so.
+        for eni in model.enis.iter().filter(|e| group.enis.contains(&e.id) && e.origin == Origin::Real) {
             if let Some(ip) = eni.public_ip {
                 details.push(format!("node group {}: {} ({}) has public address {ip}", group.name, eni.label, eni.id));
             }

@@ -13,8 +13,11 @@ use crate::verdict::Verdict;
 pub enum Status {
     /// It holds.
     Pass,
-    /// Something could not be judged, or is advice; a finding only with `--strict`.
+    /// Advice, or a risk the user may accept; a finding only with `--strict`.
     Warn,
+    /// Could not be judged: something it depends on could not be read, or nothing stands at
+    /// one end of the flow. Never a pass; the run's exit code says so (3) when nothing fails.
+    Unknown,
     /// A finding.
     Fail,
 }
@@ -115,6 +118,11 @@ impl Report {
     /// How many checks warned.
     pub fn warnings(&self) -> usize {
         self.statuses().filter(|s| *s == Status::Warn).count()
+    }
+
+    /// How many checks could not be judged.
+    pub fn unknowns(&self) -> usize {
+        self.statuses().filter(|s| *s == Status::Unknown).count()
     }
 
     /// How many checks passed.

@@ -4,6 +4,7 @@
 use std::collections::HashMap;
 
 use aws_sdk_ec2::types as ec2;
+use aws_sdk_eks::types as eks;
 use eksharden_net::posture::{AccessEntryFact, Imds};
 
 use crate::client::Aws;
@@ -61,8 +62,10 @@ pub struct ManagedNodeGroup {
     pub ssh_key: Option<String>,
     /// The security group EKS made for remote access.
     pub remote_access_group: Option<String>,
-    /// Its launch template's settings, when it has one.
+    /// Its launch template's settings, when it has one and it could be read.
     pub launch_template: Option<LaunchTemplate>,
+    /// What about it could not be read (its description, its launch template), and why.
+    pub unread: Vec<String>,
 }
 
 /// The settings of a launch template version that matter here.
@@ -118,7 +121,9 @@ pub async fn cluster(aws: &Aws, name: &str) -> Result<ClusterInfo, AwsError> {
 }
 
 /// Reads every managed node group and its launch template: a fixed number of calls per
-/// node group, none per node.
+/// node group, none per node. Only the list failing is an error: a group or a template that
+/// cannot be read is kept with what could not be read, so the rest of the cluster is still
+/// judged.
 pub async fn node_groups(aws: &Aws, cluster: &str) -> Result<Vec<ManagedNodeGroup>, AwsError> {
     let mut names = Vec::new();
     let mut pages = aws.eks.list_nodegroups().cluster_name(cluster).into_paginator().send();
@@ -127,17 +132,30 @@ pub async fn node_groups(aws: &Aws, cluster: &str) -> Result<Vec<ManagedNodeGrou
     }
     let mut groups = Vec::with_capacity(names.len());
     for name in names {
-        let response = aws
-            .eks
-            .describe_nodegroup()
-            .cluster_name(cluster)
-            .nodegroup_name(&name)
-            .send()
-            .await
-            .map_err(aws_error("EKS.DescribeNodegroup"))?;
-        let Some(group) = response.nodegroup() else { continue };
-        let launch_template = match group.launch_template().and_then(|t| t.id()) {
-            Some(id) => Some(launch_template(aws, id, group.launch_template().and_then(|t| t.version())).await?),
+        let described = aws.eks.describe_nodegroup().cluster_name(cluster).nodegroup_name(&name).send().await;
+        let group = match described.map_err(aws_error("EKS.DescribeNodegroup")) {
+            Ok(response) => match response.nodegroup() {
+                Some(group) => group.clone(),
+                None => continue,
+            },
+            Err(error) => {
+                groups.push(ManagedNodeGroup {
+                    name,
+                    unread: vec![unread("its description", &error)],
+                    ..Default::default()
+                });
+                continue;
+            }
+        };
+        let mut unread_parts = Vec::new();
+        let launch_template = match group.launch_template() {
+            Some(template) => match launch_template(aws, template).await {
+                Ok(found) => Some(found),
+                Err(error) => {
+                    unread_parts.push(unread(&format!("its launch template {}", template_label(template)), &error));
+                    None
+                }
+            },
             None => None,
         };
         groups.push(ManagedNodeGroup {
@@ -149,16 +167,32 @@ pub async fn node_groups(aws: &Aws, cluster: &str) -> Result<Vec<ManagedNodeGrou
             ssh_key: group.remote_access().and_then(|r| r.ec2_ssh_key()).map(str::to_owned),
             remote_access_group: group.resources().and_then(|r| r.remote_access_security_group()).map(str::to_owned),
             launch_template,
+            unread: unread_parts,
         });
     }
     Ok(groups)
 }
 
-async fn launch_template(aws: &Aws, id: &str, version: Option<&str>) -> Result<LaunchTemplate, AwsError> {
+/// What could not be read, and the call and error that said so.
+fn unread(what: &str, error: &AwsError) -> String {
+    format!("{what} could not be read ({error})")
+}
+
+/// A node group's launch template as people name it: its name or id, and its version.
+fn template_label(template: &eks::LaunchTemplateSpecification) -> String {
+    let name = template.name().or(template.id()).unwrap_or("(unnamed)");
+    format!("{name} version {}", template.version().unwrap_or("$Default"))
+}
+
+/// A node group's launch template, by id or by name, at the version the group names (its
+/// default version when it names none, as EKS takes it).
+async fn launch_template(aws: &Aws, template: &eks::LaunchTemplateSpecification) -> Result<LaunchTemplate, AwsError> {
+    let version = template.version().filter(|v| !v.is_empty());
     let response = aws
         .ec2
         .describe_launch_template_versions()
-        .launch_template_id(id)
+        .set_launch_template_id(template.id().map(str::to_owned))
+        .set_launch_template_name(template.id().is_none().then(|| template.name().map(str::to_owned)).flatten())
         .versions(version.unwrap_or("$Default"))
         .send()
         .await
@@ -167,7 +201,7 @@ async fn launch_template(aws: &Aws, id: &str, version: Option<&str>) -> Result<L
     let mut groups: Vec<String> = data.map(|d| d.security_group_ids().to_vec()).unwrap_or_default();
     groups.extend(data.iter().flat_map(|d| d.network_interfaces()).flat_map(|n| n.groups().iter().cloned()));
     Ok(LaunchTemplate {
-        name: format!("{id} version {}", version.unwrap_or("$Default")),
+        name: template_label(template),
         groups,
         imds: data.and_then(|d| d.metadata_options()).map(|m| Imds {
             tokens_required: m.http_tokens() == Some(&ec2::LaunchTemplateHttpTokensState::Required),

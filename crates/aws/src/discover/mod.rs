@@ -68,8 +68,15 @@ pub async fn discover(aws: &Aws, cluster: &str) -> Result<Discovery, AwsError> {
         eks::access_entries(aws, cluster),
         crate::creator::inspect(aws, cluster),
     );
-    let (network, node_groups) = (network?, node_groups?);
+    let network = network?;
     let mut notes = Vec::new();
+    let (node_groups, node_groups_unread) = match node_groups {
+        Ok(groups) => (groups, None),
+        Err(error) => {
+            notes.push(format!("the managed node groups could not be listed: {error}"));
+            (Vec::new(), Some(error.to_string()))
+        }
+    };
     let access_entries = match access_entries {
         Ok(entries) => Some(entries),
         Err(error) => {
@@ -88,6 +95,7 @@ pub async fn discover(aws: &Aws, cluster: &str) -> Result<Discovery, AwsError> {
         Err(error) => CreatorRoleFact::Unreadable(format!("{}: {}", error.operation, error.message)),
     };
     discovery.facts.kubernetes_version = info.version.as_deref().map(version_fact);
+    discovery.facts.node_groups_unread = node_groups_unread;
     Ok(discovery)
 }
 

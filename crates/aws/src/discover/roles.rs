@@ -136,7 +136,10 @@ pub fn build(
         let template = group.and_then(|g| g.launch_template.as_ref());
         let mut group_ids: Vec<String> = enis.first().map(|&e| model.enis[e].groups.clone()).unwrap_or_default();
         if enis.is_empty() {
-            if let Some(group) = group {
+            if let Some(group) = group.filter(|g| !g.unread.is_empty()) {
+                // Its groups are not known: a stand-in would be judged on a guess.
+                notes.push(format!("node group {name}: no instances, and {}", group.unread.join("; ")));
+            } else if let Some(group) = group {
                 group_ids = template
                     .map(|t| t.groups.clone())
                     .filter(|g| !g.is_empty())
@@ -151,7 +154,12 @@ pub fn build(
                 let label = format!("node group {name}");
                 for subnet in &group.subnets {
                     for _ in 0..per_subnet {
-                        enis.extend(places.representative(&mut model, subnet, &label, group_ids.clone(), &why));
+                        let index = places.representative(&mut model, subnet, &label, group_ids.clone(), &why);
+                        // A node launched there gets a public address if the subnet hands one out.
+                        if let Some(index) = index {
+                            places.give_public_address_if_launched(&mut model, index);
+                        }
+                        enis.extend(index);
                     }
                 }
                 notes.push(format!(
@@ -174,6 +182,7 @@ pub fn build(
                 Some(g) => g.subnets.clone(),
                 None => enis.iter().map(|&e| model.enis[e].subnet.clone()).collect(),
             },
+            unread: group.map(|g| g.unread.clone()).unwrap_or_default(),
         });
         roles.push(Role {
             kind: RoleKind::NodeGroup { purpose: purpose_of(&group_ids) },
@@ -302,15 +311,32 @@ fn public_cidrs(info: &ClusterInfo) -> Vec<ipnet::Ipv4Net> {
     info.public_cidrs.iter().filter_map(|c| c.parse().ok()).collect()
 }
 
-/// Free addresses for representative interfaces, subnet by subnet.
+/// Free addresses for representative interfaces, subnet by subnet, and public ones for the
+/// nodes a subnet would give a public address.
 struct Places {
     next: HashMap<String, u32>,
     used: std::collections::HashSet<Ipv4Addr>,
+    next_public: u32,
 }
+
+/// Where made-up public addresses come from: 198.18.0.0/15, a block that is never assigned
+/// on the internet (RFC 2544), so none stands for a real host.
+const REPRESENTATIVE_PUBLIC: Ipv4Addr = Ipv4Addr::new(198, 18, 0, 1);
 
 impl Places {
     fn new(model: &Model) -> Self {
-        Self { next: HashMap::new(), used: model.enis.iter().map(|e| e.private_ip).collect() }
+        let next_public = u32::from(REPRESENTATIVE_PUBLIC);
+        Self { next: HashMap::new(), used: model.enis.iter().map(|e| e.private_ip).collect(), next_public }
+    }
+
+    /// Gives the interface at `index` a public address when its subnet assigns one at
+    /// launch, as EC2 would to a node launched there.
+    fn give_public_address_if_launched(&mut self, model: &mut Model, index: usize) {
+        let subnet = &model.enis[index].subnet;
+        if model.subnets.iter().any(|s| &s.id == subnet && s.map_public_ip_on_launch) {
+            model.enis[index].public_ip = Some(Ipv4Addr::from(self.next_public));
+            self.next_public += 1;
+        }
     }
 
     /// Adds a representative interface in `subnet` (if the subnet is in the model) and

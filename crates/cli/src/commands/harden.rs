@@ -47,7 +47,7 @@ pub fn run(args: &HardenArgs, global: &Global, out: &mut Output) -> Exit {
         let plans = eksharden_harden::plan(&target, &options).await;
         print_plans(&plans, &options, args.output, out);
         let to_do: usize = plans.iter().map(|p| p.automated(&options).len()).sum();
-        let blind = plans.iter().any(|p| matches!(p.planned, Planned::CannotInspect(_)));
+        let blind = plans.iter().any(|p| matches!(p.planned, Planned::CannotInspect(_)) || !p.unread.is_empty());
         if !args.apply {
             out.note(&format!("{to_do} change(s) planned; nothing was changed (run with --apply to make them)"));
             return if blind {
@@ -79,7 +79,9 @@ pub fn run(args: &HardenArgs, global: &Global, out: &mut Output) -> Exit {
         if args.output == Format::Json {
             let _ = writeln!(out.stdout, "{}", serde_json::to_string_pretty(&results).expect("plain data"));
         }
-        let incomplete = results.iter().any(|r| matches!(r.outcome, Outcome::CannotInspect(_) | Outcome::Failed(_)));
+        let incomplete = results
+            .iter()
+            .any(|r| matches!(r.outcome, Outcome::CannotInspect(_) | Outcome::Failed(_)) || !r.plan.unread.is_empty());
         let verified =
             super::verify::verify(&aws, &args.cluster, &PolicyInput::discovered(), ReportFormat::Table, false, out)
                 .await;
@@ -134,6 +136,9 @@ fn print_plans(plans: &[StepPlan], options: &eksharden_harden::Options, format: 
         let _ = writeln!(out.stdout, "{:<18} {:<15} {}", plan.step.id(), mark, plan.step.title());
         for line in &plan.current {
             let _ = writeln!(out.stdout, "    now:  {line}");
+        }
+        for line in &plan.unread {
+            let _ = writeln!(out.stdout, "    cannot inspect: {line}");
         }
         for line in detail {
             let _ = writeln!(out.stdout, "    plan: {line}");

@@ -77,9 +77,15 @@ pub async fn verify(
         discovery.notes.clone(),
     );
     report::print(&verification, format, &aws.region, out);
-    if verification.findings() == 0 {
-        Exit::Ok
-    } else {
+    if verification.findings() > 0 {
         Exit::Findings
+    } else if verification.unknowns() > 0 {
+        out.error(&format!(
+            "{} check(s) could not be judged (NOT JUDGED above): what they depend on could not be read",
+            verification.unknowns()
+        ));
+        Exit::Infrastructure
+    } else {
+        Exit::Ok
     }
 }

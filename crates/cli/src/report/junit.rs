@@ -21,7 +21,7 @@ pub fn render(report: &Report) -> String {
     for group in ["flows", "posture"] {
         let cases: Vec<&Item> = items.iter().filter(|i| i.group == group).collect();
         let failures = cases.iter().filter(|i| report.is_finding(i.status)).count();
-        let skipped = cases.iter().filter(|i| i.status == Status::Warn && !report.is_finding(i.status)).count();
+        let skipped = cases.iter().filter(|i| is_skipped(report, i.status)).count();
         let _ = writeln!(
             text,
             "  <testsuite name=\"{group}\" tests=\"{}\" failures=\"{failures}\" skipped=\"{skipped}\">",
@@ -36,7 +36,7 @@ pub fn render(report: &Report) -> String {
                     ">\n      <failure message=\"{}\">{details}</failure>\n    </testcase>",
                     escape(item.seed)
                 );
-            } else if item.status == Status::Warn {
+            } else if is_skipped(report, item.status) {
                 let _ = writeln!(text, ">\n      <skipped message=\"{details}\"/>\n    </testcase>");
             } else {
                 let _ = writeln!(text, "/>");
@@ -46,6 +46,11 @@ pub fn render(report: &Report) -> String {
     }
     text.push_str("</testsuites>\n");
     text
+}
+
+/// A warning that is no finding, or a check that could not be judged: neither passed nor failed.
+fn is_skipped(report: &Report, status: Status) -> bool {
+    matches!(status, Status::Warn | Status::Unknown) && !report.is_finding(status)
 }
 
 fn escape(text: &str) -> String {

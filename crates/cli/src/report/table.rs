@@ -12,20 +12,26 @@ pub fn render(report: &Report, region: &str, colour: bool) -> String {
     let mut text = String::new();
     let _ = writeln!(
         text,
-        "verify {} ({region}): {} passed, {} warning(s), {} finding(s)",
+        "verify {} ({region}): {} passed, {} warning(s), {} finding(s){}",
         report.cluster,
         report.passed(),
         report.warnings(),
-        report.findings()
+        report.findings(),
+        match report.unknowns() {
+            0 => String::new(),
+            n => format!(", {n} not judged"),
+        }
     );
     let items = items(report);
-    // Findings, then warnings that are not findings, then what passed.
+    // Findings, then what could not be judged, then warnings that are not findings, then
+    // what passed.
     let section = |item: &Item| match item.status {
         status if report.is_finding(status) => "FINDINGS",
+        Status::Unknown => "NOT JUDGED",
         Status::Warn => "WARNINGS",
         _ => "PASSED",
     };
-    for heading in ["FINDINGS", "WARNINGS", "PASSED"] {
+    for heading in ["FINDINGS", "NOT JUDGED", "WARNINGS", "PASSED"] {
         let chosen: Vec<&Item> = items.iter().filter(|i| section(i) == heading).collect();
         if chosen.is_empty() {
             continue;
@@ -76,6 +82,7 @@ fn label(status: Status, colour: bool) -> String {
     let (word, code) = match status {
         Status::Pass => ("PASS", "32"),
         Status::Warn => ("WARN", "33"),
+        Status::Unknown => ("UNKNOWN", "35"),
         Status::Fail => ("FAIL", "31"),
     };
     if colour {

@@ -21,6 +21,8 @@ pub fn inspect(found: &Discovery) -> Inspected {
                 if tokens_required { "require IMDSv2" } else { "allow IMDSv1" },
                 hop_limit.map_or("unset (2 on EKS's templates)".to_owned(), |h| h.to_string())
             ),
+            // Its launch template could not be read: nothing is known, nothing is planned.
+            None if !group.unread.is_empty() => continue,
             None => "no launch template sets its instance metadata options (EKS's default allows IMDSv1, hop limit 2)"
                 .to_owned(),
         };

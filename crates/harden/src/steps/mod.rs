@@ -45,6 +45,7 @@ impl Discovered {
 
 /// Inspects `step` and plans its changes.
 pub async fn inspect(target: &Target<'_>, options: &Options, step: StepId, discovered: &mut Discovered) -> StepPlan {
+    let mut unread = Vec::new();
     let result = if step == StepId::CreatorRole {
         creator_role::inspect(target).await
     } else if step == StepId::AccessMapping {
@@ -65,15 +66,32 @@ pub async fn inspect(target: &Target<'_>, options: &Options, step: StepId, disco
         }
     } else {
         match discovered.get(target).await {
-            Ok(found) => Ok(inspect_aws(found, options, step)),
+            Ok(found) => {
+                if matches!(step, StepId::PublicAddresses | StepId::SshKeys | StepId::Imds) {
+                    unread = unread_node_groups(found);
+                }
+                Ok(inspect_aws(found, options, step))
+            }
             Err(why) => Err(why.clone()),
         }
     };
     match result {
-        Ok((current, changes)) if changes.is_empty() => StepPlan { step, current, planned: Planned::Compliant },
-        Ok((current, changes)) => StepPlan { step, current, planned: Planned::Changes(changes) },
-        Err(why) => StepPlan { step, current: Vec::new(), planned: Planned::CannotInspect(why) },
+        Ok((current, changes)) if changes.is_empty() => StepPlan { step, current, planned: Planned::Compliant, unread },
+        Ok((current, changes)) => StepPlan { step, current, planned: Planned::Changes(changes), unread },
+        Err(why) => StepPlan { step, current: Vec::new(), planned: Planned::CannotInspect(why), unread },
     }
+}
+
+/// What discovery could not read about the node groups, for the steps that judge them.
+fn unread_node_groups(found: &discover::Discovery) -> Vec<String> {
+    let listed = found.facts.node_groups_unread.iter().map(|why| format!("the managed node groups: {why}"));
+    let groups = found
+        .facts
+        .node_groups
+        .iter()
+        .filter(|g| !g.unread.is_empty())
+        .map(|g| format!("node group {}: {}", g.name, g.unread.join("; ")));
+    listed.chain(groups).collect()
 }
 
 fn inspect_aws(found: &discover::Discovery, options: &Options, step: StepId) -> Inspected {

@@ -329,6 +329,7 @@ pub fn cluster(size: Size) -> Synthetic {
             imds: Some(Imds { tokens_required: true, hop_limit: Some(1) }),
             enis: enis.iter().map(|&e| model.enis[e].id.clone()).collect(),
             subnets: (0..private_count).map(|i| format!("private-{i}")).collect(),
+            unread: Vec::new(),
         });
         roles.push(Role {
             kind: RoleKind::NodeGroup { purpose: Some(*purpose) },
