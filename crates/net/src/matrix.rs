@@ -160,6 +160,13 @@ fn judge(expectation: &Expectation, verdict: &Verdict, strict: bool) -> (Status,
                 .collect();
             fail_on(blocked)
         }
+        Expectation::Advised(why) => match judge(&Expectation::Allowed, verdict, strict) {
+            (Status::Fail, mut blocked) => {
+                blocked.push(format!("advised, not required: {why}"));
+                (if strict { Status::Fail } else { Status::Warn }, blocked)
+            }
+            judged => judged,
+        },
         Expectation::Blocked => fail_on(allowed.iter().map(|s| explain_allowed(s)).collect()),
         Expectation::BlockedAtEachLayer(layers) => {
             if !allowed.is_empty() {

@@ -45,6 +45,22 @@ pub struct PolicyInput {
     pub ssh_acl: bool,
     /// The node groups the spec names, each of which must be found (none when discovered).
     pub node_groups: Vec<String>,
+    /// Which ports nodes must reach on each other.
+    pub node_ports: NodePorts,
+}
+
+/// Which ports nodes must reach on each other.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub enum NodePorts {
+    /// Every port but SSH: seeds 000/001's minimum ("any ports you expect your nodes to use"),
+    /// which eksharden's own node groups open.
+    AllButSsh,
+    /// What a cluster cannot work without: DNS (53 over TCP and UDP) and 1025-65535 (replies,
+    /// pod and service ports). The other ports are advised, not required: a narrower
+    /// node-to-node rule is the owner's choice, and the safer one (terraform-aws-eks opens
+    /// only these).
+    Essential,
 }
 
 impl PolicyInput {
@@ -65,6 +81,7 @@ impl PolicyInput {
             services: Self::default_services(),
             ssh_acl: true,
             node_groups: Vec::new(),
+            node_ports: NodePorts::Essential,
         }
     }
 }
@@ -75,6 +92,8 @@ impl PolicyInput {
 pub enum Expectation {
     /// Every port must be allowed.
     Allowed,
+    /// Every port should be allowed; a port that is not is a warning, for the reason given.
+    Advised(&'static str),
     /// No port may be allowed.
     Blocked,
     /// No port may be allowed, and each listed layer must block on its own where it applies.
@@ -132,6 +151,8 @@ pub fn requirements(topology: &Topology, input: &PolicyInput) -> Vec<Requirement
     ];
     let load_balancers = roles(|k| *k == RoleKind::LoadBalancer);
 
+    // DNS between nodes over UDP, where only the essential node ports are required.
+    let mut dns_over_udp = Vec::new();
     let mut add = |id, seed, source: usize, destination: Target, ports: PortRange, expectation: Expectation| {
         out.push(Requirement { id, seed, source, destination, protocol: Protocol::Tcp, ports, expectation });
     };
@@ -186,15 +207,23 @@ pub fn requirements(topology: &Topology, input: &PolicyInput) -> Vec<Requirement
         }
         for &m in &nodes {
             // All but SSH, which seed 004 keeps to the bastion (and which the node ACL denies).
-            for ports in [PortRange::new(0, 21), PortRange::new(23, 65535)] {
-                add(
-                    "node-to-node",
-                    "seed 000/001 node minimum inbound from other nodes: all (but 22, seed 004)",
-                    n,
-                    Target::Role(m),
-                    ports,
-                    Allowed,
-                );
+            let seed = "seed 000/001 node minimum inbound from other nodes: all (but 22, seed 004)";
+            let (required, advised) = match input.node_ports {
+                NodePorts::AllButSsh => (vec![PortRange::new(0, 21), PortRange::new(23, 65535)], vec![]),
+                NodePorts::Essential => (
+                    vec![tcp(53), PortRange::new(1025, 65535)],
+                    vec![PortRange::new(0, 21), PortRange::new(23, 52), PortRange::new(54, 1024)],
+                ),
+            };
+            for ports in required {
+                add("node-to-node", seed, n, Target::Role(m), ports, Allowed);
+            }
+            if input.node_ports == NodePorts::Essential {
+                dns_over_udp.push((n, m));
+            }
+            for ports in advised {
+                let why = "the guide asks for every port nodes use; a narrower rule is a choice, and the safer one";
+                add("node-to-node-other-ports", seed, n, Target::Role(m), ports, Advised(why));
             }
             add(
                 "pods-no-ssh-to-nodes",
@@ -311,6 +340,17 @@ pub fn requirements(topology: &Topology, input: &PolicyInput) -> Vec<Requirement
                 Blocked,
             );
         }
+    }
+    for (n, m) in dns_over_udp {
+        out.push(Requirement {
+            id: "node-to-node",
+            seed: "seed 000/001 node minimum inbound from other nodes: DNS",
+            source: n,
+            destination: Target::Role(m),
+            protocol: Protocol::Udp,
+            ports: PortRange::single(53),
+            expectation: Expectation::Allowed,
+        });
     }
     out
 }

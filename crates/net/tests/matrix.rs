@@ -191,3 +191,33 @@ fn the_kubernetes_version_is_judged_by_its_support() {
     assert_eq!(status(VersionSupport::Ended { on: "2027-07-29".into() }).0, Status::Fail);
     assert_eq!(status(VersionSupport::Unknown).0, Status::Warn);
 }
+
+#[test]
+fn a_narrow_node_to_node_rule_is_a_warning_for_a_discovered_cluster_and_a_finding_against_a_spec() {
+    use eksharden_net::policy::NodePorts;
+    let mut c = cluster(SMALL);
+    // As terraform-aws-eks opens it: DNS and 1025-65535 between nodes, nothing else.
+    let nodes = c.model.security_groups.iter_mut().find(|g| g.id == "sg-nodes").unwrap();
+    let own = Peer::Group("sg-nodes".into());
+    nodes.ingress.retain(|r| r.peer != own);
+    for (protocol, ports) in [
+        (RuleProtocol::One(Protocol::Tcp), PortRange::single(53)),
+        (RuleProtocol::One(Protocol::Udp), PortRange::single(53)),
+        (RuleProtocol::One(Protocol::Tcp), PortRange::new(1025, 65535)),
+    ] {
+        nodes.ingress.push(SgRule { protocol, ports, peer: own.clone(), description: None });
+    }
+    c.input.node_ports = NodePorts::Essential;
+    let discovered = verify(&c.model, &c.topology, &c.facts, &c.input, false, Vec::new());
+    let status = |report: &eksharden_net::report::Report, id: &str| {
+        report.flows.iter().filter(|f| f.id == id).map(|f| f.status).max().unwrap()
+    };
+    assert_eq!(status(&discovered, "node-to-node"), Status::Pass);
+    assert!(discovered.flows.iter().any(|f| f.id == "node-to-node" && f.protocol == Protocol::Udp));
+    assert_eq!(status(&discovered, "node-to-node-other-ports"), Status::Warn);
+    assert_eq!(discovered.findings(), 0, "a narrower rule is no finding");
+
+    c.input.node_ports = NodePorts::AllButSsh;
+    let against_the_spec = verify(&c.model, &c.topology, &c.facts, &c.input, false, Vec::new());
+    assert_eq!(status(&against_the_spec, "node-to-node"), Status::Fail);
+}

@@ -19,7 +19,9 @@ use integration_tests::moto::MotoOptions;
 use serde_json::Value;
 
 use super::harden::{Insecure, ADMIN, BREAK_GLASS, VIEWER};
-use super::{api_server_for_caller, block_on, create_roles, kube_client, launch_public_node, Target};
+use super::{
+    api_server_for_caller, block_on, create, create_roles, example, kube_client, launch_public_node, run, Target,
+};
 
 const CLUSTER: &str = "by-hand";
 const REGION: &str = "eu-west-1";
@@ -43,8 +45,8 @@ fn group(aws: &Aws, vpc: &str, name: &str) -> String {
 }
 
 /// Admits TCP `ports` into `group` from `source` (a group id, or a block).
-fn admit(aws: &Aws, group: &str, (from, to): (i32, i32), source: &str) {
-    let mut permission = IpPermission::builder().ip_protocol("tcp").from_port(from).to_port(to);
+fn admit(aws: &Aws, group: &str, protocol: &str, (from, to): (i32, i32), source: &str) {
+    let mut permission = IpPermission::builder().ip_protocol(protocol).from_port(from).to_port(to);
     permission = if source.starts_with("sg-") {
         permission.user_id_group_pairs(UserIdGroupPair::builder().group_id(source).build())
     } else {
@@ -93,10 +95,12 @@ fn handmade_cluster() -> Insecure {
     // the insecure part: 22 from anywhere.
     let cluster_group = group(&aws, &vpc, "by-hand-cluster");
     let node_group = group(&aws, &vpc, "by-hand-node");
-    admit(&aws, &cluster_group, (443, 443), &node_group);
-    admit(&aws, &node_group, (0, 65535), &node_group);
-    admit(&aws, &node_group, (10250, 10250), &cluster_group);
-    admit(&aws, &node_group, (22, 22), "0.0.0.0/0");
+    admit(&aws, &cluster_group, "tcp", (443, 443), &node_group);
+    admit(&aws, &node_group, "tcp", (0, 65535), &node_group);
+    // DNS between nodes, as terraform-aws-eks's node group rules open it.
+    admit(&aws, &node_group, "udp", (53, 53), &node_group);
+    admit(&aws, &node_group, "tcp", (10250, 10250), &cluster_group);
+    admit(&aws, &node_group, "tcp", (22, 22), "0.0.0.0/0");
 
     let network = VpcConfigRequest::builder()
         .set_subnet_ids(Some(vec![public_a.clone(), public_b.clone(), private_a, private_b]))
@@ -330,4 +334,37 @@ fn a_network_acl_step_cut_short_is_finished_by_the_next_run() {
 fn cluster_vpc(cluster: &Insecure) -> String {
     let subnet = block_on(cluster.aws.ec2.describe_subnets().subnet_ids(&cluster.subnet).send()).unwrap();
     subnet.subnets()[0].vpc_id().unwrap().to_owned()
+}
+
+#[test]
+fn a_self_managed_node_group_of_eksctl_is_named_as_eksctl_named_it() {
+    use aws_sdk_ec2::types::{InstanceType, ResourceType, Tag, TagSpecification};
+    let target = Target::emulator(&MotoOptions::default());
+    let (file, spec) = example("minimal");
+    let dir = tempfile::tempdir().unwrap();
+    assert_eq!(create(&target, &file, &dir).0.exit, Exit::Ok);
+    let aws = target.aws(&spec.metadata.region);
+    let cluster = block_on(aws.eks.describe_cluster().name(&spec.metadata.name).send()).unwrap();
+    let subnet = cluster.cluster().unwrap().resources_vpc_config().unwrap().subnet_ids()[0].clone();
+    // As eksctl's nodegroup stack tags the instances its Auto Scaling group launches.
+    let tags = TagSpecification::builder()
+        .resource_type(ResourceType::Instance)
+        .tags(Tag::builder().key(format!("kubernetes.io/cluster/{}", spec.metadata.name)).value("owned").build())
+        .tags(Tag::builder().key("alpha.eksctl.io/nodegroup-name").value("ng-workers").build())
+        .tags(Tag::builder().key("alpha.eksctl.io/cluster-name").value(&spec.metadata.name).build())
+        .build();
+    block_on(
+        aws.ec2
+            .run_instances()
+            .image_id("ami-12c6146b")
+            .instance_type(InstanceType::M6iLarge)
+            .min_count(1)
+            .max_count(1)
+            .subnet_id(&subnet)
+            .tag_specifications(tags)
+            .send(),
+    )
+    .unwrap();
+    let verified = run(&target, &["verify", "-f", &file]);
+    assert!(verified.stdout.contains("node group ng-workers: 1 real interfaces of 1 instances"), "{}", verified.stdout);
 }

@@ -18,6 +18,9 @@ use super::network::{Instance, Network};
 use super::{Discovery, Tagging};
 
 /// Builds the topology and the facts.
+/// The tag eksctl puts on a node group's stack, and so on its instances.
+const EKSCTL_NODE_GROUP_TAG: &str = "alpha.eksctl.io/nodegroup-name";
+
 pub fn build(
     cluster: &str,
     info: &ClusterInfo,
@@ -114,7 +117,9 @@ pub fn build(
     };
     let mut by_group: BTreeMap<String, Vec<&Instance>> = BTreeMap::new();
     for instance in instances.iter().filter(|i| ours(i)) {
-        let name = ["eks:nodegroup-name", NODE_GROUP_TAG, "aws:autoscaling:groupName"]
+        // EKS's tag, eksharden's, eksctl's (its stacks' tags reach the instances), and last
+        // the Auto Scaling group's own name.
+        let name = ["eks:nodegroup-name", NODE_GROUP_TAG, EKSCTL_NODE_GROUP_TAG, "aws:autoscaling:groupName"]
             .iter()
             .find_map(|k| instance.tags.get(*k))
             .cloned()

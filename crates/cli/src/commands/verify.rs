@@ -2,7 +2,7 @@
 //! the posture checks, print the report; exit 0 when clean, 1 on a finding.
 
 use eksharden_aws::{discover, Aws};
-use eksharden_net::policy::{PolicyInput, Profile};
+use eksharden_net::policy::{NodePorts, PolicyInput, Profile};
 use eksharden_spec::model::{ClusterSpec, SecurityGroupProfile};
 
 use super::aws::{block_on, connect, report_aws_error};
@@ -49,6 +49,7 @@ pub fn policy_input(spec: &ClusterSpec) -> PolicyInput {
         services: PolicyInput::default_services(),
         ssh_acl: eksharden_plan::nacl::node_subnet_entries(spec).is_some(),
         node_groups: spec.node_groups.iter().map(|g| g.name.clone()).collect(),
+        node_ports: NodePorts::AllButSsh,
     }
 }
 

@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 use std::net::Ipv4Addr;
 
 use eksharden_net::model::*;
-use eksharden_net::policy::{PolicyInput, Profile};
+use eksharden_net::policy::{NodePorts, PolicyInput, Profile};
 use eksharden_net::posture::{ClusterFacts, Imds, NodeGroupFacts};
 use eksharden_net::topology::{self, Members, NodePurpose, Role, RoleKind, Topology};
 use eksharden_net::{PortRange, Protocol, RuleProtocol};
@@ -366,6 +366,7 @@ pub fn cluster(size: Size) -> Synthetic {
         services: PolicyInput::default_services(),
         ssh_acl: true,
         node_groups: Vec::new(),
+        node_ports: NodePorts::AllButSsh,
     };
     Synthetic { model, topology: Topology { roles }, facts, input }
 }
