@@ -3,7 +3,7 @@
 
 use std::time::Duration;
 
-use aws_sdk_ec2::types::{AttributeBooleanValue, IpPermission, IpRange, PrefixListId, UserIdGroupPair};
+use aws_sdk_ec2::types::{AttributeBooleanValue, IpPermission, IpRange, Ipv6Range, PrefixListId, UserIdGroupPair};
 use aws_sdk_eks::types::{EncryptionConfig, LogSetup, LogType, Logging, Provider, VpcConfigRequest};
 use aws_sdk_kms::types::Tag as KmsTag;
 use eksharden_net::model::{Peer, SgRule};
@@ -76,6 +76,7 @@ pub async fn revoke_ingress(aws: &Aws, group: &str, rule: &SgRule) -> Result<(),
     }
     permission = match &rule.peer {
         Peer::Cidr(cidr) => permission.ip_ranges(IpRange::builder().cidr_ip(cidr.to_string()).build()),
+        Peer::Cidr6(cidr) => permission.ipv6_ranges(Ipv6Range::builder().cidr_ipv6(cidr.to_string()).build()),
         Peer::Group(id) => permission.user_id_group_pairs(UserIdGroupPair::builder().group_id(id).build()),
         Peer::PrefixList(id) => permission.prefix_list_ids(PrefixListId::builder().prefix_list_id(id).build()),
     };

@@ -6,7 +6,7 @@
 use std::collections::BTreeMap;
 use std::net::Ipv4Addr;
 
-use ipnet::Ipv4Net;
+use ipnet::{Ipv4Net, Ipv6Net};
 use serde::Serialize;
 
 use crate::ports::{PortRange, RuleProtocol};
@@ -36,6 +36,17 @@ pub struct Model {
     pub prefix_lists: BTreeMap<String, Vec<Ipv4Net>>,
     /// The cluster's public API endpoint, when it has one.
     pub public_api: Option<PublicApi>,
+}
+
+impl Peer {
+    /// Whether the peer is the whole internet, IPv4 (`0.0.0.0/0`) or IPv6 (`::/0`).
+    pub fn is_whole_internet(&self) -> bool {
+        match self {
+            Self::Cidr(block) => block.prefix_len() == 0,
+            Self::Cidr6(block) => block.prefix_len() == 0,
+            Self::Group(_) | Self::PrefixList(_) => false,
+        }
+    }
 }
 
 impl Model {
@@ -195,6 +206,9 @@ pub struct SgRule {
 pub enum Peer {
     /// An address block.
     Cidr(Ipv4Net),
+    /// An IPv6 address block. The flow verdicts are IPv4's, so it matches no flow; the
+    /// posture checks and `harden` judge it (`::/0` is the whole IPv6 internet).
+    Cidr6(Ipv6Net),
     /// The members of a group: the private IPs of the ENIs that carry it.
     Group(String),
     /// The blocks of a managed prefix list.

@@ -4,7 +4,7 @@
 use ipnet::Ipv4Net;
 use serde::Serialize;
 
-use crate::model::{Model, Origin, Peer};
+use crate::model::{Model, Origin};
 use crate::report::{PostureCheck, Status};
 
 /// The control-plane log types seed 004 asks for (DESIGN.md step 8).
@@ -452,7 +452,7 @@ fn open_ingress(facts: &ClusterFacts, model: &Model) -> PostureCheck {
     let mut details = Vec::new();
     for group in model.security_groups.iter().filter(|g| facts.cluster_groups.contains(&g.id)) {
         for rule in &group.ingress {
-            if matches!(rule.peer, Peer::Cidr(c) if c.prefix_len() == 0) {
+            if rule.peer.is_whole_internet() {
                 let reason = crate::verdict::Reason::SgRule {
                     group: group.id.clone(),
                     group_name: group.name.clone(),
@@ -463,6 +463,12 @@ fn open_ingress(facts: &ClusterFacts, model: &Model) -> PostureCheck {
             }
         }
     }
-    let (status, details) = fail_on(details, "no control-plane or node group admits 0.0.0.0/0");
-    result("open-ingress", "No ingress from 0.0.0.0/0 to control plane or nodes", "seed 003/004", status, details)
+    let (status, details) = fail_on(details, "no control-plane or node group admits 0.0.0.0/0 or ::/0");
+    result(
+        "open-ingress",
+        "No ingress from 0.0.0.0/0 or ::/0 to control plane or nodes",
+        "seed 003/004",
+        status,
+        details,
+    )
 }

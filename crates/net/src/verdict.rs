@@ -291,6 +291,7 @@ impl fmt::Display for DisplayRule<'_> {
         f.write_str(if self.1 { " from " } else { " to " })?;
         match &rule.peer {
             Peer::Cidr(c) => write!(f, "{c}")?,
+            Peer::Cidr6(c) => write!(f, "{c}")?,
             Peer::Group(g) => write!(f, "{g}")?,
             Peer::PrefixList(p) => write!(f, "{p}")?,
         }

@@ -135,6 +135,7 @@ fn sg_allows(model: &Model, eni: &Eni, ingress: bool, peer: Ipv4Addr, peer_eni: 
             };
             let peer_ok = match &r.peer {
                 Peer::Cidr(c) => c.contains(&peer),
+                Peer::Cidr6(_) => false,
                 Peer::Group(id) => peer_eni.is_some_and(|p| p.groups.contains(id)),
                 Peer::PrefixList(_) => false,
             };

@@ -405,3 +405,15 @@ fn the_public_api_endpoint_admits_only_its_listed_blocks() {
         (false, Reason::ApiNotListed { address: ip("1.2.3.4") })
     );
 }
+
+#[test]
+fn an_ipv6_block_admits_no_ipv4_flow_but_counts_as_the_whole_internet() {
+    let mut model = client_server(&["sg-v6"]);
+    let everyone6 = Peer::Cidr6("::/0".parse().unwrap());
+    model.security_groups.push(group("sg-v6", vec![rule(tcp(22, 22), everyone6.clone())], vec![]));
+    let ssh = eni_flow(&model, "c", "s", 22);
+    assert!(!ssh.any_allowed(), "an IPv4 client is not in ::/0");
+    assert!(everyone6.is_whole_internet());
+    assert!(!Peer::Cidr6("2001:db8::/32".parse().unwrap()).is_whole_internet());
+    assert!(cidr("0.0.0.0/0").is_whole_internet());
+}

@@ -287,11 +287,13 @@ fn harden_closes_internet_ingress_to_the_control_plane() {
     let (cluster, region) = ("open-plane", "eu-west-1");
     let aws = target.aws(region);
     let group = cluster_through_the_api(&aws, cluster, "10.42");
+    // SSH open to the whole internet, IPv4 and IPv6.
     let open = aws_sdk_ec2::types::IpPermission::builder()
         .ip_protocol("tcp")
         .from_port(22)
         .to_port(22)
         .ip_ranges(aws_sdk_ec2::types::IpRange::builder().cidr_ip("0.0.0.0/0").build())
+        .ipv6_ranges(aws_sdk_ec2::types::Ipv6Range::builder().cidr_ipv6("::/0").build())
         .build();
     block_on(aws.ec2.authorize_security_group_ingress().group_id(&group).ip_permissions(open).send()).unwrap();
     let harden = |extra: &[&str]| {
@@ -299,13 +301,19 @@ fn harden_closes_internet_ingress_to_the_control_plane() {
         args.extend(extra);
         run(&target, &args)
     };
+    let verified = run(&target, &["verify", cluster, "--region", region]);
+    assert_eq!(verified.exit, Exit::Findings, "{}", verified.stdout);
+    for block in ["tcp 22 from 0.0.0.0/0", "tcp 22 from ::/0"] {
+        assert!(verified.stdout.contains(block), "open-ingress names {block}:\n{}", verified.stdout);
+    }
     let planned = harden(&[]);
     assert!(
         planned.stdout.contains(&format!("revoke {group}")) || planned.stdout.contains(&group),
         "{}",
         planned.stdout
     );
-    assert!(planned.stdout.contains("0.0.0.0/0"), "{}", planned.stdout);
+    assert!(planned.stdout.contains("revoke") && planned.stdout.contains("from 0.0.0.0/0"), "{}", planned.stdout);
+    assert!(planned.stdout.contains("from ::/0"), "{}", planned.stdout);
     let applied = harden(&["--apply", "--yes"]);
     assert!(
         applied.stdout.contains("ssh-ingress        applied, and it held"),
@@ -317,7 +325,10 @@ fn harden_closes_internet_ingress_to_the_control_plane() {
     let open_left: Vec<_> = described.security_groups()[0]
         .ip_permissions()
         .iter()
-        .filter(|p| p.ip_ranges().iter().any(|r| r.cidr_ip() == Some("0.0.0.0/0")))
+        .filter(|p| {
+            p.ip_ranges().iter().any(|r| r.cidr_ip() == Some("0.0.0.0/0"))
+                || p.ipv6_ranges().iter().any(|r| r.cidr_ipv6() == Some("::/0"))
+        })
         .collect();
     assert!(open_left.is_empty(), "{open_left:?}");
 }

@@ -11,7 +11,7 @@ use eksharden_net::model::{
     SgRule, Subnet, VpcEndpoint, VpcEndpointKind,
 };
 use eksharden_net::{PortRange, Protocol, RuleProtocol};
-use ipnet::Ipv4Net;
+use ipnet::{Ipv4Net, Ipv6Net};
 
 use crate::client::Aws;
 use crate::error::{aws_error, AwsError};
@@ -148,7 +148,10 @@ pub async fn read(aws: &Aws, vpc: &str) -> Result<Network, AwsError> {
     for group in &groups {
         let (converted, ipv6) = security_group(group);
         if ipv6 > 0 {
-            notes.push(format!("{}: {ipv6} IPv6 rules not modelled (eksharden checks IPv4)", converted.id));
+            notes.push(format!(
+                "{}: {ipv6} IPv6 rules: judged by the ingress checks and harden; the flow verdicts are IPv4's",
+                converted.id
+            ));
         }
         all_tags.insert(converted.id.clone(), tags(group.tags()));
         model.security_groups.push(converted);
@@ -278,7 +281,7 @@ fn network_acl(acl: &ec2::NetworkAcl) -> NetworkAcl {
     NetworkAcl { id: acl.network_acl_id().unwrap_or_default().to_owned(), entries }
 }
 
-/// The group, and how many IPv6 rules it had that the model leaves out.
+/// The group, and how many IPv6 rules it has (which the flow verdicts, IPv4's, leave out).
 fn security_group(group: &ec2::SecurityGroup) -> (SecurityGroup, usize) {
     let mut ipv6 = 0;
     let mut rules = |permissions: &[ec2::IpPermission]| {
@@ -306,7 +309,12 @@ fn security_group(group: &ec2::SecurityGroup) -> (SecurityGroup, usize) {
                     out.push(rule(Peer::PrefixList(id.to_owned()), list.description()));
                 }
             }
-            ipv6 += p.ipv6_ranges().len();
+            for range in p.ipv6_ranges() {
+                if let Some(cidr) = range.cidr_ipv6().and_then(|c| c.parse::<Ipv6Net>().ok()) {
+                    out.push(rule(Peer::Cidr6(cidr), range.description()));
+                    ipv6 += 1;
+                }
+            }
         }
         out
     };

@@ -47,10 +47,10 @@ pub fn inspect(found: &Discovery) -> Inspected {
                 _ => false,
             };
             let outside = match &rule.peer {
-                Peer::Cidr(_) | Peer::PrefixList(_) => true,
+                Peer::Cidr(_) | Peer::Cidr6(_) | Peer::PrefixList(_) => true,
                 Peer::Group(id) => !trusted.contains(id),
             };
-            let from_internet = matches!(&rule.peer, Peer::Cidr(c) if c.prefix_len() == 0);
+            let from_internet = rule.peer.is_whole_internet();
             let ssh_to_nodes = node_groups.contains(&group.id) && covers_ssh && outside;
             if ssh_to_nodes || (control_plane.contains(&group.id) && from_internet) {
                 let change = Change::RevokeIngress {

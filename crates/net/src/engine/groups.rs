@@ -51,6 +51,8 @@ pub(crate) fn check(
 fn peer_matches(index: &Index<'_>, rule_peer: &Peer, peer: PeerAddress) -> bool {
     match rule_peer {
         Peer::Cidr(cidr) => cidr.contains(&peer.address),
+        // The flows are IPv4: an IPv6 block admits none of them.
+        Peer::Cidr6(_) => false,
         Peer::Group(id) => match (peer.eni, index.group.get(id.as_str())) {
             (Some(eni), Some(g)) => {
                 index.eni_groups[eni].binary_search(g).is_ok() && index.model.enis[eni].private_ip == peer.address
