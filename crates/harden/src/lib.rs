@@ -12,11 +12,12 @@ mod change;
 mod proof;
 pub mod step;
 mod steps;
+mod whatif;
 
 use eksharden_aws::Aws;
 
 pub use change::{Change, IdentityStore};
-pub use step::{Outcome, StepId, StepPlan, StepResult};
+pub use step::{Outcome, Refused, StepId, StepPlan, StepResult};
 
 /// What the user asks for beyond the defaults.
 #[derive(Debug, Clone, Default)]
@@ -63,12 +64,21 @@ pub struct KubeAccess {
     pub ca: Option<String>,
 }
 
-/// Inspects every step and plans its changes; changes nothing.
+/// Inspects every step and plans its changes; changes nothing. A network change after
+/// which a required flow that passes now would fail is refused (the what-if).
 pub async fn plan(target: &Target<'_>, options: &Options) -> Vec<StepPlan> {
     let mut plans = Vec::new();
     let mut discovered = steps::Discovered::default();
     for step in options.steps() {
         plans.push(steps::inspect(target, options, step, &mut discovered).await);
+    }
+    if let Some(found) = discovered.found() {
+        let refused = whatif::refusals(found, &plans, options);
+        for plan in &mut plans {
+            if let step::Planned::Changes(changes) = &plan.planned {
+                plan.refused = refused.iter().filter(|r| changes.contains(&r.change)).cloned().collect();
+            }
+        }
     }
     plans
 }

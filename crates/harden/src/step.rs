@@ -136,13 +136,28 @@ pub struct StepPlan {
     /// Parts the step could not inspect (a node group or launch template that could not be
     /// read), and why; nothing is planned for them, and the run is incomplete.
     pub unread: Vec<String>,
+    /// Changes the what-if refused: made on the model, they break a required flow.
+    pub refused: Vec<Refused>,
+}
+
+/// A planned change that is not made, and why.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Refused {
+    /// The change.
+    pub change: Change,
+    /// Why it is not made (the flow it would break).
+    pub why: String,
 }
 
 impl StepPlan {
-    /// The changes `--apply` would make with these options (not those it only reports).
+    /// The changes `--apply` would make with these options (not those it only reports, nor
+    /// those the what-if refused).
     pub fn automated(&self, options: &Options) -> Vec<&Change> {
         match &self.planned {
-            Planned::Changes(changes) => changes.iter().filter(|c| c.not_applied(options).is_none()).collect(),
+            Planned::Changes(changes) => changes
+                .iter()
+                .filter(|c| c.not_applied(options).is_none() && !self.refused.iter().any(|r| &r.change == *c))
+                .collect(),
             _ => Vec::new(),
         }
     }
@@ -189,7 +204,8 @@ pub async fn apply(target: &Target<'_>, options: &Options, plan: StepPlan) -> St
     // An earlier step may have done part of this one's work (a node group replaced for its
     // public addresses no longer has its SSH key): make only what is still to do, and only
     // what was shown.
-    let fresh = steps::inspect(target, options, plan.step, &mut steps::Discovered::default()).await;
+    let mut fresh = steps::inspect(target, options, plan.step, &mut steps::Discovered::default()).await;
+    fresh.refused = plan.refused.clone();
     let still = fresh.automated(options);
     let to_make: Vec<Change> = still.iter().filter(|c| shown.contains(c)).map(|c| (*c).clone()).collect();
     let mut remarks: Vec<String> = plan
@@ -205,11 +221,16 @@ pub async fn apply(target: &Target<'_>, options: &Options, plan: StepPlan) -> St
         }
     }
     // Read the state afresh: the change must be visible to count as done.
-    let again = steps::inspect(target, options, plan.step, &mut steps::Discovered::default()).await;
+    let mut again = steps::inspect(target, options, plan.step, &mut steps::Discovered::default()).await;
+    again.refused = plan.refused.clone();
     let reported: Vec<String> = match &again.planned {
-        Planned::Changes(left) => {
-            left.iter().filter_map(|c| c.not_applied(options).map(|why| format!("{c}: not applied: {why}"))).collect()
-        }
+        Planned::Changes(left) => left
+            .iter()
+            .filter_map(|c| {
+                let refused = plan.refused.iter().find(|r| &r.change == c).map(|r| r.why.as_str());
+                refused.or(c.not_applied(options)).map(|why| format!("{c}: not applied: {why}"))
+            })
+            .collect(),
         _ => Vec::new(),
     };
     let outcome = match again.automated(options).first() {

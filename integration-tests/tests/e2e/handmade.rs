@@ -368,3 +368,23 @@ fn a_self_managed_node_group_of_eksctl_is_named_as_eksctl_named_it() {
     let verified = run(&target, &["verify", "-f", &file]);
     assert!(verified.stdout.contains("node group ng-workers: 1 real interfaces of 1 instances"), "{}", verified.stdout);
 }
+
+#[test]
+fn harden_refuses_to_stop_public_addresses_its_nodes_need_to_reach_aws() {
+    let cluster = handmade_cluster();
+    // Without the node group's replacement, its nodes stay in subnets whose only way out is
+    // the internet gateway: without a public address they reach neither ECR nor EKS.
+    let planned = cluster.harden(&["--only", "public-addresses"], &cluster.server.url());
+    let refusal = "from assigning public addresses (refused: it would break a required flow that passes now: node group legacy -> ";
+    // Both subnets: the one its node is in, and the one its next node may be launched in.
+    assert_eq!(planned.stdout.matches(refusal).count(), 2, "{}", planned.stdout);
+    assert!(planned.stdout.contains("ecr.api API: tcp 443"), "{}", planned.stdout);
+    let before = cluster.state();
+    let applied = cluster.harden(&["--only", "public-addresses", "--apply", "--yes"], &cluster.server.url());
+    assert!(applied.stdout.contains("not applied: it would break a required flow"), "{}", applied.stdout);
+    assert_eq!(cluster.state(), before, "nothing that breaks the nodes was changed:\n{}", applied.stdout);
+    // With the replacement asked for, the nodes move to private subnets with a way out, and
+    // the subnets stop assigning public addresses.
+    let planned = cluster.harden(&["--only", "public-addresses", "--replace-node-groups"], &cluster.server.url());
+    assert!(!planned.stdout.contains("refused"), "{}", planned.stdout);
+}

@@ -125,9 +125,10 @@ fn print_plans(plans: &[StepPlan], options: &eksharden_harden::Options, format: 
                 "change",
                 changes
                     .iter()
-                    .map(|c| match c.not_applied(options) {
-                        Some(why) => format!("{c} (reported only: {why})"),
-                        None => c.to_string(),
+                    .map(|c| match (c.not_applied(options), plan.refused.iter().find(|r| &r.change == c)) {
+                        (_, Some(refused)) => format!("{c} (refused: {})", refused.why),
+                        (Some(why), None) => format!("{c} (reported only: {why})"),
+                        (None, None) => c.to_string(),
                     })
                     .collect(),
             ),

@@ -34,6 +34,11 @@ type Inspected = (Vec<String>, Vec<Change>);
 pub struct Discovered(Option<Result<discover::Discovery, String>>);
 
 impl Discovered {
+    /// What discovery found, if it ran and succeeded.
+    pub fn found(&self) -> Option<&discover::Discovery> {
+        self.0.as_ref().and_then(|found| found.as_ref().ok())
+    }
+
     async fn get(&mut self, target: &Target<'_>) -> &Result<discover::Discovery, String> {
         if self.0.is_none() {
             let found = discover::discover(target.aws, target.cluster).await.map_err(cannot_inspect);
@@ -76,9 +81,15 @@ pub async fn inspect(target: &Target<'_>, options: &Options, step: StepId, disco
         }
     };
     match result {
-        Ok((current, changes)) if changes.is_empty() => StepPlan { step, current, planned: Planned::Compliant, unread },
-        Ok((current, changes)) => StepPlan { step, current, planned: Planned::Changes(changes), unread },
-        Err(why) => StepPlan { step, current: Vec::new(), planned: Planned::CannotInspect(why), unread },
+        Ok((current, changes)) if changes.is_empty() => {
+            StepPlan { step, current, planned: Planned::Compliant, unread, refused: Vec::new() }
+        }
+        Ok((current, changes)) => {
+            StepPlan { step, current, planned: Planned::Changes(changes), unread, refused: Vec::new() }
+        }
+        Err(why) => {
+            StepPlan { step, current: Vec::new(), planned: Planned::CannotInspect(why), unread, refused: Vec::new() }
+        }
     }
 }
 
