@@ -9,6 +9,7 @@
 //! is proven to be allowed everything, by acting as it; otherwise nothing is removed.
 
 mod change;
+mod ownership;
 mod proof;
 pub mod step;
 mod steps;
@@ -17,6 +18,7 @@ mod whatif;
 use eksharden_aws::Aws;
 
 pub use change::{Change, IdentityStore};
+pub use ownership::Ownership;
 pub use step::{Outcome, Refused, StepId, StepPlan, StepResult};
 
 /// What the user asks for beyond the defaults.
@@ -77,6 +79,7 @@ pub async fn plan(target: &Target<'_>, options: &Options) -> Vec<StepPlan> {
         for plan in &mut plans {
             if let step::Planned::Changes(changes) = &plan.planned {
                 plan.refused = refused.iter().filter(|r| changes.contains(&r.change)).cloned().collect();
+                plan.ownership = ownership::of(found, target.cluster, changes);
             }
         }
     }

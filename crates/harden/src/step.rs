@@ -3,6 +3,7 @@
 use serde::Serialize;
 
 use crate::change::Change;
+use crate::ownership::Ownership;
 use crate::{steps, Options, Target};
 
 /// A hardening step (DESIGN.md "Hardening steps", seed 004).
@@ -138,6 +139,8 @@ pub struct StepPlan {
     pub unread: Vec<String>,
     /// Changes the what-if refused: made on the model, they break a required flow.
     pub refused: Vec<Refused>,
+    /// Who else manages what the changes touch (a stack, eksctl's ClusterConfig).
+    pub ownership: Vec<Ownership>,
 }
 
 /// A planned change that is not made, and why.

@@ -388,3 +388,54 @@ fn harden_refuses_to_stop_public_addresses_its_nodes_need_to_reach_aws() {
     let planned = cluster.harden(&["--only", "public-addresses", "--replace-node-groups"], &cluster.server.url());
     assert!(!planned.stdout.contains("refused"), "{}", planned.stdout);
 }
+
+#[test]
+fn harden_names_the_stack_that_owns_each_change_and_the_cluster_config_field_that_keeps_it() {
+    let target = Target::emulator(&MotoOptions::default());
+    let (cluster, region, stack) = ("by-eksctl", REGION, "eksctl-by-eksctl-cluster");
+    let aws = target.aws(region);
+    let vpc = block_on(aws.ec2.create_vpc().cidr_block("10.60.0.0/16").send()).unwrap();
+    let vpc = vpc.vpc().unwrap().vpc_id().unwrap().to_owned();
+    let subnet = block_on(aws.ec2.create_subnet().vpc_id(&vpc).cidr_block("10.60.1.0/24").send()).unwrap();
+    let subnet = subnet.subnet().unwrap().subnet_id().unwrap().to_owned();
+    // As eksctl's cluster stack makes it: the cluster tagged by eksctl and by CloudFormation.
+    let created = block_on(
+        aws.eks
+            .create_cluster()
+            .name(cluster)
+            .role_arn("arn:aws:iam::123456789012:role/cluster")
+            .resources_vpc_config(VpcConfigRequest::builder().subnet_ids(&subnet).endpoint_public_access(true).build())
+            .tags("alpha.eksctl.io/cluster-name", cluster)
+            .tags("aws:cloudformation:stack-name", stack)
+            .send(),
+    )
+    .unwrap();
+    let group =
+        created.cluster().unwrap().resources_vpc_config().unwrap().cluster_security_group_id().unwrap().to_owned();
+    let tag = aws_sdk_ec2::types::Tag::builder().key("aws:cloudformation:stack-name").value(stack).build();
+    block_on(aws.ec2.create_tags().resources(&group).tags(tag).send()).unwrap();
+    admit(&aws, &group, "tcp", (22, 22), "0.0.0.0/0");
+
+    let only = "ssh-ingress,endpoint-access,logging,secrets-encryption";
+    let planned = run(&target, &["harden", cluster, "--region", region, "--only", only]);
+    let plan = &planned.stdout;
+    // A planned change and the lines said under it.
+    let said_of = |change: &str| -> String {
+        let mut lines = plan.lines().skip_while(|l| !l.starts_with(&format!("    plan: {change}")));
+        let first = lines.next().unwrap_or_else(|| panic!("no plan {change}:\n{plan}"));
+        let under: Vec<&str> = lines.take_while(|l| l.starts_with("          ")).collect();
+        format!("{first}\n{}", under.join("\n"))
+    };
+    let owned = format!("owned by stack {stack}: it will differ from the stack's template");
+    let revoke = said_of(&format!("revoke {group}"));
+    assert!(revoke.contains(&owned), "{revoke}");
+    assert!(!revoke.contains("eksctl: set"), "no eksctl field keeps a hand-made rule away:\n{revoke}");
+    for (change, field) in [
+        ("set endpoint access", "vpc.clusterEndpoints (privateAccess: true, publicAccess: false)"),
+        ("enable control-plane logging", "cloudWatch.clusterLogging.enableTypes: [\"*\"]"),
+        ("encrypt secrets", "secretsEncryption.keyARN"),
+    ] {
+        let said = said_of(change);
+        assert!(said.contains(&owned) && said.contains(&format!("eksctl: set {field}")), "{change}:\n{said}");
+    }
+}

@@ -11,6 +11,8 @@ mod eks;
 mod network;
 mod roles;
 
+use std::collections::HashMap;
+
 use eksharden_net::model::Model;
 use eksharden_net::posture::{ClusterFacts, CreatorRoleFact, VersionFact, VersionSupport};
 use eksharden_net::topology::Topology;
@@ -42,6 +44,13 @@ pub struct Discovery {
     /// group where eksharden made the cluster, else the cluster security group (as EKS gives
     /// nodes whose launch template names none).
     pub new_node_security_groups: Vec<String>,
+    /// The CloudFormation stack that owns each resource that one owns (by the tag
+    /// CloudFormation puts on what it creates): the cluster (by its name), managed node
+    /// groups (by name), security groups and subnets (by id).
+    pub owners: HashMap<String, String>,
+    /// Whether eksctl made the cluster (its tags say so): the ClusterConfig field that
+    /// makes a fix last is then worth naming.
+    pub made_by_eksctl: bool,
     /// The cluster's own resources (the cluster, its managed node groups, the security group
     /// EKS made for it, the groups only its control plane and nodes carry) and the value of
     /// the cluster tag on each.

@@ -18,6 +18,12 @@ use super::network::{Instance, Network};
 use super::{Discovery, Tagging};
 
 /// Builds the topology and the facts.
+/// The tag CloudFormation puts on what a stack creates.
+const STACK_TAG: &str = "aws:cloudformation:stack-name";
+
+/// The tags eksctl puts on the clusters it makes (old and new spelling).
+const EKSCTL_CLUSTER_TAGS: [&str; 2] = ["alpha.eksctl.io/cluster-name", "eksctl.cluster.k8s.io/v1alpha1/cluster-name"];
+
 /// The tag eksctl puts on a node group's stack, and so on its instances.
 const EKSCTL_NODE_GROUP_TAG: &str = "alpha.eksctl.io/nodegroup-name";
 
@@ -262,8 +268,14 @@ pub fn build(
             value: tags.get(&group.id).and_then(|t| t.get(CLUSTER_TAG)).cloned(),
         }
     }));
+    let owner = |tags: &HashMap<String, String>| tags.get(STACK_TAG).cloned();
+    let mut owners: HashMap<String, String> = tags.iter().filter_map(|(id, t)| Some((id.clone(), owner(t)?))).collect();
+    owners.extend(owner(&info.tags).map(|stack| (cluster.to_owned(), stack)));
+    owners.extend(managed.iter().filter_map(|g| Some((g.name.clone(), owner(&g.tags)?))));
     Discovery {
         tagging,
+        owners,
+        made_by_eksctl: EKSCTL_CLUSTER_TAGS.iter().any(|t| info.tags.contains_key(*t)),
         model,
         topology: Topology { roles },
         facts,

@@ -4,7 +4,7 @@
 
 use eksharden_aws::{discover, token, Aws};
 use eksharden_harden::step::Planned;
-use eksharden_harden::{KubeAccess, Outcome, StepId, StepPlan, Target};
+use eksharden_harden::{Change, KubeAccess, Outcome, StepId, StepPlan, Target};
 use eksharden_net::policy::PolicyInput;
 
 use super::aws::{block_on, confirm, connect};
@@ -121,17 +121,9 @@ fn print_plans(plans: &[StepPlan], options: &eksharden_harden::Options, format: 
     for plan in plans {
         let (mark, detail): (&str, Vec<String>) = match &plan.planned {
             Planned::Compliant => ("ok", Vec::new()),
-            Planned::Changes(changes) => (
-                "change",
-                changes
-                    .iter()
-                    .map(|c| match (c.not_applied(options), plan.refused.iter().find(|r| &r.change == c)) {
-                        (_, Some(refused)) => format!("{c} (refused: {})", refused.why),
-                        (Some(why), None) => format!("{c} (reported only: {why})"),
-                        (None, None) => c.to_string(),
-                    })
-                    .collect(),
-            ),
+            Planned::Changes(changes) => {
+                ("change", changes.iter().flat_map(|c| change_lines(plan, options, c)).collect())
+            }
             Planned::CannotInspect(why) => ("cannot inspect", vec![why.clone()]),
         };
         let _ = writeln!(out.stdout, "{:<18} {:<15} {}", plan.step.id(), mark, plan.step.title());
@@ -142,9 +134,31 @@ fn print_plans(plans: &[StepPlan], options: &eksharden_harden::Options, format: 
             let _ = writeln!(out.stdout, "    cannot inspect: {line}");
         }
         for line in detail {
-            let _ = writeln!(out.stdout, "    plan: {line}");
+            let _ = writeln!(out.stdout, "{line}");
         }
     }
+}
+
+/// A planned change in words: what it does, whether it is made, and who else manages what
+/// it touches (the stack that owns it, the eksctl field that keeps it).
+fn change_lines(plan: &StepPlan, options: &eksharden_harden::Options, change: &Change) -> Vec<String> {
+    let refused = plan.refused.iter().find(|r| &r.change == change);
+    let mut lines = vec![match (change.not_applied(options), refused) {
+        (_, Some(refused)) => format!("    plan: {change} (refused: {})", refused.why),
+        (Some(why), None) => format!("    plan: {change} (reported only: {why})"),
+        (None, None) => format!("    plan: {change}"),
+    }];
+    for owned in plan.ownership.iter().filter(|o| &o.change == change) {
+        if let Some(stack) = &owned.stack {
+            lines.push(format!(
+                "          owned by stack {stack}: it will differ from the stack's template, and an update of the stack may undo it"
+            ));
+        }
+        if let Some(field) = owned.cluster_config {
+            lines.push(format!("          eksctl: set {field} in the ClusterConfig, so that eksctl keeps it"));
+        }
+    }
+    lines
 }
 
 /// A step's outcome in words.

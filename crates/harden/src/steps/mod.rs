@@ -82,14 +82,24 @@ pub async fn inspect(target: &Target<'_>, options: &Options, step: StepId, disco
     };
     match result {
         Ok((current, changes)) if changes.is_empty() => {
-            StepPlan { step, current, planned: Planned::Compliant, unread, refused: Vec::new() }
+            StepPlan { step, current, planned: Planned::Compliant, unread, refused: Vec::new(), ownership: Vec::new() }
         }
-        Ok((current, changes)) => {
-            StepPlan { step, current, planned: Planned::Changes(changes), unread, refused: Vec::new() }
-        }
-        Err(why) => {
-            StepPlan { step, current: Vec::new(), planned: Planned::CannotInspect(why), unread, refused: Vec::new() }
-        }
+        Ok((current, changes)) => StepPlan {
+            step,
+            current,
+            planned: Planned::Changes(changes),
+            unread,
+            refused: Vec::new(),
+            ownership: Vec::new(),
+        },
+        Err(why) => StepPlan {
+            step,
+            current: Vec::new(),
+            planned: Planned::CannotInspect(why),
+            unread,
+            refused: Vec::new(),
+            ownership: Vec::new(),
+        },
     }
 }
 
