@@ -90,19 +90,23 @@ fn substitute(template: &str) -> String {
     out
 }
 
-/// The kubelet flags a group's labels and taints must turn into, built here on their own.
+/// The kubelet flags a group's labels and taints must turn into, built here on their own:
+/// `key=value` pairs joined by commas, taints with `:Effect`.
 fn expected_flags(group: &NodeGroup) -> Vec<String> {
-    let mut flags = Vec::new();
-    if !group.labels.is_empty() {
-        let labels: Vec<String> = group.labels.iter().map(|(k, v)| format!("{k}={v}")).collect();
-        flags.push(format!("--node-labels={}", labels.join(",")));
-    }
-    if !group.taints.is_empty() {
-        let taints: Vec<String> =
-            group.taints.iter().map(|t| format!("{}={}:{}", t.key, t.value, t.effect.kubernetes_name())).collect();
-        flags.push(format!("--register-with-taints={}", taints.join(",")));
-    }
-    flags
+    let joined = |pairs: Vec<String>| pairs.into_iter().reduce(|all, pair| all + "," + &pair);
+    let labels = joined(group.labels.iter().map(|(key, value)| [key.as_str(), "=", value].concat()).collect());
+    let taints = joined(
+        group
+            .taints
+            .iter()
+            .map(|t| [t.key.as_str(), "=", &t.value, ":", t.effect.kubernetes_name()].concat())
+            .collect(),
+    );
+    labels
+        .map(|l| "--node-labels=".to_owned() + &l)
+        .into_iter()
+        .chain(taints.map(|t| "--register-with-taints=".to_owned() + &t))
+        .collect()
 }
 
 /// Checks the user data of every self-managed group of `spec`'s plan.

@@ -20,7 +20,8 @@ use serde_json::Value;
 
 use super::harden::{Insecure, ADMIN, BREAK_GLASS, VIEWER};
 use super::{
-    api_server_for_caller, block_on, create, create_roles, example, kube_client, launch_public_node, run, Target,
+    api_server_for_caller, block_on, create, create_roles, example, kube_client, launch, launch_public_node, run,
+    Target,
 };
 
 const CLUSTER: &str = "by-hand";
@@ -338,7 +339,7 @@ fn cluster_vpc(cluster: &Insecure) -> String {
 
 #[test]
 fn a_self_managed_node_group_of_eksctl_is_named_as_eksctl_named_it() {
-    use aws_sdk_ec2::types::{InstanceType, ResourceType, Tag, TagSpecification};
+    use aws_sdk_ec2::types::{InstanceNetworkInterfaceSpecification, ResourceType, Tag, TagSpecification};
     let target = Target::emulator(&MotoOptions::default());
     let (file, spec) = example("minimal");
     let dir = tempfile::tempdir().unwrap();
@@ -353,18 +354,12 @@ fn a_self_managed_node_group_of_eksctl_is_named_as_eksctl_named_it() {
         .tags(Tag::builder().key("alpha.eksctl.io/nodegroup-name").value("ng-workers").build())
         .tags(Tag::builder().key("alpha.eksctl.io/cluster-name").value(&spec.metadata.name).build())
         .build();
-    block_on(
-        aws.ec2
-            .run_instances()
-            .image_id("ami-12c6146b")
-            .instance_type(InstanceType::M6iLarge)
-            .min_count(1)
-            .max_count(1)
-            .subnet_id(&subnet)
-            .tag_specifications(tags)
-            .send(),
-    )
-    .unwrap();
+    let interface = InstanceNetworkInterfaceSpecification::builder()
+        .device_index(0)
+        .subnet_id(&subnet)
+        .delete_on_termination(true)
+        .build();
+    launch(&aws, tags, interface);
     let verified = run(&target, &["verify", "-f", &file]);
     assert!(verified.stdout.contains("node group ng-workers: 1 real interfaces of 1 instances"), "{}", verified.stdout);
 }

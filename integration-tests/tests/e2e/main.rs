@@ -171,9 +171,7 @@ pub fn create(target: &Target, file: &str, dir: &tempfile::TempDir) -> (Run, Pat
 /// Launches a node of `cluster`'s node group `group` in `subnet`, with `groups` and a public
 /// address, as the group's Auto Scaling group would; returns the instance id.
 pub fn launch_public_node(aws: &Aws, cluster: &str, group: &str, subnet: &str, groups: Vec<String>) -> String {
-    use aws_sdk_ec2::types::{
-        InstanceNetworkInterfaceSpecification, InstanceType, ResourceType, Tag, TagSpecification,
-    };
+    use aws_sdk_ec2::types::{InstanceNetworkInterfaceSpecification, ResourceType, Tag, TagSpecification};
     let tags = TagSpecification::builder()
         .resource_type(ResourceType::Instance)
         .tags(Tag::builder().key(eksharden_spec::model::CLUSTER_TAG).value(cluster).build())
@@ -188,6 +186,17 @@ pub fn launch_public_node(aws: &Aws, cluster: &str, group: &str, subnet: &str, g
         // As on the nodes EKS launches: the interface goes with the instance.
         .delete_on_termination(true)
         .build();
+    launch(aws, tags, interface)
+}
+
+/// Launches one instance with `tags` through `interface`, as an Auto Scaling group would;
+/// returns the instance id.
+pub fn launch(
+    aws: &Aws,
+    tags: aws_sdk_ec2::types::TagSpecification,
+    interface: aws_sdk_ec2::types::InstanceNetworkInterfaceSpecification,
+) -> String {
+    use aws_sdk_ec2::types::InstanceType;
     let launched = block_on(
         aws.ec2
             .run_instances()
