@@ -5,7 +5,9 @@
 //! - `test`: `setup`, then every test of the workspace. This is the README's test command.
 //! - `demo`: the main job on the local AWS emulator: start moto (with eksharden's plugin),
 //!   `eksharden create -f examples/full.yaml` (which ends with the verification report),
-//!   show that a dry run finds nothing to change, then delete it.
+//!   show that a dry run finds nothing to change, then delete it; then the second half of the
+//!   job: a cluster built by hand (terraform-aws-eks's shape, tagged as eksctl tags its
+//!   clusters) is verified, `harden` shows its plan and applies it, and `verify` runs again.
 //! - `schema [--check]`: write `schema/eksharden.schema.json`, or check it is current.
 //! - `bench deploy`: `create` of a spec with four node groups against the emulator with
 //!   simulated per-stack latency: when each stack starts and ends, and how soon the end of
@@ -107,7 +109,49 @@ fn demo() -> Result<(), String> {
     println!("\nthe kubeconfig entry is in {}", kubeconfig.display());
     run(&mut eksharden(&["create", "--dry-run", "-f", spec]))?;
     run(&mut eksharden(&["delete", "-f", spec, "--yes"]))?;
-    Ok(())
+    harden_demo(&moto.endpoint(), &eksharden)
+}
+
+/// The second half of the job: a cluster eksharden did not make, verified, hardened and
+/// verified again. The steps that need the cluster API are left out: the emulator has none.
+fn harden_demo(endpoint: &str, eksharden: &dyn Fn(&[&str]) -> Command) -> Result<(), String> {
+    let (cluster, region) = ("legacy", "eu-west-1");
+    println!(
+        "\n== {cluster}: a cluster built by hand, as terraform-aws-eks builds one and tagged as eksctl tags its own"
+    );
+    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().map_err(|e| e.to_string())?;
+    let settings = eksharden_aws::Settings { endpoint_url: Some(endpoint.to_owned()), ..Default::default() };
+    let aws = runtime.block_on(eksharden_aws::Aws::connect(&settings, Some(region))).map_err(|e| e.to_string())?;
+    runtime.block_on(integration_tests::shapes::hand_made(
+        &aws,
+        cluster,
+        &[("alpha.eksctl.io/cluster-name", cluster)],
+    ))?;
+    let only = "creator-role,public-addresses,ssh-ingress,ssh-keys,imds,network-acl,endpoint-access,logging,\
+                secrets-encryption,tags";
+    let with = |args: &[&str]| {
+        let mut command = eksharden(args);
+        command.args(["--region", region]);
+        command
+    };
+    println!("\n== verify {cluster}, before (findings expected: exit 1)");
+    expect(&mut with(&["verify", cluster]), 1)?;
+    println!("\n== harden {cluster}: the plan (nothing changes without --apply)");
+    expect(&mut with(&["harden", cluster, "--only", only]), 1)?;
+    println!("\n== harden {cluster} --apply --replace-node-groups");
+    run(&mut with(&["harden", cluster, "--only", only, "--apply", "--yes", "--replace-node-groups"]))?;
+    println!("\n== verify {cluster}, after");
+    run(&mut with(&["verify", cluster]))
+}
+
+/// Runs `command` and checks it exits with `code`.
+fn expect(command: &mut Command, code: i32) -> Result<(), String> {
+    let status = command.status().map_err(|e| format!("cannot run {command:?}: {e}"))?;
+    if status.code() == Some(code) {
+        Ok(())
+    } else {
+        Err(format!("{command:?} exited with {status}, not {code}"))
+    }
 }
 
 fn schema(check: bool) -> Result<(), String> {

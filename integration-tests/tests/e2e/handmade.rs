@@ -7,140 +7,25 @@
 //! `system:masters`, no logging. `harden` lists every problem and changes nothing;
 //! `--apply` fixes each (read back); `verify` is then clean and a second run plans nothing.
 
-use aws_sdk_ec2::types::{
-    Filter, IpPermission, IpRange, LaunchTemplateHttpTokensState, LaunchTemplateInstanceMetadataOptionsRequest,
-    RequestLaunchTemplateData, UserIdGroupPair,
-};
-use aws_sdk_eks::types::{LaunchTemplateSpecification, VpcConfigRequest};
-use eksharden_aws::Aws;
+use aws_sdk_ec2::types::Filter;
+use aws_sdk_eks::types::VpcConfigRequest;
 use eksharden_cli::exit::Exit;
 use eksharden_kube::aws_auth::{self, IdentityMapping};
 use integration_tests::moto::MotoOptions;
+use integration_tests::shapes;
 use serde_json::Value;
 
 use super::harden::{Insecure, ADMIN, BREAK_GLASS, VIEWER};
-use super::{
-    api_server_for_caller, block_on, create, create_roles, example, kube_client, launch, launch_public_node, run,
-    Target,
-};
+use super::{api_server_for_caller, block_on, create, create_roles, example, kube_client, run, Target};
 
 const CLUSTER: &str = "by-hand";
 const REGION: &str = "eu-west-1";
-
-/// Makes a subnet in `zone` and returns its id.
-fn subnet(aws: &Aws, vpc: &str, cidr: &str, zone: &str, table: &str, public: bool) -> String {
-    let made = block_on(aws.ec2.create_subnet().vpc_id(vpc).cidr_block(cidr).availability_zone(zone).send()).unwrap();
-    let id = made.subnet().unwrap().subnet_id().unwrap().to_owned();
-    block_on(aws.ec2.associate_route_table().subnet_id(&id).route_table_id(table).send()).unwrap();
-    if public {
-        let on = aws_sdk_ec2::types::AttributeBooleanValue::builder().value(true).build();
-        block_on(aws.ec2.modify_subnet_attribute().subnet_id(&id).map_public_ip_on_launch(on).send()).unwrap();
-    }
-    id
-}
-
-/// Makes a security group in `vpc` and returns its id.
-fn group(aws: &Aws, vpc: &str, name: &str) -> String {
-    let made = block_on(aws.ec2.create_security_group().vpc_id(vpc).group_name(name).description(name).send()).unwrap();
-    made.group_id().unwrap().to_owned()
-}
-
-/// Admits TCP `ports` into `group` from `source` (a group id, or a block).
-fn admit(aws: &Aws, group: &str, protocol: &str, (from, to): (i32, i32), source: &str) {
-    let mut permission = IpPermission::builder().ip_protocol(protocol).from_port(from).to_port(to);
-    permission = if source.starts_with("sg-") {
-        permission.user_id_group_pairs(UserIdGroupPair::builder().group_id(source).build())
-    } else {
-        permission.ip_ranges(IpRange::builder().cidr_ip(source).build())
-    };
-    let request = aws.ec2.authorize_security_group_ingress().group_id(group).ip_permissions(permission.build());
-    block_on(request.send()).unwrap();
-}
 
 /// The cluster, built through the APIs and made insecure.
 fn handmade_cluster() -> Insecure {
     let target = Target::emulator(&MotoOptions::default());
     let aws = target.aws(REGION);
-    let vpc = block_on(aws.ec2.create_vpc().cidr_block("10.50.0.0/16").send()).unwrap();
-    let vpc = vpc.vpc().unwrap().vpc_id().unwrap().to_owned();
-    let gateway = block_on(aws.ec2.create_internet_gateway().send()).unwrap();
-    let gateway = gateway.internet_gateway().unwrap().internet_gateway_id().unwrap().to_owned();
-    block_on(aws.ec2.attach_internet_gateway().vpc_id(&vpc).internet_gateway_id(&gateway).send()).unwrap();
-    let table = |route: &dyn Fn(&str)| {
-        let made = block_on(aws.ec2.create_route_table().vpc_id(&vpc).send()).unwrap();
-        let id = made.route_table().unwrap().route_table_id().unwrap().to_owned();
-        route(&id);
-        id
-    };
-    let public_table = table(&|id| {
-        let request = aws.ec2.create_route().route_table_id(id).destination_cidr_block("0.0.0.0/0");
-        block_on(request.gateway_id(&gateway).send()).unwrap();
-    });
-    let public_a = subnet(&aws, &vpc, "10.50.0.0/24", "eu-west-1a", &public_table, true);
-    let public_b = subnet(&aws, &vpc, "10.50.1.0/24", "eu-west-1b", &public_table, true);
-    let address = block_on(aws.ec2.allocate_address().domain(aws_sdk_ec2::types::DomainType::Vpc).send()).unwrap();
-    let nat = block_on(
-        aws.ec2.create_nat_gateway().subnet_id(&public_a).allocation_id(address.allocation_id().unwrap()).send(),
-    )
-    .unwrap();
-    let nat = nat.nat_gateway().unwrap().nat_gateway_id().unwrap().to_owned();
-    let private_table = table(&|id| {
-        let request = aws.ec2.create_route().route_table_id(id).destination_cidr_block("0.0.0.0/0");
-        block_on(request.nat_gateway_id(&nat).send()).unwrap();
-    });
-    let private_a = subnet(&aws, &vpc, "10.50.10.0/24", "eu-west-1a", &private_table, false);
-    let private_b = subnet(&aws, &vpc, "10.50.11.0/24", "eu-west-1b", &private_table, false);
-
-    // terraform-aws-eks's groups: the extra cluster group takes 443 from the nodes; the node
-    // group takes everything from itself and the kubelet port from the control plane. And
-    // the insecure part: 22 from anywhere.
-    let cluster_group = group(&aws, &vpc, "by-hand-cluster");
-    let node_group = group(&aws, &vpc, "by-hand-node");
-    admit(&aws, &cluster_group, "tcp", (443, 443), &node_group);
-    admit(&aws, &node_group, "tcp", (0, 65535), &node_group);
-    // DNS between nodes, as terraform-aws-eks's node group rules open it.
-    admit(&aws, &node_group, "udp", (53, 53), &node_group);
-    admit(&aws, &node_group, "tcp", (10250, 10250), &cluster_group);
-    admit(&aws, &node_group, "tcp", (22, 22), "0.0.0.0/0");
-
-    let network = VpcConfigRequest::builder()
-        .set_subnet_ids(Some(vec![public_a.clone(), public_b.clone(), private_a, private_b]))
-        .security_group_ids(&cluster_group)
-        .endpoint_public_access(true)
-        .endpoint_private_access(false)
-        .public_access_cidrs("0.0.0.0/0")
-        .build();
-    let request = aws.eks.create_cluster().name(CLUSTER).role_arn("arn:aws:iam::123456789012:role/by-hand-cluster");
-    block_on(request.resources_vpc_config(network).send()).unwrap();
-
-    // Nodes from a launch template with an SSH key and IMDSv1, in the public subnets.
-    let metadata = LaunchTemplateInstanceMetadataOptionsRequest::builder()
-        .http_tokens(LaunchTemplateHttpTokensState::Optional)
-        .http_put_response_hop_limit(2)
-        .build();
-    let data = RequestLaunchTemplateData::builder()
-        .key_name("ops-key")
-        .security_group_ids(&node_group)
-        .metadata_options(metadata)
-        .build();
-    let template = block_on(
-        aws.ec2.create_launch_template().launch_template_name("by-hand-legacy").launch_template_data(data).send(),
-    )
-    .unwrap();
-    let template = template.launch_template().unwrap().launch_template_id().unwrap().to_owned();
-    block_on(
-        aws.eks
-            .create_nodegroup()
-            .cluster_name(CLUSTER)
-            .nodegroup_name("legacy")
-            .subnets(&public_a)
-            .subnets(&public_b)
-            .node_role("arn:aws:iam::123456789012:role/by-hand-nodes")
-            .launch_template(LaunchTemplateSpecification::builder().id(&template).version("1").build())
-            .send(),
-    )
-    .unwrap();
-    launch_public_node(&aws, CLUSTER, "legacy", &public_a, vec![node_group.clone()]);
+    let built = block_on(shapes::hand_made(&aws, CLUSTER, &[])).unwrap();
 
     // The API server, whose bootstrap admin is the caller (EKS makes the creator one), and
     // a role mapped to system:masters.
@@ -159,8 +44,8 @@ fn handmade_cluster() -> Insecure {
         server,
         cluster: CLUSTER.into(),
         region: REGION.into(),
-        group: node_group,
-        subnet: public_a,
+        group: built.node_group,
+        subnet: built.public_subnet,
     }
 }
 
@@ -339,7 +224,6 @@ fn cluster_vpc(cluster: &Insecure) -> String {
 
 #[test]
 fn a_self_managed_node_group_of_eksctl_is_named_as_eksctl_named_it() {
-    use aws_sdk_ec2::types::{InstanceNetworkInterfaceSpecification, ResourceType, Tag, TagSpecification};
     let target = Target::emulator(&MotoOptions::default());
     let (file, spec) = example("minimal");
     let dir = tempfile::tempdir().unwrap();
@@ -348,18 +232,13 @@ fn a_self_managed_node_group_of_eksctl_is_named_as_eksctl_named_it() {
     let cluster = block_on(aws.eks.describe_cluster().name(&spec.metadata.name).send()).unwrap();
     let subnet = cluster.cluster().unwrap().resources_vpc_config().unwrap().subnet_ids()[0].clone();
     // As eksctl's nodegroup stack tags the instances its Auto Scaling group launches.
-    let tags = TagSpecification::builder()
-        .resource_type(ResourceType::Instance)
-        .tags(Tag::builder().key(format!("kubernetes.io/cluster/{}", spec.metadata.name)).value("owned").build())
-        .tags(Tag::builder().key("alpha.eksctl.io/nodegroup-name").value("ng-workers").build())
-        .tags(Tag::builder().key("alpha.eksctl.io/cluster-name").value(&spec.metadata.name).build())
-        .build();
-    let interface = InstanceNetworkInterfaceSpecification::builder()
-        .device_index(0)
-        .subnet_id(&subnet)
-        .delete_on_termination(true)
-        .build();
-    launch(&aws, tags, interface);
+    let owned = format!("kubernetes.io/cluster/{}", spec.metadata.name);
+    let tags = [
+        (owned.as_str(), "owned"),
+        ("alpha.eksctl.io/nodegroup-name", "ng-workers"),
+        ("alpha.eksctl.io/cluster-name", spec.metadata.name.as_str()),
+    ];
+    block_on(shapes::launch(&aws, &tags, &subnet, &[], false)).unwrap();
     let verified = run(&target, &["verify", "-f", &file]);
     assert!(verified.stdout.contains("node group ng-workers: 1 real interfaces of 1 instances"), "{}", verified.stdout);
 }
@@ -409,7 +288,7 @@ fn harden_names_the_stack_that_owns_each_change_and_the_cluster_config_field_tha
         created.cluster().unwrap().resources_vpc_config().unwrap().cluster_security_group_id().unwrap().to_owned();
     let tag = aws_sdk_ec2::types::Tag::builder().key("aws:cloudformation:stack-name").value(stack).build();
     block_on(aws.ec2.create_tags().resources(&group).tags(tag).send()).unwrap();
-    admit(&aws, &group, "tcp", (22, 22), "0.0.0.0/0");
+    block_on(shapes::admit(&aws, &group, "tcp", (22, 22), shapes::Source::Everywhere)).unwrap();
 
     let only = "ssh-ingress,endpoint-access,logging,secrets-encryption";
     let planned = run(&target, &["harden", cluster, "--region", region, "--only", only]);

@@ -171,43 +171,7 @@ pub fn create(target: &Target, file: &str, dir: &tempfile::TempDir) -> (Run, Pat
 /// Launches a node of `cluster`'s node group `group` in `subnet`, with `groups` and a public
 /// address, as the group's Auto Scaling group would; returns the instance id.
 pub fn launch_public_node(aws: &Aws, cluster: &str, group: &str, subnet: &str, groups: Vec<String>) -> String {
-    use aws_sdk_ec2::types::{InstanceNetworkInterfaceSpecification, ResourceType, Tag, TagSpecification};
-    let tags = TagSpecification::builder()
-        .resource_type(ResourceType::Instance)
-        .tags(Tag::builder().key(eksharden_spec::model::CLUSTER_TAG).value(cluster).build())
-        .tags(Tag::builder().key("eks:cluster-name").value(cluster).build())
-        .tags(Tag::builder().key("eks:nodegroup-name").value(group).build())
-        .build();
-    let interface = InstanceNetworkInterfaceSpecification::builder()
-        .device_index(0)
-        .subnet_id(subnet)
-        .set_groups(Some(groups))
-        .associate_public_ip_address(true)
-        // As on the nodes EKS launches: the interface goes with the instance.
-        .delete_on_termination(true)
-        .build();
-    launch(aws, tags, interface)
-}
-
-/// Launches one instance with `tags` through `interface`, as an Auto Scaling group would;
-/// returns the instance id.
-pub fn launch(
-    aws: &Aws,
-    tags: aws_sdk_ec2::types::TagSpecification,
-    interface: aws_sdk_ec2::types::InstanceNetworkInterfaceSpecification,
-) -> String {
-    use aws_sdk_ec2::types::InstanceType;
-    let launched = block_on(
-        aws.ec2
-            .run_instances()
-            .image_id("ami-12c6146b")
-            .instance_type(InstanceType::M6iLarge)
-            .min_count(1)
-            .max_count(1)
-            .network_interfaces(interface)
-            .tag_specifications(tags)
-            .send(),
-    )
-    .unwrap();
-    launched.instances()[0].instance_id().unwrap().to_owned()
+    let tags =
+        [(eksharden_spec::model::CLUSTER_TAG, cluster), ("eks:cluster-name", cluster), ("eks:nodegroup-name", group)];
+    block_on(integration_tests::shapes::launch(aws, &tags, subnet, &groups, true)).unwrap()
 }

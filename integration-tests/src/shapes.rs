@@ -1,0 +1,254 @@
+//! Clusters in the shapes other tools give them, built through the AWS APIs on the
+//! emulator, for the tests and the demo: what `harden` and `verify` meet in the field.
+
+use aws_sdk_ec2::types::{
+    AttributeBooleanValue, DomainType, InstanceNetworkInterfaceSpecification, InstanceType, IpPermission, IpRange,
+    Ipv6Range, LaunchTemplateHttpTokensState, LaunchTemplateInstanceMetadataOptionsRequest, RequestLaunchTemplateData,
+    ResourceType, Tag, TagSpecification, UserIdGroupPair,
+};
+use aws_sdk_eks::types::{LaunchTemplateSpecification, VpcConfigRequest};
+use eksharden_aws::Aws;
+
+/// What was built, for the checks that follow.
+#[derive(Debug, Clone)]
+pub struct HandMade {
+    /// The VPC.
+    pub vpc: String,
+    /// The node group's security group.
+    pub node_group: String,
+    /// The first public subnet, where the node runs.
+    pub public_subnet: String,
+}
+
+/// Why a build step failed: the call and the error.
+fn failed<E: std::fmt::Display>(call: &str) -> impl Fn(E) -> String + '_ {
+    move |error| format!("{call}: {error}")
+}
+
+/// Builds, in `aws`'s region, a cluster as a team builds one by hand or with
+/// terraform-aws-eks, made insecure as such clusters often are: a VPC with two public
+/// subnets (assigning public addresses) and two private ones behind a NAT gateway; an extra
+/// cluster group that takes 443 from the nodes; a node group that takes everything from
+/// itself (DNS over UDP too) and the kubelet port from the control plane, and SSH from the
+/// whole internet, IPv4 and IPv6; a public-only endpoint open to 0.0.0.0/0; a managed node
+/// group `legacy` in the public subnets from a launch template with an SSH key and IMDSv1,
+/// with one running node that has a public address. `cluster_tags` go on the cluster (an
+/// eksctl cluster carries `alpha.eksctl.io/cluster-name`).
+pub async fn hand_made(aws: &Aws, cluster: &str, cluster_tags: &[(&str, &str)]) -> Result<HandMade, String> {
+    let ec2 = &aws.ec2;
+    let zone = |letter: &str| format!("{}{letter}", aws.region);
+    let vpc = ec2.create_vpc().cidr_block("10.50.0.0/16").send().await.map_err(failed("CreateVpc"))?;
+    let vpc = vpc.vpc().and_then(|v| v.vpc_id()).unwrap_or_default().to_owned();
+    let gateway = ec2.create_internet_gateway().send().await.map_err(failed("CreateInternetGateway"))?;
+    let gateway = gateway.internet_gateway().and_then(|g| g.internet_gateway_id()).unwrap_or_default().to_owned();
+    ec2.attach_internet_gateway()
+        .vpc_id(&vpc)
+        .internet_gateway_id(&gateway)
+        .send()
+        .await
+        .map_err(failed("AttachInternetGateway"))?;
+
+    let public_table = route_table(aws, &vpc, Route::Gateway(&gateway)).await?;
+    let public_a = subnet(aws, &vpc, "10.50.0.0/24", &zone("a"), &public_table, true).await?;
+    let public_b = subnet(aws, &vpc, "10.50.1.0/24", &zone("b"), &public_table, true).await?;
+    let address = ec2.allocate_address().domain(DomainType::Vpc).send().await.map_err(failed("AllocateAddress"))?;
+    let nat = ec2
+        .create_nat_gateway()
+        .subnet_id(&public_a)
+        .allocation_id(address.allocation_id().unwrap_or_default())
+        .send()
+        .await
+        .map_err(failed("CreateNatGateway"))?;
+    let nat = nat.nat_gateway().and_then(|n| n.nat_gateway_id()).unwrap_or_default().to_owned();
+    let private_table = route_table(aws, &vpc, Route::Nat(&nat)).await?;
+    let private_a = subnet(aws, &vpc, "10.50.10.0/24", &zone("a"), &private_table, false).await?;
+    let private_b = subnet(aws, &vpc, "10.50.11.0/24", &zone("b"), &private_table, false).await?;
+
+    let cluster_group = group(aws, &vpc, &format!("{cluster}-cluster")).await?;
+    let node_group = group(aws, &vpc, &format!("{cluster}-node")).await?;
+    admit(aws, &cluster_group, "tcp", (443, 443), Source::Group(&node_group)).await?;
+    admit(aws, &node_group, "tcp", (0, 65535), Source::Group(&node_group)).await?;
+    admit(aws, &node_group, "udp", (53, 53), Source::Group(&node_group)).await?;
+    admit(aws, &node_group, "tcp", (10250, 10250), Source::Group(&cluster_group)).await?;
+    admit(aws, &node_group, "tcp", (22, 22), Source::Everywhere).await?;
+
+    let network = VpcConfigRequest::builder()
+        .set_subnet_ids(Some(vec![public_a.clone(), public_b.clone(), private_a, private_b]))
+        .security_group_ids(&cluster_group)
+        .endpoint_public_access(true)
+        .endpoint_private_access(false)
+        .public_access_cidrs("0.0.0.0/0")
+        .build();
+    let mut request = aws
+        .eks
+        .create_cluster()
+        .name(cluster)
+        .role_arn(format!("arn:aws:iam::123456789012:role/{cluster}-cluster"))
+        .resources_vpc_config(network);
+    for (key, value) in cluster_tags {
+        request = request.tags(*key, *value);
+    }
+    request.send().await.map_err(failed("CreateCluster"))?;
+
+    let metadata = LaunchTemplateInstanceMetadataOptionsRequest::builder()
+        .http_tokens(LaunchTemplateHttpTokensState::Optional)
+        .http_put_response_hop_limit(2)
+        .build();
+    let data = RequestLaunchTemplateData::builder()
+        .key_name("ops-key")
+        .security_group_ids(&node_group)
+        .metadata_options(metadata)
+        .build();
+    let template = ec2
+        .create_launch_template()
+        .launch_template_name(format!("{cluster}-legacy"))
+        .launch_template_data(data)
+        .send()
+        .await
+        .map_err(failed("CreateLaunchTemplate"))?;
+    let template = template.launch_template().and_then(|t| t.launch_template_id()).unwrap_or_default().to_owned();
+    aws.eks
+        .create_nodegroup()
+        .cluster_name(cluster)
+        .nodegroup_name("legacy")
+        .subnets(&public_a)
+        .subnets(&public_b)
+        .node_role(format!("arn:aws:iam::123456789012:role/{cluster}-nodes"))
+        .launch_template(LaunchTemplateSpecification::builder().id(&template).version("1").build())
+        .send()
+        .await
+        .map_err(failed("CreateNodegroup"))?;
+    let node_tags = [("eks:cluster-name", cluster), ("eks:nodegroup-name", "legacy")];
+    launch(aws, &node_tags, &public_a, &[node_group.clone()], true).await?;
+    Ok(HandMade { vpc, node_group, public_subnet: public_a })
+}
+
+/// Launches one instance into `subnet` with `tags` and `groups`, a public address if
+/// `public`, as an Auto Scaling group would; returns its id.
+pub async fn launch(
+    aws: &Aws,
+    tags: &[(&str, &str)],
+    subnet: &str,
+    groups: &[String],
+    public: bool,
+) -> Result<String, String> {
+    let mut specification = TagSpecification::builder().resource_type(ResourceType::Instance);
+    for (key, value) in tags {
+        specification = specification.tags(Tag::builder().key(*key).value(*value).build());
+    }
+    let interface = InstanceNetworkInterfaceSpecification::builder()
+        .device_index(0)
+        .subnet_id(subnet)
+        .set_groups((!groups.is_empty()).then(|| groups.to_vec()))
+        .associate_public_ip_address(public)
+        // As on the nodes EKS launches: the interface goes with the instance.
+        .delete_on_termination(true)
+        .build();
+    let launched = aws
+        .ec2
+        .run_instances()
+        .image_id("ami-12c6146b")
+        .instance_type(InstanceType::M6iLarge)
+        .min_count(1)
+        .max_count(1)
+        .network_interfaces(interface)
+        .tag_specifications(specification.build())
+        .send()
+        .await
+        .map_err(failed("RunInstances"))?;
+    Ok(launched.instances().first().and_then(|i| i.instance_id()).unwrap_or_default().to_owned())
+}
+
+/// Where a route table sends everything.
+enum Route<'a> {
+    Gateway(&'a str),
+    Nat(&'a str),
+}
+
+async fn route_table(aws: &Aws, vpc: &str, route: Route<'_>) -> Result<String, String> {
+    let made = aws.ec2.create_route_table().vpc_id(vpc).send().await.map_err(failed("CreateRouteTable"))?;
+    let id = made.route_table().and_then(|t| t.route_table_id()).unwrap_or_default().to_owned();
+    let request = aws.ec2.create_route().route_table_id(&id).destination_cidr_block("0.0.0.0/0");
+    let request = match route {
+        Route::Gateway(gateway) => request.gateway_id(gateway),
+        Route::Nat(nat) => request.nat_gateway_id(nat),
+    };
+    request.send().await.map_err(failed("CreateRoute"))?;
+    Ok(id)
+}
+
+async fn subnet(aws: &Aws, vpc: &str, cidr: &str, zone: &str, table: &str, public: bool) -> Result<String, String> {
+    let made = aws
+        .ec2
+        .create_subnet()
+        .vpc_id(vpc)
+        .cidr_block(cidr)
+        .availability_zone(zone)
+        .send()
+        .await
+        .map_err(failed("CreateSubnet"))?;
+    let id = made.subnet().and_then(|s| s.subnet_id()).unwrap_or_default().to_owned();
+    aws.ec2
+        .associate_route_table()
+        .subnet_id(&id)
+        .route_table_id(table)
+        .send()
+        .await
+        .map_err(failed("AssociateRouteTable"))?;
+    if public {
+        aws.ec2
+            .modify_subnet_attribute()
+            .subnet_id(&id)
+            .map_public_ip_on_launch(AttributeBooleanValue::builder().value(true).build())
+            .send()
+            .await
+            .map_err(failed("ModifySubnetAttribute"))?;
+    }
+    Ok(id)
+}
+
+async fn group(aws: &Aws, vpc: &str, name: &str) -> Result<String, String> {
+    let made = aws
+        .ec2
+        .create_security_group()
+        .vpc_id(vpc)
+        .group_name(name)
+        .description(name)
+        .send()
+        .await
+        .map_err(failed("CreateSecurityGroup"))?;
+    Ok(made.group_id().unwrap_or_default().to_owned())
+}
+
+/// Where an inbound rule admits traffic from.
+pub enum Source<'a> {
+    /// A security group's members.
+    Group(&'a str),
+    /// The whole internet, IPv4 and IPv6.
+    Everywhere,
+}
+
+/// Admits `protocol` `ports` into `group` from `source`.
+pub async fn admit(
+    aws: &Aws,
+    group: &str,
+    protocol: &str,
+    (from, to): (i32, i32),
+    source: Source<'_>,
+) -> Result<(), String> {
+    let permission = IpPermission::builder().ip_protocol(protocol).from_port(from).to_port(to);
+    let permission = match source {
+        Source::Group(id) => permission.user_id_group_pairs(UserIdGroupPair::builder().group_id(id).build()),
+        Source::Everywhere => permission
+            .ip_ranges(IpRange::builder().cidr_ip("0.0.0.0/0").build())
+            .ipv6_ranges(Ipv6Range::builder().cidr_ipv6("::/0").build()),
+    };
+    aws.ec2
+        .authorize_security_group_ingress()
+        .group_id(group)
+        .ip_permissions(permission.build())
+        .send()
+        .await
+        .map(|_| ())
+        .map_err(failed("AuthorizeSecurityGroupIngress"))
+}
