@@ -38,6 +38,9 @@ pub struct Discovery {
     pub cluster_subnets: Vec<String>,
     /// The subnets tagged as bastion subnets (seed 004), which hold no node.
     pub bastion_subnets: Vec<String>,
+    /// The security group tagged as the cluster's bastion group, whether or not an
+    /// interface carries it yet.
+    pub bastion_groups: Vec<String>,
     /// The managed node groups (the others in the facts are self-managed).
     pub managed_node_groups: Vec<String>,
     /// The security groups a node group added to the cluster takes: eksharden's node-general

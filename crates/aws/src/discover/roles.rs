@@ -282,6 +282,7 @@ pub fn build(
         notes,
         cluster_subnets: info.subnets.clone(),
         bastion_subnets,
+        bastion_groups: role_group("bastion").into_iter().collect(),
         managed_node_groups: managed.iter().map(|g| g.name.clone()).collect(),
         new_node_security_groups: role_group("node-general")
             .or_else(|| info.cluster_group.clone())

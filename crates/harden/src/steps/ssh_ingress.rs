@@ -32,8 +32,10 @@ pub fn inspect(found: &Discovery) -> Inspected {
             .collect()
     };
     let node_groups = groups_of(&|k| matches!(k, RoleKind::NodeGroup { .. }));
-    let trusted: BTreeSet<String> =
+    // The bastion's group is trusted by its tag too, before any interface carries it.
+    let mut trusted: BTreeSet<String> =
         groups_of(&|k| matches!(k, RoleKind::NodeGroup { .. } | RoleKind::Bastion | RoleKind::ControlPlane));
+    trusted.extend(found.bastion_groups.iter().cloned());
     let control_plane = groups_of(&|k| matches!(k, RoleKind::ControlPlane));
     let mut current = Vec::new();
     let mut changes = Vec::new();
