@@ -205,20 +205,9 @@ fn an_interrupted_create_says_which_stacks_go_on_and_exits_130() {
             .stderr(Stdio::piped())
             .spawn()
             .unwrap();
-    let mut stderr = BufReader::new(child.stderr.take().unwrap());
-    let mut seen = String::new();
-    while !seen.contains("network: create") {
-        let mut line = String::new();
-        assert!(stderr.read_line(&mut line).unwrap() > 0, "the run ended early: {seen}");
-        seen += &line;
-    }
-    std::thread::sleep(Duration::from_millis(300));
-    let interrupted = Command::new("kill").args(["-INT", &child.id().to_string()]).status().unwrap();
-    assert!(interrupted.success());
-    let mut rest = String::new();
-    std::io::Read::read_to_string(&mut stderr, &mut rest).unwrap();
-    let status = child.wait().unwrap();
-    assert_eq!(status.code(), Some(130), "{seen}{rest}");
+    let stderr = child.stderr.take().unwrap();
+    let (code, rest) = interrupt_at(child, stderr, "network: create");
+    assert_eq!(code, Some(130), "{rest}");
     let line = |prefix: &str| rest.lines().find_map(|l| l.trim().strip_prefix(prefix)).unwrap_or_default().to_owned();
     assert!(line("still in progress in CloudFormation (they go on): ").contains("network"), "{rest}");
     assert!(line("not started: ").contains("cluster"), "{rest}");
@@ -346,4 +335,76 @@ fn a_password_in_the_kube_endpoint_is_never_printed() {
     let all = format!("{}{}", run.stdout, run.stderr);
     assert!(all.contains("https://***@127.0.0.1:1"), "{all}");
     assert!(!all.contains("hunter2"), "{all}");
+}
+
+/// Sends SIGINT to `child` shortly after a line of `stream` contains `cue`; returns the
+/// exit code and everything `stream` printed.
+fn interrupt_at(mut child: std::process::Child, stream: impl std::io::Read, cue: &str) -> (Option<i32>, String) {
+    let mut lines = BufReader::new(stream);
+    let mut seen = String::new();
+    while !seen.contains(cue) {
+        let mut line = String::new();
+        if lines.read_line(&mut line).unwrap() == 0 {
+            break;
+        }
+        seen += &line;
+    }
+    // Time for the call that follows the cue to go out.
+    std::thread::sleep(Duration::from_millis(300));
+    let interrupted = Command::new("kill").args(["-INT", &child.id().to_string()]).status().unwrap();
+    assert!(interrupted.success());
+    std::io::Read::read_to_string(&mut lines, &mut seen).unwrap();
+    (child.wait().unwrap().code(), seen)
+}
+
+#[test]
+fn an_interrupted_delete_says_which_stacks_go_on_and_exits_130() {
+    let (target, file, spec, _) = created_minimal();
+    let Target::Emulator(moto) = &target else { unreachable!("an emulator") };
+    // Each deletion is held back, so the run is interrupted while one is under way.
+    let faults = Faults { delay: Some(("cloudformation:DeleteStack", Duration::from_secs(3))), ..Faults::default() };
+    let proxy = FaultProxy::start(moto.address(), faults, 5);
+    let mut child = Command::new(binary())
+        .args(["delete", "-f", &file, "--yes", "--no-progress", "--endpoint-url", &proxy.endpoint()])
+        .envs(TEST_AWS_ENVIRONMENT)
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let stderr = child.stderr.take().unwrap();
+    let (code, said) = interrupt_at(child, stderr, "nodegroup-general: delete");
+    assert_eq!(code, Some(130), "{said}");
+    assert!(said.contains("still in progress in CloudFormation (they go on): nodegroup-general"), "{said}");
+    assert!(said.contains("hint: run the same command again"), "{said}");
+    let again = run(&target, &["delete", "-f", &file, "--yes"]);
+    assert_eq!(again.exit, Exit::Ok, "{}", again.stderr);
+    assert!(stack_names(&target, &spec.metadata.region).is_empty(), "the second run finished the job");
+}
+
+#[test]
+fn an_interrupted_harden_says_which_step_it_was_in_and_exits_130() {
+    let target = Target::emulator(&MotoOptions::default());
+    let Target::Emulator(moto) = &target else { unreachable!("an emulator") };
+    let (cluster, region) = ("cut-short", "eu-west-1");
+    cluster_through_the_api(&target.aws(region), cluster, "10.45");
+    let faults =
+        Faults { delay: Some(("eks:POST /clusters/{}/update-config", Duration::from_secs(5))), ..Faults::default() };
+    let proxy = FaultProxy::start(moto.address(), faults, 5);
+    let mut child = Command::new(binary())
+        .args(["harden", cluster, "--region", region, "--only", "logging", "--apply", "--yes", "--no-progress"])
+        .args(["--endpoint-url", &proxy.endpoint()])
+        .envs(TEST_AWS_ENVIRONMENT)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let stdout = child.stdout.take().unwrap();
+    let stderr = child.stderr.take().unwrap();
+    // The plan is printed, then the held logging update: interrupt while it is held.
+    let (code, _) = interrupt_at(child, stdout, "applying:");
+    let mut said = String::new();
+    std::io::Read::read_to_string(&mut BufReader::new(stderr), &mut said).unwrap();
+    assert_eq!(code, Some(130), "{said}");
+    assert!(said.contains("interrupted during step logging"), "{said}");
+    assert!(said.contains("hint: run the same command again"), "{said}");
 }

@@ -57,6 +57,28 @@ pub fn progress<'a>(out: &'a mut Output, global: &Global) -> Box<dyn Progress + 
     }
 }
 
+/// Runs `work` until it ends, or until the user interrupts the run (Ctrl-C, SIGINT): then
+/// `None`, and what AWS was asked to do goes on without us.
+pub async fn interruptible<T>(work: impl std::future::Future<Output = T>) -> Option<T> {
+    tokio::select! {
+        done = work => Some(done),
+        _ = tokio::signal::ctrl_c() => None,
+    }
+}
+
+/// What an interrupted run leaves: the stacks CloudFormation goes on with, those never
+/// started, and how to finish.
+pub fn report_interrupted(running: &[String], not_started: &[String], out: &mut Output) {
+    out.error("interrupted");
+    if !running.is_empty() {
+        out.note(&format!("  still in progress in CloudFormation (they go on): {}", running.join(", ")));
+    }
+    if !not_started.is_empty() {
+        out.note(&format!("  not started: {}", not_started.join(", ")));
+    }
+    out.hint("run the same command again: it waits for what is in progress and finishes the job");
+}
+
 /// Asks `question` on a terminal; anywhere else (CI, pipes) the answer is yes, as `--yes`.
 pub fn confirm(question: &str, yes: bool, out: &mut Output) -> bool {
     if yes || !std::io::stdin().is_terminal() {

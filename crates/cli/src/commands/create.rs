@@ -9,7 +9,7 @@ use eksharden_harden::{Outcome, StepId, Target};
 use eksharden_plan::{plan, Plan};
 use eksharden_spec::model::{ClusterSpec, NodeGroupType, Principal, CLUSTER_TAG};
 
-use super::aws::{block_on, confirm, connect, progress, report_aws_error};
+use super::aws::{block_on, confirm, connect, interruptible, progress, report_aws_error, report_interrupted};
 use super::load_checked;
 use super::verify::policy_input;
 use crate::args::{CreateArgs, Global, ReportFormat};
@@ -57,10 +57,7 @@ pub fn run(args: &CreateArgs, global: &Global, out: &mut Output) -> Exit {
         let (report, running, not_started) = {
             let progress = progress(out, global);
             let tracked = Tracked::new(progress.as_ref());
-            let report = tokio::select! {
-                report = stacks::deploy(&aws, &plan, &tracked, &options) => Some(report),
-                _ = tokio::signal::ctrl_c() => None,
-            };
+            let report = interruptible(stacks::deploy(&aws, &plan, &tracked, &options)).await;
             let not_started: Vec<String> = plan
                 .stacks
                 .iter()
@@ -170,18 +167,6 @@ async fn dry_run(aws: &Aws, plan: &Plan, out: &mut Output<'_>) -> Exit {
         let _ = writeln!(out.stdout, "  {stack:<24} {line}");
     }
     Exit::Ok
-}
-
-/// What an interrupted `create` leaves: CloudFormation goes on with the stacks it was given.
-fn report_interrupted(running: &[String], not_started: &[String], out: &mut Output) {
-    out.error("interrupted");
-    if !running.is_empty() {
-        out.note(&format!("  still in progress in CloudFormation (they go on): {}", running.join(", ")));
-    }
-    if !not_started.is_empty() {
-        out.note(&format!("  not started: {}", not_started.join(", ")));
-    }
-    out.hint("run the same command again: it waits for the stacks in progress and finishes the job");
 }
 
 fn report_failures(report: &stacks::DeployReport, out: &mut Output) {

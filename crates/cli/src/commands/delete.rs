@@ -4,11 +4,12 @@ use eksharden_aws::inventory;
 use eksharden_aws::stacks::{self, Polling};
 use eksharden_spec::model::CLUSTER_TAG;
 
-use super::aws::{block_on, confirm, connect, progress, report_aws_error};
+use super::aws::{block_on, confirm, connect, interruptible, progress, report_aws_error, report_interrupted};
 use super::load_checked;
 use crate::args::{DeleteArgs, Global};
 use crate::exit::Exit;
 use crate::output::Output;
+use crate::progress::Tracked;
 
 /// Runs `delete`.
 pub fn run(args: &DeleteArgs, global: &Global, out: &mut Output) -> Exit {
@@ -46,13 +47,19 @@ pub fn run(args: &DeleteArgs, global: &Global, out: &mut Output) -> Exit {
             }
         }
         let tag = (CLUSTER_TAG, cluster.as_str());
-        let report = {
+        let (report, running) = {
             let progress = progress(out, global);
-            stacks::delete(&aws, &cluster, tag, progress.as_ref(), Polling::default()).await
+            let tracked = Tracked::new(progress.as_ref());
+            let report = interruptible(stacks::delete(&aws, &cluster, tag, &tracked, Polling::default())).await;
+            (report, tracked.running())
         };
         let report = match report {
-            Ok(report) => report,
-            Err(error) => {
+            None => {
+                report_interrupted(&running, &[], out);
+                return Exit::Interrupted;
+            }
+            Some(Ok(report)) => report,
+            Some(Err(error)) => {
                 report_aws_error(out, "", &error);
                 return Exit::Infrastructure;
             }

@@ -7,7 +7,7 @@ use eksharden_harden::step::Planned;
 use eksharden_harden::{Change, KubeAccess, Outcome, StepId, StepPlan, Target};
 use eksharden_net::policy::PolicyInput;
 
-use super::aws::{block_on, confirm, connect};
+use super::aws::{block_on, confirm, connect, interruptible};
 use crate::args::{Format, Global, HardenArgs, ReportFormat};
 use crate::exit::Exit;
 use crate::output::{redact_userinfo, Output};
@@ -69,7 +69,12 @@ pub fn run(args: &HardenArgs, global: &Global, out: &mut Output) -> Exit {
         }
         let mut results = Vec::new();
         for plan in plans {
-            let result = eksharden_harden::apply_step(&target, &options, plan).await;
+            let step = plan.step;
+            let Some(result) = interruptible(eksharden_harden::apply_step(&target, &options, plan)).await else {
+                out.error(&format!("interrupted during step {}; the steps above it are done", step.id()));
+                out.hint("run the same command again: each step looks afresh and makes only what is still to do");
+                return Exit::Interrupted;
+            };
             if args.output == Format::Text {
                 let _ = writeln!(out.stdout, "{:<18} {}", result.plan.step.id(), outcome_line(&result.outcome));
                 let _ = out.stdout.flush();
