@@ -32,6 +32,9 @@ and makes stacks behave as CloudFormation does where moto differs:
   gateways, VPC endpoints and flow logs, so a network stack could never be deleted;
 - EC2 tags go with their resource (moto's DescribeTags kept listing deleted resources);
 - a subnet's route-table association shows in DescribeRouteTables, as in EC2;
+- RevokeSecurityGroupIngress finds a rule from a security group by the group, whatever its
+  description (moto compared the whole source entry, so a described rule could not be revoked
+  by group id, as EC2 allows);
 - a node group without remote access reports none (moto invented an SSH key and a
   remote-access security group that does not exist); one with remote access gets the real
   security group EKS makes (port 22 from the source groups given, else from anywhere);
@@ -875,6 +878,27 @@ class _NoOutputs(dict):
 import moto.eks.models as _eks_models  # noqa: E402
 
 _eks_models.DEFAULT_KUBERNETES_VERSION = "1.35"
+
+import copy  # noqa: E402
+
+from moto.ec2.models.security_groups import SecurityGroupRule  # noqa: E402
+
+_original_rule_eq = SecurityGroupRule.__eq__
+
+
+def _rule_eq(self, other):
+    if not isinstance(other, SecurityGroupRule):
+        return NotImplemented
+    if self.source_group and other.source_group:
+        if self.source_group.get("GroupId") != other.source_group.get("GroupId"):
+            return False
+        mine, theirs = copy.copy(self), copy.copy(other)
+        mine.source_group, theirs.source_group = {}, {}
+        return _original_rule_eq(mine, theirs)
+    return _original_rule_eq(self, other)
+
+
+SecurityGroupRule.__eq__ = _rule_eq
 
 _original_create_stack = CloudFormationBackend.create_stack
 _create_stack_lock = threading.Lock()

@@ -313,3 +313,29 @@ fn harden_names_the_stack_that_owns_each_change_and_the_cluster_config_field_tha
         assert!(said.contains(&owned) && said.contains(&format!("eksctl: set {field}")), "{change}:\n{said}");
     }
 }
+
+#[test]
+fn ssh_from_another_security_group_is_revoked_whatever_the_rule_says_of_itself() {
+    use aws_sdk_ec2::types::{IpPermission, UserIdGroupPair};
+    let cluster = handmade_cluster();
+    let aws = &cluster.aws;
+    let vpc = cluster_vpc(&cluster);
+    let jump = block_on(aws.ec2.create_security_group().vpc_id(&vpc).group_name("jump").description("jump").send());
+    let jump = jump.unwrap().group_id().unwrap().to_owned();
+    let from_jump = IpPermission::builder()
+        .ip_protocol("tcp")
+        .from_port(22)
+        .to_port(22)
+        .user_id_group_pairs(UserIdGroupPair::builder().group_id(&jump).description("ops jump host").build())
+        .build();
+    block_on(aws.ec2.authorize_security_group_ingress().group_id(&cluster.group).ip_permissions(from_jump).send())
+        .unwrap();
+    let applied = cluster.harden(&["--only", "ssh-ingress", "--apply", "--yes"], &cluster.server.url());
+    assert!(applied.stdout.contains("ssh-ingress        applied, and it held"), "{}", applied.stdout);
+    let group = block_on(aws.ec2.describe_security_groups().group_ids(&cluster.group).send()).unwrap();
+    let from_jump_left = group.security_groups()[0]
+        .ip_permissions()
+        .iter()
+        .any(|p| p.user_id_group_pairs().iter().any(|g| g.group_id() == Some(jump.as_str())));
+    assert!(!from_jump_left, "{group:?}");
+}
