@@ -119,7 +119,7 @@ pub async fn hand_made(aws: &Aws, cluster: &str, cluster_tags: &[(&str, &str)]) 
         .await
         .map_err(failed("CreateNodegroup"))?;
     let node_tags = [("eks:cluster-name", cluster), ("eks:nodegroup-name", "legacy")];
-    launch(aws, &node_tags, &public_a, &[node_group.clone()], true).await?;
+    launch(aws, &node_tags, &public_a, std::slice::from_ref(&node_group), true).await?;
     Ok(HandMade { vpc, node_group, public_subnet: public_a })
 }
 

@@ -396,9 +396,9 @@ mod tests {
         ] {
             let path = dir.path().join(name);
             std::fs::write(&path, text).unwrap();
-            let error = check(&[path.clone()]).unwrap_err();
+            let error = check(std::slice::from_ref(&path)).unwrap_err();
             assert!(matches!(error, KubeconfigError::NotAKubeconfig { .. }), "{name}: {error}");
-            assert!(write_entry(&[path.clone()], &summary("a"), exec("a", "eu-west-1", None)).is_err());
+            assert!(write_entry(std::slice::from_ref(&path), &summary("a"), exec("a", "eu-west-1", None)).is_err());
             assert_eq!(std::fs::read_to_string(&path).unwrap(), text, "{name} was changed");
         }
     }
@@ -415,8 +415,8 @@ mod tests {
         )
         .unwrap();
         std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o640)).unwrap();
-        let written = write_entry(&[path.clone()], &summary("a"), exec("a", "eu-west-1", None)).unwrap();
-        assert_eq!(written, [path.clone()]);
+        let written = write_entry(std::slice::from_ref(&path), &summary("a"), exec("a", "eu-west-1", None)).unwrap();
+        assert_eq!(written, std::slice::from_ref(&path));
         assert_eq!(names(&path, "clusters"), ["other", "arn:aws:eks:eu-west-1:111122223333:cluster/a"]);
         let config = read(&path).unwrap().unwrap();
         assert_eq!(config["clusters"][0]["extra"], "kept");
@@ -433,7 +433,7 @@ mod tests {
         use std::os::unix::fs::PermissionsExt;
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("sub").join("config");
-        write_entry(&[path.clone()], &summary("a"), exec("a", "eu-west-1", None)).unwrap();
+        write_entry(std::slice::from_ref(&path), &summary("a"), exec("a", "eu-west-1", None)).unwrap();
         assert_eq!(std::fs::metadata(&path).unwrap().permissions().mode() & 0o777, 0o600);
     }
 
@@ -441,7 +441,7 @@ mod tests {
     fn a_device_is_written_in_place_and_never_replaced() {
         use std::os::unix::fs::FileTypeExt;
         let null = PathBuf::from("/dev/null");
-        write_entry(&[null.clone()], &summary("a"), exec("a", "eu-west-1", None)).unwrap();
+        write_entry(std::slice::from_ref(&null), &summary("a"), exec("a", "eu-west-1", None)).unwrap();
         assert!(std::fs::metadata(&null).unwrap().file_type().is_char_device(), "/dev/null is still the device");
         assert!(!Path::new("/dev/null.lock").exists());
     }
@@ -453,7 +453,7 @@ mod tests {
         std::fs::write(&real, "apiVersion: v1\nkind: Config\n").unwrap();
         let link = dir.path().join("config");
         std::os::unix::fs::symlink("real-config", &link).unwrap();
-        write_entry(&[link.clone()], &summary("a"), exec("a", "eu-west-1", None)).unwrap();
+        write_entry(std::slice::from_ref(&link), &summary("a"), exec("a", "eu-west-1", None)).unwrap();
         assert!(std::fs::symlink_metadata(&link).unwrap().file_type().is_symlink());
         assert_eq!(names(&real, "contexts"), ["arn:aws:eks:eu-west-1:111122223333:cluster/a"]);
     }
