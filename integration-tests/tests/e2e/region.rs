@@ -1,5 +1,6 @@
 //! The region comes from `--region`, the spec, or the SDK's own chain (the profile's
-//! `region`, `AWS_DEFAULT_REGION`), never from a hard-coded default.
+//! `region`, `AWS_DEFAULT_REGION`), never from a hard-coded default; and what depends on the
+//! day (a version's support) follows `EKSHARDEN_TODAY`.
 
 use std::process::Command;
 
@@ -50,4 +51,26 @@ fn a_profile_names_the_region_when_nothing_else_does() {
     assert_eq!(code, 2, "{text}");
     assert!(text.contains("no AWS region was given or found"), "{text}");
     assert!(text.contains("hint: pass --region, set AWS_REGION, or set `region` in the AWS profile"), "{text}");
+}
+
+#[test]
+fn harden_says_when_the_version_is_past_standard_support() {
+    let target = Target::emulator(&MotoOptions::default());
+    // The emulator makes clusters at 1.35, in standard support until 2027-03-27.
+    cluster_through_the_api(&target.aws("eu-west-1"), "aging", "10.46");
+    let harden = |today: &str| {
+        let output = Command::new(binary())
+            .args(["harden", "aging", "--region", "eu-west-1", "--only", "logging", "--no-progress"])
+            .args(target.args())
+            .envs(TEST_AWS_ENVIRONMENT)
+            .env("EKSHARDEN_TODAY", today)
+            .output()
+            .unwrap();
+        String::from_utf8_lossy(&output.stderr).into_owned()
+    };
+    let later = harden("2027-06-01");
+    assert!(later.contains("Kubernetes 1.35 is in extended support until 2028-03-27 (USD 0.60"), "{later}");
+    assert!(later.contains("hint: eksharden does not upgrade clusters"), "{later}");
+    let today = harden("2026-11-29");
+    assert!(!today.contains("Kubernetes 1.35"), "nothing to say in standard support:\n{today}");
 }

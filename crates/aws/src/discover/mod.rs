@@ -128,6 +128,12 @@ fn version_fact(version: &str) -> VersionFact {
     VersionFact { version: version.to_owned(), support }
 }
 
+/// The cluster's Kubernetes version and where it stands in EKS's calendar today (one
+/// DescribeCluster call).
+pub async fn kubernetes_version(aws: &Aws, cluster: &str) -> Result<Option<VersionFact>, AwsError> {
+    Ok(eks::cluster(aws, cluster).await?.version.as_deref().map(version_fact))
+}
+
 /// The cluster's API endpoint and certificate authority (base64), for a Kubernetes client.
 pub async fn cluster_endpoint(aws: &Aws, cluster: &str) -> Result<(String, String), AwsError> {
     eks::cluster(aws, cluster).await.map(|info| (info.endpoint, info.certificate_authority))

@@ -6,6 +6,7 @@ use eksharden_aws::{discover, token, Aws};
 use eksharden_harden::step::Planned;
 use eksharden_harden::{Change, KubeAccess, Outcome, StepId, StepPlan, Target};
 use eksharden_net::policy::PolicyInput;
+use eksharden_net::posture::VersionSupport;
 
 use super::aws::{block_on, confirm, connect, interruptible};
 use crate::args::{Format, Global, HardenArgs, ReportFormat};
@@ -46,6 +47,7 @@ pub fn run(args: &HardenArgs, global: &Global, out: &mut Output) -> Exit {
         let target = Target { aws: &aws, cluster: &args.cluster, kube };
         let plans = eksharden_harden::plan(&target, &options).await;
         print_plans(&plans, &options, args.output, out);
+        report_version(&aws, &args.cluster, out).await;
         let to_do: usize = plans.iter().map(|p| p.automated(&options).len()).sum();
         let blind = plans.iter().any(|p| matches!(p.planned, Planned::CannotInspect(_)) || !p.unread.is_empty());
         if !args.apply {
@@ -142,6 +144,23 @@ fn print_plans(plans: &[StepPlan], options: &eksharden_harden::Options, format: 
             let _ = writeln!(out.stdout, "{line}");
         }
     }
+}
+
+/// Says where the cluster's Kubernetes version stands when it is past standard support:
+/// upgrades are the owner's (eksharden does not upgrade clusters), but the cost and the date
+/// are worth knowing.
+async fn report_version(aws: &eksharden_aws::Aws, cluster: &str, out: &mut Output<'_>) {
+    let Ok(Some(fact)) = discover::kubernetes_version(aws, cluster).await else { return };
+    let standing = match &fact.support {
+        VersionSupport::Standard { .. } => return,
+        VersionSupport::Extended { until, cost } => format!("is in extended support until {until} ({cost})"),
+        VersionSupport::Ended { on } => {
+            format!("is past its extended support (ended {on}); EKS upgrades such clusters itself")
+        }
+        VersionSupport::Unknown => "is not in eksharden's calendar of EKS versions".to_owned(),
+    };
+    out.note(&format!("Kubernetes {} {standing}", fact.version));
+    out.hint("eksharden does not upgrade clusters: upgrade it with the tool that made it");
 }
 
 /// A planned change in words: what it does, whether it is made, and who else manages what
