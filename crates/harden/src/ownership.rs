@@ -4,7 +4,7 @@
 //! `eksctl` run.
 
 use eksharden_aws::discover::Discovery;
-use eksharden_net::topology::{Members, RoleKind};
+use eksharden_net::topology::RoleKind;
 use serde::Serialize;
 
 use crate::change::Change;
@@ -37,22 +37,6 @@ pub fn of(found: &Discovery, cluster: &str, changes: &[Change]) -> Vec<Ownership
         .collect()
 }
 
-/// The security groups on the control plane's interfaces.
-fn control_plane_groups(found: &Discovery) -> Vec<&String> {
-    found
-        .topology
-        .roles
-        .iter()
-        .filter(|r| r.kind == RoleKind::ControlPlane)
-        .filter_map(|r| match &r.members {
-            Members::Enis(enis) => Some(enis),
-            _ => None,
-        })
-        .flatten()
-        .flat_map(|&e| &found.model.enis[e].groups)
-        .collect()
-}
-
 /// The id of the resource `change` touches, as discovery keys owners: the cluster's name,
 /// a node group's name, a security group's or subnet's id.
 fn resource<'c>(change: &'c Change, cluster: &'c str) -> Option<&'c str> {
@@ -70,7 +54,11 @@ fn cluster_config_field(found: &Discovery, change: &Change) -> Option<&'static s
     Some(match change {
         // eksctl opens nothing to the control plane from outside: such a rule was added by
         // hand, and no field keeps it away.
-        Change::RevokeIngress { group, .. } if control_plane_groups(found).contains(&group) => return None,
+        Change::RevokeIngress { group, .. }
+            if found.topology.groups_of(&found.model, |k| *k == RoleKind::ControlPlane).contains(group) =>
+        {
+            return None
+        }
         Change::EndpointAccess { .. } => {
             "vpc.clusterEndpoints (privateAccess: true, publicAccess: false) and vpc.publicAccessCIDRs"
         }

@@ -1,5 +1,7 @@
 //! Who is who in the model: the roles the flow policy speaks of, and their endpoints.
 
+use std::collections::BTreeSet;
+
 use std::net::Ipv4Addr;
 
 use ipnet::Ipv4Net;
@@ -79,6 +81,22 @@ pub struct Role {
 pub struct Topology {
     /// Every role found.
     pub roles: Vec<Role>,
+}
+
+impl Topology {
+    /// The security groups on the interfaces of the roles `keep` picks.
+    pub fn groups_of(&self, model: &Model, keep: impl Fn(&RoleKind) -> bool) -> BTreeSet<String> {
+        self.roles
+            .iter()
+            .filter(|r| keep(&r.kind))
+            .filter_map(|r| match &r.members {
+                Members::Enis(enis) => Some(enis),
+                _ => None,
+            })
+            .flatten()
+            .flat_map(|&e| model.enis[e].groups.iter().cloned())
+            .collect()
+    }
 }
 
 /// The id of the made-up group that stands for an unmanaged host: it may send anything.

@@ -58,13 +58,14 @@ pub fn run(args: &CreateArgs, global: &Global, out: &mut Output) -> Exit {
             let progress = progress(out, global);
             let tracked = Tracked::new(progress.as_ref());
             let report = interruptible(stacks::deploy(&aws, &plan, &tracked, &options)).await;
+            let running = tracked.running();
             let not_started: Vec<String> = plan
                 .stacks
                 .iter()
                 .map(|s| s.kind.short_name())
-                .filter(|s| !tracked.is_finished(s) && !tracked.running().contains(s))
+                .filter(|s| !tracked.is_finished(s) && !running.contains(s))
                 .collect();
-            (report, tracked.running(), not_started)
+            (report, running, not_started)
         };
         let Some(report) = report else {
             report_interrupted(&running, &not_started, out);

@@ -8,7 +8,7 @@ use std::collections::BTreeSet;
 
 use eksharden_aws::discover::Discovery;
 use eksharden_net::model::Peer;
-use eksharden_net::topology::{Members, RoleKind};
+use eksharden_net::topology::RoleKind;
 use eksharden_net::{Protocol, RuleProtocol};
 
 use super::Inspected;
@@ -17,26 +17,13 @@ use crate::change::Change;
 /// The inbound rules that admit SSH to nodes from outside, or anything to the control plane
 /// from the internet.
 pub fn inspect(found: &Discovery) -> Inspected {
-    let groups_of = |kinds: &dyn Fn(&RoleKind) -> bool| -> BTreeSet<String> {
-        found
-            .topology
-            .roles
-            .iter()
-            .filter(|r| kinds(&r.kind))
-            .filter_map(|r| match &r.members {
-                Members::Enis(enis) => Some(enis),
-                _ => None,
-            })
-            .flatten()
-            .flat_map(|&e| found.model.enis[e].groups.iter().cloned())
-            .collect()
-    };
-    let node_groups = groups_of(&|k| matches!(k, RoleKind::NodeGroup { .. }));
+    let groups_of = |kinds: fn(&RoleKind) -> bool| found.topology.groups_of(&found.model, kinds);
+    let node_groups = groups_of(|k| matches!(k, RoleKind::NodeGroup { .. }));
     // The bastion's group is trusted by its tag too, before any interface carries it.
     let mut trusted: BTreeSet<String> =
-        groups_of(&|k| matches!(k, RoleKind::NodeGroup { .. } | RoleKind::Bastion | RoleKind::ControlPlane));
+        groups_of(|k| matches!(k, RoleKind::NodeGroup { .. } | RoleKind::Bastion | RoleKind::ControlPlane));
     trusted.extend(found.bastion_groups.iter().cloned());
-    let control_plane = groups_of(&|k| matches!(k, RoleKind::ControlPlane));
+    let control_plane = groups_of(|k| matches!(k, RoleKind::ControlPlane));
     let mut current = Vec::new();
     let mut changes = Vec::new();
     let watched =
