@@ -63,7 +63,9 @@ and makes stacks behave as CloudFormation does where moto differs:
 - UpdateClusterConfig changes the fields it is given (moto replaced the whole VPC
   configuration, losing the subnets and security groups);
 - AssumeRole needs the role to exist and its trust policy to let the caller in (moto let
-  anybody assume anything, so "nobody may assume it" could not be shown).
+  anybody assume anything, so "nobody may assume it" could not be shown);
+- a VPC that gets an IPv6 block gets IPv6 entries on its default network ACL (allow ::/0 at
+  101, the IPv6 `*` deny), as in EC2 (moto's default ACL dropped all IPv6 traffic).
 
 For tests of failures, EKSHARDEN_MOTO_FAIL_RESOURCE="LogicalId:reason" makes every resource
 with that logical id fail to create. For benchmarks, EKSHARDEN_MOTO_STACK_SECONDS=N keeps
@@ -1323,3 +1325,53 @@ def _tag_resource(self, resource_arn, tags):
 
 
 EKSBackend.tag_resource = _tag_resource
+
+
+# ---- IPv6 on a VPC's default network ACL.
+
+_original_create_vpc = EC2Backend.create_vpc
+_original_associate_vpc_cidr_block = EC2Backend.associate_vpc_cidr_block
+
+
+def _allow_ipv6_on_default_acl(backend, vpc_id):
+    """EC2 adds IPv6 entries to a VPC's default ACL when the VPC gets an IPv6 block: allow
+    everything from and to ::/0 (rule 101) and the IPv6 `*` deny (32768). moto added none,
+    so the default ACL of a dual-stack VPC dropped all IPv6 traffic."""
+    for acl in list(backend.network_acls.values()):
+        if acl.vpc_id != vpc_id or not acl.default:
+            continue
+        if any(entry.ipv6_cidr_block for entry in acl.network_acl_entries):
+            continue
+        for rule_number, action in ((101, "allow"), (32768, "deny")):
+            for egress in (False, True):
+                backend.create_network_acl_entry(
+                    network_acl_id=acl.id,
+                    rule_number=rule_number,
+                    protocol="-1",
+                    rule_action=action,
+                    egress=egress,
+                    cidr_block=None,
+                    icmp_code=None,
+                    icmp_type=None,
+                    port_range_from=None,
+                    port_range_to=None,
+                    ipv6_cidr_block="::/0",
+                )
+
+
+def _create_vpc(self, *args, **kwargs):
+    vpc = _original_create_vpc(self, *args, **kwargs)
+    if kwargs.get("amazon_provided_ipv6_cidr_block"):
+        _allow_ipv6_on_default_acl(self, vpc.id)
+    return vpc
+
+
+def _associate_vpc_cidr_block(self, vpc_id, cidr_block, amazon_provided_ipv6_cidr_block):
+    association = _original_associate_vpc_cidr_block(self, vpc_id, cidr_block, amazon_provided_ipv6_cidr_block)
+    if amazon_provided_ipv6_cidr_block:
+        _allow_ipv6_on_default_acl(self, vpc_id)
+    return association
+
+
+EC2Backend.create_vpc = _create_vpc
+EC2Backend.associate_vpc_cidr_block = _associate_vpc_cidr_block

@@ -18,6 +18,16 @@ pub struct HandMade {
     pub node_group: String,
     /// The first public subnet, where the node runs.
     pub public_subnet: String,
+    /// Every subnet: the two public ones, then the two private ones.
+    pub subnets: Vec<String>,
+    /// The public subnets' route table (to the internet gateway).
+    pub public_table: String,
+    /// The private subnets' route table (to the NAT gateway).
+    pub private_table: String,
+    /// The internet gateway.
+    pub internet_gateway: String,
+    /// The running node.
+    pub node: String,
 }
 
 /// Why a build step failed: the call and the error.
@@ -63,6 +73,7 @@ pub async fn hand_made(aws: &Aws, cluster: &str, cluster_tags: &[(&str, &str)]) 
     let private_table = route_table(aws, &vpc, Route::Nat(&nat)).await?;
     let private_a = subnet(aws, &vpc, "10.50.10.0/24", &zone("a"), &private_table, false).await?;
     let private_b = subnet(aws, &vpc, "10.50.11.0/24", &zone("b"), &private_table, false).await?;
+    let subnets = vec![public_a.clone(), public_b.clone(), private_a.clone(), private_b.clone()];
 
     let cluster_group = group(aws, &vpc, &format!("{cluster}-cluster")).await?;
     let node_group = group(aws, &vpc, &format!("{cluster}-node")).await?;
@@ -119,8 +130,88 @@ pub async fn hand_made(aws: &Aws, cluster: &str, cluster_tags: &[(&str, &str)]) 
         .await
         .map_err(failed("CreateNodegroup"))?;
     let node_tags = [("eks:cluster-name", cluster), ("eks:nodegroup-name", "legacy")];
-    launch(aws, &node_tags, &public_a, std::slice::from_ref(&node_group), true).await?;
-    Ok(HandMade { vpc, node_group, public_subnet: public_a })
+    let node = launch(aws, &node_tags, &public_a, std::slice::from_ref(&node_group), true).await?;
+    Ok(HandMade {
+        vpc,
+        node_group,
+        public_subnet: public_a,
+        subnets,
+        public_table,
+        private_table,
+        internet_gateway: gateway,
+        node,
+    })
+}
+
+/// Makes `built`'s VPC dual-stack, as a team adds IPv6 to a VPC it has: an Amazon-provided
+/// /56 on the VPC, a /64 on each subnet (which then gives IPv6 addresses to the interfaces
+/// made in it), `::/0` to the internet gateway from the public subnets and to a new
+/// egress-only internet gateway from the private ones, and an IPv6 address on the running
+/// node. Returns the VPC's IPv6 block.
+pub async fn add_ipv6(aws: &Aws, built: &HandMade) -> Result<String, String> {
+    let ec2 = &aws.ec2;
+    ec2.associate_vpc_cidr_block()
+        .vpc_id(&built.vpc)
+        .amazon_provided_ipv6_cidr_block(true)
+        .send()
+        .await
+        .map_err(failed("AssociateVpcCidrBlock"))?;
+    let vpcs = ec2.describe_vpcs().vpc_ids(&built.vpc).send().await.map_err(failed("DescribeVpcs"))?;
+    let block = vpcs
+        .vpcs()
+        .iter()
+        .flat_map(|v| v.ipv6_cidr_block_association_set())
+        .find_map(|a| a.ipv6_cidr_block())
+        .ok_or("DescribeVpcs: no IPv6 block on the VPC")?
+        .to_owned();
+    let network: ipnet::Ipv6Net = block.parse().map_err(failed("the VPC's IPv6 block"))?;
+    let mut slash_64s = network.subnets(64).map_err(failed("the VPC's IPv6 block"))?;
+    for subnet in &built.subnets {
+        let slash_64 = slash_64s.next().ok_or("the VPC's IPv6 block has too few /64s")?;
+        ec2.associate_subnet_cidr_block()
+            .subnet_id(subnet)
+            .ipv6_cidr_block(slash_64.to_string())
+            .send()
+            .await
+            .map_err(failed("AssociateSubnetCidrBlock"))?;
+        ec2.modify_subnet_attribute()
+            .subnet_id(subnet)
+            .assign_ipv6_address_on_creation(AttributeBooleanValue::builder().value(true).build())
+            .send()
+            .await
+            .map_err(failed("ModifySubnetAttribute"))?;
+    }
+    let egress_only = ec2
+        .create_egress_only_internet_gateway()
+        .vpc_id(&built.vpc)
+        .send()
+        .await
+        .map_err(failed("CreateEgressOnlyInternetGateway"))?;
+    let egress_only = egress_only
+        .egress_only_internet_gateway()
+        .and_then(|g| g.egress_only_internet_gateway_id())
+        .unwrap_or_default()
+        .to_owned();
+    let default = ec2.create_route().route_table_id(&built.public_table).destination_ipv6_cidr_block("::/0");
+    default.gateway_id(&built.internet_gateway).send().await.map_err(failed("CreateRoute"))?;
+    let default = ec2.create_route().route_table_id(&built.private_table).destination_ipv6_cidr_block("::/0");
+    default.egress_only_internet_gateway_id(&egress_only).send().await.map_err(failed("CreateRoute"))?;
+    let node = ec2.describe_instances().instance_ids(&built.node).send().await.map_err(failed("DescribeInstances"))?;
+    let interface = node
+        .reservations()
+        .iter()
+        .flat_map(|r| r.instances())
+        .flat_map(|i| i.network_interfaces())
+        .find_map(|n| n.network_interface_id())
+        .ok_or("DescribeInstances: the node has no interface")?
+        .to_owned();
+    ec2.assign_ipv6_addresses()
+        .network_interface_id(interface)
+        .ipv6_address_count(1)
+        .send()
+        .await
+        .map_err(failed("AssignIpv6Addresses"))?;
+    Ok(block)
 }
 
 /// Launches one instance into `subnet` with `tags` and `groups`, a public address if

@@ -289,8 +289,8 @@ impl RawEntry {
             egress: entry.egress,
             protocol: if entry.tcp_ports.is_some() { "6" } else { "-1" }.to_owned(),
             allow: entry.action == Action::Allow,
-            cidr: Some(entry.cidr.to_string()),
-            ipv6_cidr: None,
+            cidr: entry.cidr.network().is_ipv4().then(|| entry.cidr.to_string()),
+            ipv6_cidr: entry.cidr.network().is_ipv6().then(|| entry.cidr.to_string()),
             ports: entry.tcp_ports.map(|(from, to)| (i32::from(from), i32::from(to))),
             icmp: None,
         }

@@ -87,6 +87,7 @@ pub enum Change {
     },
     /// Give a node subnet an ACL that admits port 22 only from the bastion block: a copy of
     /// its ACL with the guard entries in front (the ACL itself, perhaps shared, is left alone).
+    #[serde(rename_all = "camelCase")]
     GuardNodeSubnet {
         /// The node subnet.
         subnet: String,
@@ -94,6 +95,12 @@ pub enum Change {
         acl: String,
         /// The bastion subnet's block.
         bastion: Cidr,
+        /// In a dual-stack VPC, the guard covers IPv6 too: SSH from the bastion subnet's
+        /// IPv6 block (if it has one), then a deny from `::/0`.
+        dual_stack: bool,
+        /// The bastion subnet's IPv6 block.
+        #[serde(skip_serializing_if = "Option::is_none")]
+        bastion_ipv6: Option<ipnet::Ipv6Net>,
     },
     /// Put the cluster tag on the cluster's own resources.
     TagWithCluster {
@@ -200,10 +207,20 @@ impl fmt::Display for Change {
                 f,
                 "make the bastion subnet {cidr} in {zone} of {vpc} (routed by {route_table}, no public addresses) with its own network ACL: in, return traffic from the VPC; out, 22 and 443 to the VPC"
             ),
-            Self::GuardNodeSubnet { subnet, acl, bastion } => write!(
+            Self::GuardNodeSubnet { subnet, acl, bastion, dual_stack: false, .. } => write!(
                 f,
                 "give {subnet} a copy of {acl} that admits 22 only from the bastion subnet {bastion} (entries 1-2 in front of {acl}'s; {acl} itself is left as it is)"
             ),
+            Self::GuardNodeSubnet { subnet, acl, bastion, dual_stack: true, bastion_ipv6 } => {
+                let ipv6 = match bastion_ipv6 {
+                    Some(block) => format!("from {bastion} and {block}"),
+                    None => format!("from {bastion}, and over IPv6 from nowhere"),
+                };
+                write!(
+                    f,
+                    "give {subnet} a copy of {acl} that admits 22 only from the bastion subnet, {ipv6} (entries 1-4, IPv4 and IPv6, in front of {acl}'s; {acl} itself is left as it is)"
+                )
+            }
             Self::ReplaceInstances { name, why } => write!(f, "replace the nodes of {name}: {why}"),
             Self::TagWithCluster { label, resource } => {
                 write!(f, "tag {label} ({resource}) with {}", eksharden_spec::model::CLUSTER_TAG)

@@ -100,6 +100,9 @@ fn apply(found: &Discovery, change: &Change, moving: &[&str]) -> Option<(Model, 
                     subnet: subnet.clone(),
                     private_ip: address,
                     public_ip: None,
+                    ipv6: like
+                        .ipv6
+                        .filter(|_| model.subnets.iter().any(|s| &s.id == subnet && s.assign_ipv6_on_creation)),
                     groups: like.groups,
                     origin: Origin::Representative("the what-if: a node launched after the change".to_owned()),
                 });

@@ -1,18 +1,20 @@
 //! Interfaces that no rule, entry or route can tell apart, grouped so the flow matrix
-//! evaluates each kind once: same subnet, same groups, public address or not, and inside
-//! the same blocks of every rule and entry of the model.
+//! evaluates each kind once: same subnet, same groups, public and IPv6 addresses or not,
+//! and inside the same blocks (of both families) of every rule and entry of the model.
 
 use std::collections::{HashMap, HashSet};
+use std::net::IpAddr;
 
-use ipnet::Ipv4Net;
+use ipnet::IpNet;
 
-use crate::model::{Model, RouteDestination};
+use crate::model::{Family, Model, RouteDestination};
 use crate::topology::{Members, Topology};
 
 /// Groups interfaces into classes of identical behaviour.
 pub struct Classifier {
-    /// For each prefix length in use, the networks of that length, each with a number.
-    by_length: Vec<(u8, HashMap<u32, u32>)>,
+    /// For each family and prefix length in use, the networks of that length (as numbers),
+    /// each with a number of its own.
+    by_length: Vec<(Family, u8, HashMap<u128, u32>)>,
 }
 
 /// A class: its representative interface and how many it stands for.
@@ -31,6 +33,7 @@ struct Key<'m> {
     subnet: &'m str,
     groups: Vec<&'m str>,
     public: bool,
+    ipv6: bool,
     inside: Vec<u32>,
 }
 
@@ -49,7 +52,7 @@ impl Classifier {
             .flatten()
             .flat_map(|&i| model.enis[i].groups.iter().map(String::as_str))
             .collect();
-        let mut blocks: Vec<Ipv4Net> = model.named_blocks(|g| carried.contains(g.id.as_str())).collect();
+        let mut blocks: Vec<IpNet> = model.named_blocks(|g| carried.contains(g.id.as_str())).collect();
         for table in &model.route_tables {
             blocks.extend(table.routes.iter().filter_map(|r| match r.destination {
                 RouteDestination::Cidr(block) => Some(block),
@@ -60,26 +63,28 @@ impl Classifier {
         blocks.retain(|b| b.prefix_len() > 0);
         blocks.sort_unstable();
         blocks.dedup();
-        let mut by_length: Vec<(u8, HashMap<u32, u32>)> = Vec::new();
+        let mut by_length: Vec<(Family, u8, HashMap<u128, u32>)> = Vec::new();
         for (n, block) in blocks.iter().enumerate() {
-            let length = block.prefix_len();
-            let position = match by_length.iter().position(|(l, _)| *l == length) {
+            let (family, length) = (Family::of(block.network()), block.prefix_len());
+            let position = match by_length.iter().position(|(f, l, _)| (*f, *l) == (family, length)) {
                 Some(p) => p,
                 None => {
-                    by_length.push((length, HashMap::new()));
+                    by_length.push((family, length, HashMap::new()));
                     by_length.len() - 1
                 }
             };
-            by_length[position].1.insert(u32::from(block.network()), n as u32);
+            by_length[position].2.insert(number(block.network()), n as u32);
         }
         Self { by_length }
     }
 
     /// The numbers of the blocks holding `address`, in a stable order.
-    fn blocks_holding(&self, address: std::net::Ipv4Addr, out: &mut Vec<u32>) {
-        let address = u32::from(address);
-        for (length, networks) in &self.by_length {
-            let mask = u32::MAX << (32 - u32::from(*length));
+    fn blocks_holding(&self, address: IpAddr, out: &mut Vec<u32>) {
+        let (family, bits) = (Family::of(address), if address.is_ipv4() { 32 } else { 128 });
+        let address = number(address);
+        for (_, length, networks) in self.by_length.iter().filter(|(f, _, _)| *f == family) {
+            // The length is never 0 (blocks of length 0 hold everything and tell nothing).
+            let mask = (u128::MAX >> (128 - bits)) & !((1u128 << (bits - u32::from(*length))) - 1);
             if let Some(&n) = networks.get(&(address & mask)) {
                 out.push(n);
             }
@@ -96,12 +101,17 @@ impl Classifier {
             groups.sort_unstable();
             groups.dedup();
             let mut inside = Vec::new();
-            self.blocks_holding(eni.private_ip, &mut inside);
+            self.blocks_holding(IpAddr::V4(eni.private_ip), &mut inside);
             if let Some(public) = eni.public_ip {
                 inside.push(u32::MAX);
-                self.blocks_holding(public, &mut inside);
+                self.blocks_holding(IpAddr::V4(public), &mut inside);
             }
-            let key = Key { subnet: &eni.subnet, groups, public: eni.public_ip.is_some(), inside };
+            if let Some(ipv6) = eni.ipv6 {
+                inside.push(u32::MAX - 1);
+                self.blocks_holding(IpAddr::V6(ipv6), &mut inside);
+            }
+            let key =
+                Key { subnet: &eni.subnet, groups, public: eni.public_ip.is_some(), ipv6: eni.ipv6.is_some(), inside };
             match seen.get(&key) {
                 Some(&c) => {
                     classes[c].size += 1;
@@ -114,5 +124,13 @@ impl Classifier {
             }
         }
         classes
+    }
+}
+
+/// An address as a number of its family's width.
+fn number(address: IpAddr) -> u128 {
+    match address {
+        IpAddr::V4(a) => u128::from(u32::from(a)),
+        IpAddr::V6(a) => u128::from(a),
     }
 }

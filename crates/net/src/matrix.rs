@@ -3,7 +3,7 @@
 
 use crate::classes::{Class, Classifier};
 use crate::engine::{Endpoint, Engine, Flow};
-use crate::model::Origin;
+use crate::model::{Family, Origin};
 use crate::policy::{Expectation, Requirement, Target};
 use crate::report::{Basis, Cell, FlowCheck, Status};
 use crate::topology::{Members, Topology};
@@ -69,6 +69,7 @@ pub fn check_flows(
                         destination.endpoint.clone()
                     };
                     let flow = Flow {
+                        family: flow_family(topology, &source.endpoint, &target),
                         source: source.endpoint.clone(),
                         destination: target,
                         protocol: requirement.protocol,
@@ -145,6 +146,17 @@ fn eni_candidate(engine: &Engine<'_>, class: &Class) -> Candidate {
         label.push_str(" [representative]");
     }
     Candidate { endpoint: Endpoint::Eni(class.representative), other: class.other.map(Endpoint::Eni), label }
+}
+
+/// The family a flow is decided in: an internet address's own; IPv4 to an AWS service
+/// (their dual-stack names are opt-in, and IPv6 clusters keep IPv4 egress for them);
+/// else the family of the cluster's traffic.
+fn flow_family(topology: &Topology, source: &Endpoint, destination: &Endpoint) -> Family {
+    match (source, destination) {
+        (Endpoint::Internet(address), _) | (_, Endpoint::Internet(address)) => Family::of(*address),
+        (_, Endpoint::Service(_)) => Family::V4,
+        _ => topology.family,
+    }
 }
 
 /// The status of one cell and the words that explain it.

@@ -4,9 +4,9 @@
 //! by hand. Ids are AWS ids; the engine indexes them once.
 
 use std::collections::BTreeMap;
-use std::net::Ipv4Addr;
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
-use ipnet::{Ipv4Net, Ipv6Net};
+use ipnet::{IpNet, Ipv4Net, Ipv6Net};
 use serde::Serialize;
 
 use crate::ports::{PortRange, RuleProtocol};
@@ -18,6 +18,9 @@ pub struct Model {
     pub vpc_id: String,
     /// The VPC's address blocks; traffic between them takes the local route.
     pub vpc_cidrs: Vec<Ipv4Net>,
+    /// The VPC's IPv6 blocks (a dual-stack VPC has one or more).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub vpc_ipv6_cidrs: Vec<Ipv6Net>,
     /// The subnets.
     pub subnets: Vec<Subnet>,
     /// The route tables.
@@ -33,7 +36,7 @@ pub struct Model {
     /// The VPC endpoints.
     pub vpc_endpoints: Vec<VpcEndpoint>,
     /// The address blocks of the managed prefix lists that rules and routes name.
-    pub prefix_lists: BTreeMap<String, Vec<Ipv4Net>>,
+    pub prefix_lists: BTreeMap<String, Vec<IpNet>>,
     /// The cluster's public API endpoint, when it has one.
     pub public_api: Option<PublicApi>,
 }
@@ -50,19 +53,17 @@ impl Peer {
 }
 
 impl Model {
-    /// The address blocks named by the rules of the groups `keep` accepts, by ACL entries
-    /// and by the public endpoint's access list (with repeats).
-    pub fn named_blocks<'a>(
-        &'a self,
-        keep: impl Fn(&SecurityGroup) -> bool + 'a,
-    ) -> impl Iterator<Item = Ipv4Net> + 'a {
+    /// The address blocks, of both families, named by the rules of the groups `keep`
+    /// accepts, by ACL entries and by the public endpoint's access list (with repeats).
+    pub fn named_blocks<'a>(&'a self, keep: impl Fn(&SecurityGroup) -> bool + 'a) -> impl Iterator<Item = IpNet> + 'a {
         let rules = self
             .security_groups
             .iter()
             .filter(move |g| keep(g))
             .flat_map(|g| g.ingress.iter().chain(&g.egress))
             .filter_map(|r| match r.peer {
-                Peer::Cidr(block) => Some(block),
+                Peer::Cidr(block) => Some(IpNet::V4(block)),
+                Peer::Cidr6(block) => Some(IpNet::V6(block)),
                 _ => None,
             });
         let entries = self.network_acls.iter().flat_map(|a| a.entries.iter().map(|e| e.cidr));
@@ -75,7 +76,38 @@ impl Model {
     pub fn routes_to_internet(&self, subnet: &Subnet) -> bool {
         self.route_tables.iter().filter(|t| t.id == subnet.route_table).flat_map(|t| &t.routes).any(|r| {
             matches!(r.target, RouteTarget::InternetGateway(_))
-                && r.destination == RouteDestination::Cidr(Ipv4Net::default())
+                && r.destination == RouteDestination::Cidr(IpNet::V4(Ipv4Net::default()))
+        })
+    }
+}
+
+/// An address family.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+pub enum Family {
+    /// IPv4.
+    #[default]
+    #[serde(rename = "IPv4")]
+    V4,
+    /// IPv6.
+    #[serde(rename = "IPv6")]
+    V6,
+}
+
+impl Family {
+    /// The family of `address`.
+    pub fn of(address: IpAddr) -> Self {
+        match address {
+            IpAddr::V4(_) => Self::V4,
+            IpAddr::V6(_) => Self::V6,
+        }
+    }
+}
+
+impl std::fmt::Display for Family {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Self::V4 => "IPv4",
+            Self::V6 => "IPv6",
         })
     }
 }
@@ -89,6 +121,9 @@ pub struct Subnet {
     pub name: String,
     /// Its address block.
     pub cidr: Ipv4Net,
+    /// Its IPv6 block, in a dual-stack VPC.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub ipv6_cidr: Option<Ipv6Net>,
     /// Its availability zone.
     pub zone: String,
     /// The route table it uses (its own association, else the VPC's main table).
@@ -97,6 +132,10 @@ pub struct Subnet {
     pub network_acl: String,
     /// Whether instances launched here get a public IP.
     pub map_public_ip_on_launch: bool,
+    /// Whether interfaces created here get an IPv6 address (which is public: it needs no
+    /// translation at the internet gateway).
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub assign_ipv6_on_creation: bool,
 }
 
 /// A route table.
@@ -121,8 +160,8 @@ pub struct Route {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub enum RouteDestination {
-    /// An address block.
-    Cidr(Ipv4Net),
+    /// An address block, IPv4 or IPv6.
+    Cidr(IpNet),
     /// A managed prefix list (gateway endpoints).
     PrefixList(String),
 }
@@ -135,6 +174,8 @@ pub enum RouteTarget {
     Local,
     /// An internet gateway.
     InternetGateway(String),
+    /// An egress-only internet gateway (IPv6): connections out, and their replies, only.
+    EgressOnlyInternetGateway(String),
     /// A NAT gateway.
     NatGateway(String),
     /// A gateway VPC endpoint.
@@ -165,8 +206,8 @@ pub struct AclEntry {
     pub protocol: RuleProtocol,
     /// The ports it matches (for TCP and UDP).
     pub ports: PortRange,
-    /// The peer address block.
-    pub cidr: Ipv4Net,
+    /// The peer address block, IPv4 or IPv6 (AWS numbers both kinds in one sequence).
+    pub cidr: IpNet,
     /// Allow (true) or deny (false).
     pub allow: bool,
 }
@@ -206,8 +247,7 @@ pub struct SgRule {
 pub enum Peer {
     /// An address block.
     Cidr(Ipv4Net),
-    /// An IPv6 address block. The flow verdicts are IPv4's, so it matches no flow; the
-    /// posture checks and `harden` judge it (`::/0` is the whole IPv6 internet).
+    /// An IPv6 address block (`::/0` is the whole IPv6 internet).
     Cidr6(Ipv6Net),
     /// The members of a group: the private IPs of the ENIs that carry it.
     Group(String),
@@ -228,10 +268,23 @@ pub struct Eni {
     pub private_ip: Ipv4Addr,
     /// The public address, if one is associated.
     pub public_ip: Option<Ipv4Addr>,
+    /// The primary IPv6 address, if it has one (global: reachable without translation).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub ipv6: Option<Ipv6Addr>,
     /// The ids of its security groups.
     pub groups: Vec<String>,
     /// Whether it exists or stands in for interfaces that would.
     pub origin: Origin,
+}
+
+impl Eni {
+    /// Its address in `family`: the primary private IPv4 address, or its IPv6 address.
+    pub fn address(&self, family: Family) -> Option<IpAddr> {
+        match family {
+            Family::V4 => Some(IpAddr::V4(self.private_ip)),
+            Family::V6 => self.ipv6.map(IpAddr::V6),
+        }
+    }
 }
 
 /// Whether an endpoint is real.
@@ -286,5 +339,5 @@ pub enum VpcEndpointKind {
 #[derive(Debug, Clone, Serialize)]
 pub struct PublicApi {
     /// The blocks allowed to reach it.
-    pub cidrs: Vec<Ipv4Net>,
+    pub cidrs: Vec<IpNet>,
 }

@@ -1,7 +1,7 @@
 //! Posture checks beside the flows: what the EKS and EC2 APIs say about the endpoint,
 //! authentication, logging, encryption, instance metadata, SSH keys and public addresses.
 
-use ipnet::Ipv4Net;
+use ipnet::IpNet;
 use serde::Serialize;
 
 use crate::model::{Model, Origin};
@@ -20,7 +20,7 @@ pub struct ClusterFacts {
     /// Whether the public endpoint is on.
     pub endpoint_public: bool,
     /// The blocks the public endpoint admits.
-    pub public_access_cidrs: Vec<Ipv4Net>,
+    pub public_access_cidrs: Vec<IpNet>,
     /// `CONFIG_MAP`, `API` or `API_AND_CONFIG_MAP`, when reported.
     pub authentication_mode: Option<String>,
     /// The access entries with their Kubernetes groups; `None` when they could not be read.

@@ -2,12 +2,12 @@
 
 use std::collections::BTreeSet;
 
-use std::net::Ipv4Addr;
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
-use ipnet::Ipv4Net;
+use ipnet::{IpNet, Ipv4Net, Ipv6Net};
 use serde::Serialize;
 
-use crate::model::{Eni, Model, Origin, Peer, SecurityGroup, SgRule, Subnet};
+use crate::model::{Eni, Family, Model, Origin, Peer, SecurityGroup, SgRule, Subnet};
 use crate::ports::{PortRange, RuleProtocol};
 
 /// What part a set of endpoints plays.
@@ -59,8 +59,8 @@ pub enum NodePurpose {
 pub enum Members {
     /// Network interfaces, by index in [`Model::enis`].
     Enis(Vec<usize>),
-    /// Internet addresses.
-    Addresses(Vec<Ipv4Addr>),
+    /// Internet addresses, IPv4 and IPv6.
+    Addresses(Vec<IpAddr>),
     /// The public API endpoint.
     PublicApi,
 }
@@ -81,6 +81,9 @@ pub struct Role {
 pub struct Topology {
     /// Every role found.
     pub roles: Vec<Role>,
+    /// The family of the cluster's own traffic inside the VPC: IPv6 for an EKS IPv6
+    /// cluster (its pods, nodes and control plane talk over IPv6), else IPv4.
+    pub family: Family,
 }
 
 impl Topology {
@@ -111,12 +114,10 @@ pub fn add_other_hosts(model: &mut Model, excluded: &[String]) -> Role {
             id: ANY_HOST_GROUP.to_owned(),
             name: "any other host".to_owned(),
             ingress: Vec::new(),
-            egress: vec![SgRule {
-                protocol: RuleProtocol::All,
-                ports: PortRange::ALL,
-                peer: Peer::Cidr(Ipv4Net::default()),
-                description: None,
-            }],
+            egress: [Peer::Cidr(Ipv4Net::default()), Peer::Cidr6(Ipv6Net::default())]
+                .into_iter()
+                .map(|peer| SgRule { protocol: RuleProtocol::All, ports: PortRange::ALL, peer, description: None })
+                .collect(),
         });
     }
     let subnets: Vec<Subnet> = model.subnets.iter().filter(|s| !excluded.contains(&s.id)).cloned().collect();
@@ -129,6 +130,7 @@ pub fn add_other_hosts(model: &mut Model, excluded: &[String]) -> Role {
             subnet: subnet.id.clone(),
             private_ip: last_usable(subnet.cidr),
             public_ip: None,
+            ipv6: subnet.ipv6_cidr.map(last_usable_v6),
             groups: vec![ANY_HOST_GROUP.to_owned()],
             origin: Origin::Representative("a host the policy does not know, one per subnet".to_owned()),
         });
@@ -142,25 +144,39 @@ pub fn last_usable(cidr: Ipv4Net) -> Ipv4Addr {
     Ipv4Addr::from(broadcast.saturating_sub(1).max(u32::from(cidr.network())))
 }
 
+/// The last address of an IPv6 block (AWS reserves none at the end of a subnet's /64).
+pub fn last_usable_v6(cidr: Ipv6Net) -> Ipv6Addr {
+    cidr.broadcast()
+}
+
 /// The internet addresses worth trying as sources: one outside every block the model
 /// names (the internet at large), and the first address of each public block a rule,
 /// entry or the API endpoint names (so that a rule admitting one public network is seen).
+/// Where the VPC has IPv6 (a block, or an interface with an address), the IPv6 internet is
+/// tried as well as the IPv4 one; without, no interface can take part in IPv6 traffic.
 pub fn internet_roles(model: &Model) -> [Role; 2] {
     let blocks = public_blocks(model);
-    let generic = [
-        Ipv4Addr::new(203, 0, 113, 77),
-        Ipv4Addr::new(198, 51, 100, 77),
-        Ipv4Addr::new(192, 0, 2, 77),
-        Ipv4Addr::new(100, 127, 255, 77),
-        Ipv4Addr::new(11, 22, 33, 44),
-    ]
-    .into_iter()
-    .find(|a| !blocks.iter().any(|b| b.contains(a)))
-    .unwrap_or(Ipv4Addr::new(11, 22, 33, 44));
-    let mut listed: Vec<Ipv4Addr> = blocks.iter().map(|b| b.hosts().next().unwrap_or(b.network())).collect();
+    let outside = |candidates: &[IpAddr]| {
+        candidates.iter().copied().find(|a| !blocks.iter().any(|b| b.contains(a))).unwrap_or(candidates[0])
+    };
+    let mut generic = vec![outside(&[
+        IpAddr::V4(Ipv4Addr::new(203, 0, 113, 77)),
+        IpAddr::V4(Ipv4Addr::new(198, 51, 100, 77)),
+        IpAddr::V4(Ipv4Addr::new(192, 0, 2, 77)),
+        IpAddr::V4(Ipv4Addr::new(100, 127, 255, 77)),
+        IpAddr::V4(Ipv4Addr::new(11, 22, 33, 44)),
+    ])];
+    if has_ipv6(model) {
+        generic.push(outside(&[
+            IpAddr::V6(Ipv6Addr::new(0x2001, 0xdb8, 0x77, 0, 0, 0, 0, 0x77)),
+            IpAddr::V6(Ipv6Addr::new(0x2a05, 0xd018, 0x77, 0, 0, 0, 0, 0x77)),
+            IpAddr::V6(Ipv6Addr::new(0x2c0f, 0xf248, 0x77, 0, 0, 0, 0, 0x77)),
+        ]));
+    }
+    let mut listed: Vec<IpAddr> = blocks.iter().map(|b| b.hosts().next().unwrap_or(b.network())).collect();
     listed.dedup();
     [
-        Role { kind: RoleKind::Internet, name: "the internet".to_owned(), members: Members::Addresses(vec![generic]) },
+        Role { kind: RoleKind::Internet, name: "the internet".to_owned(), members: Members::Addresses(generic) },
         Role {
             kind: RoleKind::ListedNetworks,
             name: "listed public networks".to_owned(),
@@ -169,15 +185,31 @@ pub fn internet_roles(model: &Model) -> [Role; 2] {
     ]
 }
 
-/// Public blocks (not private, not the whole internet) named by rules, entries and the API.
-fn public_blocks(model: &Model) -> Vec<Ipv4Net> {
-    let mut blocks: Vec<Ipv4Net> =
-        model.named_blocks(|_| true).filter(|b| b.prefix_len() > 0 && !is_private(b.network())).collect();
+/// Whether anything in the VPC can take part in IPv6 traffic.
+pub fn has_ipv6(model: &Model) -> bool {
+    !model.vpc_ipv6_cidrs.is_empty() || model.enis.iter().any(|e| e.ipv6.is_some())
+}
+
+/// Public blocks (not private, not the whole internet, not the VPC's own IPv6 blocks)
+/// named by rules, entries and the API.
+fn public_blocks(model: &Model) -> Vec<IpNet> {
+    let own = |block: &IpNet| match block {
+        IpNet::V6(b) => model.vpc_ipv6_cidrs.iter().any(|v| v.contains(b) || b.contains(v)),
+        IpNet::V4(_) => false,
+    };
+    let mut blocks: Vec<IpNet> =
+        model.named_blocks(|_| true).filter(|b| b.prefix_len() > 0 && !is_private(b.network()) && !own(b)).collect();
     blocks.sort_unstable();
     blocks.dedup();
     blocks
 }
 
-fn is_private(address: Ipv4Addr) -> bool {
-    address.is_private() || address.is_loopback() || address.is_link_local()
+fn is_private(address: IpAddr) -> bool {
+    match address {
+        IpAddr::V4(a) => a.is_private() || a.is_loopback() || a.is_link_local(),
+        // Unique local (fc00::/7), link-local (fe80::/10) and loopback.
+        IpAddr::V6(a) => {
+            (a.segments()[0] & 0xfe00) == 0xfc00 || (a.segments()[0] & 0xffc0) == 0xfe80 || a.is_loopback()
+        }
+    }
 }

@@ -6,9 +6,9 @@
 //! blocks, so a report can say which layers block a forbidden flow, not only the first.
 
 use std::fmt;
-use std::net::Ipv4Addr;
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
-use ipnet::Ipv4Net;
+use ipnet::IpNet;
 use serde::Serialize;
 
 use crate::model::{Peer, SgRule, DEFAULT_ACL_ENTRY};
@@ -24,8 +24,10 @@ pub enum Layer {
     NetworkAcl,
     /// Route tables.
     Route,
-    /// Public addressing (an internet gateway needs a public IP).
+    /// Public addressing (an internet gateway needs a public IPv4 address or an IPv6 one).
     PublicAddress,
+    /// An interface's address in the flow's family (an IPv6 flow needs IPv6 at both ends).
+    Addressing,
     /// The EKS public endpoint's allowed blocks.
     EndpointAccess,
     /// Kubernetes NetworkPolicies and Calico policies.
@@ -39,6 +41,7 @@ impl fmt::Display for Layer {
             Self::NetworkAcl => "network ACLs",
             Self::Route => "routes",
             Self::PublicAddress => "public addressing",
+            Self::Addressing => "addressing",
             Self::EndpointAccess => "endpoint access",
             Self::NetworkPolicy => "network policies",
         })
@@ -49,6 +52,10 @@ impl fmt::Display for Layer {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub enum Step {
+    /// The source interface's address in the flow's family.
+    SourceAddress,
+    /// The destination interface's address in the flow's family.
+    DestinationAddress,
     /// The source's security groups, outbound.
     SourceEgress,
     /// The route from the source's subnet.
@@ -90,6 +97,7 @@ impl Step {
             Self::SourceEgress | Self::DestinationIngress => Layer::SecurityGroup,
             Self::SourceRoute | Self::NatRoute | Self::ReturnRoute => Layer::Route,
             Self::PublicAddress => Layer::PublicAddress,
+            Self::SourceAddress | Self::DestinationAddress => Layer::Addressing,
             Self::ApiEndpoint => Layer::EndpointAccess,
             Self::SubnetBoundary
             | Self::SourceSubnetOut
@@ -107,6 +115,8 @@ impl Step {
 impl fmt::Display for Step {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(match self {
+            Self::SourceAddress => "source address",
+            Self::DestinationAddress => "destination address",
             Self::SourceEgress => "source security groups (outbound)",
             Self::SourceRoute => "source subnet route",
             Self::NatRoute => "NAT subnet route",
@@ -193,7 +203,7 @@ pub enum Reason {
         /// The route table id.
         table: String,
         /// The address looked up.
-        address: Ipv4Addr,
+        address: IpAddr,
         /// The route that matched but cannot carry it, if any.
         matched: Option<String>,
     },
@@ -211,17 +221,38 @@ pub enum Reason {
         /// The interface.
         eni: String,
     },
+    /// The interface has an IPv6 address, global and reachable without translation.
+    #[serde(rename_all = "camelCase")]
+    Ipv6Address {
+        /// The interface.
+        eni: String,
+        /// Its IPv6 address.
+        address: Ipv6Addr,
+    },
+    /// The interface has no IPv6 address, so it takes no part in IPv6 traffic.
+    #[serde(rename_all = "camelCase")]
+    NoIpv6Address {
+        /// The interface.
+        eni: String,
+    },
+    /// The route back to the internet leads to an egress-only internet gateway, which
+    /// passes the replies to connections from inside and no connection from outside.
+    #[serde(rename_all = "camelCase")]
+    EgressOnly {
+        /// The gateway's id.
+        gateway: String,
+    },
     /// The public endpoint admits the source through a listed block.
     #[serde(rename_all = "camelCase")]
     ApiCidr {
         /// The block.
-        cidr: Ipv4Net,
+        cidr: IpNet,
     },
     /// The public endpoint is on, but no listed block holds the source.
     #[serde(rename_all = "camelCase")]
     ApiNotListed {
         /// The source address.
-        address: Ipv4Addr,
+        address: IpAddr,
     },
     /// The public endpoint is off.
     ApiPublicOff,
@@ -270,6 +301,11 @@ impl fmt::Display for Reason {
             }
             Self::PublicIp { eni, address } => write!(f, "{eni} has public address {address}"),
             Self::NoPublicIp { eni } => write!(f, "{eni} has no public address"),
+            Self::Ipv6Address { eni, address } => write!(f, "{eni} has IPv6 address {address}"),
+            Self::NoIpv6Address { eni } => write!(f, "{eni} has no IPv6 address"),
+            Self::EgressOnly { gateway } => {
+                write!(f, "{gateway} is an egress-only internet gateway: replies only, no connection from outside")
+            }
             Self::ApiCidr { cidr } => write!(f, "public access allowed from {cidr}"),
             Self::ApiNotListed { address } => write!(f, "{address} is in no public-access block"),
             Self::ApiPublicOff => f.write_str("public endpoint access is off"),

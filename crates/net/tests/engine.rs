@@ -4,7 +4,7 @@ mod common;
 
 use common::*;
 use eksharden_net::model::{
-    Peer, Route, RouteDestination, RouteTarget, VpcEndpoint, VpcEndpointKind, DEFAULT_ACL_ENTRY,
+    Family, Peer, Route, RouteDestination, RouteTarget, VpcEndpoint, VpcEndpointKind, DEFAULT_ACL_ENTRY,
 };
 use eksharden_net::verdict::AclDecision;
 use eksharden_net::{Endpoint, Engine, Flow, Model, PortRange, Protocol, Reason, RuleProtocol, Step, Verdict};
@@ -12,7 +12,15 @@ use eksharden_net::{Endpoint, Engine, Flow, Model, PortRange, Protocol, Reason, 
 fn flow(model: &Model, from: &str, to: Endpoint, port: u16) -> Verdict {
     let engine = Engine::new(model);
     let source = Endpoint::Eni(engine.eni_index(from).unwrap());
-    engine.evaluate(&Flow { source, destination: to, protocol: Protocol::Tcp, ports: PortRange::single(port) }).unwrap()
+    engine
+        .evaluate(&Flow {
+            family: Family::V4,
+            source,
+            destination: to,
+            protocol: Protocol::Tcp,
+            ports: PortRange::single(port),
+        })
+        .unwrap()
 }
 
 fn eni_flow(model: &Model, from: &str, to: &str, port: u16) -> Verdict {
@@ -77,6 +85,7 @@ fn a_group_reference_matches_the_members_private_addresses_only() {
     let engine = Engine::new(&model);
     let verdict = engine
         .evaluate(&Flow {
+            family: Family::V4,
             source: Endpoint::Internet(ip("54.9.9.9")),
             destination: Endpoint::Eni(2),
             protocol: Protocol::Tcp,
@@ -220,6 +229,7 @@ fn the_reply_must_pass_both_acls_on_the_clients_ephemeral_ports() {
     let engine = Engine::new(&model).with_ephemeral_ports(PortRange::new(32768, 60999));
     let verdict = engine
         .evaluate(&Flow {
+            family: Family::V4,
             source: Endpoint::Eni(0),
             destination: Endpoint::Eni(1),
             protocol: Protocol::Tcp,
@@ -266,6 +276,7 @@ fn the_internet_gateway_needs_a_public_address() {
     model.security_groups[0].ingress.push(rule(tcp(443, 443), cidr("0.0.0.0/0")));
     let engine = Engine::new(&model);
     let inbound = Flow {
+        family: Family::V4,
         source: Endpoint::Internet(ip("93.184.216.34")),
         destination: Endpoint::Eni(0),
         protocol: Protocol::Tcp,
@@ -362,6 +373,7 @@ fn a_port_range_is_split_where_a_rule_or_entry_changes() {
     let engine = Engine::new(&model);
     let verdict = engine
         .evaluate(&Flow {
+            family: Family::V4,
             source: Endpoint::Eni(0),
             destination: Endpoint::Eni(1),
             protocol: Protocol::Tcp,
@@ -386,6 +398,7 @@ fn the_public_api_endpoint_admits_only_its_listed_blocks() {
     let engine = Engine::new(&model);
     let api = |e: &Engine<'_>, from: &str| {
         e.evaluate(&Flow {
+            family: Family::V4,
             source: Endpoint::Internet(ip(from)),
             destination: Endpoint::PublicApi,
             protocol: Protocol::Tcp,

@@ -6,6 +6,7 @@
 
 use eksharden_spec::model::ClusterSpec;
 use eksharden_spec::values::Cidr;
+use ipnet::{IpNet, Ipv4Net, Ipv6Net};
 
 use crate::rules::Ports;
 
@@ -27,19 +28,19 @@ pub struct Entry {
     pub egress: bool,
     /// TCP (`Some(ports)`) or every protocol (`None`).
     pub tcp_ports: Option<Ports>,
-    /// The remote block.
-    pub cidr: Cidr,
+    /// The remote block, IPv4 or IPv6 (the two share one order of rule numbers).
+    pub cidr: IpNet,
     /// Allow or deny.
     pub action: Action,
 }
 
 impl Entry {
-    fn tcp(rule_number: u16, egress: bool, ports: Ports, cidr: Cidr, action: Action) -> Self {
-        Self { rule_number, egress, tcp_ports: Some(ports), cidr, action }
+    fn tcp(rule_number: u16, egress: bool, ports: Ports, cidr: impl Into<IpNet>, action: Action) -> Self {
+        Self { rule_number, egress, tcp_ports: Some(ports), cidr: cidr.into(), action }
     }
 
-    fn all(rule_number: u16, egress: bool, cidr: Cidr) -> Self {
-        Self { rule_number, egress, tcp_ports: None, cidr, action: Action::Allow }
+    fn all(rule_number: u16, egress: bool, cidr: impl Into<IpNet>) -> Self {
+        Self { rule_number, egress, tcp_ports: None, cidr: cidr.into(), action: Action::Allow }
     }
 }
 
@@ -54,7 +55,7 @@ pub fn node_subnet_entries(spec: &ClusterSpec) -> Option<Vec<Entry>> {
     }
     let mut entries = Vec::new();
     if let Some(bastion) = &spec.vpc.bastion {
-        entries.push(Entry::tcp(100, false, (22, 22), bastion.cidr, Action::Allow));
+        entries.push(Entry::tcp(100, false, (22, 22), bastion.cidr.0, Action::Allow));
     }
     entries.push(Entry::tcp(110, false, (22, 22), anywhere(), Action::Deny));
     entries.push(Entry::all(200, false, anywhere()));
@@ -75,25 +76,31 @@ pub fn bastion_entries(vpc: Cidr, operators: &[Cidr]) -> Vec<Entry> {
     let mut entries = Vec::new();
     for (i, cidr) in operators.iter().enumerate() {
         let number = 100 + u16::try_from(i).unwrap_or(u16::MAX - 100);
-        entries.push(Entry::tcp(number, false, (22, 22), *cidr, Action::Allow));
-        entries.push(Entry::tcp(number, true, EPHEMERAL, *cidr, Action::Allow));
+        entries.push(Entry::tcp(number, false, (22, 22), cidr.0, Action::Allow));
+        entries.push(Entry::tcp(number, true, EPHEMERAL, cidr.0, Action::Allow));
     }
-    entries.push(Entry::tcp(200, false, EPHEMERAL, vpc, Action::Allow));
-    entries.push(Entry::tcp(200, true, (22, 22), vpc, Action::Allow));
-    entries.push(Entry::tcp(210, true, (443, 443), vpc, Action::Allow));
+    entries.push(Entry::tcp(200, false, EPHEMERAL, vpc.0, Action::Allow));
+    entries.push(Entry::tcp(200, true, (22, 22), vpc.0, Action::Allow));
+    entries.push(Entry::tcp(210, true, (443, 443), vpc.0, Action::Allow));
     entries
 }
 
 /// The entries `harden` puts in front of a node subnet's existing ACL entries: SSH from the
 /// bastion block, then an explicit deny of port 22 from everywhere (rules 1 and 2, so they
-/// come before whatever the ACL had).
-pub fn ssh_guard_entries(bastion: Cidr) -> Vec<Entry> {
-    vec![
-        Entry::tcp(1, false, (22, 22), bastion, Action::Allow),
+/// come before whatever the ACL had). In a dual-stack VPC (`ipv6`), the same for IPv6:
+/// SSH from the bastion subnet's IPv6 block if it has one (3), then a deny from `::/0` (4).
+pub fn ssh_guard_entries(bastion: Cidr, ipv6: Option<Option<Ipv6Net>>) -> Vec<Entry> {
+    let mut entries = vec![
+        Entry::tcp(1, false, (22, 22), bastion.0, Action::Allow),
         Entry::tcp(2, false, (22, 22), anywhere(), Action::Deny),
-    ]
+    ];
+    if let Some(bastion_ipv6) = ipv6 {
+        entries.extend(bastion_ipv6.map(|block| Entry::tcp(3, false, (22, 22), block, Action::Allow)));
+        entries.push(Entry::tcp(4, false, (22, 22), Ipv6Net::default(), Action::Deny));
+    }
+    entries
 }
 
-fn anywhere() -> Cidr {
-    "0.0.0.0/0".parse().expect("a valid block")
+fn anywhere() -> Ipv4Net {
+    Ipv4Net::default()
 }

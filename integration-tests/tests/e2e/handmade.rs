@@ -23,9 +23,17 @@ const REGION: &str = "eu-west-1";
 
 /// The cluster, built through the APIs and made insecure.
 fn handmade_cluster() -> Insecure {
+    handmade_cluster_of(false)
+}
+
+/// The cluster, built through the APIs and made insecure; in a dual-stack VPC if `ipv6`.
+fn handmade_cluster_of(ipv6: bool) -> Insecure {
     let target = Target::emulator(&MotoOptions::default());
     let aws = target.aws(REGION);
     let built = block_on(shapes::hand_made(&aws, CLUSTER, &[])).unwrap();
+    if ipv6 {
+        block_on(shapes::add_ipv6(&aws, &built)).unwrap();
+    }
 
     // The API server, whose bootstrap admin is the caller (EKS makes the creator one), and
     // a role mapped to system:masters.
@@ -71,6 +79,7 @@ fn network_acls(cluster: &Insecure) -> Value {
         let mut entries: Vec<String> = acl
             .entries()
             .iter()
+            // Not the `*` entries (32767 for IPv4, 32768 for IPv6).
             .filter(|e| e.rule_number() < Some(32767))
             .map(|e| {
                 format!(
@@ -80,7 +89,7 @@ fn network_acls(cluster: &Insecure) -> Value {
                     e.rule_action().unwrap().as_str(),
                     e.protocol().unwrap(),
                     e.port_range().map(|p| (p.from(), p.to())),
-                    e.cidr_block().unwrap_or_default()
+                    e.cidr_block().or(e.ipv6_cidr_block()).unwrap_or_default()
                 )
             })
             .collect();
@@ -338,4 +347,76 @@ fn ssh_from_another_security_group_is_revoked_whatever_the_rule_says_of_itself()
         .iter()
         .any(|p| p.user_id_group_pairs().iter().any(|g| g.group_id() == Some(jump.as_str())));
     assert!(!from_jump_left, "{group:?}");
+}
+
+/// The cells of flow check `id` whose source is `source`, from a JSON report.
+fn cells<'r>(report: &'r Value, id: &str, source: &str) -> Vec<&'r Value> {
+    report["flows"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|check| check["id"] == id)
+        .flat_map(|check| check["cells"].as_array().unwrap())
+        .filter(|cell| cell["source"] == source)
+        .collect()
+}
+
+#[test]
+fn a_dual_stack_cluster_is_checked_and_hardened_over_ipv6_as_over_ipv4() {
+    let cluster = handmade_cluster_of(true);
+    let verify = || {
+        let run = run(&cluster.target, &["verify", CLUSTER, "--region", REGION, "--format", "json"]);
+        let report: Value = serde_json::from_str(&run.stdout).unwrap_or_else(|e| panic!("{e}: {}", run.stdout));
+        (run.exit, report)
+    };
+    // The node has an IPv6 address in a subnet routed to the internet gateway; its group
+    // admits 22 from ::/0; the default ACL allows all IPv6: SSH is open to the IPv6 internet.
+    let (exit, before) = verify();
+    assert_eq!(exit, Exit::Findings);
+    let from_v6 = cells(&before, "no-internet-to-nodes", "2001:db8:77::77");
+    assert!(!from_v6.is_empty(), "the IPv6 internet is tried: {before:#}");
+    let open: Vec<&&Value> = from_v6.iter().filter(|c| c["status"] == "fail").collect();
+    assert!(!open.is_empty(), "{from_v6:#?}");
+    let said = open[0]["explanation"].to_string();
+    assert!(said.contains("tcp 22 from ::/0") && said.contains("has IPv6 address 2"), "{said}");
+    // The IPv4 internet too, for the same port, through 0.0.0.0/0.
+    let from_v4 = cells(&before, "no-internet-to-nodes", "203.0.113.77");
+    assert!(from_v4.iter().any(|c| c["status"] == "fail" && c["explanation"].to_string().contains("0.0.0.0/0")));
+
+    // The plan revokes both rules and guards the node subnets' ACLs for both families.
+    let planned = cluster.harden(&["--replace-node-groups"], &cluster.server.url());
+    for change in ["tcp 22 from ::/0", "tcp 22 from 0.0.0.0/0", "over IPv6 from nowhere (entries 1-4"] {
+        assert!(planned.stdout.contains(change), "{change}:\n{}", planned.stdout);
+    }
+    assert!(
+        planned.stdout.contains("admits 22 from") && planned.stdout.contains("the IPv6 internet"),
+        "{}",
+        planned.stdout
+    );
+
+    let applied = cluster.harden(&["--apply", "--yes", "--replace-node-groups"], &cluster.server.url());
+    assert_eq!(applied.exit, Exit::Ok, "{}\n{}", applied.stdout, applied.stderr);
+    // Read back: no inbound rule of the node group from ::/0 or 0.0.0.0/0 is left ...
+    let rules = block_on(super::readback::group_rules(&cluster.aws, &cluster.group));
+    let open_rules: Vec<_> =
+        rules.iter().filter(|r| !r.egress && (r.peer == "::/0" || r.peer == "0.0.0.0/0")).collect();
+    assert!(open_rules.is_empty(), "{open_rules:?}");
+    // ... and the private subnets' copy of the default ACL has the guard for both families
+    // in front of the default entries, IPv6 ones included.
+    let acls = network_acls(&cluster);
+    let guarded_private = acls["10.50.10.0/24 10.50.11.0/24"].as_array().unwrap();
+    for entry in [
+        "in 1 allow 6 Some((Some(22), Some(22))) 10.50.255.240/28",
+        "in 2 deny 6 Some((Some(22), Some(22))) 0.0.0.0/0",
+        "in 4 deny 6 Some((Some(22), Some(22))) ::/0",
+        "in 101 allow -1 None ::/0",
+    ] {
+        assert!(guarded_private.iter().any(|e| e == entry), "{entry}: {acls:#}");
+    }
+
+    // verify after: every cell from the IPv6 internet passes, each naming what blocks it.
+    let (exit, after) = verify();
+    assert_eq!(exit, Exit::Ok, "{after:#}");
+    let from_v6 = cells(&after, "no-internet-to-nodes", "2001:db8:77::77");
+    assert!(!from_v6.is_empty() && from_v6.iter().all(|c| c["status"] == "pass"), "{from_v6:#?}");
 }

@@ -51,6 +51,7 @@ fn rule_rows(egress: bool, p: &IpPermission) -> Vec<RuleRow> {
         .ip_ranges()
         .iter()
         .filter_map(|r| r.cidr_ip().map(str::to_owned))
+        .chain(p.ipv6_ranges().iter().filter_map(|r| r.cidr_ipv6().map(str::to_owned)))
         .chain(p.user_id_group_pairs().iter().filter_map(|g| g.group_id().map(str::to_owned)))
         .chain(p.prefix_list_ids().iter().filter_map(|l| l.prefix_list_id().map(str::to_owned)));
     peers.map(|peer| RuleRow { egress, protocol: protocol.clone(), ports, peer }).collect()
@@ -68,7 +69,7 @@ pub async fn acl(aws: &Aws, acl_id: &str) -> (Vec<AclRow>, BTreeSet<String>) {
             rule_number: e.rule_number().unwrap_or_default(),
             protocol: e.protocol().unwrap_or_default().to_owned(),
             ports: e.port_range().map(|r| (r.from().unwrap_or_default(), r.to().unwrap_or_default())),
-            cidr: e.cidr_block().unwrap_or_default().to_owned(),
+            cidr: e.cidr_block().or(e.ipv6_cidr_block()).unwrap_or_default().to_owned(),
             allow: e.rule_action().map(|a| a.as_str() == "allow").unwrap_or(false),
         })
         .collect();

@@ -43,6 +43,8 @@ pub struct ClusterInfo {
     pub authentication_mode: Option<String>,
     /// The Kubernetes version.
     pub version: Option<String>,
+    /// Whether the cluster's pods and services use IPv6 (`kubernetesNetworkConfig.ipFamily`).
+    pub ipv6: bool,
 }
 
 /// A managed node group.
@@ -117,6 +119,7 @@ pub async fn cluster(aws: &Aws, name: &str) -> Result<ClusterInfo, AwsError> {
         secrets_key: c.encryption_config().iter().find_map(|e| e.provider()?.key_arn().map(str::to_owned)),
         authentication_mode: c.access_config().and_then(|a| a.authentication_mode()).map(|m| m.as_str().to_owned()),
         version: c.version().map(str::to_owned),
+        ipv6: c.kubernetes_network_config().and_then(|k| k.ip_family()) == Some(&aws_sdk_eks::types::IpFamily::Ipv6),
     })
 }
 

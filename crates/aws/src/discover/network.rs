@@ -11,7 +11,7 @@ use eksharden_net::model::{
     SgRule, Subnet, VpcEndpoint, VpcEndpointKind,
 };
 use eksharden_net::{PortRange, Protocol, RuleProtocol};
-use ipnet::{Ipv4Net, Ipv6Net};
+use ipnet::{IpNet, Ipv4Net, Ipv6Net};
 
 use crate::client::Aws;
 use crate::error::{aws_error, AwsError};
@@ -53,7 +53,7 @@ pub struct Network {
     pub tags: HashMap<String, HashMap<String, String>>,
     /// The description of each interface, by id.
     pub descriptions: HashMap<String, String>,
-    /// What could not be modelled (IPv6 rules, unreadable prefix lists).
+    /// What could not be read (prefix lists).
     pub notes: Vec<String>,
 }
 
@@ -120,6 +120,16 @@ pub async fn read(aws: &Aws, vpc: &str) -> Result<Network, AwsError> {
         .collect();
     model.vpc_cidrs.sort_unstable();
     model.vpc_cidrs.dedup();
+    model.vpc_ipv6_cidrs = vpcs
+        .iter()
+        .flat_map(|v| v.ipv6_cidr_block_association_set())
+        .filter(|a| {
+            a.ipv6_cidr_block_state().and_then(|s| s.state()) != Some(&ec2::VpcCidrBlockStateCode::Disassociated)
+        })
+        .filter_map(|a| a.ipv6_cidr_block()?.parse().ok())
+        .collect();
+    model.vpc_ipv6_cidrs.sort_unstable();
+    model.vpc_ipv6_cidrs.dedup();
     let mut all_tags = HashMap::new();
 
     let (main_table, table_of) = associations(&tables);
@@ -135,6 +145,15 @@ pub async fn read(aws: &Aws, vpc: &str) -> Result<Network, AwsError> {
         model.subnets.push(Subnet {
             name: subnet_tags.get("Name").cloned().unwrap_or_else(|| id.clone()),
             cidr: subnet.cidr_block().and_then(|c| c.parse().ok()).unwrap_or_default(),
+            ipv6_cidr: subnet
+                .ipv6_cidr_block_association_set()
+                .iter()
+                .filter(|a| {
+                    a.ipv6_cidr_block_state().and_then(|s| s.state())
+                        != Some(&ec2::SubnetCidrBlockStateCode::Disassociated)
+                })
+                .find_map(|a| a.ipv6_cidr_block()?.parse().ok()),
+            assign_ipv6_on_creation: subnet.assign_ipv6_address_on_creation().unwrap_or(false),
             zone: subnet.availability_zone().unwrap_or_default().to_owned(),
             route_table: table_of.get(&id).cloned().or_else(|| main_table.clone()).unwrap_or_default(),
             network_acl: acl_of.get(&id).cloned().unwrap_or_default(),
@@ -146,13 +165,7 @@ pub async fn read(aws: &Aws, vpc: &str) -> Result<Network, AwsError> {
     model.route_tables = tables.iter().map(route_table).collect();
     model.network_acls = acls.iter().map(network_acl).collect();
     for group in &groups {
-        let (converted, ipv6) = security_group(group);
-        if ipv6 > 0 {
-            notes.push(format!(
-                "{}: {ipv6} IPv6 rules: judged by the ingress checks and harden; the flow verdicts are IPv4's",
-                converted.id
-            ));
-        }
+        let converted = security_group(group);
         all_tags.insert(converted.id.clone(), tags(group.tags()));
         model.security_groups.push(converted);
     }
@@ -166,6 +179,7 @@ pub async fn read(aws: &Aws, vpc: &str) -> Result<Network, AwsError> {
             subnet: eni.subnet_id().unwrap_or_default().to_owned(),
             private_ip,
             public_ip: eni.association().and_then(|a| a.public_ip()).and_then(|a| a.parse().ok()),
+            ipv6: primary_ipv6(eni),
             groups: eni.groups().iter().filter_map(|g| g.group_id().map(str::to_owned)).collect(),
             origin: eksharden_net::model::Origin::Real,
             id,
@@ -192,6 +206,13 @@ pub async fn read(aws: &Aws, vpc: &str) -> Result<Network, AwsError> {
     Ok(Network { model, instances, tags: all_tags, descriptions, notes })
 }
 
+/// The interface's primary IPv6 address, else its first one.
+fn primary_ipv6(eni: &ec2::NetworkInterface) -> Option<std::net::Ipv6Addr> {
+    let addresses = eni.ipv6_addresses();
+    let primary = addresses.iter().find(|a| a.is_primary_ipv6() == Some(true));
+    primary.or(addresses.first()).and_then(|a| a.ipv6_address()?.parse().ok())
+}
+
 /// The main route table, and each subnet's explicit one.
 fn associations(tables: &[ec2::RouteTable]) -> (Option<String>, HashMap<String, String>) {
     let mut main = None;
@@ -215,7 +236,8 @@ fn route_table(table: &ec2::RouteTable) -> RouteTable {
         .routes()
         .iter()
         .filter_map(|r| {
-            let destination = match (r.destination_cidr_block(), r.destination_prefix_list_id()) {
+            let block = r.destination_cidr_block().or(r.destination_ipv6_cidr_block());
+            let destination = match (block, r.destination_prefix_list_id()) {
                 (Some(cidr), _) => RouteDestination::Cidr(cidr.parse().ok()?),
                 (None, Some(list)) => RouteDestination::PrefixList(list.to_owned()),
                 (None, None) => return None,
@@ -227,6 +249,10 @@ fn route_table(table: &ec2::RouteTable) -> RouteTable {
                 RouteTarget::Local
             } else if gateway.starts_with("igw-") {
                 RouteTarget::InternetGateway(gateway.to_owned())
+            } else if let Some(eigw) = r.egress_only_internet_gateway_id() {
+                RouteTarget::EgressOnlyInternetGateway(eigw.to_owned())
+            } else if gateway.starts_with("eigw-") {
+                RouteTarget::EgressOnlyInternetGateway(gateway.to_owned())
             } else if gateway.starts_with("vpce-") {
                 RouteTarget::VpcEndpoint(gateway.to_owned())
             } else if let Some(nat) = r.nat_gateway_id() {
@@ -272,8 +298,7 @@ fn network_acl(acl: &ec2::NetworkAcl) -> NetworkAcl {
                 egress: e.egress().unwrap_or(false),
                 protocol: protocol(e.protocol()),
                 ports: e.port_range().map_or(PortRange::ALL, |p| ports(p.from(), p.to())),
-                // IPv6 entries have no IPv4 block: they match no IPv4 traffic.
-                cidr: e.cidr_block()?.parse().ok()?,
+                cidr: e.cidr_block().or(e.ipv6_cidr_block())?.parse().ok()?,
                 allow: e.rule_action() == Some(&ec2::RuleAction::Allow),
             })
         })
@@ -281,10 +306,9 @@ fn network_acl(acl: &ec2::NetworkAcl) -> NetworkAcl {
     NetworkAcl { id: acl.network_acl_id().unwrap_or_default().to_owned(), entries }
 }
 
-/// The group, and how many IPv6 rules it has (which the flow verdicts, IPv4's, leave out).
-fn security_group(group: &ec2::SecurityGroup) -> (SecurityGroup, usize) {
-    let mut ipv6 = 0;
-    let mut rules = |permissions: &[ec2::IpPermission]| {
+/// The group with its rules of both families.
+fn security_group(group: &ec2::SecurityGroup) -> SecurityGroup {
+    let rules = |permissions: &[ec2::IpPermission]| {
         let mut out = Vec::new();
         for p in permissions {
             let (protocol, ports) = (protocol(p.ip_protocol()), ports(p.from_port(), p.to_port()));
@@ -312,7 +336,6 @@ fn security_group(group: &ec2::SecurityGroup) -> (SecurityGroup, usize) {
             for range in p.ipv6_ranges() {
                 if let Some(cidr) = range.cidr_ipv6().and_then(|c| c.parse::<Ipv6Net>().ok()) {
                     out.push(rule(Peer::Cidr6(cidr), range.description()));
-                    ipv6 += 1;
                 }
             }
         }
@@ -320,13 +343,12 @@ fn security_group(group: &ec2::SecurityGroup) -> (SecurityGroup, usize) {
     };
     let ingress = rules(group.ip_permissions());
     let egress = rules(group.ip_permissions_egress());
-    let converted = SecurityGroup {
+    SecurityGroup {
         id: group.group_id().unwrap_or_default().to_owned(),
         name: group.group_name().unwrap_or_default().to_owned(),
         ingress,
         egress,
-    };
-    (converted, ipv6)
+    }
 }
 
 fn vpc_endpoint(endpoint: &ec2::VpcEndpoint, tables: &[RouteTable]) -> VpcEndpoint {
@@ -369,7 +391,7 @@ async fn read_prefix_lists(aws: &Aws, model: &mut Model, notes: &mut Vec<String>
     for list in lists {
         match aws.ec2.get_managed_prefix_list_entries().prefix_list_id(&list).send().await {
             Ok(response) => {
-                let entries: Vec<Ipv4Net> = response.entries().iter().filter_map(|e| e.cidr()?.parse().ok()).collect();
+                let entries: Vec<IpNet> = response.entries().iter().filter_map(|e| e.cidr()?.parse().ok()).collect();
                 blocks.insert(list, entries);
             }
             Err(error) => {

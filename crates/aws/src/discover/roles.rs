@@ -277,7 +277,10 @@ pub fn build(
         owners,
         made_by_eksctl: EKSCTL_CLUSTER_TAGS.iter().any(|t| info.tags.contains_key(*t)),
         model,
-        topology: Topology { roles },
+        topology: Topology {
+            roles,
+            family: if info.ipv6 { eksharden_net::model::Family::V6 } else { eksharden_net::model::Family::V4 },
+        },
         facts,
         notes,
         cluster_subnets: info.subnets.clone(),
@@ -321,10 +324,10 @@ fn own_groups<'m>(
     })
 }
 
-fn public_cidrs(info: &ClusterInfo) -> Vec<ipnet::Ipv4Net> {
+fn public_cidrs(info: &ClusterInfo) -> Vec<ipnet::IpNet> {
     if info.public_cidrs.is_empty() {
         // EKS's default when public access is on and no block is listed.
-        return vec![ipnet::Ipv4Net::default()];
+        return vec![ipnet::IpNet::V4(ipnet::Ipv4Net::default())];
     }
     info.public_cidrs.iter().filter_map(|c| c.parse().ok()).collect()
 }
@@ -367,7 +370,8 @@ impl Places {
         groups: Vec<String>,
         why: &str,
     ) -> Option<usize> {
-        let cidr = model.subnets.iter().find(|s| s.id == subnet)?.cidr;
+        let place = model.subnets.iter().find(|s| s.id == subnet)?;
+        let (cidr, ipv6_cidr) = (place.cidr, place.ipv6_cidr.filter(|_| place.assign_ipv6_on_creation));
         // AWS reserves the first four addresses and the last.
         let next = self.next.entry(subnet.to_owned()).or_insert(4);
         let address = loop {
@@ -386,6 +390,12 @@ impl Places {
             subnet: subnet.to_owned(),
             private_ip: address,
             public_ip: None,
+            // A subnet that assigns IPv6 on creation gives one from its /64 (the host part
+            // follows the IPv4 one, so representatives never share an address).
+            ipv6: ipv6_cidr.map(|block| {
+                let host = u32::from(address) - u32::from(cidr.network());
+                std::net::Ipv6Addr::from(u128::from(block.network()) + u128::from(host))
+            }),
             groups,
             origin: Origin::Representative(why.to_owned()),
         });

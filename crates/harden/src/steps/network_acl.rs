@@ -9,12 +9,12 @@
 //! is decided with the engine, from every other subnet of the VPC and from the internet,
 //! the sources `verify` tries.
 
-use std::net::Ipv4Addr;
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
 use eksharden_aws::discover::Discovery;
 use eksharden_aws::{acls, Aws, AwsError};
 use eksharden_net::model::Subnet;
-use eksharden_net::topology::last_usable;
+use eksharden_net::topology::{has_ipv6, last_usable, last_usable_v6};
 use eksharden_net::{PortRange, Protocol};
 use eksharden_plan::nacl;
 use eksharden_spec::values::Cidr;
@@ -29,6 +29,9 @@ const BASTION_PREFIX: u8 = 28;
 
 /// An address on the internet, outside every private block, to try as a source.
 const INTERNET_PROBE: Ipv4Addr = Ipv4Addr::new(198, 51, 100, 1);
+
+/// An IPv6 address on the internet, to try as a source in a dual-stack VPC.
+const INTERNET_PROBE_V6: Ipv6Addr = Ipv6Addr::new(0x2001, 0xdb8, 0x77, 0, 0, 0, 0, 1);
 
 /// The bastion subnet and the node subnets' ACLs.
 pub fn inspect(found: &Discovery) -> Inspected {
@@ -80,13 +83,19 @@ pub fn inspect(found: &Discovery) -> Inspected {
         },
     };
     let Some(bastion_block) = bastion_block else { return (current, changes) };
+    let dual_stack = has_ipv6(model);
+    let bastion_ipv6 = bastion.and_then(|b| b.ipv6_cidr);
+    let from_bastion = |address: &IpAddr| match address {
+        IpAddr::V4(a) => bastion_block.contains(a),
+        IpAddr::V6(a) => bastion_ipv6.is_some_and(|b| b.contains(a)),
+    };
     for subnet in node_subnets(found) {
         let Some(acl) = model.network_acls.iter().find(|a| a.id == subnet.network_acl) else {
             current.push(format!("node subnet {}: its ACL {} was not read", subnet.id, subnet.network_acl));
             continue;
         };
-        let admitted: Vec<String> = probes(found, subnet)
-            .filter(|(_, address)| !bastion_block.contains(address))
+        let admitted: Vec<String> = probes(found, subnet, dual_stack)
+            .filter(|(_, address)| !from_bastion(address))
             .filter(|(_, address)| acl.admits(false, *address, Protocol::Tcp, PortRange::single(22)))
             .map(|(label, _)| label)
             .collect();
@@ -98,6 +107,8 @@ pub fn inspect(found: &Discovery) -> Inspected {
                 subnet: subnet.id.clone(),
                 acl: acl.id.clone(),
                 bastion: Cidr(bastion_block),
+                dual_stack,
+                bastion_ipv6,
             });
         }
     }
@@ -113,8 +124,9 @@ pub async fn make(aws: &Aws, cluster: &str, change: &Change) -> Result<(), AwsEr
             let entries = nacl::bastion_entries(*vpc_cidr, &[]);
             acls::make_bastion_subnet(aws, cluster, placement, &entries).await.map(|_| ())
         }
-        Change::GuardNodeSubnet { subnet, acl, bastion } => {
-            acls::guard_subnet(aws, cluster, subnet, acl, &nacl::ssh_guard_entries(*bastion)).await
+        Change::GuardNodeSubnet { subnet, acl, bastion, dual_stack, bastion_ipv6 } => {
+            let entries = nacl::ssh_guard_entries(*bastion, dual_stack.then_some(*bastion_ipv6));
+            acls::guard_subnet(aws, cluster, subnet, acl, &entries).await
         }
         _ => unreachable!("not a change of this step"),
     }
@@ -148,15 +160,22 @@ fn node_subnets(found: &Discovery) -> Vec<&Subnet> {
 }
 
 /// The sources `verify` tries against a node subnet: a host at the top of every other
-/// subnet, and the internet.
-fn probes<'a>(found: &'a Discovery, subnet: &'a Subnet) -> impl Iterator<Item = (String, Ipv4Addr)> + 'a {
-    found
-        .model
-        .subnets
-        .iter()
-        .filter(move |s| s.id != subnet.id)
-        .map(|s| (format!("{} ({})", s.id, s.cidr), last_usable(s.cidr)))
-        .chain(std::iter::once(("the internet".to_owned(), INTERNET_PROBE)))
+/// subnet, and the internet; in a dual-stack VPC, over IPv6 as well.
+fn probes<'a>(
+    found: &'a Discovery,
+    subnet: &'a Subnet,
+    dual_stack: bool,
+) -> impl Iterator<Item = (String, IpAddr)> + 'a {
+    let others = found.model.subnets.iter().filter(move |s| s.id != subnet.id);
+    let v4 = others
+        .clone()
+        .map(|s| (format!("{} ({})", s.id, s.cidr), IpAddr::V4(last_usable(s.cidr))))
+        .chain(std::iter::once(("the internet".to_owned(), IpAddr::V4(INTERNET_PROBE))));
+    let v6 = others
+        .filter_map(|s| Some((format!("{} ({})", s.id, s.ipv6_cidr?), IpAddr::V6(last_usable_v6(s.ipv6_cidr?)))))
+        .chain(std::iter::once(("the IPv6 internet".to_owned(), IpAddr::V6(INTERNET_PROBE_V6))))
+        .filter(move |_| dual_stack);
+    v4.chain(v6)
 }
 
 /// The highest /28 of the VPC's first block that overlaps no subnet (subnets are usually

@@ -1,6 +1,6 @@
 //! Network ACLs: stateless, entries in ascending rule number, the first match decides.
 
-use std::net::Ipv4Addr;
+use std::net::IpAddr;
 
 use crate::model::{AclEntry, NetworkAcl, DEFAULT_ACL_ENTRY};
 use crate::ports::{PortRange, Protocol};
@@ -28,8 +28,10 @@ impl SortedAcl {
     }
 
     /// Decides every port of `ports` for traffic whose peer is `peer` (the source when
-    /// inbound, the destination when outbound). Passes only if every port is allowed.
-    pub(crate) fn decide(&self, egress: bool, peer: Ipv4Addr, protocol: Protocol, ports: PortRange) -> (bool, Reason) {
+    /// inbound, the destination when outbound). Passes only if every port is allowed. An
+    /// entry matches only addresses of its own family; IPv4 and IPv6 entries share one
+    /// order.
+    pub(crate) fn decide(&self, egress: bool, peer: IpAddr, protocol: Protocol, ports: PortRange) -> (bool, Reason) {
         let entries = if egress { &self.outbound } else { &self.inbound };
         let mut undecided = vec![ports];
         let mut decisions = Vec::new();
@@ -105,7 +107,7 @@ fn merge(decisions: Vec<AclDecision>) -> Vec<AclDecision> {
 impl NetworkAcl {
     /// Whether the ACL lets every port of `ports` through in one direction for `peer` (the
     /// source when inbound, the destination when outbound).
-    pub fn admits(&self, egress: bool, peer: Ipv4Addr, protocol: Protocol, ports: PortRange) -> bool {
+    pub fn admits(&self, egress: bool, peer: IpAddr, protocol: Protocol, ports: PortRange) -> bool {
         SortedAcl::new(self).decide(egress, peer, protocol, ports).0
     }
 }

@@ -1,6 +1,6 @@
 //! Security groups: stateful, allow-only, the rules of all an interface's groups unioned.
 
-use std::net::Ipv4Addr;
+use std::net::IpAddr;
 
 use crate::model::{Peer, SecurityGroup};
 use crate::ports::Protocol;
@@ -12,7 +12,7 @@ use super::Index;
 #[derive(Clone, Copy)]
 pub(crate) struct PeerAddress {
     /// The address the packet carries.
-    pub(crate) address: Ipv4Addr,
+    pub(crate) address: IpAddr,
     /// The interface behind it, when inside the VPC (for group references, which match
     /// the private addresses of the groups' members).
     pub(crate) eni: Option<usize>,
@@ -50,12 +50,15 @@ pub(crate) fn check(
 
 fn peer_matches(index: &Index<'_>, rule_peer: &Peer, peer: PeerAddress) -> bool {
     match rule_peer {
-        Peer::Cidr(cidr) => cidr.contains(&peer.address),
-        // The flows are IPv4: an IPv6 block admits none of them.
-        Peer::Cidr6(_) => false,
+        Peer::Cidr(cidr) => matches!(peer.address, IpAddr::V4(address) if cidr.contains(&address)),
+        Peer::Cidr6(cidr) => matches!(peer.address, IpAddr::V6(address) if cidr.contains(&address)),
+        // A group reference matches its members' private addresses, IPv4 and IPv6 alike.
         Peer::Group(id) => match (peer.eni, index.group.get(id.as_str())) {
             (Some(eni), Some(g)) => {
-                index.eni_groups[eni].binary_search(g).is_ok() && index.model.enis[eni].private_ip == peer.address
+                let member = &index.model.enis[eni];
+                index.eni_groups[eni].binary_search(g).is_ok()
+                    && (IpAddr::V4(member.private_ip) == peer.address
+                        || member.ipv6.map(IpAddr::V6) == Some(peer.address))
             }
             _ => false,
         },

@@ -11,11 +11,11 @@ mod routes;
 
 use std::collections::HashMap;
 use std::fmt;
-use std::net::Ipv4Addr;
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
 use serde::Serialize;
 
-use crate::model::{Eni, Model, RouteTable, Subnet};
+use crate::model::{Eni, Family, Model, RouteTable, Subnet};
 use crate::ports::{PortRange, Protocol, RuleProtocol};
 use crate::verdict::{Segment, Verdict};
 
@@ -28,8 +28,8 @@ pub enum Endpoint {
     /// A network interface, by its index in [`Model::enis`]. Pods under the VPC CNI share
     /// their node's interface, so a pod is its node's ENI.
     Eni(usize),
-    /// A host on the internet.
-    Internet(Ipv4Addr),
+    /// A host on the internet, IPv4 or IPv6.
+    Internet(IpAddr),
     /// The cluster's public API endpoint.
     PublicApi,
     /// An AWS service (`ecr.api`, `s3`): through its VPC endpoint if the VPC has one,
@@ -48,6 +48,8 @@ pub struct Flow {
     pub protocol: Protocol,
     /// The destination ports.
     pub ports: PortRange,
+    /// The address family the interfaces use; an internet endpoint's address must be of it.
+    pub family: Family,
 }
 
 /// A flow the engine has no path for (for example from the public endpoint).
@@ -64,6 +66,9 @@ impl std::error::Error for UnsupportedFlow {}
 
 /// A public AWS address that stands for a service reached over the internet path.
 pub const AWS_SERVICE_ADDRESS: Ipv4Addr = Ipv4Addr::new(52, 94, 133, 131);
+
+/// The IPv6 address that stands for a service's dual-stack endpoint.
+pub const AWS_SERVICE_ADDRESS_V6: Ipv6Addr = Ipv6Addr::new(0x2600, 0x1f18, 0x4a3, 0x6d00, 0, 0, 0, 0x131);
 
 /// The model with lookups built once.
 pub(crate) struct Index<'m> {
@@ -138,7 +143,7 @@ impl<'m> Engine<'m> {
         let mut segments: Vec<Segment> = Vec::with_capacity(cuts.len());
         for pair in cuts.windows(2) {
             let ports = PortRange::new(pair[0] as u16, (pair[1] - 1) as u16);
-            let hops = path.hops(self, flow.protocol, ports.from);
+            let hops = path.hops(self, flow.family, flow.protocol, ports.from);
             let allowed = hops.iter().all(|h| h.allowed);
             match segments.last_mut() {
                 Some(last) if last.hops == hops => last.ports.to = ports.to,

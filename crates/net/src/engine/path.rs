@@ -1,35 +1,42 @@
 //! The hops of each kind of path, in the order the packets take them.
 
-use std::net::Ipv4Addr;
+use std::net::IpAddr;
 
-use crate::model::{RouteTarget, Subnet, VpcEndpointKind};
+use crate::model::{Family, RouteTarget, Subnet, VpcEndpointKind};
 use crate::ports::{PortRange, Protocol};
 use crate::verdict::{Hop, Reason, Step};
 
 use super::groups::{self, PeerAddress};
-use super::{routes, Endpoint, Engine, Flow, UnsupportedFlow, AWS_SERVICE_ADDRESS};
+use super::{routes, Endpoint, Engine, Flow, UnsupportedFlow, AWS_SERVICE_ADDRESS, AWS_SERVICE_ADDRESS_V6};
 
 /// A flow resolved to the interfaces and addresses it involves.
 pub(super) enum Path {
     /// Between two interfaces of the VPC.
     InVpc { source: usize, destination: usize },
     /// From an interface to an address outside the VPC.
-    Outbound { source: usize, address: Ipv4Addr },
+    Outbound { source: usize, address: IpAddr },
     /// From the internet to an interface.
-    Inbound { address: Ipv4Addr, destination: usize },
+    Inbound { address: IpAddr, destination: usize },
     /// From the internet to the public API endpoint.
-    Api { address: Ipv4Addr },
+    Api { address: IpAddr },
 }
 
 impl Path {
     pub(super) fn resolve(engine: &Engine<'_>, flow: &Flow) -> Result<Self, UnsupportedFlow> {
         let unsupported = || UnsupportedFlow(format!("{:?} -> {:?}", flow.source, flow.destination));
+        for end in [&flow.source, &flow.destination] {
+            if let Endpoint::Internet(address) = end {
+                if Family::of(*address) != flow.family {
+                    return Err(UnsupportedFlow(format!("{address} in an {} flow", flow.family)));
+                }
+            }
+        }
         let path = match (&flow.source, &flow.destination) {
             (Endpoint::Eni(a), Endpoint::Eni(b)) if a != b => Self::InVpc { source: *a, destination: *b },
             (Endpoint::Eni(a), Endpoint::Internet(address)) => Self::Outbound { source: *a, address: *address },
             (Endpoint::Internet(address), Endpoint::Eni(b)) => Self::Inbound { address: *address, destination: *b },
             (Endpoint::Internet(address), Endpoint::PublicApi) => Self::Api { address: *address },
-            (Endpoint::Eni(a), Endpoint::Service(service)) => service_path(engine, *a, service),
+            (Endpoint::Eni(a), Endpoint::Service(service)) => service_path(engine, *a, service, flow.family),
             _ => return Err(unsupported()),
         };
         for eni in path.enis() {
@@ -74,8 +81,8 @@ impl Path {
     }
 
     /// Every hop for one port, in path order.
-    pub(super) fn hops(&self, engine: &Engine<'_>, protocol: Protocol, port: u16) -> Vec<Hop> {
-        let mut hops = Hops { engine, protocol, port, out: Vec::with_capacity(8) };
+    pub(super) fn hops(&self, engine: &Engine<'_>, family: Family, protocol: Protocol, port: u16) -> Vec<Hop> {
+        let mut hops = Hops { engine, family, protocol, port, out: Vec::with_capacity(8) };
         match *self {
             Self::InVpc { source, destination } => hops.in_vpc(source, destination),
             Self::Outbound { source, address } => hops.outbound(source, address),
@@ -88,13 +95,17 @@ impl Path {
 
 /// The path to an AWS service: its interface endpoint in the source's zone (or any zone),
 /// the address of its gateway endpoint's prefix list, or the internet.
-fn service_path(engine: &Engine<'_>, source: usize, service: &str) -> Path {
+fn service_path(engine: &Engine<'_>, source: usize, service: &str, family: Family) -> Path {
     let model = engine.index.model;
     let zone = engine.subnet_of(source).map(|s| s.zone.as_str());
     for endpoint in model.vpc_endpoints.iter().filter(|e| e.service == service) {
         match &endpoint.kind {
             VpcEndpointKind::Interface { enis } => {
-                let candidates: Vec<usize> = enis.iter().filter_map(|id| engine.eni_index(id)).collect();
+                let candidates: Vec<usize> = enis
+                    .iter()
+                    .filter_map(|id| engine.eni_index(id))
+                    .filter(|&e| engine.eni(e).address(family).is_some())
+                    .collect();
                 let same_zone =
                     candidates.iter().copied().find(|&e| engine.subnet_of(e).map(|s| s.zone.as_str()) == zone);
                 if let Some(destination) = same_zone.or(candidates.first().copied()) {
@@ -102,7 +113,8 @@ fn service_path(engine: &Engine<'_>, source: usize, service: &str) -> Path {
                 }
             }
             VpcEndpointKind::Gateway { prefix_list: Some(list) } => {
-                if let Some(block) = model.prefix_lists.get(list).and_then(|blocks| blocks.first()) {
+                let blocks = model.prefix_lists.get(list).into_iter().flatten();
+                if let Some(block) = blocks.into_iter().find(|b| Family::of(b.network()) == family) {
                     let address = block.hosts().next().unwrap_or(block.network());
                     return Path::Outbound { source, address };
                 }
@@ -110,11 +122,19 @@ fn service_path(engine: &Engine<'_>, source: usize, service: &str) -> Path {
             VpcEndpointKind::Gateway { prefix_list: None } => {}
         }
     }
-    Path::Outbound { source, address: AWS_SERVICE_ADDRESS }
+    let address = match family {
+        Family::V4 => IpAddr::V4(AWS_SERVICE_ADDRESS),
+        Family::V6 => IpAddr::V6(AWS_SERVICE_ADDRESS_V6),
+    };
+    Path::Outbound { source, address }
 }
 
-/// The NAT gateway's subnet when the source routes `address` through one.
-fn nat_subnet<'m>(engine: &Engine<'m>, source: usize, address: Ipv4Addr) -> Option<&'m Subnet> {
+/// The NAT gateway's subnet when the source routes `address` through one. A NAT gateway
+/// translates IPv4 only (NAT64 is not modelled).
+fn nat_subnet<'m>(engine: &Engine<'m>, source: usize, address: IpAddr) -> Option<&'m Subnet> {
+    if !address.is_ipv4() {
+        return None;
+    }
     let subnet = engine.subnet_of(source)?;
     let table = engine.route_table_of(subnet)?;
     let RouteTarget::NatGateway(id) = &routes::lookup(&engine.index, table, address)?.target else { return None };
@@ -124,6 +144,7 @@ fn nat_subnet<'m>(engine: &Engine<'m>, source: usize, address: Ipv4Addr) -> Opti
 
 struct Hops<'e, 'm> {
     engine: &'e Engine<'m>,
+    family: Family,
     protocol: Protocol,
     port: u16,
     out: Vec<Hop>,
@@ -139,7 +160,7 @@ impl<'m> Hops<'_, 'm> {
         self.push(step, decision);
     }
 
-    fn acl(&mut self, step: Step, subnet: &Subnet, egress: bool, peer: Ipv4Addr, ports: PortRange) {
+    fn acl(&mut self, step: Step, subnet: &Subnet, egress: bool, peer: IpAddr, ports: PortRange) {
         let decision = match self.engine.acl_of(subnet) {
             Some(acl) => acl.decide(egress, peer, self.protocol, ports),
             None => (false, Reason::acl_entry(&subnet.network_acl, ports, crate::model::DEFAULT_ACL_ENTRY, false)),
@@ -155,64 +176,89 @@ impl<'m> Hops<'_, 'm> {
         self.engine.subnet_of(eni).expect("resolve checked every interface's subnet")
     }
 
+    /// The address `eni` uses in the flow's family; without one, the hop that says so is
+    /// the path's only hop on that side.
+    fn address(&mut self, eni: usize, step: Step) -> Option<IpAddr> {
+        let interface = self.engine.eni(eni);
+        let address = interface.address(self.family);
+        if address.is_none() {
+            self.push(step, (false, Reason::NoIpv6Address { eni: interface.id.clone() }));
+        }
+        address
+    }
+
     fn in_vpc(&mut self, source: usize, destination: usize) {
-        let (a, b) = (self.engine.eni(source), self.engine.eni(destination));
-        self.security_groups(
-            Step::SourceEgress,
-            source,
-            false,
-            PeerAddress { address: b.private_ip, eni: Some(destination) },
-        );
+        let a = self.address(source, Step::SourceAddress);
+        let b = self.address(destination, Step::DestinationAddress);
+        let (Some(a), Some(b)) = (a, b) else { return };
+        self.security_groups(Step::SourceEgress, source, false, PeerAddress { address: b, eni: Some(destination) });
         let (from, to) = (self.subnet(source), self.subnet(destination));
-        self.route(Step::SourceRoute, from, b.private_ip, |target| matches!(target, RouteTarget::Local));
+        self.route(Step::SourceRoute, from, b, |target| matches!(target, RouteTarget::Local));
         if from.id == to.id {
             self.push(Step::SubnetBoundary, (true, Reason::SameSubnet { subnet: from.id.clone() }));
         } else {
             let ephemeral = self.engine.ephemeral;
-            self.acl(Step::SourceSubnetOut, from, true, b.private_ip, self.forward());
-            self.acl(Step::DestinationSubnetIn, to, false, a.private_ip, self.forward());
-            self.acl(Step::ReturnDestinationSubnetOut, to, true, a.private_ip, ephemeral);
-            self.acl(Step::ReturnSourceSubnetIn, from, false, b.private_ip, ephemeral);
+            self.acl(Step::SourceSubnetOut, from, true, b, self.forward());
+            self.acl(Step::DestinationSubnetIn, to, false, a, self.forward());
+            self.acl(Step::ReturnDestinationSubnetOut, to, true, a, ephemeral);
+            self.acl(Step::ReturnSourceSubnetIn, from, false, b, ephemeral);
         }
         self.security_groups(
             Step::DestinationIngress,
             destination,
             true,
-            PeerAddress { address: a.private_ip, eni: Some(source) },
+            PeerAddress { address: a, eni: Some(source) },
         );
     }
 
-    fn outbound(&mut self, source: usize, address: Ipv4Addr) {
-        let a = self.engine.eni(source);
+    /// Whether `eni` has an address the internet gateway can carry: its public IPv4
+    /// address (translated), or its IPv6 address (global, no translation).
+    fn public_address(&mut self, eni: usize) {
+        let interface = self.engine.eni(eni);
+        let decision = match (self.family, interface.public_ip, interface.ipv6) {
+            (Family::V4, Some(ip), _) => (true, Reason::PublicIp { eni: interface.id.clone(), address: ip }),
+            (Family::V4, None, _) => (false, Reason::NoPublicIp { eni: interface.id.clone() }),
+            (Family::V6, _, Some(ip)) => (true, Reason::Ipv6Address { eni: interface.id.clone(), address: ip }),
+            (Family::V6, _, None) => (false, Reason::NoIpv6Address { eni: interface.id.clone() }),
+        };
+        self.push(Step::PublicAddress, decision);
+    }
+
+    fn outbound(&mut self, source: usize, address: IpAddr) {
+        let Some(a) = self.address(source, Step::SourceAddress) else { return };
         let from = self.subnet(source);
         let ephemeral = self.engine.ephemeral;
         self.security_groups(Step::SourceEgress, source, false, PeerAddress { address, eni: None });
         let target = self.route(Step::SourceRoute, from, address, |target| {
-            matches!(target, RouteTarget::InternetGateway(_) | RouteTarget::NatGateway(_) | RouteTarget::VpcEndpoint(_))
+            matches!(
+                target,
+                RouteTarget::InternetGateway(_)
+                    | RouteTarget::EgressOnlyInternetGateway(_)
+                    | RouteTarget::NatGateway(_)
+                    | RouteTarget::VpcEndpoint(_)
+            )
         });
         match target {
-            Some(RouteTarget::InternetGateway(_)) => {
-                let decision = match a.public_ip {
-                    Some(ip) => (true, Reason::PublicIp { eni: a.id.clone(), address: ip }),
-                    None => (false, Reason::NoPublicIp { eni: a.id.clone() }),
-                };
-                self.push(Step::PublicAddress, decision);
+            Some(RouteTarget::InternetGateway(_) | RouteTarget::EgressOnlyInternetGateway(_)) => {
+                self.public_address(source);
             }
             Some(RouteTarget::NatGateway(_)) => {
                 if let Some(nat) = nat_subnet(self.engine, source, address) {
                     self.route(Step::NatRoute, nat, address, |t| matches!(t, RouteTarget::InternetGateway(_)));
                     if nat.id != from.id {
-                        self.acl(Step::NatSubnetIn, nat, false, a.private_ip, self.forward());
+                        self.acl(Step::NatSubnetIn, nat, false, a, self.forward());
                         self.acl(Step::NatSubnetOut, nat, true, address, self.forward());
                         self.acl(Step::ReturnNatSubnetIn, nat, false, address, ephemeral);
-                        self.acl(Step::ReturnNatSubnetOut, nat, true, a.private_ip, ephemeral);
+                        self.acl(Step::ReturnNatSubnetOut, nat, true, a, ephemeral);
                     }
                 } else {
-                    let reason = Reason::NoRoute {
-                        table: "NAT gateway".to_owned(),
-                        address,
-                        matched: Some("a NAT gateway not in the model".to_owned()),
+                    let matched = if address.is_ipv4() {
+                        "a NAT gateway not in the model"
+                    } else {
+                        "a NAT gateway, which carries no IPv6 (NAT64 is not modelled)"
                     };
+                    let reason =
+                        Reason::NoRoute { table: "NAT gateway".to_owned(), address, matched: Some(matched.to_owned()) };
                     self.push(Step::NatRoute, (false, reason));
                 }
             }
@@ -222,21 +268,26 @@ impl<'m> Hops<'_, 'm> {
         self.acl(Step::ReturnSourceSubnetIn, from, false, address, ephemeral);
     }
 
-    fn inbound(&mut self, address: Ipv4Addr, destination: usize) {
-        let b = self.engine.eni(destination);
+    fn inbound(&mut self, address: IpAddr, destination: usize) {
         let to = self.subnet(destination);
-        let decision = match b.public_ip {
-            Some(ip) => (true, Reason::PublicIp { eni: b.id.clone(), address: ip }),
-            None => (false, Reason::NoPublicIp { eni: b.id.clone() }),
-        };
-        self.push(Step::PublicAddress, decision);
-        self.route(Step::ReturnRoute, to, address, |t| matches!(t, RouteTarget::InternetGateway(_)));
+        self.public_address(destination);
+        // The reply must leave through the gateway the connection came in by: an internet
+        // gateway. An egress-only gateway lets replies to connections from inside back in,
+        // and no new connection from the internet.
+        let target = self.route(Step::ReturnRoute, to, address, |t| {
+            matches!(t, RouteTarget::InternetGateway(_) | RouteTarget::EgressOnlyInternetGateway(_))
+        });
+        if let Some(RouteTarget::EgressOnlyInternetGateway(gateway)) = target {
+            let hop = self.out.last_mut().expect("route pushed its hop");
+            hop.allowed = false;
+            hop.reason = Reason::EgressOnly { gateway };
+        }
         self.acl(Step::DestinationSubnetIn, to, false, address, self.forward());
         self.acl(Step::ReturnDestinationSubnetOut, to, true, address, self.engine.ephemeral);
         self.security_groups(Step::DestinationIngress, destination, true, PeerAddress { address, eni: None });
     }
 
-    fn api(&mut self, address: Ipv4Addr) {
+    fn api(&mut self, address: IpAddr) {
         let decision = match &self.engine.index.model.public_api {
             None => (false, Reason::ApiPublicOff),
             Some(api) => match api.cidrs.iter().find(|c| c.contains(&address)) {
@@ -253,7 +304,7 @@ impl<'m> Hops<'_, 'm> {
         &mut self,
         step: Step,
         subnet: &Subnet,
-        address: Ipv4Addr,
+        address: IpAddr,
         usable: impl Fn(&RouteTarget) -> bool,
     ) -> Option<RouteTarget> {
         let Some(table) = self.engine.route_table_of(subnet) else {

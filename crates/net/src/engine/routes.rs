@@ -1,14 +1,15 @@
 //! Route tables: the longest matching prefix decides.
 
-use std::net::Ipv4Addr;
+use std::net::IpAddr;
 
 use crate::model::{Route, RouteDestination, RouteTable, RouteTarget};
 
 use super::Index;
 
-/// The route `table` uses for `address`: the most specific matching block. Prefix-list
-/// routes (gateway endpoints) match the blocks of their list when known.
-pub(crate) fn lookup<'m>(index: &Index<'m>, table: &'m RouteTable, address: Ipv4Addr) -> Option<&'m Route> {
+/// The route `table` uses for `address`: the most specific matching block of the
+/// address's family. Prefix-list routes (gateway endpoints) match the blocks of their list
+/// when known.
+pub(crate) fn lookup<'m>(index: &Index<'m>, table: &'m RouteTable, address: IpAddr) -> Option<&'m Route> {
     table
         .routes
         .iter()
@@ -39,6 +40,7 @@ pub(crate) fn target(route: &Route) -> String {
     match &route.target {
         RouteTarget::Local => "local".to_owned(),
         RouteTarget::InternetGateway(id)
+        | RouteTarget::EgressOnlyInternetGateway(id)
         | RouteTarget::NatGateway(id)
         | RouteTarget::VpcEndpoint(id)
         | RouteTarget::Blackhole(id)

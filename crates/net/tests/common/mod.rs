@@ -7,16 +7,19 @@
 pub mod dice;
 pub mod synthetic;
 
-use std::net::Ipv4Addr;
+use std::fmt::Debug;
+use std::str::FromStr;
 
 use eksharden_net::model::*;
 use eksharden_net::ports::{PortRange, Protocol, RuleProtocol};
 
-pub fn net(s: &str) -> ipnet::Ipv4Net {
+/// An address block of the type the place needs (`Ipv4Net`, `Ipv6Net` or `IpNet`).
+pub fn net<T: FromStr<Err: Debug>>(s: &str) -> T {
     s.parse().unwrap()
 }
 
-pub fn ip(s: &str) -> Ipv4Addr {
+/// An address of the type the place needs (`Ipv4Addr`, `Ipv6Addr` or `IpAddr`).
+pub fn ip<T: FromStr<Err: Debug>>(s: &str) -> T {
     s.parse().unwrap()
 }
 
@@ -61,6 +64,7 @@ pub fn eni(id: &str, subnet: &str, private: &str, groups: &[&str]) -> Eni {
         subnet: subnet.to_owned(),
         private_ip: ip(private),
         public_ip: None,
+        ipv6: None,
         groups: groups.iter().map(|g| g.to_string()).collect(),
         origin: Origin::Real,
     }
@@ -75,6 +79,8 @@ fn subnet(id: &str, cidr: &str, zone: &str, table: &str) -> Subnet {
         route_table: table.to_owned(),
         network_acl: format!("acl-{id}"),
         map_public_ip_on_launch: false,
+        ipv6_cidr: None,
+        assign_ipv6_on_creation: false,
     }
 }
 
@@ -88,6 +94,7 @@ pub fn vpc() -> Model {
     Model {
         vpc_id: "vpc-1".to_owned(),
         vpc_cidrs: vec![net("10.0.0.0/16")],
+        vpc_ipv6_cidrs: Vec::new(),
         subnets: vec![
             subnet("public", "10.0.0.0/24", "zone-a", "rtb-public"),
             subnet("a", "10.0.1.0/24", "zone-a", "rtb-private"),

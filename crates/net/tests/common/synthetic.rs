@@ -34,7 +34,7 @@ pub struct Synthetic {
     pub input: PolicyInput,
 }
 
-fn net(s: &str) -> Ipv4Net {
+fn net<T: std::str::FromStr<Err: std::fmt::Debug>>(s: &str) -> T {
     s.parse().unwrap()
 }
 
@@ -83,6 +83,8 @@ fn subnet(id: &str, block: Ipv4Net, zone: usize, table: &str, acl: &str) -> Subn
         route_table: table.to_owned(),
         network_acl: acl.to_owned(),
         map_public_ip_on_launch: false,
+        ipv6_cidr: None,
+        assign_ipv6_on_creation: false,
     }
 }
 
@@ -245,6 +247,7 @@ pub fn cluster(size: Size) -> Synthetic {
             subnet: model.subnets[subnet].id.clone(),
             private_ip: address,
             public_ip: None,
+            ipv6: None,
             groups,
             origin,
         });
@@ -368,5 +371,5 @@ pub fn cluster(size: Size) -> Synthetic {
         node_groups: Vec::new(),
         node_ports: NodePorts::AllButSsh,
     };
-    Synthetic { model, topology: Topology { roles }, facts, input }
+    Synthetic { model, topology: Topology { roles, family: Default::default() }, facts, input }
 }

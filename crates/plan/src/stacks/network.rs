@@ -218,8 +218,9 @@ fn network_acl(cx: &Context, t: &mut Template, id: &str, name: &str, entries: &[
             "Egress": entry.egress,
             "Protocol": if entry.tcp_ports.is_some() { 6 } else { -1 },
             "RuleAction": match entry.action { Action::Allow => "allow", Action::Deny => "deny" },
-            "CidrBlock": entry.cidr.to_string(),
         });
+        let family_key = if entry.cidr.network().is_ipv4() { "CidrBlock" } else { "Ipv6CidrBlock" };
+        properties[family_key] = json!(entry.cidr.to_string());
         if let Some((from, to)) = entry.tcp_ports {
             properties["PortRange"] = json!({ "From": from, "To": to });
         }
