@@ -1,6 +1,7 @@
 //! The reachability engine on synthetic VPCs of 50, 500 and 5,000 interfaces (up to 1,000
-//! groups and 20,000 rules): the time for the whole cluster flow matrix and the posture
-//! checks (`eksharden_net::verify`), and how it grows. `cargo bench -p eksharden-net`, or
+//! groups and 20,000 rules), IPv4 and dual-stack (an IPv6 cluster, tried from the IPv4 and
+//! the IPv6 internet): the time for the whole cluster flow matrix and the posture checks
+//! (`eksharden_net::verify`), and how it grows. `cargo bench -p eksharden-net`, or
 //! `cargo xtask bench engine`.
 
 #[path = "../tests/common/dice.rs"]
@@ -11,7 +12,7 @@ mod synthetic;
 use std::hint::black_box;
 use std::time::{Duration, Instant};
 
-use synthetic::{cluster, Size};
+use synthetic::{cluster, dual_stack, Size};
 
 const SIZES: [Size; 3] = [
     Size { enis: 50, groups: 20, rules: 400 },
@@ -20,10 +21,11 @@ const SIZES: [Size; 3] = [
 ];
 
 fn main() {
-    println!("| ENIs | groups | rules | requirements | endpoint pairs | median | min | per ENI |");
-    println!("|-----:|-------:|------:|-------------:|---------------:|-------:|----:|--------:|");
-    for size in SIZES {
-        let c = cluster(size);
+    println!("| VPC | ENIs | groups | rules | requirements | endpoint pairs | median | min | per ENI |");
+    println!("|-----|-----:|-------:|------:|-------------:|---------------:|-------:|----:|--------:|");
+    let variants = SIZES.into_iter().map(|s| ("IPv4", s)).chain(SIZES.into_iter().map(|s| ("dual-stack", s)));
+    for (kind, size) in variants {
+        let c = if kind == "IPv4" { cluster(size) } else { dual_stack(cluster(size)) };
         let rules: usize = c.model.security_groups.iter().map(|g| g.ingress.len() + g.egress.len()).sum();
         let mut times: Vec<Duration> = Vec::new();
         let mut pairs = 0;
@@ -42,7 +44,7 @@ fn main() {
         times.sort();
         let median = times[times.len() / 2];
         println!(
-            "| {} | {} | {} | {requirements} | {pairs} | {:.1} ms | {:.1} ms | {:.1} µs |",
+            "| {kind} | {} | {} | {} | {requirements} | {pairs} | {:.1} ms | {:.1} ms | {:.1} µs |",
             c.model.enis.len(),
             c.model.security_groups.len(),
             rules,

@@ -3,7 +3,7 @@
 
 mod common;
 
-use common::synthetic::{cluster, Size};
+use common::synthetic::{cluster, dual_stack, Size};
 use eksharden_net::model::{AclEntry, Peer, SgRule};
 use eksharden_net::posture::CreatorRoleFact;
 use eksharden_net::report::Status;
@@ -18,6 +18,39 @@ fn failed(report: &eksharden_net::report::Report) -> Vec<&str> {
     ids.sort_unstable();
     ids.dedup();
     ids
+}
+
+#[test]
+fn a_hardened_ipv6_cluster_in_a_dual_stack_vpc_verifies_clean_and_is_tried_from_the_ipv6_internet() {
+    let c = dual_stack(cluster(SMALL));
+    let report = verify(&c.model, &c.topology, &c.facts, &c.input, false, Vec::new());
+    assert_eq!(
+        failed(&report),
+        Vec::<&str>::new(),
+        "{:#?}",
+        report.flows.iter().filter(|f| f.status == Status::Fail).collect::<Vec<_>>()
+    );
+    let from_v6: Vec<_> = report
+        .flows
+        .iter()
+        .filter(|f| f.id == "no-internet-to-nodes")
+        .flat_map(|f| &f.cells)
+        .filter(|cell| cell.source.contains(':'))
+        .collect();
+    assert!(!from_v6.is_empty());
+    // The nodes have global addresses; only the egress-only gateway keeps the internet out.
+    let said = format!("{:?}", from_v6[0].verdict);
+    assert!(said.contains("EgressOnly"), "{said}");
+    // In-VPC flows are decided over IPv6: SSH from the bastion passes the node ACL's IPv6 entry.
+    let ssh = report.flows.iter().find(|f| f.id == "bastion-to-nodes-ssh").unwrap();
+    assert!(format!("{:?}", ssh.cells[0].verdict).contains("entry: 101"), "{:?}", ssh.cells[0].verdict);
+    // Break the IPv6 twin of the node ACL's SSH entry: the bastion can no longer reach the
+    // nodes over IPv6, and that is a finding.
+    let mut broken = c;
+    let acl = broken.model.network_acls.iter_mut().find(|a| a.id == "acl-nodes").unwrap();
+    acl.entries.retain(|e| e.number != 101);
+    let report = verify(&broken.model, &broken.topology, &broken.facts, &broken.input, false, Vec::new());
+    assert_eq!(failed(&report), vec!["bastion-to-nodes-ssh"]);
 }
 
 #[test]

@@ -373,3 +373,62 @@ pub fn cluster(size: Size) -> Synthetic {
     };
     Synthetic { model, topology: Topology { roles, family: Default::default() }, facts, input }
 }
+
+/// The same cluster as an EKS IPv6 cluster in a dual-stack VPC: a /56 on the VPC and a /64
+/// on each subnet, an IPv6 address on every interface, `::/0` to the internet gateway from
+/// the public subnets and to an egress-only gateway from the private ones, the ACLs' IPv6
+/// twins of their IPv4 entries (SSH to nodes from the bastion's /64 only), and every rule
+/// open to `0.0.0.0/0` open to `::/0` too. The cluster's own traffic is IPv6.
+pub fn dual_stack(mut c: Synthetic) -> Synthetic {
+    let model = &mut c.model;
+    let vpc: ipnet::Ipv6Net = net("2600:1f18:4a3:6d00::/56");
+    model.vpc_ipv6_cidrs = vec![vpc];
+    let mut blocks = vpc.subnets(64).unwrap();
+    for subnet in &mut model.subnets {
+        subnet.ipv6_cidr = blocks.next();
+        subnet.assign_ipv6_on_creation = true;
+    }
+    let block_of: BTreeMap<String, ipnet::Ipv6Net> =
+        model.subnets.iter().map(|s| (s.id.clone(), s.ipv6_cidr.unwrap())).collect();
+    for eni in &mut model.enis {
+        let host = u32::from(eni.private_ip) & 0xffff;
+        eni.ipv6 = Some(std::net::Ipv6Addr::from(u128::from(block_of[&eni.subnet].network()) + u128::from(host)));
+    }
+    for table in &mut model.route_tables {
+        let default = if table.id == "rtb-public" {
+            RouteTarget::InternetGateway("igw-1".into())
+        } else {
+            RouteTarget::EgressOnlyInternetGateway("eigw-1".into())
+        };
+        table.routes.push(route(RouteDestination::Cidr(ipnet::IpNet::V6(vpc)), RouteTarget::Local));
+        table.routes.push(route(RouteDestination::Cidr(net("::/0")), default));
+    }
+    let bastion = block_of["bastion"].to_string();
+    for acl in &mut model.network_acls {
+        let twins: Vec<AclEntry> = if acl.id == "acl-nodes" {
+            vec![
+                entry(101, false, tcp(22, 22), &bastion, true),
+                entry(111, false, tcp(22, 22), "::/0", false),
+                entry(201, false, ALL, "::/0", true),
+                entry(201, true, ALL, "::/0", true),
+            ]
+        } else {
+            vec![entry(101, false, ALL, "::/0", true), entry(101, true, ALL, "::/0", true)]
+        };
+        acl.entries.extend(twins);
+    }
+    for group in &mut model.security_groups {
+        for rules in [&mut group.ingress, &mut group.egress] {
+            let twins: Vec<SgRule> = rules
+                .iter()
+                .filter(|r| r.peer == Peer::Cidr(Ipv4Net::default()))
+                .map(|r| SgRule { peer: Peer::Cidr6(ipnet::Ipv6Net::default()), ..r.clone() })
+                .collect();
+            rules.extend(twins);
+        }
+    }
+    c.topology.roles.retain(|r| !matches!(r.kind, RoleKind::Internet | RoleKind::ListedNetworks));
+    c.topology.roles.extend(topology::internet_roles(&c.model));
+    c.topology.family = Family::V6;
+    c
+}
