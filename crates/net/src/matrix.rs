@@ -1,6 +1,8 @@
 //! The flow matrix: every requirement of the policy, evaluated between the endpoint
 //! classes of its two roles.
 
+use std::collections::BTreeMap;
+
 use crate::classes::{Class, Classifier};
 use crate::engine::{Endpoint, Engine, Flow};
 use crate::model::{Family, Origin};
@@ -26,6 +28,7 @@ pub fn check_flows(
     strict: bool,
 ) -> Vec<FlowCheck> {
     let model = engine.model();
+    let unread = model.unread_layers();
     let classifier = Classifier::new(model, topology);
     let candidates: Vec<Vec<Candidate>> = topology
         .roles
@@ -78,7 +81,8 @@ pub fn check_flows(
                     // A pair the engine has no path for is said, never silently passed.
                     let (verdict, (status, explanation)) = match engine.evaluate(&flow) {
                         Ok(verdict) => {
-                            let judged = judge(&requirement.expectation, &verdict, strict);
+                            let judged = in_doubt(&requirement.expectation, &verdict, &unread)
+                                .unwrap_or_else(|| judge(&requirement.expectation, &verdict, strict));
                             (verdict, judged)
                         }
                         Err(unsupported) => (
@@ -156,6 +160,56 @@ fn flow_family(topology: &Topology, source: &Endpoint, destination: &Endpoint) -
         (Endpoint::Internet(address), _) | (_, Endpoint::Internet(address)) => Family::of(*address),
         (_, Endpoint::Service(_)) => Family::V4,
         _ => topology.family,
+    }
+}
+
+/// A cell that cannot be judged because it turns on a layer that could not be read: a
+/// required flow blocked only at such layers, a forbidden one blocked only there, or a
+/// layer that must block on its own and was not read. Never a pass, never a fail.
+fn in_doubt(
+    expectation: &Expectation,
+    verdict: &Verdict,
+    unread: &BTreeMap<Layer, Vec<String>>,
+) -> Option<(Status, Vec<String>)> {
+    if unread.is_empty() {
+        return None;
+    }
+    let known_block = |s: &Segment| s.blocking().any(|h| !unread.contains_key(&h.step.layer()));
+    let not_judged = |what: String, layers: &mut dyn Iterator<Item = Layer>| {
+        let mut why: Vec<&str> =
+            layers.flat_map(|l| unread.get(&l).into_iter().flatten()).map(String::as_str).collect();
+        why.sort_unstable();
+        why.dedup();
+        format!("not judged: {what} turns on {}", why.join("; "))
+    };
+    let doubtful: Vec<String> = verdict
+        .segments
+        .iter()
+        .filter(|s| !s.allowed && !known_block(s))
+        .map(|s| not_judged(s.ports.to_string(), &mut s.blocking().map(|h| h.step.layer())))
+        .collect();
+    let any_allowed = verdict.segments.iter().any(|s| s.allowed);
+    let any_known_block = verdict.segments.iter().any(|s| !s.allowed && known_block(s));
+    let unknown = |reasons: Vec<String>| Some((Status::Unknown, reasons));
+    match expectation {
+        // A known block decides a required flow; an allowed port decides a forbidden one.
+        Expectation::Allowed | Expectation::Advised(_) if any_known_block || doubtful.is_empty() => None,
+        Expectation::Allowed | Expectation::Advised(_) => unknown(doubtful),
+        Expectation::Blocked | Expectation::BlockedByNetworkPolicy if any_allowed || doubtful.is_empty() => None,
+        Expectation::Blocked | Expectation::BlockedByNetworkPolicy => unknown(doubtful),
+        Expectation::BlockedAtEachLayer(layers) => {
+            if any_allowed {
+                return None;
+            }
+            let mut unread_layers = layers.iter().copied().filter(|l| unread.contains_key(l)).peekable();
+            match (doubtful.is_empty(), unread_layers.peek().is_none()) {
+                (true, true) => None,
+                (false, _) => unknown(doubtful),
+                (true, false) => {
+                    unknown(vec![not_judged("whether each layer blocks on its own".into(), &mut unread_layers)])
+                }
+            }
+        }
     }
 }
 

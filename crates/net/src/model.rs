@@ -4,12 +4,14 @@
 //! by hand. Ids are AWS ids; the engine indexes them once.
 
 use std::collections::BTreeMap;
+use std::fmt;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
 use ipnet::{IpNet, Ipv4Net, Ipv6Net};
 use serde::Serialize;
 
 use crate::ports::{PortRange, RuleProtocol};
+use crate::verdict::Layer;
 
 /// A VPC and everything in it that decides reachability.
 #[derive(Debug, Clone, Default, Serialize)]
@@ -39,6 +41,88 @@ pub struct Model {
     pub prefix_lists: BTreeMap<String, Vec<IpNet>>,
     /// The cluster's public API endpoint, when it has one.
     pub public_api: Option<PublicApi>,
+    /// The parts of the VPC that could not be read, each with why (the call and its error).
+    /// What is missing is absent from the model; the verdicts that depend on it are not
+    /// judged.
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub unread: BTreeMap<Unread, String>,
+}
+
+/// A part of the VPC that discovery reads with one describe call.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub enum Unread {
+    /// The VPC itself (its address blocks).
+    Vpc,
+    /// The subnets (and with them which route table and ACL each uses).
+    Subnets,
+    /// The route tables.
+    RouteTables,
+    /// The network ACLs.
+    NetworkAcls,
+    /// The security groups.
+    SecurityGroups,
+    /// The network interfaces (where each endpoint is, its groups, its public address).
+    Interfaces,
+    /// The running instances (which interfaces are nodes, and their settings).
+    Instances,
+    /// The NAT gateways.
+    NatGateways,
+    /// The VPC endpoints.
+    VpcEndpoints,
+}
+
+impl Unread {
+    /// The layers whose hops cannot be trusted without this part: what is missing reads as
+    /// blocking there, so a block at such a hop proves nothing.
+    pub fn layers(self) -> &'static [Layer] {
+        match self {
+            Self::Vpc | Self::Instances => &[],
+            Self::Subnets => &[Layer::Route, Layer::NetworkAcl, Layer::PublicAddress, Layer::Addressing],
+            Self::RouteTables | Self::NatGateways | Self::VpcEndpoints => &[Layer::Route],
+            Self::NetworkAcls => &[Layer::NetworkAcl],
+            Self::SecurityGroups => &[Layer::SecurityGroup],
+            Self::Interfaces => &[Layer::SecurityGroup, Layer::PublicAddress, Layer::Addressing],
+        }
+    }
+}
+
+impl fmt::Display for Unread {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Self::Vpc => "the VPC",
+            Self::Subnets => "the subnets",
+            Self::RouteTables => "the route tables",
+            Self::NetworkAcls => "the network ACLs",
+            Self::SecurityGroups => "the security groups",
+            Self::Interfaces => "the network interfaces",
+            Self::Instances => "the instances",
+            Self::NatGateways => "the NAT gateways",
+            Self::VpcEndpoints => "the VPC endpoints",
+        })
+    }
+}
+
+impl Model {
+    /// The layers some unread part leaves in doubt, each with what was not read and why.
+    pub fn unread_layers(&self) -> BTreeMap<Layer, Vec<String>> {
+        let mut layers: BTreeMap<Layer, Vec<String>> = BTreeMap::new();
+        for (part, why) in &self.unread {
+            for layer in part.layers() {
+                layers.entry(*layer).or_default().push(format!("{part} could not be read ({why})"));
+            }
+        }
+        layers
+    }
+
+    /// Why `parts` could not be read, if any of them could not.
+    pub fn unread_of(&self, parts: &[Unread]) -> Option<String> {
+        let why: Vec<String> = parts
+            .iter()
+            .filter_map(|part| self.unread.get(part).map(|why| format!("{part} could not be read ({why})")))
+            .collect();
+        (!why.is_empty()).then(|| why.join("; "))
+    }
 }
 
 impl Peer {
@@ -103,8 +187,8 @@ impl Family {
     }
 }
 
-impl std::fmt::Display for Family {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+impl fmt::Display for Family {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(match self {
             Self::V4 => "IPv4",
             Self::V6 => "IPv6",

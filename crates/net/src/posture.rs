@@ -4,7 +4,7 @@
 use ipnet::IpNet;
 use serde::Serialize;
 
-use crate::model::{Model, Origin};
+use crate::model::{Model, Origin, Unread};
 use crate::report::{PostureCheck, Status};
 
 /// The control-plane log types seed 004 asks for (DESIGN.md step 8).
@@ -167,6 +167,15 @@ fn fail_on(found: Vec<String>, clean: &str) -> (Status, Vec<String>) {
 
 /// Every node group named by the spec or found in AWS stands in the model: otherwise the
 /// flows from and to its nodes would drop out of the report unseen.
+/// A pass that rests on `parts` of the model is not judged when one of them could not be
+/// read; a finding stands, as what was read shows it.
+fn judged_unless_unread(judged: (Status, Vec<String>), model: &Model, parts: &[Unread]) -> (Status, Vec<String>) {
+    match (judged.0, model.unread_of(parts)) {
+        (Status::Pass, Some(why)) => (Status::Unknown, vec![format!("not judged: {why}")]),
+        _ => judged,
+    }
+}
+
 fn node_groups(facts: &ClusterFacts, expected: &[String]) -> PostureCheck {
     let mut found = Vec::new();
     for name in expected.iter().filter(|n| !facts.node_groups.iter().any(|g| &g.name == *n)) {
@@ -444,7 +453,11 @@ fn public_addresses(facts: &ClusterFacts, model: &Model) -> PostureCheck {
             ));
         }
     }
-    let (status, details) = fail_on(details, "no node has or would get a public address");
+    let (status, details) = judged_unless_unread(
+        fail_on(details, "no node has or would get a public address"),
+        model,
+        &[Unread::Subnets, Unread::Interfaces],
+    );
     result("node-public-addresses", "No public addresses on nodes", "seed 004 / DESIGN step 4", status, details)
 }
 
@@ -463,7 +476,11 @@ fn open_ingress(facts: &ClusterFacts, model: &Model) -> PostureCheck {
             }
         }
     }
-    let (status, details) = fail_on(details, "no control-plane or node group admits 0.0.0.0/0 or ::/0");
+    let (status, details) = judged_unless_unread(
+        fail_on(details, "no control-plane or node group admits 0.0.0.0/0 or ::/0"),
+        model,
+        &[Unread::SecurityGroups],
+    );
     result(
         "open-ingress",
         "No ingress from 0.0.0.0/0 or ::/0 to control plane or nodes",

@@ -254,3 +254,34 @@ fn a_narrow_node_to_node_rule_is_a_warning_for_a_discovered_cluster_and_a_findin
     let against_the_spec = verify(&c.model, &c.topology, &c.facts, &c.input, false, Vec::new());
     assert_eq!(status(&against_the_spec, "node-to-node"), Status::Fail);
 }
+
+#[test]
+fn what_turns_on_an_unread_layer_is_not_judged_and_the_rest_is() {
+    use eksharden_net::model::Unread;
+    let mut c = cluster(SMALL);
+    c.model.network_acls.clear();
+    c.model.unread.insert(Unread::NetworkAcls, "EC2.DescribeNetworkAcls: UnauthorizedOperation".into());
+    let report = verify(&c.model, &c.topology, &c.facts, &c.input, false, Vec::new());
+    let status = |id: &str| report.flows.iter().find(|f| f.id == id).unwrap().status;
+    // Required flows that cross subnets meet ACL hops, which read as blocking: not judged.
+    assert_eq!(status("nodes-to-api"), Status::Unknown);
+    // SSH from other hosts must be blocked by the ACL on its own: not judged.
+    assert_eq!(status("ssh-to-nodes-only-from-bastion"), Status::Unknown);
+    // The internet to nodes: blocked by routes and addresses read in full, so judged.
+    assert_eq!(status("no-internet-to-nodes"), Status::Pass);
+    assert_eq!(failed(&report), Vec::<&str>::new());
+    let flow = report.flows.iter().find(|f| f.id == "nodes-to-api").unwrap();
+    let cell = flow.cells.iter().find(|c| c.status == Status::Unknown).unwrap();
+    assert!(cell.explanation[0].contains("the network ACLs could not be read (EC2.DescribeNetworkAcls"), "{cell:?}");
+    // An unread layer never hides a finding another layer shows: open SSH from the
+    // internet on a node group is still judged.
+    let nodes = c.model.security_groups.iter_mut().find(|g| g.id == "sg-nodes").unwrap();
+    nodes.ingress.push(SgRule {
+        protocol: RuleProtocol::One(Protocol::Tcp),
+        ports: PortRange::single(22),
+        peer: Peer::Cidr("0.0.0.0/0".parse().unwrap()),
+        description: None,
+    });
+    let report = verify(&c.model, &c.topology, &c.facts, &c.input, false, Vec::new());
+    assert!(failed(&report).contains(&"open-ingress"), "{:?}", failed(&report));
+}

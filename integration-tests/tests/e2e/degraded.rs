@@ -81,3 +81,52 @@ fn access_denied_on_one_call_leaves_the_rest_and_harden_plans_what_does_not_depe
         planned.stdout
     );
 }
+
+#[test]
+fn a_core_vpc_read_denied_leaves_every_verdict_that_does_not_turn_on_it() {
+    let (target, file, _) = created();
+    let Target::Emulator(moto) = &target else { unreachable!("an emulator") };
+    let denied = Faults { deny: Some("ec2:DescribeNetworkAcls"), ..Faults::default() };
+    let proxy = FaultProxy::start(moto.address(), denied, 3);
+    let endpoint = proxy.endpoint();
+    let through = |args: &[&str]| {
+        let mut all = args.to_vec();
+        all.extend(["--endpoint-url", &endpoint, "--no-progress"]);
+        integration_tests::cli::eksharden(&all)
+    };
+    let verified = through(&["verify", "-f", &file, "--format", "json"]);
+    assert_eq!(verified.exit, Exit::Infrastructure, "{}\n{}", verified.stdout, verified.stderr);
+    let report: serde_json::Value = serde_json::from_str(&verified.stdout).unwrap();
+    let cells: Vec<&serde_json::Value> =
+        report["flows"].as_array().unwrap().iter().flat_map(|f| f["cells"].as_array().unwrap()).collect();
+    let status_of = |id: &str| -> Vec<String> {
+        let check = report["flows"].as_array().unwrap().iter().filter(|f| f["id"] == id);
+        check.flat_map(|f| f["cells"].as_array().unwrap()).map(|c| c["status"].as_str().unwrap().to_owned()).collect()
+    };
+    // The ACLs were not read: a flow that only an ACL could block is not judged, and says why.
+    let not_judged: Vec<&&serde_json::Value> = cells.iter().filter(|c| c["status"] == "unknown").collect();
+    assert!(!not_judged.is_empty(), "{report:#}");
+    let said = not_judged[0]["explanation"].to_string();
+    assert!(said.contains("the network ACLs could not be read (EC2.DescribeNetworkAcls"), "{said}");
+    // SSH to nodes from other hosts: the node ACL's layer must block on its own; unread, it
+    // is not judged (never a pass).
+    assert!(status_of("ssh-to-nodes-only-from-bastion").iter().all(|s| s == "unknown"), "{report:#}");
+    // A forbidden flow that a security group or a missing public address already blocks is
+    // judged as before; so are the posture checks.
+    assert!(status_of("no-internet-to-nodes").iter().all(|s| s == "pass"), "{report:#}");
+    let posture =
+        |id: &str| report["posture"].as_array().unwrap().iter().find(|p| p["id"] == id).unwrap()["status"].clone();
+    assert_eq!(posture("open-ingress"), "pass");
+    assert_eq!(posture("endpoint-private-access"), "pass");
+
+    // harden: the ACL step cannot inspect, naming the read; the others plan as usual.
+    let planned = through(&["harden", "minimal", "--region", "eu-west-1", "--only", "network-acl,ssh-ingress,logging"]);
+    assert_eq!(planned.exit, Exit::Infrastructure, "{}\n{}", planned.stdout, planned.stderr);
+    let line = |step: &str| planned.stdout.lines().find(|l| l.starts_with(step)).unwrap_or_default().to_owned();
+    assert!(line("network-acl").contains("cannot inspect"), "{}", planned.stdout);
+    let why = "cannot inspect: the network ACLs could not be read (EC2.DescribeNetworkAcls";
+    assert!(planned.stdout.contains(why), "{}", planned.stdout);
+    for step in ["ssh-ingress", "logging"] {
+        assert!(!line(step).contains("cannot inspect"), "{step} is planned as usual:\n{}", planned.stdout);
+    }
+}

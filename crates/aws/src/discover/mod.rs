@@ -80,7 +80,6 @@ pub async fn discover(aws: &Aws, cluster: &str) -> Result<Discovery, AwsError> {
         eks::access_entries(aws, cluster),
         crate::creator::inspect(aws, cluster),
     );
-    let network = network?;
     let mut notes = Vec::new();
     let (node_groups, node_groups_unread) = match node_groups {
         Ok(groups) => (groups, None),

@@ -8,7 +8,7 @@ use std::net::Ipv4Addr;
 use aws_sdk_ec2::types::{self as ec2, Filter};
 use eksharden_net::model::{
     AclEntry, Model, NatGateway, NetworkAcl, Peer, Route, RouteDestination, RouteTable, RouteTarget, SecurityGroup,
-    SgRule, Subnet, VpcEndpoint, VpcEndpointKind,
+    SgRule, Subnet, Unread, VpcEndpoint, VpcEndpointKind,
 };
 use eksharden_net::{PortRange, Protocol, RuleProtocol};
 use ipnet::{IpNet, Ipv4Net, Ipv6Net};
@@ -53,7 +53,7 @@ pub struct Network {
     pub tags: HashMap<String, HashMap<String, String>>,
     /// The description of each interface, by id.
     pub descriptions: HashMap<String, String>,
-    /// What could not be read (prefix lists).
+    /// What could not be read (a part of the VPC, prefix lists).
     pub notes: Vec<String>,
 }
 
@@ -65,28 +65,43 @@ fn tags(tags: &[ec2::Tag]) -> HashMap<String, String> {
     tags.iter().filter_map(|t| Some((t.key()?.to_owned(), t.value().unwrap_or_default().to_owned()))).collect()
 }
 
-/// Reads the VPC `vpc` in a fixed number of calls.
-pub async fn read(aws: &Aws, vpc: &str) -> Result<Network, AwsError> {
+/// Reads the VPC `vpc` in a fixed number of calls. A call that fails leaves its part of
+/// the model empty and marked unread ([`Model::unread`]); the rest is read as usual.
+pub async fn read(aws: &Aws, vpc: &str) -> Network {
     let ec2 = &aws.ec2;
     let filter = vpc_filter(vpc);
-    let (vpcs, subnets, tables, acls, groups, enis, reservations, nats, endpoints) = futures_util::try_join!(
+    let (vpcs, subnets, tables, acls, groups, enis, reservations, nats, endpoints) = futures_util::join!(
         async { Ok::<_, AwsError>(all_pages!(ec2.describe_vpcs().vpc_ids(vpc), "EC2.DescribeVpcs", vpcs)) },
-        async { Ok(all_pages!(ec2.describe_subnets().filters(filter.clone()), "EC2.DescribeSubnets", subnets)) },
         async {
-            Ok(all_pages!(ec2.describe_route_tables().filters(filter.clone()), "EC2.DescribeRouteTables", route_tables))
+            Ok::<_, AwsError>(all_pages!(
+                ec2.describe_subnets().filters(filter.clone()),
+                "EC2.DescribeSubnets",
+                subnets
+            ))
         },
         async {
-            Ok(all_pages!(ec2.describe_network_acls().filters(filter.clone()), "EC2.DescribeNetworkAcls", network_acls))
+            Ok::<_, AwsError>(all_pages!(
+                ec2.describe_route_tables().filters(filter.clone()),
+                "EC2.DescribeRouteTables",
+                route_tables
+            ))
         },
         async {
-            Ok(all_pages!(
+            Ok::<_, AwsError>(all_pages!(
+                ec2.describe_network_acls().filters(filter.clone()),
+                "EC2.DescribeNetworkAcls",
+                network_acls
+            ))
+        },
+        async {
+            Ok::<_, AwsError>(all_pages!(
                 ec2.describe_security_groups().filters(filter.clone()).max_results(1000),
                 "EC2.DescribeSecurityGroups",
                 security_groups
             ))
         },
         async {
-            Ok(all_pages!(
+            Ok::<_, AwsError>(all_pages!(
                 ec2.describe_network_interfaces().filters(filter.clone()).max_results(1000),
                 "EC2.DescribeNetworkInterfaces",
                 network_interfaces
@@ -101,18 +116,32 @@ pub async fn read(aws: &Aws, vpc: &str) -> Result<Network, AwsError> {
             ))
         },
         async {
-            Ok(all_pages!(ec2.describe_nat_gateways().filter(filter.clone()), "EC2.DescribeNatGateways", nat_gateways))
+            Ok::<_, AwsError>(all_pages!(
+                ec2.describe_nat_gateways().filter(filter.clone()),
+                "EC2.DescribeNatGateways",
+                nat_gateways
+            ))
         },
         async {
-            Ok(all_pages!(
+            Ok::<_, AwsError>(all_pages!(
                 ec2.describe_vpc_endpoints().filters(filter.clone()),
                 "EC2.DescribeVpcEndpoints",
                 vpc_endpoints
             ))
         },
-    )?;
+    );
     let mut notes = Vec::new();
     let mut model = Model { vpc_id: vpc.to_owned(), ..Model::default() };
+    let (unread, n) = (&mut model.unread, &mut notes);
+    let vpcs = kept(vpcs, Unread::Vpc, unread, n);
+    let subnets = kept(subnets, Unread::Subnets, unread, n);
+    let tables = kept(tables, Unread::RouteTables, unread, n);
+    let acls = kept(acls, Unread::NetworkAcls, unread, n);
+    let groups = kept(groups, Unread::SecurityGroups, unread, n);
+    let enis = kept(enis, Unread::Interfaces, unread, n);
+    let reservations = kept(reservations, Unread::Instances, unread, n);
+    let nats = kept(nats, Unread::NatGateways, unread, n);
+    let endpoints = kept(endpoints, Unread::VpcEndpoints, unread, n);
     model.vpc_cidrs = vpcs
         .iter()
         .flat_map(|v| v.cidr_block_association_set().iter().filter_map(|a| a.cidr_block()).chain(v.cidr_block()))
@@ -203,7 +232,7 @@ pub async fn read(aws: &Aws, vpc: &str) -> Result<Network, AwsError> {
     model.vpc_endpoints = endpoints.iter().map(|e| vpc_endpoint(e, &model.route_tables)).collect();
     read_prefix_lists(aws, &mut model, &mut notes).await;
     let instances = reservations.iter().flat_map(|r| r.instances()).map(instance).collect();
-    Ok(Network { model, instances, tags: all_tags, descriptions, notes })
+    Network { model, instances, tags: all_tags, descriptions, notes }
 }
 
 /// The interface's primary IPv6 address, else its first one.
@@ -211,6 +240,22 @@ fn primary_ipv6(eni: &ec2::NetworkInterface) -> Option<std::net::Ipv6Addr> {
     let addresses = eni.ipv6_addresses();
     let primary = addresses.iter().find(|a| a.is_primary_ipv6() == Some(true));
     primary.or(addresses.first()).and_then(|a| a.ipv6_address()?.parse().ok())
+}
+
+/// What a read returned; or, when it failed, nothing, with the part marked unread and a
+/// note saying so: discovery goes on with the rest.
+fn kept<T>(
+    read: Result<Vec<T>, AwsError>,
+    part: Unread,
+    unread: &mut BTreeMap<Unread, String>,
+    notes: &mut Vec<String>,
+) -> Vec<T> {
+    read.unwrap_or_else(|error| {
+        let why = format!("{}: {}", error.operation, error.message);
+        notes.push(format!("{part} could not be read ({why}): the verdicts that depend on them are not judged"));
+        unread.insert(part, why);
+        Vec::new()
+    })
 }
 
 /// The main route table, and each subnet's explicit one.

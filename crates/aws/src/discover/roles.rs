@@ -193,7 +193,14 @@ pub fn build(
                 Some(g) => g.subnets.clone(),
                 None => enis.iter().map(|&e| model.enis[e].subnet.clone()).collect(),
             },
-            unread: group.map(|g| g.unread.clone()).unwrap_or_default(),
+            // Without the instances, an SSH key or IMDS setting of the nodes themselves is
+            // not known.
+            unread: group
+                .map(|g| g.unread.clone())
+                .unwrap_or_default()
+                .into_iter()
+                .chain(model.unread_of(&[eksharden_net::model::Unread::Instances]))
+                .collect(),
         });
         roles.push(Role {
             kind: RoleKind::NodeGroup { purpose: purpose_of(&group_ids) },

@@ -20,6 +20,7 @@ mod tags;
 
 use eksharden_aws::discover;
 use eksharden_kube::apply::Applied;
+use eksharden_net::model::Unread;
 
 use crate::change::{Change, IdentityStore};
 use crate::step::{Planned, StepId, StepPlan};
@@ -71,12 +72,15 @@ pub async fn inspect(target: &Target<'_>, options: &Options, step: StepId, disco
         }
     } else {
         match discovered.get(target).await {
-            Ok(found) => {
-                if matches!(step, StepId::PublicAddresses | StepId::SshKeys | StepId::Imds) {
-                    unread = unread_node_groups(found);
+            Ok(found) => match found.model.unread_of(reads_of(step)) {
+                Some(why) => Err(format!("cannot inspect: {why}")),
+                None => {
+                    if matches!(step, StepId::PublicAddresses | StepId::SshKeys | StepId::Imds) {
+                        unread = unread_node_groups(found);
+                    }
+                    Ok(inspect_aws(found, options, step))
                 }
-                Ok(inspect_aws(found, options, step))
-            }
+            },
             Err(why) => Err(why.clone()),
         }
     };
@@ -100,6 +104,17 @@ pub async fn inspect(target: &Target<'_>, options: &Options, step: StepId, disco
             refused: Vec::new(),
             ownership: Vec::new(),
         },
+    }
+}
+
+/// The parts of the VPC a step judges from; without one of them it cannot inspect (the
+/// other steps go on).
+fn reads_of(step: StepId) -> &'static [Unread] {
+    match step {
+        StepId::PublicAddresses => &[Unread::Subnets, Unread::Interfaces, Unread::RouteTables, Unread::NatGateways],
+        StepId::NetworkAcl => &[Unread::Vpc, Unread::Subnets, Unread::NetworkAcls],
+        StepId::SshIngress | StepId::Tags => &[Unread::SecurityGroups],
+        _ => &[],
     }
 }
 

@@ -123,6 +123,7 @@ pub fn vpc() -> Model {
         vpc_endpoints: Vec::new(),
         prefix_lists: Default::default(),
         public_api: None,
+        unread: Default::default(),
     }
 }
 
