@@ -92,17 +92,22 @@ fn a_hardened_cluster_verifies_clean() {
     assert_eq!(failed(&strict), ["pods-no-ssh-to-nodes"]);
 }
 
-#[test]
-fn each_break_is_its_own_finding() {
-    // SSH from anywhere on the node group.
-    let mut c = cluster(SMALL);
-    let nodes = c.model.security_groups.iter_mut().find(|g| g.id == "sg-nodes").unwrap();
+/// Opens port 22 on the node group to the whole IPv4 internet.
+fn open_ssh_on_nodes(model: &mut eksharden_net::Model) {
+    let nodes = model.security_groups.iter_mut().find(|g| g.id == "sg-nodes").unwrap();
     nodes.ingress.push(SgRule {
         protocol: RuleProtocol::One(Protocol::Tcp),
         ports: PortRange::single(22),
         peer: Peer::Cidr("0.0.0.0/0".parse().unwrap()),
         description: None,
     });
+}
+
+#[test]
+fn each_break_is_its_own_finding() {
+    // SSH from anywhere on the node group.
+    let mut c = cluster(SMALL);
+    open_ssh_on_nodes(&mut c.model);
     let report = verify(&c.model, &c.topology, &c.facts, &c.input, false, Vec::new());
     assert_eq!(
         failed(&report),
@@ -275,13 +280,7 @@ fn what_turns_on_an_unread_layer_is_not_judged_and_the_rest_is() {
     assert!(cell.explanation[0].contains("the network ACLs could not be read (EC2.DescribeNetworkAcls"), "{cell:?}");
     // An unread layer never hides a finding another layer shows: open SSH from the
     // internet on a node group is still judged.
-    let nodes = c.model.security_groups.iter_mut().find(|g| g.id == "sg-nodes").unwrap();
-    nodes.ingress.push(SgRule {
-        protocol: RuleProtocol::One(Protocol::Tcp),
-        ports: PortRange::single(22),
-        peer: Peer::Cidr("0.0.0.0/0".parse().unwrap()),
-        description: None,
-    });
+    open_ssh_on_nodes(&mut c.model);
     let report = verify(&c.model, &c.topology, &c.facts, &c.input, false, Vec::new());
     assert!(failed(&report).contains(&"open-ingress"), "{:?}", failed(&report));
 }

@@ -25,6 +25,27 @@ fn created() -> (Target, String, String) {
     (target, file, template)
 }
 
+/// The emulator behind a proxy that answers one action AccessDenied, for good.
+struct Denied {
+    _proxy: FaultProxy,
+    endpoint: String,
+}
+
+impl Denied {
+    fn start(target: &Target, action: &'static str) -> Self {
+        let Target::Emulator(moto) = target else { unreachable!("an emulator") };
+        let proxy = FaultProxy::start(moto.address(), Faults { deny: Some(action), ..Faults::default() }, 3);
+        Self { endpoint: proxy.endpoint(), _proxy: proxy }
+    }
+
+    /// Runs eksharden with `args` through the proxy.
+    fn run(&self, args: &[&str]) -> integration_tests::cli::Run {
+        let mut all = args.to_vec();
+        all.extend(["--endpoint-url", &self.endpoint, "--no-progress"]);
+        integration_tests::cli::eksharden(&all)
+    }
+}
+
 /// Checks a report made without the launch template: the dependent checks not judged, the
 /// missing read named, the rest judged as before.
 fn assert_degraded(report: &str, missing: &str) {
@@ -54,15 +75,8 @@ fn a_deleted_launch_template_leaves_the_rest_of_the_report() {
 #[test]
 fn access_denied_on_one_call_leaves_the_rest_and_harden_plans_what_does_not_depend_on_it() {
     let (target, file, _) = created();
-    let Target::Emulator(moto) = &target else { unreachable!("an emulator") };
-    let denied = Faults { deny: Some("ec2:DescribeLaunchTemplateVersions"), ..Faults::default() };
-    let proxy = FaultProxy::start(moto.address(), denied, 3);
-    let endpoint = proxy.endpoint();
-    let through = |args: &[&str]| {
-        let mut all = args.to_vec();
-        all.extend(["--endpoint-url", &endpoint, "--no-progress"]);
-        integration_tests::cli::eksharden(&all)
-    };
+    let denied = Denied::start(&target, "ec2:DescribeLaunchTemplateVersions");
+    let through = |args: &[&str]| denied.run(args);
     let verified = through(&["verify", "-f", &file]);
     assert_eq!(verified.exit, Exit::Infrastructure, "{}\n{}", verified.stdout, verified.stderr);
     assert_degraded(&verified.stdout, "UnauthorizedOperation");
@@ -85,15 +99,8 @@ fn access_denied_on_one_call_leaves_the_rest_and_harden_plans_what_does_not_depe
 #[test]
 fn a_core_vpc_read_denied_leaves_every_verdict_that_does_not_turn_on_it() {
     let (target, file, _) = created();
-    let Target::Emulator(moto) = &target else { unreachable!("an emulator") };
-    let denied = Faults { deny: Some("ec2:DescribeNetworkAcls"), ..Faults::default() };
-    let proxy = FaultProxy::start(moto.address(), denied, 3);
-    let endpoint = proxy.endpoint();
-    let through = |args: &[&str]| {
-        let mut all = args.to_vec();
-        all.extend(["--endpoint-url", &endpoint, "--no-progress"]);
-        integration_tests::cli::eksharden(&all)
-    };
+    let denied = Denied::start(&target, "ec2:DescribeNetworkAcls");
+    let through = |args: &[&str]| denied.run(args);
     let verified = through(&["verify", "-f", &file, "--format", "json"]);
     assert_eq!(verified.exit, Exit::Infrastructure, "{}\n{}", verified.stdout, verified.stderr);
     let report: serde_json::Value = serde_json::from_str(&verified.stdout).unwrap();
