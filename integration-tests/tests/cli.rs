@@ -133,6 +133,28 @@ fn eksctl_dropped_fields_each_get_one_warning() {
 }
 
 #[test]
+fn eksctl_ip_family_is_carried_and_its_service_cidr_is_said_to_be_dropped() {
+    let config = |family: &str| {
+        format!(
+            "apiVersion: eksctl.io/v1alpha5\nkind: ClusterConfig\nmetadata: {{name: a, region: us-east-2}}\n\
+             availabilityZones: [us-east-2a, us-east-2b]\n\
+             vpc: {{clusterEndpoints: {{privateAccess: true, publicAccess: true}}, publicAccessCIDRs: [198.51.100.0/24]}}\n\
+             iamIdentityMappings: [{{arn: 'arn:aws:iam::111122223333:role/a', groups: [system:masters]}}]\n\
+             managedNodeGroups: [{{name: m}}]\n\
+             kubernetesNetworkConfig: {{ipFamily: {family}, serviceIPv4CIDR: 10.96.0.0/12}}\n"
+        )
+    };
+    let loaded = load(&SourceFile { name: "e.yaml".into(), text: config("IPv6") }).expect("valid with warnings");
+    assert_eq!(loaded.spec.vpc.ip_family, eksharden_spec::model::IpFamily::Ipv6);
+    let warnings: Vec<String> = loaded.warnings.iter().map(|w| w.path.as_ref().unwrap().to_string()).collect();
+    assert_eq!(warnings, ["iamIdentityMappings[0].groups", "kubernetesNetworkConfig.serviceIPv4CIDR"]);
+    let refused = load(&SourceFile { name: "e.yaml".into(), text: config("IPv5") }).unwrap_err();
+    let error = refused.diagnostics.iter().find(|d| d.message == "unknown ipFamily").expect("refused");
+    assert_eq!(error.path.as_ref().unwrap().to_string(), "kubernetesNetworkConfig.ipFamily");
+    assert_eq!((error.location.line, error.location.column), (8, 37));
+}
+
+#[test]
 fn names_and_regions_that_aws_would_not_take_are_refused_before_any_call() {
     let long = "a".repeat(300);
     let cases: [&[&str]; 5] = [

@@ -7,7 +7,7 @@ use eksharden_cli::exit::Exit;
 use integration_tests::cli::{eksharden, repo_root};
 use integration_tests::python::PythonEnv;
 
-const EXAMPLES: [&str; 4] = ["minimal", "full", "private-only", "eksctl-cluster"];
+const EXAMPLES: [&str; 5] = ["minimal", "full", "private-only", "eksctl-cluster", "ipv6"];
 
 #[test]
 fn every_example_passes_cfn_lint() {

@@ -5,7 +5,7 @@ use integration_tests::cli::{eksharden, repo_root};
 
 #[test]
 fn rendered_templates_match_their_snapshots() {
-    for example in ["minimal", "full", "private-only", "eksctl-cluster"] {
+    for example in ["minimal", "full", "private-only", "eksctl-cluster", "ipv6"] {
         let spec = repo_root().join("examples").join(format!("{example}.yaml"));
         let run = eksharden(&["render", "-q", "-f", spec.to_str().unwrap()]);
         assert_eq!(run.exit, Exit::Ok, "{}", run.stderr);

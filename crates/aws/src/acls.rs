@@ -284,13 +284,15 @@ struct RawEntry {
 
 impl RawEntry {
     fn from_plan(entry: &Entry) -> Self {
+        let known = entry.cidr.known();
+        debug_assert!(known.is_some(), "harden's ACL entries name blocks known when planned");
         Self {
             number: i32::from(entry.rule_number),
             egress: entry.egress,
             protocol: if entry.tcp_ports.is_some() { "6" } else { "-1" }.to_owned(),
             allow: entry.action == Action::Allow,
-            cidr: entry.cidr.network().is_ipv4().then(|| entry.cidr.to_string()),
-            ipv6_cidr: entry.cidr.network().is_ipv6().then(|| entry.cidr.to_string()),
+            cidr: known.filter(|b| b.network().is_ipv4()).map(|b| b.to_string()),
+            ipv6_cidr: known.filter(|b| b.network().is_ipv6()).map(|b| b.to_string()),
             ports: entry.tcp_ports.map(|(from, to)| (i32::from(from), i32::from(to))),
             icmp: None,
         }

@@ -4,7 +4,7 @@
 //! ACL, and on the node subnets' ACL a rule admitting SSH only from the bastion subnet's
 //! block, followed by an explicit DENY. Rule numbers matter: the lowest match decides.
 
-use eksharden_spec::model::ClusterSpec;
+use eksharden_spec::model::{ClusterSpec, IpFamily};
 use eksharden_spec::values::Cidr;
 use ipnet::{IpNet, Ipv4Net, Ipv6Net};
 
@@ -29,17 +29,51 @@ pub struct Entry {
     /// TCP (`Some(ports)`) or every protocol (`None`).
     pub tcp_ports: Option<Ports>,
     /// The remote block, IPv4 or IPv6 (the two share one order of rule numbers).
-    pub cidr: IpNet,
+    pub cidr: Block,
     /// Allow or deny.
     pub action: Action,
 }
 
+/// An entry's remote block: known when planned, or an IPv6 block AWS assigns at creation.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Block {
+    /// A block known now.
+    Net(IpNet),
+    /// The VPC's Amazon-provided IPv6 block.
+    VpcIpv6,
+    /// The bastion subnet's IPv6 block (a /64 of the VPC's).
+    BastionIpv6,
+}
+
+impl Block {
+    /// The block, when it is known now (every block of [`ssh_guard_entries`] and
+    /// [`bastion_entries`] is).
+    pub fn known(self) -> Option<IpNet> {
+        match self {
+            Self::Net(net) => Some(net),
+            Self::VpcIpv6 | Self::BastionIpv6 => None,
+        }
+    }
+}
+
+impl From<Ipv4Net> for Block {
+    fn from(net: Ipv4Net) -> Self {
+        Self::Net(IpNet::V4(net))
+    }
+}
+
+impl From<Ipv6Net> for Block {
+    fn from(net: Ipv6Net) -> Self {
+        Self::Net(IpNet::V6(net))
+    }
+}
+
 impl Entry {
-    fn tcp(rule_number: u16, egress: bool, ports: Ports, cidr: impl Into<IpNet>, action: Action) -> Self {
+    fn tcp(rule_number: u16, egress: bool, ports: Ports, cidr: impl Into<Block>, action: Action) -> Self {
         Self { rule_number, egress, tcp_ports: Some(ports), cidr: cidr.into(), action }
     }
 
-    fn all(rule_number: u16, egress: bool, cidr: impl Into<IpNet>) -> Self {
+    fn all(rule_number: u16, egress: bool, cidr: impl Into<Block>) -> Self {
         Self { rule_number, egress, tcp_ports: None, cidr: cidr.into(), action: Action::Allow }
     }
 }
@@ -48,7 +82,8 @@ impl Entry {
 pub const EPHEMERAL: Ports = (1024, 65535);
 
 /// The node-subnet ACL, when `hardening.ssh.nacl` is on: SSH from the bastion block,
-/// then an explicit deny of port 22 from everywhere, then everything else.
+/// then an explicit deny of port 22 from everywhere, then everything else; in an IPv6
+/// cluster the same again for IPv6 (101, 111, 201), from the bastion subnet's /64.
 pub fn node_subnet_entries(spec: &ClusterSpec) -> Option<Vec<Entry>> {
     if !spec.hardening.ssh.nacl {
         return None;
@@ -60,6 +95,14 @@ pub fn node_subnet_entries(spec: &ClusterSpec) -> Option<Vec<Entry>> {
     entries.push(Entry::tcp(110, false, (22, 22), anywhere(), Action::Deny));
     entries.push(Entry::all(200, false, anywhere()));
     entries.push(Entry::all(100, true, anywhere()));
+    if spec.vpc.ip_family == IpFamily::Ipv6 {
+        if spec.vpc.bastion.is_some() {
+            entries.push(Entry::tcp(101, false, (22, 22), Block::BastionIpv6, Action::Allow));
+        }
+        entries.push(Entry::tcp(111, false, (22, 22), Ipv6Net::default(), Action::Deny));
+        entries.push(Entry::all(201, false, Ipv6Net::default()));
+        entries.push(Entry::all(101, true, Ipv6Net::default()));
+    }
     Some(entries)
 }
 
@@ -67,7 +110,14 @@ pub fn node_subnet_entries(spec: &ClusterSpec) -> Option<Vec<Entry>> {
 /// the return traffic of both on ephemeral ports.
 pub fn bastion_subnet_entries(spec: &ClusterSpec) -> Option<Vec<Entry>> {
     let bastion = spec.vpc.bastion.as_ref()?;
-    Some(bastion_entries(spec.vpc.cidr, &bastion.allow_ssh_from))
+    let mut entries = bastion_entries(spec.vpc.cidr, &bastion.allow_ssh_from);
+    if spec.vpc.ip_family == IpFamily::Ipv6 {
+        // The bastion reaches the nodes and the API over IPv6 in an IPv6 cluster.
+        entries.push(Entry::tcp(201, false, EPHEMERAL, Block::VpcIpv6, Action::Allow));
+        entries.push(Entry::tcp(201, true, (22, 22), Block::VpcIpv6, Action::Allow));
+        entries.push(Entry::tcp(211, true, (443, 443), Block::VpcIpv6, Action::Allow));
+    }
+    Some(entries)
 }
 
 /// The bastion-subnet ACL of a VPC with block `vpc`, for operators at `operators` (none: the

@@ -6,7 +6,7 @@
 //! One deliberate difference: seed 003 writes the controllers' range as 1024-65535, the
 //! EKS guide (seeds 000/001) as 1025-65535. eksharden follows the guide.
 
-use eksharden_spec::model::{ClusterSpec, SecurityGroupProfile};
+use eksharden_spec::model::{ClusterSpec, IpFamily, SecurityGroupProfile};
 use eksharden_spec::values::Cidr;
 
 /// A security group eksharden creates.
@@ -105,6 +105,8 @@ pub enum Peer {
     Group(Group),
     /// An address block.
     Cidr(Cidr),
+    /// An IPv6 address block.
+    Cidr6(ipnet::Ipv6Net),
     /// A managed prefix list, by id.
     PrefixList(String),
 }
@@ -293,16 +295,25 @@ fn control_plane_and_nodes(spec: &ClusterSpec, out: &mut RuleSet) {
         CONTROL_PLANE,
         "seed 000/001 node minimum outbound TCP 443 to the control plane",
     );
-    if recommended {
-        out.all(NodeGeneral, Egress, Peer::Cidr(anywhere()), "seed 000/001 node recommended outbound all to 0.0.0.0/0");
-    } else {
-        out.tcp(
-            NodeGeneral,
-            Egress,
-            (443, 443),
-            Peer::Cidr(anywhere()),
-            "seed 003 Images & AWS APIs - HTTPS (seed 000 footnote: EKS, ECR and S3 APIs)",
-        );
+    // In an IPv6 cluster the same way out holds for IPv6 (::/0, through the egress-only
+    // internet gateway).
+    let mut internet = vec![(Peer::Cidr(anywhere()), "seed 000/001 node recommended outbound all to 0.0.0.0/0")];
+    if spec.vpc.ip_family == IpFamily::Ipv6 {
+        let all = "seed 000/001 node recommended outbound all to 0.0.0.0/0 (and ::/0 in an IPv6 cluster)";
+        internet.push((Peer::Cidr6(ipnet::Ipv6Net::default()), all));
+    }
+    for (peer, all) in internet {
+        if recommended {
+            out.all(NodeGeneral, Egress, peer, all);
+        } else {
+            out.tcp(
+                NodeGeneral,
+                Egress,
+                (443, 443),
+                peer,
+                "seed 003 Images & AWS APIs - HTTPS (seed 000 footnote: EKS, ECR and S3 APIs)",
+            );
+        }
     }
 }
 

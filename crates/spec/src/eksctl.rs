@@ -99,6 +99,7 @@ pub fn translate(document: &Value) -> Translation {
     t.put(&root.key("kind"), "Cluster".into(), &root.key("kind"));
     t.metadata(map);
     t.vpc(map);
+    t.network_config(map);
     t.node_groups(map);
     t.access(map);
     t.logging_and_encryption(map);
@@ -110,6 +111,7 @@ const TOP_CARRIED: &[&str] = &[
     "kind",
     "metadata",
     "vpc",
+    "kubernetesNetworkConfig",
     "availabilityZones",
     "nodeGroups",
     "managedNodeGroups",
@@ -119,7 +121,6 @@ const TOP_CARRIED: &[&str] = &[
     "secretsEncryption",
 ];
 const TOP_DROPPED: &[(&str, &str)] = &[
-    ("kubernetesNetworkConfig", "the service CIDR and IP family keep EKS's defaults"),
     ("autoModeConfig", "EKS Auto Mode is not supported"),
     ("remoteNetworkConfig", "hybrid nodes are not supported"),
     ("iam", "eksharden creates its own cluster, node and creator roles"),
@@ -378,6 +379,23 @@ impl Translator {
             self.carry(endpoints, "publicAccess", &endpoints_at, &endpoint.key("public"));
         }
         self.carry(&vpc, "publicAccessCIDRs", &at, &endpoint.key("publicAccessCidrs"));
+    }
+
+    /// Carries `kubernetesNetworkConfig.ipFamily` to `vpc.ipFamily`.
+    fn network_config(&mut self, root: &Mapping) {
+        let at = Path::root().key("kubernetesNetworkConfig");
+        let Some(config) = self.mapping(root.get("kubernetesNetworkConfig"), &at).cloned() else { return };
+        let service = ("serviceIPv4CIDR", "eksharden chooses the service CIDR, clear of the VPC and VPN blocks");
+        self.review(&config, &at, &["ipFamily"], &[service]);
+        let Some(family) = config.get("ipFamily") else { return };
+        let family_at = at.key("ipFamily");
+        match family.as_str().map(str::to_ascii_lowercase).as_deref() {
+            Some("ipv4") => self.put(&Path::root().key("vpc").key("ipFamily"), "IPv4".into(), &family_at),
+            Some("ipv6") => self.put(&Path::root().key("vpc").key("ipFamily"), "IPv6".into(), &family_at),
+            _ => self.findings.push(
+                Finding::error(family_at, "unknown ipFamily").with_hint("eksctl takes `IPv4` or `IPv6`".to_owned()),
+            ),
+        }
     }
 
     /// Carries `vpc.subnets.private` and `.public`; returns the zones they name, in order.

@@ -81,7 +81,7 @@ async fn check_cluster(aws: &Aws, spec: &ClusterSpec) {
                 rule_number: i32::from(e.rule_number),
                 protocol: if e.tcp_ports.is_some() { "6".into() } else { "-1".into() },
                 ports: e.tcp_ports.map(|(a, b)| (i32::from(a), i32::from(b))),
-                cidr: e.cidr.to_string(),
+                cidr: e.cidr.known().expect("an IPv4 spec names every block").to_string(),
                 allow: e.action == Action::Allow,
             })
             .collect();
@@ -139,6 +139,7 @@ async fn check_cluster(aws: &Aws, spec: &ClusterSpec) {
         let peer = match &rule.peer {
             Peer::Group(g) => group_id(*g),
             Peer::Cidr(c) => c.to_string(),
+            Peer::Cidr6(c) => c.to_string(),
             Peer::PrefixList(l) => l.clone(),
         };
         expected.entry(rule.group).or_default().insert(RuleRow {

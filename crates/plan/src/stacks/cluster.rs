@@ -1,7 +1,7 @@
 //! The `cluster` stack: the EKS cluster, its secrets key, access entries, and the seed-003
 //! outbound rule of the cluster security group EKS creates.
 
-use eksharden_spec::model::{AccessMode, ClusterSpec, CreatorRole};
+use eksharden_spec::model::{AccessMode, ClusterSpec, CreatorRole, IpFamily};
 use eksharden_spec::values::Cidr;
 use serde_json::{json, Value};
 
@@ -21,6 +21,8 @@ pub mod outputs {
     pub const CERTIFICATE_AUTHORITY: &str = "CertificateAuthorityData";
     /// The security group EKS created for the cluster.
     pub const CLUSTER_SECURITY_GROUP_ID: &str = "ClusterSecurityGroupId";
+    /// The Kubernetes service block EKS assigned to an IPv6 cluster (from fc00::/7).
+    pub const SERVICE_IPV6_CIDR: &str = "ServiceIpv6Cidr";
 }
 
 /// The Kubernetes groups eksharden maps admins and viewers to, bound by RBAC to
@@ -89,7 +91,11 @@ pub fn stack(cx: &Context) -> Stack {
         "Version": spec.metadata.version,
         "RoleArn": reference("ClusterRoleArn"),
         "ResourcesVpcConfig": vpc_config,
-        "KubernetesNetworkConfig": { "IpFamily": "ipv4", "ServiceIpv4Cidr": service_cidr(spec).to_string() },
+        "KubernetesNetworkConfig": match spec.vpc.ip_family {
+            IpFamily::Ipv4 => json!({ "IpFamily": "ipv4", "ServiceIpv4Cidr": service_cidr(spec).to_string() }),
+            // EKS assigns an IPv6 cluster's service block itself.
+            IpFamily::Ipv6 => json!({ "IpFamily": "ipv6" }),
+        },
         "Logging": { "ClusterLogging": { "EnabledTypes": spec.hardening.logging.iter().map(|l| json!({ "Type": l.eks_name() })).collect::<Vec<_>>() } },
         "EncryptionConfig": [{ "Provider": { "KeyArn": key_arn }, "Resources": ["secrets"] }],
         "AccessConfig": {
@@ -126,6 +132,13 @@ pub fn stack(cx: &Context) -> Stack {
         get_att("Cluster", "ClusterSecurityGroupId"),
         "The security group EKS created",
     );
+    if spec.vpc.ip_family == IpFamily::Ipv6 {
+        t.output(
+            outputs::SERVICE_IPV6_CIDR,
+            get_att("Cluster", "KubernetesNetworkConfig.ServiceIpv6Cidr"),
+            "The Kubernetes service block EKS assigned",
+        );
+    }
 
     let service_role = (access.creator_role == CreatorRole::Dedicated)
         .then(|| OutputRef { stack: StackKind::Iam, output: iam::outputs::CREATOR_ROLE_ARN.into() });

@@ -4,7 +4,7 @@
 //! cluster (CloudFormation assumes it as the cluster stack's service role); afterwards its
 //! permissions are removed and the right to assume it withdrawn, by the hardening steps.
 
-use eksharden_spec::model::{CreatorRole, NodeGroup, NodeGroupType};
+use eksharden_spec::model::{CreatorRole, IpFamily, NodeGroup, NodeGroupType};
 use serde_json::{json, Value};
 
 use super::Context;
@@ -141,24 +141,49 @@ fn creator_role(cx: &Context, t: &mut Template) {
     t.output(outputs::CREATOR_ROLE_ARN, get_att("CreatorRole", "Arn"), "The dedicated creator role");
 }
 
+/// What the VPC CNI needs in an IPv6 cluster (the EKS User Guide's IPv6 CNI policy): IPv6
+/// addresses for pods, never the IPv4 address management of `AmazonEKS_CNI_Policy`.
+fn cni_ipv6_policy() -> Value {
+    json!({
+        "PolicyName": "vpc-cni-ipv6",
+        "PolicyDocument": { "Version": "2012-10-17", "Statement": [
+            {
+                "Effect": "Allow",
+                "Action": [
+                    "ec2:AssignIpv6Addresses", "ec2:DescribeInstances", "ec2:DescribeTags",
+                    "ec2:DescribeNetworkInterfaces", "ec2:DescribeInstanceTypes",
+                ],
+                "Resource": "*",
+            },
+            {
+                "Effect": "Allow",
+                "Action": ["ec2:CreateTags"],
+                "Resource": { "Fn::Sub": "arn:${AWS::Partition}:ec2:*:*:network-interface/*" },
+            },
+        ]},
+    })
+}
+
 fn node_role(cx: &Context, t: &mut Template, group: &NodeGroup) {
     let role = format!("NodeRole{}", pascal_case(&group.name));
-    t.resource(
-        &role,
-        "AWS::IAM::Role",
-        json!({
-            "Description": format!("Nodes of node group {}", group.name),
-            "AssumeRolePolicyDocument": trust("ec2.amazonaws.com", &["sts:AssumeRole"]),
-            "ManagedPolicyArns": [
-                aws_policy("AmazonEKSWorkerNodePolicy"),
-                aws_policy("AmazonEKS_CNI_Policy"),
-                aws_policy("AmazonEC2ContainerRegistryReadOnly"),
-                // Seed 004: SSM Session Manager is the access path to nodes instead of SSH.
-                aws_policy("AmazonSSMManagedInstanceCore"),
-            ],
-            "Tags": cx.tag_list(&format!("node-{}", group.name)),
-        }),
-    );
+    let ipv6 = cx.spec.vpc.ip_family == IpFamily::Ipv6;
+    let mut managed = vec![aws_policy("AmazonEKSWorkerNodePolicy")];
+    if !ipv6 {
+        managed.push(aws_policy("AmazonEKS_CNI_Policy"));
+    }
+    managed.push(aws_policy("AmazonEC2ContainerRegistryReadOnly"));
+    // Seed 004: SSM Session Manager is the access path to nodes instead of SSH.
+    managed.push(aws_policy("AmazonSSMManagedInstanceCore"));
+    let mut properties = json!({
+        "Description": format!("Nodes of node group {}", group.name),
+        "AssumeRolePolicyDocument": trust("ec2.amazonaws.com", &["sts:AssumeRole"]),
+        "ManagedPolicyArns": managed,
+        "Tags": cx.tag_list(&format!("node-{}", group.name)),
+    });
+    if ipv6 {
+        properties["Policies"] = json!([cni_ipv6_policy()]);
+    }
+    t.resource(&role, "AWS::IAM::Role", properties);
     t.output(&outputs::node_role_arn(&group.name), get_att(&role, "Arn"), &format!("Node role of {}", group.name));
     if group.kind == NodeGroupType::SelfManaged {
         let profile = format!("NodeInstanceProfile{}", pascal_case(&group.name));

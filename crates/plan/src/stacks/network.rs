@@ -4,13 +4,13 @@
 //! (seed 004, "VPC Layout"); public subnets hold only load balancers and NAT gateways.
 
 use eksharden_spec::layout::{zone_subnets, ZoneSubnets};
-use eksharden_spec::model::NatMode;
+use eksharden_spec::model::{IpFamily, NatMode};
 use serde_json::{json, Value};
 
 use super::Context;
 use crate::cfn::{get_att, join_commas, reference, sub, Template};
 use crate::graph::{Stack, StackKind};
-use crate::nacl::{self, Action, Entry};
+use crate::nacl::{self, Action, Block, Entry};
 use crate::rules::{has_interface_endpoints, Group};
 
 /// Outputs other stacks read.
@@ -69,6 +69,9 @@ pub fn stack(cx: &Context) -> Stack {
         }),
         "InternetGatewayAttachment",
     );
+    if spec.vpc.ip_family == IpFamily::Ipv6 {
+        dual_stack(&mut t);
+    }
 
     for (i, zone) in zones.iter().enumerate() {
         zone_resources(cx, &mut t, i, zone);
@@ -86,9 +89,10 @@ pub fn stack(cx: &Context) -> Stack {
         }
     }
     if let Some(bastion) = &spec.vpc.bastion {
-        t.resource(
+        subnet(
+            cx,
+            &mut t,
             "BastionSubnet",
-            "AWS::EC2::Subnet",
             json!({
                 "VpcId": reference("Vpc"),
                 "CidrBlock": bastion.cidr.to_string(),
@@ -96,6 +100,7 @@ pub fn stack(cx: &Context) -> Stack {
                 "MapPublicIpOnLaunch": false,
                 "Tags": cx.tag_list_with("bastion", (super::ROLE_TAG, "bastion")),
             }),
+            2 * zones.len(),
         );
         t.resource(
             "BastionSubnetRouteTableAssociation",
@@ -135,13 +140,70 @@ pub fn stack(cx: &Context) -> Stack {
     }
 }
 
+/// The number of /64s taken from the VPC's IPv6 block: one per public and private subnet,
+/// and one for the bastion subnet.
+fn ipv6_subnet_count(cx: &Context) -> usize {
+    2 * cx.spec.vpc.availability_zones.len() + 1
+}
+
+/// The IPv6 part of a dual-stack VPC: an Amazon-provided /56, `::/0` from the public
+/// subnets to the internet gateway, and an egress-only internet gateway for the private
+/// subnets' IPv6 (their routes are made with the private route tables).
+fn dual_stack(t: &mut Template) {
+    t.resource(
+        "VpcIpv6Block",
+        "AWS::EC2::VPCCidrBlock",
+        json!({ "VpcId": reference("Vpc"), "AmazonProvidedIpv6CidrBlock": true }),
+    );
+    t.resource(
+        "EgressOnlyInternetGateway",
+        "AWS::EC2::EgressOnlyInternetGateway",
+        json!({ "VpcId": reference("Vpc") }),
+    );
+    t.resource_after(
+        "PublicDefaultIpv6Route",
+        "AWS::EC2::Route",
+        json!({
+            "RouteTableId": reference("PublicRouteTable"),
+            "DestinationIpv6CidrBlock": "::/0",
+            "GatewayId": reference("InternetGateway"),
+        }),
+        "InternetGatewayAttachment",
+    );
+}
+
+/// The VPC's Amazon-provided IPv6 block, as CloudFormation reads it.
+fn vpc_ipv6_block() -> Value {
+    get_att_first("Vpc", "Ipv6CidrBlocks")
+}
+
+/// The first item of a list attribute.
+fn get_att_first(resource: &str, attribute: &str) -> Value {
+    json!({ "Fn::Select": [0, get_att(resource, attribute)] })
+}
+
+/// A subnet; in an IPv6 cluster also the `n`th /64 of the VPC's IPv6 block, handing IPv6
+/// addresses to the interfaces made in it (made once the VPC has its block).
+fn subnet(cx: &Context, t: &mut Template, id: &str, mut properties: Value, n: usize) {
+    if cx.spec.vpc.ip_family == IpFamily::Ipv6 {
+        let blocks = json!({ "Fn::Cidr": [vpc_ipv6_block(), ipv6_subnet_count(cx), "64"] });
+        properties["Ipv6CidrBlock"] = json!({ "Fn::Select": [n, blocks] });
+        properties["AssignIpv6AddressOnCreation"] = json!(true);
+        t.resource_after(id, "AWS::EC2::Subnet", properties, "VpcIpv6Block");
+    } else {
+        t.resource(id, "AWS::EC2::Subnet", properties);
+    }
+}
+
 fn zone_resources(cx: &Context, t: &mut Template, i: usize, zone: &ZoneSubnets) {
     let nat = cx.spec.vpc.nat;
+    let zones = cx.spec.vpc.availability_zones.len();
     let public = format!("PublicSubnet{i}");
     let private = format!("PrivateSubnet{i}");
-    t.resource(
+    subnet(
+        cx,
+        t,
         &public,
-        "AWS::EC2::Subnet",
         json!({
             "VpcId": reference("Vpc"),
             "CidrBlock": zone.public.to_string(),
@@ -149,6 +211,7 @@ fn zone_resources(cx: &Context, t: &mut Template, i: usize, zone: &ZoneSubnets) 
             "MapPublicIpOnLaunch": false,
             "Tags": cx.tag_list_with(&format!("public-{}", zone.zone), ("kubernetes.io/role/elb", "1")),
         }),
+        i,
     );
     t.resource(
         &format!("{public}RouteTableAssociation"),
@@ -157,9 +220,10 @@ fn zone_resources(cx: &Context, t: &mut Template, i: usize, zone: &ZoneSubnets) 
             "SubnetId": reference(&public), "RouteTableId": reference("PublicRouteTable"),
         }),
     );
-    t.resource(
+    subnet(
+        cx,
+        t,
         &private,
-        "AWS::EC2::Subnet",
         json!({
             "VpcId": reference("Vpc"),
             "CidrBlock": zone.private.to_string(),
@@ -167,6 +231,7 @@ fn zone_resources(cx: &Context, t: &mut Template, i: usize, zone: &ZoneSubnets) 
             "MapPublicIpOnLaunch": false,
             "Tags": cx.tag_list_with(&format!("private-{}", zone.zone), ("kubernetes.io/role/internal-elb", "1")),
         }),
+        zones + i,
     );
     // One private route table per zone for highly available NAT; one shared otherwise.
     let per_zone = nat == NatMode::HighlyAvailable;
@@ -197,6 +262,18 @@ fn zone_resources(cx: &Context, t: &mut Template, i: usize, zone: &ZoneSubnets) 
             t.resource(&format!("{table}NatRoute"), "AWS::EC2::Route", json!({
                 "RouteTableId": reference(&table), "DestinationCidrBlock": "0.0.0.0/0", "NatGatewayId": reference(&gateway),
             }));
+            if cx.spec.vpc.ip_family == IpFamily::Ipv6 {
+                // IPv6 out, and the replies in, never a connection from outside.
+                t.resource(
+                    &format!("{table}EgressOnlyRoute"),
+                    "AWS::EC2::Route",
+                    json!({
+                        "RouteTableId": reference(&table),
+                        "DestinationIpv6CidrBlock": "::/0",
+                        "EgressOnlyInternetGatewayId": reference("EgressOnlyInternetGateway"),
+                    }),
+                );
+            }
         }
     }
     t.resource(
@@ -219,8 +296,13 @@ fn network_acl(cx: &Context, t: &mut Template, id: &str, name: &str, entries: &[
             "Protocol": if entry.tcp_ports.is_some() { 6 } else { -1 },
             "RuleAction": match entry.action { Action::Allow => "allow", Action::Deny => "deny" },
         });
-        let family_key = if entry.cidr.network().is_ipv4() { "CidrBlock" } else { "Ipv6CidrBlock" };
-        properties[family_key] = json!(entry.cidr.to_string());
+        let (key, block) = match entry.cidr {
+            Block::Net(net) if net.network().is_ipv4() => ("CidrBlock", json!(net.to_string())),
+            Block::Net(net) => ("Ipv6CidrBlock", json!(net.to_string())),
+            Block::VpcIpv6 => ("Ipv6CidrBlock", vpc_ipv6_block()),
+            Block::BastionIpv6 => ("Ipv6CidrBlock", get_att_first("BastionSubnet", "Ipv6CidrBlocks")),
+        };
+        properties[key] = block;
         if let Some((from, to)) = entry.tcp_ports {
             properties["PortRange"] = json!({ "From": from, "To": to });
         }

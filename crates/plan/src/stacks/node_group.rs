@@ -2,8 +2,7 @@
 //! limit, encrypted root volume) and either an EKS managed node group or an Auto Scaling
 //! group, in the private subnets only.
 
-use eksharden_spec::model::{AccessMode, NodeGroup, NodeGroupRole, NodeGroupType};
-use eksharden_spec::values::Cidr;
+use eksharden_spec::model::{AccessMode, IpFamily, NodeGroup, NodeGroupRole, NodeGroupType};
 use serde_json::{json, Value};
 
 use super::Context;
@@ -62,6 +61,9 @@ pub fn stack(cx: &Context, group: &NodeGroup) -> Stack {
             StackKind::Cluster,
             cluster::outputs::CERTIFICATE_AUTHORITY,
         );
+        if cx.spec.vpc.ip_family == IpFamily::Ipv6 {
+            input(&mut t, "ServiceCidr", "String", StackKind::Cluster, cluster::outputs::SERVICE_IPV6_CIDR);
+        }
         t.parameter_with_default(
             "ImageId",
             "AWS::SSM::Parameter::Value<AWS::EC2::Image::Id>",
@@ -100,7 +102,12 @@ pub fn stack(cx: &Context, group: &NodeGroup) -> Stack {
         data["ImageId"] = reference("ImageId");
         data["InstanceType"] = group.instance_type.clone().into();
         data["IamInstanceProfile"] = json!({ "Arn": reference("InstanceProfileArn") });
-        data["UserData"] = json!({ "Fn::Base64": { "Fn::Sub": node_config(group, cluster::service_cidr(cx.spec)) } });
+        // An IPv6 cluster's service block is EKS's choice, read from the cluster stack.
+        let service_cidr = match cx.spec.vpc.ip_family {
+            IpFamily::Ipv4 => cluster::service_cidr(cx.spec).to_string(),
+            IpFamily::Ipv6 => "${ServiceCidr}".to_owned(),
+        };
+        data["UserData"] = json!({ "Fn::Base64": { "Fn::Sub": node_config(group, &service_cidr) } });
     }
     t.resource("LaunchTemplate", "AWS::EC2::LaunchTemplate", json!({
         "LaunchTemplateData": data,
@@ -145,7 +152,7 @@ fn architecture(group: &NodeGroup) -> Architecture {
 /// No spec value is pasted: each kubelet flag is a quoted YAML scalar (JSON's escapes, so a
 /// newline cannot end the line or the MIME part) with `${` escaped for `Fn::Sub`. The spec's
 /// validation already refuses such values; this keeps the document's shape even without it.
-fn node_config(group: &NodeGroup, service_cidr: Cidr) -> String {
+fn node_config(group: &NodeGroup, service_cidr: &str) -> String {
     let flags = kubelet_flags(group);
     let kubelet = if flags.is_empty() {
         String::new()

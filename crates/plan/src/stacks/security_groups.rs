@@ -108,6 +108,7 @@ fn rule_properties(rule: &Rule) -> Value {
     match &rule.peer {
         Peer::Group(peer) => properties[group_key] = group_ref(*peer),
         Peer::Cidr(cidr) => properties["CidrIp"] = cidr.to_string().into(),
+        Peer::Cidr6(cidr) => properties["CidrIpv6"] = cidr.to_string().into(),
         Peer::PrefixList(id) => properties[prefix_list_key] = id.clone().into(),
     }
     properties

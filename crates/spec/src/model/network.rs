@@ -32,6 +32,24 @@ pub struct Vpc {
     /// VPC flow logs to CloudWatch Logs.
     #[serde(default = "yes")]
     pub flow_logs: bool,
+    /// The address family of pods and services. `IPv6` makes the VPC dual-stack (an
+    /// Amazon-provided /56, a /64 per subnet, an egress-only internet gateway for the
+    /// private subnets) and the cluster an EKS IPv6 cluster, as eksctl's
+    /// `kubernetesNetworkConfig.ipFamily: IPv6` does.
+    #[serde(default)]
+    pub ip_family: IpFamily,
+}
+
+/// The address family of a cluster's pods and services.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+pub enum IpFamily {
+    /// IPv4 (EKS's default).
+    #[default]
+    #[serde(rename = "IPv4")]
+    Ipv4,
+    /// IPv6: pods and services get IPv6 addresses; nodes are dual-stack.
+    #[serde(rename = "IPv6")]
+    Ipv6,
 }
 
 pub(crate) fn yes() -> bool {
