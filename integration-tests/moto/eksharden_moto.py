@@ -65,7 +65,13 @@ and makes stacks behave as CloudFormation does where moto differs:
 - AssumeRole needs the role to exist and its trust policy to let the caller in (moto let
   anybody assume anything, so "nobody may assume it" could not be shown);
 - a VPC that gets an IPv6 block gets IPv6 entries on its default network ACL (allow ::/0 at
-  101, the IPv6 `*` deny), as in EC2 (moto's default ACL dropped all IPv6 traffic).
+  101, the IPv6 `*` deny), as in EC2 (moto's default ACL dropped all IPv6 traffic);
+- IPv6 through CloudFormation: Fn::Cidr, GetAtt Ipv6CidrBlocks of a VPC and of a subnet,
+  AWS::EC2::VPCCidrBlock, AWS::EC2::EgressOnlyInternetGateway, a subnet's Ipv6CidrBlock and
+  AssignIpv6AddressOnCreation, routes to ::/0, security-group rules with CidrIpv6, and an
+  EKS IPv6 cluster with the service block EKS assigns (GetAtt
+  KubernetesNetworkConfig.ServiceIpv6Cidr);
+- an interface made in a subnet that assigns IPv6 on creation gets an IPv6 address.
 
 For tests of failures, EKSHARDEN_MOTO_FAIL_RESOURCE="LogicalId:reason" makes every resource
 with that logical id fail to create. For benchmarks, EKSHARDEN_MOTO_STACK_SECONDS=N keeps
@@ -76,6 +82,7 @@ moto builds its map of CloudFormation types once, from the direct subclasses of
 CloudFormationModel; importing this module before the server starts puts these types in it.
 """
 
+import ipaddress
 import json
 import os
 import random
@@ -134,7 +141,8 @@ def _rule_args(rule, peer_group_key, prefix_list_key):
         ip_protocol=str(rule["IpProtocol"]),
         from_port=from_port,
         to_port=to_port,
-        ip_ranges=[{"CidrIp": rule["CidrIp"], "Description": description}] if rule.get("CidrIp") else [],
+        ip_ranges=[{"CidrIp": rule["CidrIp"], "Description": description}] if rule.get("CidrIp")
+        else [{"CidrIpv6": rule["CidrIpv6"], "Description": description}] if rule.get("CidrIpv6") else [],
         source_groups=[{"GroupId": peer, "Description": description}] if peer else [],
         prefix_list_ids=[{"PrefixListId": rule[prefix_list_key], "Description": description}] if rule.get(prefix_list_key) else [],
     )
@@ -384,10 +392,23 @@ def _kms_key_create(cls, resource_name, cloudformation_json, account_id, region_
 KmsKey.create_from_cloudformation_json = classmethod(_kms_key_create)
 
 
+def _network_config(network, name):
+    """The cluster's Kubernetes network: IPv4 with its service block, or IPv6 with a /108
+    EKS assigns from fd00::/8 (unique local), as EKS does."""
+    if str(network.get("IpFamily", "ipv4")).lower() == "ipv6":
+        block = ipaddress.ip_network("fd00::/8")
+        chosen = ipaddress.ip_network((int(block.network_address) + (random.getrandbits(64) << 20), 108))
+        return {"ipFamily": "ipv6", "serviceIpv6Cidr": str(chosen)}
+    return {"serviceIpv4Cidr": network.get("ServiceIpv4Cidr", "172.20.0.0/16"), "ipFamily": "ipv4"}
+
+
 class EksCluster(_Resource):
     """The cluster, made through the EKS backend (which adds what EKS creates with it)."""
 
-    ATTRIBUTES = ("Arn", "Endpoint", "CertificateAuthorityData", "ClusterSecurityGroupId", "EncryptionConfigKeyArn", "OpenIdConnectIssuerUrl")
+    ATTRIBUTES = (
+        "Arn", "Endpoint", "CertificateAuthorityData", "ClusterSecurityGroupId", "EncryptionConfigKeyArn",
+        "OpenIdConnectIssuerUrl", "KubernetesNetworkConfig.ServiceIpv6Cidr",
+    )
 
     @staticmethod
     def cloudformation_type():
@@ -419,7 +440,7 @@ class EksCluster(_Resource):
             role_arn=props["RoleArn"],
             resources_vpc_config=config,
             version=props.get("Version"),
-            kubernetes_network_config={"serviceIpv4Cidr": network.get("ServiceIpv4Cidr", "172.20.0.0/16"), "ipFamily": network.get("IpFamily", "ipv4")},
+            kubernetes_network_config=_network_config(network, name),
             logging={"clusterLogging": [{"types": logging_types, "enabled": True}] if logging_types else []},
             tags=tags,
             encryption_config=[
@@ -440,6 +461,7 @@ class EksCluster(_Resource):
             "ClusterSecurityGroupId": cluster.resources_vpc_config["clusterSecurityGroupId"],
             "EncryptionConfigKeyArn": keys[0] if keys else "",
             "OpenIdConnectIssuerUrl": cluster.identity["oidc"]["issuer"],
+            "KubernetesNetworkConfig.ServiceIpv6Cidr": cluster.kubernetes_network_config.get("serviceIpv6Cidr", ""),
         })
 
     def delete(self, account_id, region_name):
@@ -1375,3 +1397,147 @@ def _associate_vpc_cidr_block(self, vpc_id, cidr_block, amazon_provided_ipv6_cid
 
 EC2Backend.create_vpc = _create_vpc
 EC2Backend.associate_vpc_cidr_block = _associate_vpc_cidr_block
+
+
+# ---- IPv6 through CloudFormation: Fn::Cidr, the VPC's and a subnet's IPv6 blocks,
+# AWS::EC2::VPCCidrBlock, AWS::EC2::EgressOnlyInternetGateway, routes and rules for ::/0,
+# and interfaces that get an IPv6 address where their subnet assigns one.
+
+import itertools  # noqa: E402
+
+from moto.ec2.models.subnets import Subnet  # noqa: E402
+from moto.ec2.models.vpcs import VPC  # noqa: E402
+from moto.ec2.models.elastic_network_interfaces import NetworkInterfaceBackend  # noqa: E402
+
+_original_clean_json = parsing.clean_json
+
+
+def _clean_json(resource_json, resources_map):
+    """Fn::Cidr, which moto did not know: `count` blocks of `bits` host bits from a block."""
+    if isinstance(resource_json, dict) and "Fn::Cidr" in resource_json:
+        block, count, bits = (_clean_json(part, resources_map) for part in resource_json["Fn::Cidr"])
+        network = ipaddress.ip_network(block)
+        blocks = network.subnets(new_prefix=network.max_prefixlen - int(bits))
+        return [str(b) for b in itertools.islice(blocks, int(count))]
+    return _original_clean_json(resource_json, resources_map)
+
+
+parsing.clean_json = _clean_json
+
+_original_vpc_attribute = VPC.get_cfn_attribute
+
+
+def _vpc_attribute(self, attribute_name):
+    if attribute_name == "Ipv6CidrBlocks":
+        return [a["cidr_block"] for a in self.get_cidr_block_association_set(ipv6=True)]
+    return _original_vpc_attribute(self, attribute_name)
+
+
+VPC.get_cfn_attribute = _vpc_attribute
+
+_original_subnet_create = Subnet.create_from_cloudformation_json.__func__
+_original_subnet_attribute = Subnet.get_cfn_attribute
+
+
+def _subnet_create(cls, resource_name, cloudformation_json, account_id, region_name, **kwargs):
+    """A subnet's Ipv6CidrBlock, AssignIpv6AddressOnCreation and MapPublicIpOnLaunch."""
+    subnet = _original_subnet_create(cls, resource_name, cloudformation_json, account_id, region_name, **kwargs)
+    props = cloudformation_json["Properties"]
+    ec2 = ec2_backends[account_id][region_name]
+    if props.get("Ipv6CidrBlock"):
+        ec2.associate_subnet_cidr_block(subnet.id, props["Ipv6CidrBlock"])
+    if _bool(props.get("AssignIpv6AddressOnCreation", False)):
+        subnet.assign_ipv6_address_on_creation = True
+    if _bool(props.get("MapPublicIpOnLaunch", False)):
+        subnet.map_public_ip_on_launch = True
+    return subnet
+
+
+def _subnet_attribute(self, attribute_name):
+    if attribute_name == "Ipv6CidrBlocks":
+        return [a["ipv6CidrBlock"] for a in self.ipv6_cidr_block_associations.values()]
+    return _original_subnet_attribute(self, attribute_name)
+
+
+Subnet.create_from_cloudformation_json = classmethod(_subnet_create)
+Subnet.get_cfn_attribute = _subnet_attribute
+
+
+class VpcCidrBlock(_Resource):
+    """AWS::EC2::VPCCidrBlock: an Amazon-provided IPv6 block (or an IPv4 one) on a VPC."""
+
+    @staticmethod
+    def cloudformation_type():
+        return "AWS::EC2::VPCCidrBlock"
+
+    @classmethod
+    def create_from_cloudformation_json(cls, resource_name, cloudformation_json, account_id, region_name, **kwargs):
+        props = cloudformation_json["Properties"]
+        ec2 = ec2_backends[account_id][region_name]
+        amazon = _bool(props.get("AmazonProvidedIpv6CidrBlock", False))
+        association = ec2.associate_vpc_cidr_block(props["VpcId"], props.get("CidrBlock"), amazon)
+        resource = cls(association["association_id"])
+        resource.vpc_id = props["VpcId"]
+        return resource
+
+    def delete(self, account_id, region_name):
+        ec2 = ec2_backends[account_id][region_name]
+        if self.vpc_id in ec2.vpcs:
+            ec2.disassociate_vpc_cidr_block(self._physical_id)
+
+
+class EgressOnlyInternetGateway(_Resource):
+    """AWS::EC2::EgressOnlyInternetGateway."""
+
+    @staticmethod
+    def cloudformation_type():
+        return "AWS::EC2::EgressOnlyInternetGateway"
+
+    @classmethod
+    def create_from_cloudformation_json(cls, resource_name, cloudformation_json, account_id, region_name, **kwargs):
+        ec2 = ec2_backends[account_id][region_name]
+        gateway = ec2.create_egress_only_internet_gateway(vpc_id=cloudformation_json["Properties"]["VpcId"])
+        return cls(gateway.id)
+
+    def delete(self, account_id, region_name):
+        ec2 = ec2_backends[account_id][region_name]
+        if self._physical_id in ec2.egress_only_internet_gateways:
+            ec2.delete_egress_only_internet_gateway(self._physical_id)
+
+
+PLUGIN_TYPES.extend([VpcCidrBlock, EgressOnlyInternetGateway])
+
+_original_create_network_interface = NetworkInterfaceBackend.create_network_interface
+
+
+def _create_network_interface(self, subnet, *args, **kwargs):
+    """An interface made in a subnet that assigns IPv6 on creation gets an IPv6 address, as
+    in EC2 (moto gave one only when a count was asked for)."""
+    asked = kwargs.get("ipv6_address_count") or kwargs.get("ipv6_addresses")
+    if not asked and getattr(subnet, "assign_ipv6_address_on_creation", False) and subnet.ipv6_cidr_block_associations:
+        kwargs["ipv6_address_count"] = 1
+    return _original_create_network_interface(self, subnet, *args, **kwargs)
+
+
+NetworkInterfaceBackend.create_network_interface = _create_network_interface
+
+_original_route_create = Route.create_from_cloudformation_json.__func__
+
+
+def _route_create(cls, resource_name, cloudformation_json, account_id, region_name, **kwargs):
+    """A route to an IPv6 destination (moto's CloudFormation route read only IPv4 ones)."""
+    props = cloudformation_json["Properties"]
+    if not props.get("DestinationIpv6CidrBlock"):
+        return _original_route_create(cls, resource_name, cloudformation_json, account_id, region_name, **kwargs)
+    return ec2_backends[account_id][region_name].create_route(
+        route_table_id=props["RouteTableId"],
+        destination_cidr_block=None,
+        destination_ipv6_cidr_block=props["DestinationIpv6CidrBlock"],
+        gateway_id=props.get("GatewayId"),
+        egress_only_igw_id=props.get("EgressOnlyInternetGatewayId"),
+        nat_gateway_id=props.get("NatGatewayId"),
+        interface_id=props.get("NetworkInterfaceId"),
+    )
+
+
+Route.create_from_cloudformation_json = classmethod(_route_create)

@@ -324,7 +324,7 @@ async fn check_cluster(aws: &Aws, spec: &ClusterSpec) {
 }
 
 /// Nothing tagged for the cluster, no stack, role or EKS cluster of it.
-async fn assert_nothing_left(aws: &Aws, cluster: &str) {
+pub(crate) async fn assert_nothing_left(aws: &Aws, cluster: &str) {
     let left = eksharden_aws::inventory::cluster_resources(aws, cluster, (CLUSTER_TAG, cluster)).await.unwrap();
     assert!(left.is_empty(), "left behind: {left:?}");
     for tag in cluster_tags(aws, cluster).await {

@@ -286,3 +286,82 @@ fn discovery_makes_the_same_calls_for_3_nodes_and_for_300() {
     let total: usize = three.values().sum();
     eprintln!("discovery calls for 3 and for 300 nodes: {total} ({three:?})");
 }
+
+#[test]
+fn an_ipv6_cluster_is_created_dual_stack_and_verifies_clean_over_ipv6() {
+    let target = Target::start();
+    let (file, spec) = example("ipv6");
+    let cluster = spec.metadata.name.as_str();
+    let dir = tempfile::tempdir().unwrap();
+    let (created, _) = create(&target, &file, &dir);
+    assert_eq!(created.exit, Exit::Ok, "{}\n{}", created.stdout, created.stderr);
+    let aws = target.aws(&spec.metadata.region);
+
+    // Read back: an IPv6 cluster in a dual-stack VPC.
+    let described = block_on(aws.eks.describe_cluster().name(cluster).send()).unwrap();
+    let network = described.cluster().unwrap().kubernetes_network_config().unwrap();
+    assert_eq!(network.ip_family().map(|f| f.as_str()), Some("ipv6"));
+    assert!(network.service_ipv6_cidr().is_some_and(|c| c.starts_with("fd")), "{network:?}");
+    let vpc_id = described.cluster().unwrap().resources_vpc_config().unwrap().vpc_id().unwrap().to_owned();
+    let vpcs = block_on(aws.ec2.describe_vpcs().vpc_ids(&vpc_id).send()).unwrap();
+    let vpc_block = vpcs.vpcs()[0].ipv6_cidr_block_association_set()[0].ipv6_cidr_block().unwrap().to_owned();
+    assert!(vpc_block.ends_with("/56"), "{vpc_block}");
+    let in_vpc = Filter::builder().name("vpc-id").values(&vpc_id).build();
+    let subnets = block_on(aws.ec2.describe_subnets().filters(in_vpc.clone()).send()).unwrap();
+    assert_eq!(subnets.subnets().len(), 5, "two public, two private, the bastion");
+    let mut blocks: Vec<String> = subnets
+        .subnets()
+        .iter()
+        .map(|s| {
+            assert_eq!(s.assign_ipv6_address_on_creation(), Some(true), "{s:?}");
+            s.ipv6_cidr_block_association_set()[0].ipv6_cidr_block().unwrap().to_owned()
+        })
+        .collect();
+    blocks.sort();
+    blocks.dedup();
+    assert_eq!(blocks.len(), 5, "a /64 each, all different: {blocks:?}");
+    assert!(blocks.iter().all(|b| b.ends_with("/64")), "{blocks:?}");
+    let tables = block_on(aws.ec2.describe_route_tables().filters(in_vpc.clone()).send()).unwrap();
+    let egress_only =
+        tables.route_tables().iter().flat_map(|t| t.routes()).filter(|r| {
+            r.destination_ipv6_cidr_block() == Some("::/0") && r.egress_only_internet_gateway_id().is_some()
+        });
+    assert_eq!(egress_only.count(), 2, "a private table per zone sends ::/0 to the egress-only gateway");
+    // The nodes' ACL keeps SSH to the bastion in IPv6 as in IPv4.
+    let private_subnet = block_on(subnet_named(&aws, &format!("{cluster}-private-eu-west-1a")));
+    let node_acl = block_on(acl_of(&aws, &private_subnet));
+    let acl = block_on(aws.ec2.describe_network_acls().network_acl_ids(&node_acl).send()).unwrap();
+    let entries = acl.network_acls()[0].entries();
+    let ipv6_ssh: Vec<(i32, bool, String)> = entries
+        .iter()
+        .filter(|e| e.ipv6_cidr_block().is_some() && e.port_range().and_then(|p| p.from()) == Some(22))
+        .map(|e| {
+            (
+                e.rule_number().unwrap(),
+                e.rule_action().unwrap().as_str() == "allow",
+                e.ipv6_cidr_block().unwrap().into(),
+            )
+        })
+        .collect();
+    let bastion = block_on(subnet_named(&aws, &format!("{cluster}-bastion")));
+    let bastion = subnets.subnets().iter().find(|s| s.subnet_id() == Some(bastion.as_str())).unwrap();
+    let bastion_block = bastion.ipv6_cidr_block_association_set()[0].ipv6_cidr_block().unwrap().to_owned();
+    assert_eq!(ipv6_ssh, vec![(101, true, bastion_block), (111, false, "::/0".to_owned())]);
+
+    // verify: clean, with the in-VPC flows decided over IPv6 and the IPv6 internet tried.
+    let (exit, report) = verify(&target, &file);
+    assert_eq!((exit, failed(&report)), (Exit::Ok, vec![]), "{report:#}");
+    let cells: Vec<&Value> =
+        report["flows"].as_array().unwrap().iter().flat_map(|f| f["cells"].as_array().unwrap()).collect();
+    let ssh = report["flows"].as_array().unwrap().iter().find(|f| f["id"] == "bastion-to-nodes-ssh").unwrap();
+    assert!(ssh["cells"][0]["verdict"].to_string().contains("entry\":101"), "{ssh:#}");
+    let from_v6 = cells.iter().filter(|c| c["source"].as_str().unwrap_or_default().contains(':')).count();
+    assert!(from_v6 > 0, "the IPv6 internet is tried");
+
+    // delete takes the IPv6 parts with the rest.
+    let deleted = run(&target, &["delete", "-f", &file, "--yes"]);
+    assert_eq!(deleted.exit, Exit::Ok, "{}", deleted.stderr);
+    block_on(super::deploy::assert_nothing_left(&aws, cluster));
+    let gateways = block_on(aws.ec2.describe_egress_only_internet_gateways().send()).unwrap();
+    assert!(gateways.egress_only_internet_gateways().is_empty(), "{gateways:?}");
+}
