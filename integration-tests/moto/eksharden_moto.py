@@ -66,6 +66,11 @@ and makes stacks behave as CloudFormation does where moto differs:
   anybody assume anything, so "nobody may assume it" could not be shown);
 - a VPC that gets an IPv6 block gets IPv6 entries on its default network ACL (allow ::/0 at
   101, the IPv6 `*` deny), as in EC2 (moto's default ACL dropped all IPv6 traffic);
+- a stack's tags, and CloudFormation's aws:cloudformation:* tags, go on the EKS clusters and
+  node groups it makes, as on its EC2 resources;
+- inline security-group ingress with IPv6 blocks, prefix lists and descriptions;
+- a managed node group given a launch template without a version takes the template's
+  default version, which it reports; AWS::EC2::SubnetCidrBlock;
 - IPv6 through CloudFormation: Fn::Cidr, GetAtt Ipv6CidrBlocks of a VPC and of a subnet,
   AWS::EC2::VPCCidrBlock, AWS::EC2::EgressOnlyInternetGateway, a subnet's Ipv6CidrBlock and
   AssignIpv6AddressOnCreation, routes to ::/0, security-group rules with CidrIpv6, and an
@@ -318,11 +323,18 @@ _original_security_group_create = SecurityGroup.create_from_cloudformation_json.
 
 
 def _security_group_create(cls, resource_name, cloudformation_json, account_id, region_name, **kwargs):
-    """moto's SecurityGroup, plus inline egress: listing egress rules replaces the default."""
-    group = _original_security_group_create(cls, resource_name, cloudformation_json, account_id, region_name, **kwargs)
-    egress = cloudformation_json["Properties"].get("SecurityGroupEgress")
+    """moto's SecurityGroup, plus inline rules as EC2 takes them: ingress with IPv6 blocks,
+    prefix lists and descriptions (moto read only an IPv4 block or a group), and egress
+    (listing egress rules replaces the default)."""
+    properties = dict(cloudformation_json["Properties"])
+    ingress = properties.pop("SecurityGroupIngress", [])
+    template = dict(cloudformation_json, Properties=properties)
+    group = _original_security_group_create(cls, resource_name, template, account_id, region_name, **kwargs)
+    ec2 = ec2_backends[account_id][region_name]
+    for rule in ingress:
+        ec2.authorize_security_group_ingress(group_name_or_id=group.id, **_rule_args(rule, "SourceSecurityGroupId", "SourcePrefixListId"))
+    egress = properties.get("SecurityGroupEgress")
     if egress is not None:
-        ec2 = ec2_backends[account_id][region_name]
         ec2.revoke_security_group_egress(
             group_name_or_id=group.id, ip_protocol="-1", from_port=None, to_port=None,
             ip_ranges=[{"CidrIp": "0.0.0.0/0"}], source_groups=[], prefix_list_ids=[],
@@ -539,6 +551,21 @@ def _bool(value):
     return str(value).lower() == "true"
 
 
+def _launch_template(account_id, region_name, template):
+    """A node group's launch template; one named without a version takes the template's
+    default version, which EKS then reports (moto kept the text "None")."""
+    if not template:
+        return None
+    version = template.get("Version")
+    if version is None:
+        ec2 = ec2_backends[account_id][region_name]
+        found = ec2.get_launch_template(template["Id"]) if template.get("Id") else ec2.get_launch_template_by_name(template["Name"])
+        version = found.default_version_number
+    reference = {"version": str(version)}
+    reference.update({"id": template["Id"]} if template.get("Id") else {"name": template.get("Name")})
+    return reference
+
+
 class EksNodegroup(_Resource):
     ATTRIBUTES = ("Arn", "ClusterName", "NodegroupName")
 
@@ -568,7 +595,7 @@ class EksNodegroup(_Resource):
             labels=props.get("Labels") or {},
             taints=[{"key": t["Key"], "value": t.get("Value"), "effect": t["Effect"]} for t in props.get("Taints", [])],
             tags=props.get("Tags") or {},
-            launch_template={"id": template.get("Id"), "version": str(template.get("Version"))} if template else None,
+            launch_template=_launch_template(account_id, region_name, template),
             capacity_type=props.get("CapacityType"),
         )
         resource = cls(f"{props['ClusterName']}/{name}", {"Arn": nodegroup.arn, "ClusterName": props["ClusterName"], "NodegroupName": name})
@@ -1541,3 +1568,59 @@ def _route_create(cls, resource_name, cloudformation_json, account_id, region_na
 
 
 Route.create_from_cloudformation_json = classmethod(_route_create)
+
+
+class SubnetCidrBlock(_Resource):
+    """AWS::EC2::SubnetCidrBlock: an IPv6 block on a subnet (eksctl's `autoAllocateIPv6`)."""
+
+    @staticmethod
+    def cloudformation_type():
+        return "AWS::EC2::SubnetCidrBlock"
+
+    @classmethod
+    def create_from_cloudformation_json(cls, resource_name, cloudformation_json, account_id, region_name, **kwargs):
+        props = cloudformation_json["Properties"]
+        ec2 = ec2_backends[account_id][region_name]
+        association = ec2.associate_subnet_cidr_block(props["SubnetId"], props["Ipv6CidrBlock"])
+        return cls(association["associationId"])
+
+    def delete(self, account_id, region_name):
+        ec2 = ec2_backends[account_id][region_name]
+        if ec2.get_subnet_from_ipv6_association(self._physical_id) is not None:
+            ec2.disassociate_subnet_cidr_block(self._physical_id)
+
+
+PLUGIN_TYPES.append(SubnetCidrBlock)
+
+
+_original_resource_map_create = parsing.ResourceMap.create
+
+
+def _resource_map_create(self, template):
+    """CloudFormation puts the stack's tags, and its own aws:cloudformation:* tags, on the
+    EKS clusters and node groups it makes, as on EC2 resources (moto tagged EC2 only)."""
+    ready = _original_resource_map_create(self, template)
+    stack_tags = {k: v for k, v in self.tags.items() if k != "aws:cloudformation:logical-id"}
+    for logical_id in template.get("Resources", {}):
+        instance = self[logical_id]
+        if isinstance(instance, (EksCluster, EksNodegroup)):
+            instance.add_stack_tags(self._account_id, self._region_name, dict(stack_tags, **{"aws:cloudformation:logical-id": logical_id}))
+    return ready
+
+
+def _cluster_stack_tags(self, account_id, region_name, tags):
+    cluster = eks_backends[account_id][region_name].clusters.get(self._physical_id)
+    if cluster is not None:
+        cluster.tags.update(tags)
+
+
+def _nodegroup_stack_tags(self, account_id, region_name, tags):
+    cluster, name = self.key
+    clusters = eks_backends[account_id][region_name].clusters
+    if cluster in clusters and name in clusters[cluster].nodegroups:
+        clusters[cluster].nodegroups[name].tags.update(tags)
+
+
+parsing.ResourceMap.create = _resource_map_create
+EksCluster.add_stack_tags = _cluster_stack_tags
+EksNodegroup.add_stack_tags = _nodegroup_stack_tags

@@ -7,6 +7,7 @@
 //! install the pinned tools; every AWS call goes to a local emulator.
 
 pub mod cli;
+pub mod eksctl_stacks;
 pub mod fault_proxy;
 pub mod kube_server;
 pub mod moto;

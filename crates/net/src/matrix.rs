@@ -195,8 +195,12 @@ fn in_doubt(
         // A known block decides a required flow; an allowed port decides a forbidden one.
         Expectation::Allowed | Expectation::Advised(_) if any_known_block || doubtful.is_empty() => None,
         Expectation::Allowed | Expectation::Advised(_) => unknown(doubtful),
-        Expectation::Blocked | Expectation::BlockedByNetworkPolicy if any_allowed || doubtful.is_empty() => None,
-        Expectation::Blocked | Expectation::BlockedByNetworkPolicy => unknown(doubtful),
+        Expectation::Blocked | Expectation::Discouraged(_) | Expectation::BlockedByNetworkPolicy
+            if any_allowed || doubtful.is_empty() =>
+        {
+            None
+        }
+        Expectation::Blocked | Expectation::Discouraged(_) | Expectation::BlockedByNetworkPolicy => unknown(doubtful),
         Expectation::BlockedAtEachLayer(layers) => {
             if any_allowed {
                 return None;
@@ -234,6 +238,13 @@ fn judge(expectation: &Expectation, verdict: &Verdict, strict: bool) -> (Status,
             judged => judged,
         },
         Expectation::Blocked => fail_on(allowed.iter().map(|s| explain_allowed(s)).collect()),
+        Expectation::Discouraged(why) => match judge(&Expectation::Blocked, verdict, strict) {
+            (Status::Fail, mut allowed) => {
+                allowed.push(format!("discouraged, not forbidden: {why}"));
+                (if strict { Status::Fail } else { Status::Warn }, allowed)
+            }
+            judged => judged,
+        },
         Expectation::BlockedAtEachLayer(layers) => {
             if !allowed.is_empty() {
                 return (Status::Fail, allowed.iter().map(|s| explain_allowed(s)).collect());

@@ -59,7 +59,8 @@ pub enum NodePorts {
     /// What a cluster cannot work without: DNS (53 over TCP and UDP) and 1025-65535 (replies,
     /// pod and service ports). The other ports are advised, not required: a narrower
     /// node-to-node rule is the owner's choice, and the safer one (terraform-aws-eks opens
-    /// only these).
+    /// only these). Likewise the control plane's reach to node ports below 1024 (but 443)
+    /// is discouraged, not forbidden: EKS's own cluster security group admits it.
     Essential,
 }
 
@@ -96,6 +97,8 @@ pub enum Expectation {
     Advised(&'static str),
     /// No port may be allowed.
     Blocked,
+    /// No port should be allowed; an allowed port is a warning, for the reason given.
+    Discouraged(&'static str),
     /// No port may be allowed, and each listed layer must block on its own where it applies.
     BlockedAtEachLayer(Vec<Layer>),
     /// Only network policies can block it; the VPC layer is reported, not judged.
@@ -194,6 +197,15 @@ pub fn requirements(topology: &Topology, input: &PolicyInput) -> Vec<Requirement
                     Allowed,
                 );
             }
+            // A cluster judged by what it needs runs, as EKS makes every cluster, with the
+            // cluster security group that admits all traffic between the control plane and
+            // the nodes: narrowing it is advised, as the guide's minimum does.
+            let privileged = match input.node_ports {
+                NodePorts::AllButSsh => Blocked,
+                NodePorts::Essential => Discouraged(
+                    "EKS's cluster security group admits all traffic between the control plane and the nodes; the guide's minimum narrows it to 443 and 1025-65535",
+                ),
+            };
             for ports in [PortRange::new(0, 442), PortRange::new(444, 1023)] {
                 add(
                     "control-plane-no-privileged-ports",
@@ -201,7 +213,7 @@ pub fn requirements(topology: &Topology, input: &PolicyInput) -> Vec<Requirement
                     cp,
                     Target::Role(n),
                     ports,
-                    Blocked,
+                    privileged.clone(),
                 );
             }
         }

@@ -261,6 +261,42 @@ fn a_narrow_node_to_node_rule_is_a_warning_for_a_discovered_cluster_and_a_findin
 }
 
 #[test]
+fn the_control_plane_reaching_every_node_port_is_discouraged_for_a_discovered_cluster_and_a_finding_against_a_spec() {
+    use eksharden_net::policy::NodePorts;
+    let mut c = cluster(SMALL);
+    // As EKS's own cluster security group lets it: everything from the control plane.
+    let all_with = |group: &str| SgRule {
+        protocol: RuleProtocol::All,
+        ports: PortRange::ALL,
+        peer: Peer::Group(group.into()),
+        description: None,
+    };
+    let nodes = c.model.security_groups.iter_mut().find(|g| g.id == "sg-nodes").unwrap();
+    nodes.ingress.push(all_with("sg-cp"));
+    let cp = c.model.security_groups.iter_mut().find(|g| g.id == "sg-cp").unwrap();
+    cp.egress.push(all_with("sg-nodes"));
+    let status = |report: &eksharden_net::report::Report| {
+        report.flows.iter().filter(|f| f.id == "control-plane-no-privileged-ports").map(|f| f.status).max().unwrap()
+    };
+    c.input.node_ports = NodePorts::Essential;
+    let discovered = verify(&c.model, &c.topology, &c.facts, &c.input, false, Vec::new());
+    assert_eq!(status(&discovered), Status::Warn);
+    let cell = discovered
+        .flows
+        .iter()
+        .filter(|f| f.id == "control-plane-no-privileged-ports")
+        .flat_map(|f| &f.cells)
+        .find(|c| c.status == Status::Warn)
+        .unwrap();
+    assert!(cell.explanation.last().unwrap().starts_with("discouraged, not forbidden: EKS's cluster security group"));
+    let strict = verify(&c.model, &c.topology, &c.facts, &c.input, true, Vec::new());
+    assert_eq!(status(&strict), Status::Fail);
+    c.input.node_ports = NodePorts::AllButSsh;
+    let against_the_spec = verify(&c.model, &c.topology, &c.facts, &c.input, false, Vec::new());
+    assert_eq!(status(&against_the_spec), Status::Fail);
+}
+
+#[test]
 fn what_turns_on_an_unread_layer_is_not_judged_and_the_rest_is() {
     use eksharden_net::model::Unread;
     let mut c = cluster(SMALL);

@@ -7,6 +7,7 @@
 
 mod degraded;
 mod deploy;
+mod eksctl;
 mod faults;
 mod handmade;
 mod harden;

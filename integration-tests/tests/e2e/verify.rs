@@ -24,7 +24,7 @@ fn verify(target: &Target, file: &str) -> (Exit, Value) {
 }
 
 /// The ids of the checks that failed, sorted, once each.
-fn failed(report: &Value) -> Vec<String> {
+pub(crate) fn failed(report: &Value) -> Vec<String> {
     let mut ids: Vec<String> = ["flows", "posture"]
         .iter()
         .flat_map(|kind| report[kind].as_array().unwrap().iter())

@@ -1,0 +1,156 @@
+//! A cluster made the way eksctl makes one, built through CloudFormation on the emulator
+//! (`integration_tests::eksctl_stacks`, whose shapes come from eksctl's builder): `verify`
+//! reports all that is wrong with it, `harden` plans every fix with the stack that owns the
+//! resource and the ClusterConfig field that keeps the fix, `--apply` breaks no required
+//! flow, and what is left needs a replacement, planned as such.
+
+use std::collections::BTreeSet;
+
+use eksharden_cli::exit::Exit;
+use integration_tests::eksctl_stacks;
+use integration_tests::moto::MotoOptions;
+use serde_json::Value;
+
+use super::verify::failed;
+use super::{block_on, run, Target};
+
+const CLUSTER: &str = "by-eksctl";
+const REGION: &str = "eu-west-1";
+/// The steps that work through the AWS APIs alone (the cluster API is not served here).
+const AWS_STEPS: &str =
+    "public-addresses,ssh-ingress,ssh-keys,imds,network-acl,endpoint-access,logging,secrets-encryption,tags";
+
+fn verify_json(target: &Target) -> (Exit, Value) {
+    let verified = run(target, &["verify", CLUSTER, "--region", REGION, "--format", "json"]);
+    let report = serde_json::from_str(&verified.stdout).unwrap_or_else(|e| panic!("{e}: {}", verified.stderr));
+    (verified.exit, report)
+}
+
+/// The cells of required flows that pass: (check, source, destination).
+fn passing_required(report: &Value) -> BTreeSet<(String, String, String)> {
+    report["flows"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|check| check["expectation"]["kind"] == "allowed")
+        .flat_map(|check| {
+            check["cells"].as_array().unwrap().iter().filter(|c| c["status"] == "pass").map(|c| {
+                let text = |key: &str| c[key].as_str().unwrap().to_owned();
+                (check["id"].as_str().unwrap().to_owned(), text("source"), text("destination"))
+            })
+        })
+        .collect()
+}
+
+/// A planned change and the lines said under it.
+fn said_of(plan: &str, change: &str) -> String {
+    let mut lines = plan.lines().skip_while(|l| !l.starts_with(&format!("    plan: {change}")));
+    let first = lines.next().unwrap_or_else(|| panic!("no plan {change}:\n{plan}"));
+    let under: Vec<&str> = lines.take_while(|l| l.starts_with("          ")).collect();
+    format!("{first}\n{}", under.join("\n"))
+}
+
+#[test]
+fn a_cluster_made_as_eksctl_makes_it_is_reported_then_hardened_without_breaking_a_required_flow() {
+    let target = Target::emulator(&MotoOptions::default());
+    let aws = target.aws(REGION);
+    let built = block_on(eksctl_stacks::build(&aws, CLUSTER)).unwrap();
+    let [ssh_stack, _, _] = &built.nodegroup_stacks[..] else { panic!("{built:?}") };
+
+    // verify: the whole report, exit 1, naming each problem.
+    let verified = run(&target, &["verify", CLUSTER, "--region", REGION]);
+    assert_eq!(verified.exit, Exit::Findings, "{}\n{}", verified.stdout, verified.stderr);
+    for said in [
+        "eksctl-by-eksctl-nodegroup-ng-ssh-remoteAccess) inbound rule tcp 22 from 0.0.0.0/0",
+        "eksctl-by-eksctl-nodegroup-ng-ssh-remoteAccess) inbound rule tcp 22 from ::/0",
+        "FAIL endpoint-public-access",
+        "public access from 0.0.0.0/0",
+        "control-plane logging is off for: api, audit, authenticator, controllerManager, scheduler",
+        "secrets are not encrypted with a KMS key",
+        "ng-ssh: IMDSv2 required, hop limit 2",
+        "ng-workers: IMDSv2 required, hop limit 2",
+        "node group ng-ssh accepts SSH key ops-key",
+        "node group ng-ssh: subnet eksctl-by-eksctl-cluster/SubnetPublicEUWEST1A",
+        // The self-managed group is named as eksctl named it, not by its Auto Scaling group.
+        "node group ng-workers: 1 real interfaces of 1 instances",
+    ] {
+        assert!(verified.stdout.contains(said), "{said}:\n{}", verified.stdout);
+    }
+    // EKS's own cluster group lets the control plane reach every node port: discouraged
+    // (a warning with the reason), not a finding nobody could fix.
+    assert!(verified.stdout.contains("WARN control-plane-no-privileged-ports"), "{}", verified.stdout);
+    let (_, before) = verify_json(&target);
+    let required_before = passing_required(&before);
+    assert!(required_before.len() > 20, "{required_before:?}");
+
+    // harden plans every fix, with the stack that owns the resource and the ClusterConfig
+    // field that keeps the fix through the next eksctl run.
+    let planned = run(&target, &["harden", CLUSTER, "--region", REGION, "--only", AWS_STEPS]);
+    let plan = &planned.stdout;
+    let owned = |stack: &str| format!("owned by stack {stack}: it will differ from the stack's template");
+    for (change, stack, field) in [
+        ("revoke", ssh_stack.as_str(), Some("managedNodeGroups[].ssh.allow: false")),
+        (
+            "set endpoint access",
+            &built.cluster_stack,
+            Some("vpc.clusterEndpoints (privateAccess: true, publicAccess: false)"),
+        ),
+        ("enable control-plane logging", &built.cluster_stack, Some("cloudWatch.clusterLogging.enableTypes: [\"*\"]")),
+        ("encrypt secrets", &built.cluster_stack, Some("secretsEncryption.keyARN")),
+        // eksctl makes no network ACLs: no ClusterConfig field keeps the guard, none is named.
+        ("give subnet-", &built.cluster_stack, None),
+        (
+            "replace node group ng-ssh",
+            ssh_stack,
+            Some("managedNodeGroups[]: privateNetworking: true, ssh.allow: false, disableIMDSv1: true"),
+        ),
+    ] {
+        let said = said_of(plan, change);
+        assert!(said.contains(&owned(stack)), "{change}:\n{said}");
+        match field {
+            Some(field) => assert!(said.contains(&format!("eksctl: set {field}")), "{change}:\n{said}"),
+            None => assert!(!said.contains("eksctl: set"), "{change}:\n{said}"),
+        }
+    }
+    for rule in ["tcp 22 from 0.0.0.0/0", "tcp 22 from ::/0"] {
+        assert!(
+            plan.contains(&format!("eksctl-by-eksctl-nodegroup-ng-ssh-remoteAccess) inbound rule {rule}")),
+            "{plan}"
+        );
+    }
+    // The what-if's refusal, with the flow it protects: ng-ssh's nodes reach ECR only
+    // through their public addresses.
+    let refused = said_of(plan, "stop subnet-");
+    assert!(
+        refused.contains(
+            "(refused: it would break a required flow that passes now: node group ng-ssh -> ecr.api API: tcp 443"
+        ),
+        "{refused}"
+    );
+
+    let applied = run(&target, &["harden", CLUSTER, "--region", REGION, "--only", AWS_STEPS, "--apply", "--yes"]);
+    assert!(
+        applied.stdout.contains("endpoint-access    applied, and it held"),
+        "{}\n{}",
+        applied.stdout,
+        applied.stderr
+    );
+
+    // What is left needs a replacement of the node groups; no required flow that passed
+    // before fails now.
+    let (exit, after) = verify_json(&target);
+    assert_eq!(exit, Exit::Findings);
+    assert_eq!(failed(&after), ["imds", "node-public-addresses", "node-ssh-keys"], "{after:#}");
+    let required_after = passing_required(&after);
+    let broken: Vec<_> = required_before.difference(&required_after).collect();
+    assert!(broken.is_empty(), "required flows broken by harden: {broken:?}");
+    let again = run(&target, &["harden", CLUSTER, "--region", REGION, "--only", AWS_STEPS]);
+    let planned_now: Vec<&str> = again.stdout.lines().filter(|l| l.starts_with("    plan: ")).collect();
+    assert!(!planned_now.is_empty());
+    for line in &planned_now {
+        let replacement =
+            line.starts_with("    plan: replace node group ") || line.starts_with("    plan: replace the nodes of ");
+        let kept_for_the_nodes = line.contains("(refused: it would break a required flow");
+        assert!(replacement || kept_for_the_nodes, "only replacements are left: {line}\n{}", again.stdout);
+    }
+}
