@@ -35,6 +35,8 @@ and makes stacks behave as CloudFormation does where moto differs:
 - RevokeSecurityGroupIngress finds a rule from a security group by the group, whatever its
   description (moto compared the whole source entry, so a described rule could not be revoked
   by group id, as EC2 allows);
+- deleting a managed node group terminates its own instances only (moto's instance filters
+  ignore tags, so every running instance went with it);
 - a node group without remote access reports none (moto invented an SSH key and a
   remote-access security group that does not exist); one with remote access gets the real
   security group EKS makes (port 22 from the source groups given, else from anywhere);
@@ -1266,11 +1268,15 @@ def _delete_nodegroup(self, cluster_name, nodegroup_name):
     """Terminates the group's instances and deletes its remote-access group, as EKS does."""
     nodegroup = _original_delete_nodegroup(self, cluster_name, nodegroup_name)
     ec2 = _ec2(self.account_id, self.region_name)
-    members = [
-        {"name": "tag:eks:cluster-name", "values": [cluster_name]},
-        {"name": "tag:eks:nodegroup-name", "values": [nodegroup_name]},
+    # By the group's tags, matched here: moto's instance filters ignore tags, so every
+    # running instance went with any node group.
+    member = {"eks:cluster-name": cluster_name, "eks:nodegroup-name": nodegroup_name}
+    doomed = [
+        i.id
+        for i in ec2.all_instances()
+        if i._state.name in ("pending", "running")
+        and member.items() <= {t["key"]: t["value"] for t in i.get_tags()}.items()
     ]
-    doomed = [i.id for i in ec2.all_instances(filters=members) if i._state.name in ("pending", "running")]
     if doomed:
         ec2.terminate_instances(doomed)
     group = nodegroup.resources.get("remoteAccessSecurityGroup")

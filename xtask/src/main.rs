@@ -109,7 +109,8 @@ fn demo() -> Result<(), String> {
     println!("\nthe kubeconfig entry is in {}", kubeconfig.display());
     run(&mut eksharden(&["create", "--dry-run", "-f", spec]))?;
     run(&mut eksharden(&["delete", "-f", spec, "--yes"]))?;
-    harden_demo(&moto.endpoint(), &eksharden)
+    harden_demo(&moto.endpoint(), &eksharden)?;
+    eksctl_demo(&moto.endpoint(), &eksharden)
 }
 
 /// The second half of the job: a cluster eksharden did not make, verified, hardened and
@@ -142,6 +143,34 @@ fn harden_demo(endpoint: &str, eksharden: &dyn Fn(&[&str]) -> Command) -> Result
     run(&mut with(&["harden", cluster, "--only", only, "--apply", "--yes", "--replace-node-groups"]))?;
     println!("\n== verify {cluster}, after");
     run(&mut with(&["verify", cluster]))
+}
+
+/// A cluster as eksctl makes it, through CloudFormation: verified, planned (each change with
+/// its stack and ClusterConfig field), hardened with its managed node groups replaced, and
+/// verified again. What is left is the self-managed group's nodes, which only its Auto
+/// Scaling group can replace.
+fn eksctl_demo(endpoint: &str, eksharden: &dyn Fn(&[&str]) -> Command) -> Result<(), String> {
+    let (cluster, region) = ("by-eksctl", "eu-west-1");
+    println!("\n== {cluster}: a cluster built through CloudFormation as eksctl builds one");
+    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().map_err(|e| e.to_string())?;
+    let settings = eksharden_aws::Settings { endpoint_url: Some(endpoint.to_owned()), ..Default::default() };
+    let aws = runtime.block_on(eksharden_aws::Aws::connect(&settings, Some(region))).map_err(|e| e.to_string())?;
+    let built = runtime.block_on(integration_tests::eksctl_stacks::build(&aws, cluster))?;
+    println!("stacks: {}, {}", built.cluster_stack, built.nodegroup_stacks.join(", "));
+    let only = "public-addresses,ssh-ingress,ssh-keys,imds,network-acl,endpoint-access,logging,secrets-encryption,tags";
+    let with = |args: &[&str]| {
+        let mut command = eksharden(args);
+        command.args(["--region", region]);
+        command
+    };
+    println!("\n== verify {cluster}, before (findings expected: exit 1)");
+    expect(&mut with(&["verify", cluster]), 1)?;
+    println!("\n== harden {cluster}: the plan, with the stack and ClusterConfig field of each change");
+    expect(&mut with(&["harden", cluster, "--only", only]), 1)?;
+    println!("\n== harden {cluster} --apply --replace-node-groups");
+    expect(&mut with(&["harden", cluster, "--only", only, "--apply", "--yes", "--replace-node-groups"]), 1)?;
+    println!("\n== verify {cluster}, after: left is ng-workers' hop limit, for its Auto Scaling group to replace");
+    expect(&mut with(&["verify", cluster]), 1)
 }
 
 /// Runs `command` and checks it exits with `code`.

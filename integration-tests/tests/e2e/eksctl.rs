@@ -153,4 +153,29 @@ fn a_cluster_made_as_eksctl_makes_it_is_reported_then_hardened_without_breaking_
         let kept_for_the_nodes = line.contains("(refused: it would break a required flow");
         assert!(replacement || kept_for_the_nodes, "only replacements are left: {line}\n{}", again.stdout);
     }
+
+    // With the replacements: the managed groups move to private subnets without SSH, every
+    // step holds, and what is left is the self-managed group's hop limit, which only its
+    // Auto Scaling group can replace (reported, not changed).
+    let replaced = run(
+        &target,
+        &["harden", CLUSTER, "--region", REGION, "--only", AWS_STEPS, "--apply", "--yes", "--replace-node-groups"],
+    );
+    assert!(!replaced.stdout.contains("FAILED"), "{}\n{}", replaced.stdout, replaced.stderr);
+    let (_, last) = verify_json(&target);
+    assert_eq!(failed(&last), ["imds"], "{last:#}");
+    let imds = last["posture"].as_array().unwrap().iter().find(|p| p["id"] == "imds").unwrap();
+    let details: Vec<&str> = imds["details"].as_array().unwrap().iter().map(|d| d.as_str().unwrap()).collect();
+    let (left, hardened): (Vec<&str>, Vec<&str>) = details.iter().partition(|d| d.ends_with("hop limit 2"));
+    assert_eq!(left, ["ng-workers: IMDSv2 required, hop limit 2"], "{imds:#}");
+    assert_eq!(
+        hardened,
+        ["ng-private-hardened: IMDSv2 required, hop limit 1", "ng-ssh-hardened: IMDSv2 required, hop limit 1"]
+    );
+    let broken: Vec<_> = required_before
+        .iter()
+        .filter(|(id, source, _)| source.contains("ng-workers") && id != "node-to-node")
+        .filter(|flow| !passing_required(&last).contains(*flow))
+        .collect();
+    assert!(broken.is_empty(), "the self-managed group keeps its flows: {broken:?}");
 }
