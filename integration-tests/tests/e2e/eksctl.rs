@@ -51,6 +51,36 @@ fn said_of(plan: &str, change: &str) -> String {
 }
 
 #[test]
+fn the_shared_node_group_is_trusted_while_no_node_carries_it() {
+    let target = Target::emulator(&MotoOptions::default());
+    let aws = target.aws(REGION);
+    block_on(eksctl_stacks::build(&aws, CLUSTER)).unwrap();
+    // The managed groups replaced: their nodes now carry EKS's cluster group, which admits
+    // all traffic from eksctl's shared node group (the self-managed nodes' way in).
+    let hardened = run(
+        &target,
+        &["harden", CLUSTER, "--region", REGION, "--only", AWS_STEPS, "--apply", "--yes", "--replace-node-groups"],
+    );
+    assert!(!hardened.stdout.contains("FAILED"), "{}", hardened.stdout);
+    // The self-managed group's node stopped (terminated, its Auto Scaling group would start
+    // another): no running interface carries the shared node group.
+    let running = block_on(aws.ec2.describe_instances().send()).unwrap();
+    let ids: Vec<String> = running
+        .reservations()
+        .iter()
+        .flat_map(|r| r.instances())
+        .filter(|i| i.tags().iter().any(|t| t.value() == Some("ng-workers")))
+        .filter_map(|i| i.instance_id())
+        .map(str::to_owned)
+        .collect();
+    assert_eq!(ids.len(), 1, "the self-managed group's one node");
+    block_on(aws.ec2.stop_instances().set_instance_ids(Some(ids)).send()).unwrap();
+    // That rule is the nodes' own way in, not SSH from outside: it stays.
+    let planned = run(&target, &["harden", CLUSTER, "--region", REGION, "--only", "ssh-ingress"]);
+    assert!(planned.stdout.starts_with("ssh-ingress        ok"), "{}", planned.stdout);
+}
+
+#[test]
 fn a_cluster_made_as_eksctl_makes_it_is_reported_then_hardened_without_breaking_a_required_flow() {
     let target = Target::emulator(&MotoOptions::default());
     let aws = target.aws(REGION);

@@ -19,10 +19,13 @@ use crate::change::Change;
 pub fn inspect(found: &Discovery) -> Inspected {
     let groups_of = |kinds: fn(&RoleKind) -> bool| found.topology.groups_of(&found.model, kinds);
     let node_groups = groups_of(|k| matches!(k, RoleKind::NodeGroup { .. }));
-    // The bastion's group is trusted by its tag too, before any interface carries it.
+    // The bastion's group is trusted by its tag too, before any interface carries it; and
+    // the groups the cluster's own stacks made (eksctl's shared node group), which hold
+    // nodes even while none runs (a self-managed group scaled to zero).
     let mut trusted: BTreeSet<String> =
         groups_of(|k| matches!(k, RoleKind::NodeGroup { .. } | RoleKind::Bastion | RoleKind::ControlPlane));
     trusted.extend(found.bastion_groups.iter().cloned());
+    trusted.extend(made_by_the_cluster_stacks(found));
     let control_plane = groups_of(|k| matches!(k, RoleKind::ControlPlane));
     let mut current = Vec::new();
     let mut changes = Vec::new();
@@ -53,4 +56,21 @@ pub fn inspect(found: &Discovery) -> Inspected {
         }
     }
     (current, changes)
+}
+
+/// The security groups a stack of the cluster made: the stack that made the cluster or one
+/// of its managed node groups, or for an eksctl cluster one of its `eksctl-<cluster>-`
+/// stacks.
+fn made_by_the_cluster_stacks(found: &Discovery) -> impl Iterator<Item = String> + '_ {
+    let cluster = &found.facts.name;
+    let stacks: BTreeSet<&str> = std::iter::once(cluster)
+        .chain(&found.managed_node_groups)
+        .filter_map(|owned| found.owners.get(owned).map(String::as_str))
+        .collect();
+    let eksctl_prefix = format!("eksctl-{cluster}-");
+    found.model.security_groups.iter().filter_map(move |group| {
+        let stack = found.owners.get(&group.id)?;
+        let ours = stacks.contains(stack.as_str()) || (found.made_by_eksctl && stack.starts_with(&eksctl_prefix));
+        ours.then(|| group.id.clone())
+    })
 }
