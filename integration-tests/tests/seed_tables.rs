@@ -1,4 +1,4 @@
-//! One case per row of the security-group tables of seeds 000-003, for both profiles,
+//! One case per row of the security-group tables of AWS-EKS-SG and EKS-SG-ROLES, for both profiles,
 //! checked against the rendered CloudFormation templates; and checks that nothing more
 //! permissive than the seeds allow is rendered, on every example.
 
@@ -95,7 +95,7 @@ enum Profiles {
 enum Expect {
     /// A rendered rule of `group` covering this protocol, port range and peer.
     Rule { group: &'static str, egress: bool, all: bool, ports: (u16, u16), peer: &'static str },
-    /// The group exists and has no rule in this direction (seed 003's empty tables).
+    /// The group exists and has no rule in this direction (EKS-SG-ROLES's empty tables).
     Empty { group: &'static str, egress: bool },
     /// EKS puts this rule on the cluster security group it creates; the templates must not
     /// declare it again (EC2 rejects a duplicate rule, failing the stack).
@@ -124,7 +124,7 @@ fn rows() -> Vec<Row> {
     use Profiles::*;
     let row = |seed, row, profiles, expect| Row { seed, row, profiles, expect };
     vec![
-        // Seeds 000/001: cluster security group (created by EKS).
+        // AWS-EKS-SG: cluster security group (created by EKS).
         row(
             "000",
             "cluster SG recommended inbound All All Self",
@@ -137,7 +137,7 @@ fn rows() -> Vec<Row> {
             Both,
             Expect::EksDefault { egress: true, all: true, peer: "0.0.0.0/0" },
         ),
-        // Seeds 000/001: control plane security group.
+        // AWS-EKS-SG: control plane security group.
         row(
             "000/001",
             "control plane minimum inbound TCP 443 from all node SGs",
@@ -174,7 +174,7 @@ fn rows() -> Vec<Row> {
             Recommended,
             tcp(CP, true, (1025, 65535), NODES),
         ),
-        // Seeds 000/001: worker node security group.
+        // AWS-EKS-SG: worker node security group.
         row("000/001", "node minimum inbound from other nodes, any protocol", Both, all(NODES, false, NODES)),
         row(
             "000/001",
@@ -202,13 +202,13 @@ fn rows() -> Vec<Row> {
         ),
         row("000/001", "node minimum outbound TCP 443 to the control plane", Both, tcp(NODES, true, (443, 443), CP)),
         row("000/001", "node recommended outbound All All 0.0.0.0/0", Recommended, all(NODES, true, "0.0.0.0/0")),
-        // Seed 002: the minimum ports when the cluster traffic is restricted, realized between
+        // AWS-EKS-SG: the minimum ports when the cluster traffic is restricted, realized between
         // the control-plane group and the node groups.
         row("002", "restricted minimum inbound TCP 443 (cluster SG)", Both, tcp(CP, false, (443, 443), NODES)),
         row("002", "restricted minimum inbound TCP 10250 (cluster SG)", Both, tcp(NODES, false, (10250, 10250), CP)),
         row("002", "restricted minimum outbound TCP 443 (cluster SG)", Both, tcp(CLUSTER, true, (443, 443), CLUSTER)),
         row("002", "restricted minimum outbound TCP 10250 (cluster SG)", Both, tcp(CP, true, (10250, 10250), NODES)),
-        // Seed 003: cluster security group.
+        // EKS-SG-ROLES: cluster security group.
         row(
             "003",
             "Cluster SG inbound ALL (MySelf)",
@@ -216,7 +216,7 @@ fn rows() -> Vec<Row> {
             Expect::EksDefault { egress: false, all: true, peer: CLUSTER },
         ),
         row("003", "Cluster SG outbound TCP 443 (MySelf) - APIServer", Both, tcp(CLUSTER, true, (443, 443), CLUSTER)),
-        // Seed 003: additional cluster security group.
+        // EKS-SG-ROLES: additional cluster security group.
         row("003", "Additional Cluster SG inbound TCP 443 (MySelf) - APIServer", Both, tcp(CP, false, (443, 443), CP)),
         row(
             "003",
@@ -230,14 +230,14 @@ fn rows() -> Vec<Row> {
             Both,
             tcp(CP, false, (443, 443), "BastionSecurityGroup"),
         ),
-        // Seed 003 writes 1024-65535; the EKS guide (000/001) writes 1025-65535, which eksharden follows.
+        // EKS-SG-ROLES writes 1024-65535; the EKS guide (000/001) writes 1025-65535, which eksharden follows.
         row(
             "003",
             "Additional Cluster SG outbound TCP 1024-65535 to Nodegroup General - Controllers",
             Recommended,
             tcp(CP, true, (1025, 65535), NODES),
         ),
-        // Seed 003: node group general security group.
+        // EKS-SG-ROLES: node group general security group.
         row("003", "Nodegroup General inbound ALL (MySelf)", Both, all(NODES, false, NODES)),
         row(
             "003",
@@ -258,7 +258,7 @@ fn rows() -> Vec<Row> {
             Recommended,
             tcp(NODES, true, (80, 80), "0.0.0.0/0"),
         ),
-        // Seed 003: add-on, app, endpoint, load balancer, database, cache.
+        // EKS-SG-ROLES: add-on, app, endpoint, load balancer, database, cache.
         row(
             "003",
             "Nodegroup Add-on inbound: empty",
@@ -348,6 +348,16 @@ fn rows() -> Vec<Row> {
     ]
 }
 
+/// The id (`docs/sources.md`) of the source a row comes from: the EKS User Guide's tables
+/// (its three versions) or the role-based security-group guide.
+fn source_id(document: &str) -> &'static str {
+    match document {
+        "000" | "001" | "000/001" | "002" => "AWS-EKS-SG",
+        "003" => "EKS-SG-ROLES",
+        other => panic!("no source document {other}"),
+    }
+}
+
 fn check_row(row: &Row, rules: &[Rendered], profile: SecurityGroupProfile) -> Result<(), String> {
     let label = format!("seed {} \"{}\" ({profile:?})", row.seed, row.row);
     match row.expect {
@@ -361,8 +371,8 @@ fn check_row(row: &Row, rules: &[Rendered], profile: SecurityGroupProfile) -> Re
                     && ports.1 <= r.ports.1
             };
             match rules.iter().find(covers) {
-                Some(rule) if rule.description.contains("seed") => Ok(()),
-                Some(rule) => Err(format!("{label}: rule {rule:?} does not name its seed row")),
+                Some(rule) if rule.description.contains(source_id(row.seed)) => Ok(()),
+                Some(rule) => Err(format!("{label}: rule {rule:?} does not cite {}", source_id(row.seed))),
                 None => Err(format!("{label}: no rendered rule of {group} covers it")),
             }
         }
@@ -465,8 +475,8 @@ fn port_22_reaches_nodes_only_from_the_bastion() {
                 // The bastion's own SSH from the operators' blocks.
                 continue;
             }
-            // Seed 000's node-to-node row admits the node group itself on every port; the
-            // node-subnet ACL and the NetworkPolicy close port 22 there (seed 004).
+            // AWS-EKS-SG's node-to-node row admits the node group itself on every port; the
+            // node-subnet ACL and the NetworkPolicy close port 22 there (STACKROX-EKS).
             let allowed = NODE_OR_CONTROL_PLANE.contains(&rule.group.as_str())
                 && (rule.peer == "BastionSecurityGroup" || rule.peer == rule.group);
             assert!(allowed, "{name}: port 22 ingress from something other than the bastion: {rule:?}");
@@ -487,7 +497,7 @@ fn the_control_plane_reaches_no_privileged_node_port_but_443() {
                         && [CP, CLUSTER].contains(&rule.peer.as_str()));
             assert!(
                 !(control_plane_to_node && privileged_not_443(&rule)),
-                "{name}: control plane to a privileged node port (seed 001: prevent communication to privileged ports): {rule:?}"
+                "{name}: control plane to a privileged node port (AWS-EKS-SG: prevent communication to privileged ports): {rule:?}"
             );
         }
     }

@@ -1,4 +1,4 @@
-//! The network ACL writes of the bastion step (seed 004, "Create a dedicated subnet in the
+//! The network ACL writes of the bastion step (STACKROX-EKS, "Create a dedicated subnet in the
 //! VPC"): the bastion subnet with its own ACL, and node subnets moved to a copy of their ACL
 //! with the SSH guard in front. Every write first looks for what an earlier run made (by its
 //! tags), and entries are brought to the wanted list one by one, so a run cut short is

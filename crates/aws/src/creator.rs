@@ -1,4 +1,4 @@
-//! The dedicated creator role after creation (seed 004, "Dedicated IAM Role for EKS Cluster
+//! The dedicated creator role after creation (STACKROX-EKS, "Dedicated IAM Role for EKS Cluster
 //! Creation"): stripped of its permissions and of the right to assume it, but kept for
 //! break-glass repair. The permissions it had are kept, unattached, in a customer-managed
 //! policy; re-granting (for `delete`, or by hand) puts them back as the role's inline policy,

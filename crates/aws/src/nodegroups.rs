@@ -161,7 +161,7 @@ async fn template_data(
 
 /// The old template's settings that a node needs (image, user data, instance type, security
 /// groups, volumes, instance tags), without its SSH key and public addressing, and with
-/// IMDSv2 required at hop limit 1 (seed 004, DESIGN step 8), and `groups` where the old
+/// IMDSv2 required at hop limit 1 (STACKROX-EKS, AWS-EKS-BP), and `groups` where the old
 /// named none. A group without a template gets one that sets the metadata options, the
 /// groups, and its disk size as the root volume of the Amazon Linux images EKS picks.
 fn hardened_template_data(

@@ -7,8 +7,15 @@ use clap_complete::Shell;
 
 /// Create Amazon EKS clusters hardened from the first minute, and prove it.
 #[derive(Debug, Parser)]
-#[command(name = "eksharden", version, about, propagate_version = true)]
-#[command(after_help = "Exit codes: 0 ok, 1 findings, 2 input or usage error, 3 infrastructure failure")]
+#[command(
+    name = "eksharden",
+    version,
+    about = "Create Amazon EKS clusters hardened from the first minute, harden the clusters you have, and prove it flow by flow",
+    propagate_version = true
+)]
+#[command(
+    after_help = "Exit codes: 0 ok, 1 findings, 2 input or usage error, 3 infrastructure failure (or a check that could not be judged), 130 interrupted"
+)]
 pub struct Cli {
     /// What to do.
     #[command(subcommand)]
@@ -52,7 +59,7 @@ pub enum Command {
     Create(CreateArgs),
     /// Delete a cluster's stacks in reverse order and list anything left.
     Delete(DeleteArgs),
-    /// Read a cluster back from AWS and check every flow of the seeds' policy and its posture.
+    /// Read a cluster back from AWS: check every flow it needs or must not have, and its settings.
     Verify(VerifyArgs),
     /// Plan the hardening steps for a running cluster; with --apply, make the changes and verify.
     Harden(HardenArgs),

@@ -69,7 +69,7 @@ pub enum Change {
         /// Why.
         why: String,
     },
-    /// Make the bastion subnet (seed 004, "Create a dedicated subnet in the VPC"): a free
+    /// Make the bastion subnet (STACKROX-EKS, "Create a dedicated subnet in the VPC"): a free
     /// block of the VPC, routed like the cluster's private subnets, with its own network ACL;
     /// or give the existing bastion subnet an ACL of its own.
     #[serde(rename_all = "camelCase")]

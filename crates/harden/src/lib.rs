@@ -1,4 +1,4 @@
-//! The hardening steps of DESIGN.md, over a running cluster.
+//! The hardening steps (STACKROX-EKS, AWS-EKS-BP; ids in `docs/sources.md`), over a running cluster.
 //!
 //! Every step has the same shape: inspect the current state, compute the change as data
 //! ([`Change`]), apply it idempotently, and inspect again to check that it held. A step

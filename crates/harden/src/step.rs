@@ -6,7 +6,7 @@ use crate::change::Change;
 use crate::ownership::Ownership;
 use crate::{steps, Options, Target};
 
-/// A hardening step (DESIGN.md "Hardening steps", seed 004).
+/// A hardening step (STACKROX-EKS, AWS-EKS-BP).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum StepId {

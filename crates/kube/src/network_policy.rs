@@ -1,4 +1,4 @@
-//! The policies that block pod egress to port 22 (seed 004, "Control SSH Access to Nodes"):
+//! The policies that block pod egress to port 22 (STACKROX-EKS, "Control SSH Access to Nodes"):
 //! the Kubernetes NetworkPolicy in every namespace, and the Calico GlobalNetworkPolicy
 //! where Calico's CRD is installed. Pods share their node's ENI under the VPC CNI, so this
 //! is the only layer that stops a pod reaching SSH on a node of its own subnet.

@@ -1,4 +1,4 @@
-//! The ClusterRoleBindings of the admin and viewer groups (seed 004 steps 3-4): the
+//! The ClusterRoleBindings of the admin and viewer groups (STACKROX-EKS, "For existing clusters" 3-4): the
 //! groups aws-auth or the access entries map to, bound to the built-in roles, never
 //! `system:masters`.
 

@@ -1,5 +1,5 @@
 //! The network side of eksharden's proof: a model of a VPC as the AWS APIs describe it, a
-//! reachability engine with AWS semantics, and the flow policy of the seeds.
+//! reachability engine with AWS semantics, and the flow policy of the sources.
 //!
 //! Pure: no I/O, no AWS SDK or Kubernetes types. Discovery (in `crates/aws`) fills a
 //! [`Model`]; the engine decides flows over it; the policy says which flows must and must

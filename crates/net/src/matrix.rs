@@ -125,7 +125,7 @@ pub fn check_flows(
             let status = cells.iter().map(|c| c.status).max().unwrap_or(Status::Pass);
             FlowCheck {
                 id: requirement.id,
-                seed: requirement.seed,
+                citation: requirement.citation,
                 title: format!(
                     "{} -> {}: {} {}",
                     topology.roles[requirement.source].name, destination_name, requirement.protocol, requirement.ports

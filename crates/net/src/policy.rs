@@ -1,15 +1,15 @@
-//! The flow policy of the seeds: which flows a cluster needs and which it must not have.
+//! The flow policy of the sources: which flows a cluster needs and which it must not have.
 //!
-//! Required: nodes to the API on 443 and control plane to the kubelet on 10250 (seeds
-//! 000/001, minimum; 443 and 1025-65535 with the recommended profile), node to node (all
+//! Required: nodes to the API on 443 and control plane to the kubelet on 10250 (AWS-EKS-SG,
+//! minimum; 443 and 1025-65535 with the recommended profile), node to node (all
 //! ports but 22),
-//! nodes to the registries and AWS APIs (seed 000's footnote), load balancer to the app
-//! ports, apps to the database and cache (seed 003), bastion to the API and to nodes on 22
-//! (seeds 003/004). Forbidden: the internet to nodes, databases and caches; anything but the
+//! nodes to the registries and AWS APIs (AWS-EKS-SG's footnote), load balancer to the app
+//! ports, apps to the database and cache (EKS-SG-ROLES), bastion to the API and to nodes on 22
+//! (EKS-SG-ROLES, STACKROX-EKS). Forbidden: the internet to nodes, databases and caches; anything but the
 //! bastion to nodes on 22, blocked by security groups and the node-subnet ACL each on their
-//! own (seed 004); pods to nodes on 22, which only network policies can stop (seed 004);
-//! control plane to node ports below 1024 other than 443 (seeds 000/001); the public API
-//! endpoint open to the internet (seed 004).
+//! own (STACKROX-EKS); pods to nodes on 22, which only network policies can stop (STACKROX-EKS);
+//! control plane to node ports below 1024 other than 443 (AWS-EKS-SG); the public API
+//! endpoint open to the internet (STACKROX-EKS).
 
 use serde::Serialize;
 
@@ -17,13 +17,13 @@ use crate::ports::{PortRange, Protocol};
 use crate::topology::{NodePurpose, RoleKind, Topology};
 use crate::verdict::Layer;
 
-/// The seed profile of control-plane and node rules.
+/// The profile of control-plane and node rules (AWS-EKS-SG's minimum or recommended).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub enum Profile {
-    /// Seeds 000/001 minimum: 10250 from the control plane.
+    /// AWS-EKS-SG minimum: 10250 from the control plane.
     Minimum,
-    /// Seeds 000/001 recommended: 443 and 1025-65535 from the control plane.
+    /// AWS-EKS-SG recommended: 443 and 1025-65535 from the control plane.
     Recommended,
 }
 
@@ -41,7 +41,7 @@ pub struct PolicyInput {
     pub cache_port: Option<u16>,
     /// The AWS services nodes must reach on 443.
     pub services: Vec<String>,
-    /// Whether the node-subnet ACL must block SSH on its own (seed 004).
+    /// Whether the node-subnet ACL must block SSH on its own (STACKROX-EKS).
     pub ssh_acl: bool,
     /// The node groups the spec names, each of which must be found (none when discovered).
     pub node_groups: Vec<String>,
@@ -53,7 +53,7 @@ pub struct PolicyInput {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub enum NodePorts {
-    /// Every port but SSH: seeds 000/001's minimum ("any ports you expect your nodes to use"),
+    /// Every port but SSH: AWS-EKS-SG's minimum ("any ports you expect your nodes to use"),
     /// which eksharden's own node groups open.
     AllButSsh,
     /// What a cluster cannot work without: DNS (53 over TCP and UDP) and 1025-65535 (replies,
@@ -65,14 +65,14 @@ pub enum NodePorts {
 }
 
 impl PolicyInput {
-    /// The services every node needs: the EKS, ECR and S3 APIs (seed 000's footnote) and STS
+    /// The services every node needs: the EKS, ECR and S3 APIs (AWS-EKS-SG's footnote) and STS
     /// (IAM roles for service accounts).
     pub fn default_services() -> Vec<String> {
         ["eks", "ecr.api", "ecr.dkr", "s3", "sts"].into_iter().map(str::to_owned).collect()
     }
 
     /// For a cluster known only from AWS: the minimum profile, the default services, the
-    /// seed-004 ACL, and no app, database or cache ports (they need a spec).
+    /// node-subnet ACL of STACKROX-EKS, and no app, database or cache ports (they need a spec).
     pub fn discovered() -> Self {
         Self {
             profile: Profile::Minimum,
@@ -120,8 +120,8 @@ pub enum Target {
 pub struct Requirement {
     /// A stable id (`nodes-to-api`), the same for every role pair it covers.
     pub id: &'static str,
-    /// The seed rows it comes from.
-    pub seed: &'static str,
+    /// The source it comes from: an id of `docs/sources.md`, then the table, row or section.
+    pub citation: &'static str,
     /// The source role, by index.
     pub source: usize,
     /// The destination.
@@ -156,8 +156,8 @@ pub fn requirements(topology: &Topology, input: &PolicyInput) -> Vec<Requirement
 
     // DNS between nodes over UDP, where only the essential node ports are required.
     let mut dns_over_udp = Vec::new();
-    let mut add = |id, seed, source: usize, destination: Target, ports: PortRange, expectation: Expectation| {
-        out.push(Requirement { id, seed, source, destination, protocol: Protocol::Tcp, ports, expectation });
+    let mut add = |id, citation, source: usize, destination: Target, ports: PortRange, expectation: Expectation| {
+        out.push(Requirement { id, citation, source, destination, protocol: Protocol::Tcp, ports, expectation });
     };
     use Expectation::*;
     let tcp = PortRange::single;
@@ -165,7 +165,7 @@ pub fn requirements(topology: &Topology, input: &PolicyInput) -> Vec<Requirement
         for &cp in &control_plane {
             add(
                 "nodes-to-api",
-                "seed 000/001 node minimum outbound TCP 443 to the control plane",
+                "AWS-EKS-SG node minimum outbound TCP 443 to the control plane",
                 n,
                 Target::Role(cp),
                 tcp(443),
@@ -173,7 +173,7 @@ pub fn requirements(topology: &Topology, input: &PolicyInput) -> Vec<Requirement
             );
             add(
                 "control-plane-to-kubelet",
-                "seed 000/001 control plane minimum outbound TCP 10250 to nodes",
+                "AWS-EKS-SG control plane minimum outbound TCP 10250 to nodes",
                 cp,
                 Target::Role(n),
                 tcp(10250),
@@ -182,7 +182,7 @@ pub fn requirements(topology: &Topology, input: &PolicyInput) -> Vec<Requirement
             if input.profile == Profile::Recommended {
                 add(
                     "control-plane-to-webhooks",
-                    "seed 000/001 recommended: TCP 443 from the control plane",
+                    "AWS-EKS-SG recommended: TCP 443 from the control plane",
                     cp,
                     Target::Role(n),
                     tcp(443),
@@ -190,7 +190,7 @@ pub fn requirements(topology: &Topology, input: &PolicyInput) -> Vec<Requirement
                 );
                 add(
                     "control-plane-to-node-ports",
-                    "seed 000/001 recommended: TCP 1025-65535 from the control plane",
+                    "AWS-EKS-SG recommended: TCP 1025-65535 from the control plane",
                     cp,
                     Target::Role(n),
                     PortRange::new(1025, 65535),
@@ -209,7 +209,7 @@ pub fn requirements(topology: &Topology, input: &PolicyInput) -> Vec<Requirement
             for ports in [PortRange::new(0, 442), PortRange::new(444, 1023)] {
                 add(
                     "control-plane-no-privileged-ports",
-                    "seed 000/001: no control-plane traffic to node ports below 1024 but 443",
+                    "AWS-EKS-SG: no control-plane traffic to node ports below 1024 but 443",
                     cp,
                     Target::Role(n),
                     ports,
@@ -218,8 +218,8 @@ pub fn requirements(topology: &Topology, input: &PolicyInput) -> Vec<Requirement
             }
         }
         for &m in &nodes {
-            // All but SSH, which seed 004 keeps to the bastion (and which the node ACL denies).
-            let seed = "seed 000/001 node minimum inbound from other nodes: all (but 22, seed 004)";
+            // All but SSH, which STACKROX-EKS keeps to the bastion (and which the node ACL denies).
+            let citation = "AWS-EKS-SG node minimum inbound from other nodes: all (but 22, STACKROX-EKS)";
             let (required, advised) = match input.node_ports {
                 NodePorts::AllButSsh => (vec![PortRange::new(0, 21), PortRange::new(23, 65535)], vec![]),
                 NodePorts::Essential => (
@@ -228,18 +228,18 @@ pub fn requirements(topology: &Topology, input: &PolicyInput) -> Vec<Requirement
                 ),
             };
             for ports in required {
-                add("node-to-node", seed, n, Target::Role(m), ports, Allowed);
+                add("node-to-node", citation, n, Target::Role(m), ports, Allowed);
             }
             if input.node_ports == NodePorts::Essential {
                 dns_over_udp.push((n, m));
             }
             for ports in advised {
                 let why = "the guide asks for every port nodes use; a narrower rule is a choice, and the safer one";
-                add("node-to-node-other-ports", seed, n, Target::Role(m), ports, Advised(why));
+                add("node-to-node-other-ports", citation, n, Target::Role(m), ports, Advised(why));
             }
             add(
                 "pods-no-ssh-to-nodes",
-                "seed 004: pods share the node's ENI; only a network policy stops pod SSH to nodes",
+                "STACKROX-EKS: pods share the node's ENI; only a network policy stops pod SSH to nodes",
                 n,
                 Target::Role(m),
                 tcp(22),
@@ -249,7 +249,7 @@ pub fn requirements(topology: &Topology, input: &PolicyInput) -> Vec<Requirement
         for service in &input.services {
             add(
                 "nodes-to-aws-apis",
-                "seed 000 footnote: nodes reach the EKS, ECR and S3 APIs (NAT or VPC endpoints)",
+                "AWS-EKS-SG footnote: nodes reach the EKS, ECR and S3 APIs (NAT or VPC endpoints)",
                 n,
                 Target::Service(service.clone()),
                 tcp(443),
@@ -259,7 +259,7 @@ pub fn requirements(topology: &Topology, input: &PolicyInput) -> Vec<Requirement
         for &o in &outsiders {
             add(
                 "no-internet-to-nodes",
-                "seed 004 / DESIGN: nothing on the internet reaches nodes",
+                "STACKROX-EKS: nothing on the internet reaches nodes",
                 o,
                 Target::Role(n),
                 PortRange::ALL,
@@ -269,7 +269,7 @@ pub fn requirements(topology: &Topology, input: &PolicyInput) -> Vec<Requirement
         for &b in &bastion {
             add(
                 "bastion-to-nodes-ssh",
-                "seed 004: SSH to nodes from the bastion",
+                "STACKROX-EKS: SSH to nodes from the bastion",
                 b,
                 Target::Role(n),
                 tcp(22),
@@ -281,7 +281,7 @@ pub fn requirements(topology: &Topology, input: &PolicyInput) -> Vec<Requirement
                 if input.ssh_acl { vec![Layer::SecurityGroup, Layer::NetworkAcl] } else { vec![Layer::SecurityGroup] };
             add(
                 "ssh-to-nodes-only-from-bastion",
-                "seed 004: port 22 to nodes only from the bastion (security group and node-subnet ACL)",
+                "STACKROX-EKS: port 22 to nodes only from the bastion (security group and node-subnet ACL)",
                 h,
                 Target::Role(n),
                 tcp(22),
@@ -293,7 +293,7 @@ pub fn requirements(topology: &Topology, input: &PolicyInput) -> Vec<Requirement
         for &cp in &control_plane {
             add(
                 "bastion-to-api",
-                "seed 003 Bastion Instance Security Group - APIServer",
+                "EKS-SG-ROLES Bastion Instance Security Group - APIServer",
                 b,
                 Target::Role(cp),
                 tcp(443),
@@ -306,7 +306,7 @@ pub fn requirements(topology: &Topology, input: &PolicyInput) -> Vec<Requirement
             for &port in &input.app_ports {
                 add(
                     "load-balancer-to-app",
-                    "seed 003 Elastic Load Balancer Security Group - Application Service",
+                    "EKS-SG-ROLES Elastic Load Balancer Security Group - Application Service",
                     lb,
                     Target::Role(app),
                     tcp(port),
@@ -321,7 +321,7 @@ pub fn requirements(topology: &Topology, input: &PolicyInput) -> Vec<Requirement
                 for &app in &apps {
                     add(
                         "app-to-store",
-                        "seed 003 Nodegroup App Security Group - Database / Cache",
+                        "EKS-SG-ROLES Nodegroup App Security Group - Database / Cache",
                         app,
                         Target::Role(store),
                         tcp(*port),
@@ -332,7 +332,7 @@ pub fn requirements(topology: &Topology, input: &PolicyInput) -> Vec<Requirement
             for &o in &outsiders {
                 add(
                     "no-internet-to-stores",
-                    "seed 003: databases and caches admit only the app nodes",
+                    "EKS-SG-ROLES: databases and caches admit only the app nodes",
                     o,
                     Target::Role(store),
                     PortRange::ALL,
@@ -345,7 +345,7 @@ pub fn requirements(topology: &Topology, input: &PolicyInput) -> Vec<Requirement
         for &a in &api {
             add(
                 "api-not-open-to-internet",
-                "seed 004: public endpoint off or limited to listed blocks, never 0.0.0.0/0",
+                "STACKROX-EKS: public endpoint off or limited to listed blocks, never 0.0.0.0/0",
                 i,
                 Target::Role(a),
                 tcp(443),
@@ -356,7 +356,7 @@ pub fn requirements(topology: &Topology, input: &PolicyInput) -> Vec<Requirement
     for (n, m) in dns_over_udp {
         out.push(Requirement {
             id: "node-to-node",
-            seed: "seed 000/001 node minimum inbound from other nodes: DNS",
+            citation: "AWS-EKS-SG node minimum inbound from other nodes: DNS",
             source: n,
             destination: Target::Role(m),
             protocol: Protocol::Udp,

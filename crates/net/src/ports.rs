@@ -74,8 +74,8 @@ pub struct PortRange {
 impl PortRange {
     /// Every port.
     pub const ALL: Self = Self { from: 0, to: 65535 };
-    /// The client's ephemeral ports that return traffic goes to (DESIGN.md: assume
-    /// 1024-65535 unless told otherwise; it covers Linux, Windows and the NAT gateway).
+    /// The client's ephemeral ports that return traffic goes to (1024-65535
+    /// unless told otherwise: it covers Linux, Windows and the NAT gateway).
     pub const EPHEMERAL: Self = Self { from: 1024, to: 65535 };
 
     /// A range; `from` must not exceed `to`.

@@ -7,7 +7,7 @@ use serde::Serialize;
 use crate::model::{Model, Origin, Unread};
 use crate::report::{PostureCheck, Status};
 
-/// The control-plane log types seed 004 asks for (DESIGN.md step 8).
+/// The control-plane log types STACKROX-EKS asks for (AWS-EKS-BP).
 pub const LOG_TYPES: [&str; 5] = ["api", "audit", "authenticator", "controllerManager", "scheduler"];
 
 /// What discovery read about a cluster beyond its network.
@@ -75,7 +75,7 @@ pub enum VersionSupport {
     Unknown,
 }
 
-/// What IAM says of the cluster's dedicated creator role (seed 004, "Dedicated IAM Role for
+/// What IAM says of the cluster's dedicated creator role (STACKROX-EKS, "Dedicated IAM Role for
 /// EKS Cluster Creation").
 #[derive(Debug, Clone, Default, Serialize)]
 #[serde(rename_all = "camelCase", tag = "state")]
@@ -152,8 +152,8 @@ pub fn check(facts: &ClusterFacts, model: &Model, expected_node_groups: &[String
     ]
 }
 
-fn result(id: &'static str, title: &str, seed: &'static str, status: Status, details: Vec<String>) -> PostureCheck {
-    PostureCheck { id, title: title.to_owned(), seed, status, details }
+fn result(id: &'static str, title: &str, citation: &'static str, status: Status, details: Vec<String>) -> PostureCheck {
+    PostureCheck { id, title: title.to_owned(), citation, status, details }
 }
 
 /// Fails with what was found, or passes saying `clean`.
@@ -200,17 +200,17 @@ fn node_groups(facts: &ClusterFacts, expected: &[String]) -> PostureCheck {
     let id = "node-groups-present";
     if !found.is_empty() {
         found.extend(unread);
-        return result(id, title, "DESIGN verification", Status::Fail, found);
+        return result(id, title, "EKSHARDEN-VERIFY", Status::Fail, found);
     }
     if !unread.is_empty() {
-        return result(id, title, "DESIGN verification", Status::Unknown, unread);
+        return result(id, title, "EKSHARDEN-VERIFY", Status::Unknown, unread);
     }
     if facts.node_groups.is_empty() {
         let detail = "the cluster has no node groups: no node flow is checked".to_owned();
-        return result(id, title, "DESIGN verification", Status::Warn, vec![detail]);
+        return result(id, title, "EKSHARDEN-VERIFY", Status::Warn, vec![detail]);
     }
     let names: Vec<&str> = facts.node_groups.iter().map(|g| g.name.as_str()).collect();
-    result(id, title, "DESIGN verification", Status::Pass, vec![format!("node groups: {}", names.join(", "))])
+    result(id, title, "EKSHARDEN-VERIFY", Status::Pass, vec![format!("node groups: {}", names.join(", "))])
 }
 
 fn kubernetes_version(facts: &ClusterFacts) -> PostureCheck {
@@ -258,13 +258,7 @@ fn creator_role(facts: &ClusterFacts) -> PostureCheck {
         }
         CreatorRoleFact::Unreadable(why) => (Status::Warn, format!("the creator role could not be read: {why}")),
     };
-    result(
-        "creator-role-stripped",
-        "The dedicated creator role is stripped",
-        "seed 004 / DESIGN step 1",
-        status,
-        vec![detail],
-    )
+    result("creator-role-stripped", "The dedicated creator role is stripped", "STACKROX-EKS", status, vec![detail])
 }
 
 fn endpoint_private(facts: &ClusterFacts) -> PostureCheck {
@@ -276,7 +270,7 @@ fn endpoint_private(facts: &ClusterFacts) -> PostureCheck {
     result(
         "endpoint-private-access",
         "API endpoint reachable privately",
-        "seed 004 / DESIGN step 7",
+        "STACKROX-EKS",
         status,
         vec![detail.to_owned()],
     )
@@ -284,12 +278,12 @@ fn endpoint_private(facts: &ClusterFacts) -> PostureCheck {
 
 fn endpoint_public(facts: &ClusterFacts) -> PostureCheck {
     let title = "API endpoint not public to the internet";
-    let seed = "seed 004 / DESIGN step 7";
+    let citation = "STACKROX-EKS";
     if !facts.endpoint_public {
         return result(
             "endpoint-public-access",
             title,
-            seed,
+            citation,
             Status::Pass,
             vec!["public endpoint access is off".to_owned()],
         );
@@ -305,26 +299,26 @@ fn endpoint_public(facts: &ClusterFacts) -> PostureCheck {
         result(
             "endpoint-public-access",
             title,
-            seed,
+            citation,
             Status::Pass,
             vec![format!("public access limited to {}", listed.join(", "))],
         )
     } else {
-        result("endpoint-public-access", title, seed, Status::Fail, open)
+        result("endpoint-public-access", title, citation, Status::Fail, open)
     }
 }
 
 fn authentication(facts: &ClusterFacts) -> PostureCheck {
     let title = "Authentication through access entries";
-    let seed = "seed 004 / DESIGN step 2";
+    let citation = "STACKROX-EKS";
     match facts.authentication_mode.as_deref() {
         Some(mode @ ("API" | "API_AND_CONFIG_MAP")) => {
-            result("authentication-mode", title, seed, Status::Pass, vec![format!("authentication mode {mode}")])
+            result("authentication-mode", title, citation, Status::Pass, vec![format!("authentication mode {mode}")])
         }
         Some(mode) => result(
             "authentication-mode",
             title,
-            seed,
+            citation,
             Status::Warn,
             vec![format!(
                 "authentication mode {mode}: only aws-auth maps identities; access entries are not available"
@@ -333,7 +327,7 @@ fn authentication(facts: &ClusterFacts) -> PostureCheck {
         None => result(
             "authentication-mode",
             title,
-            seed,
+            citation,
             Status::Warn,
             vec!["the cluster reports no authentication mode".to_owned()],
         ),
@@ -342,12 +336,12 @@ fn authentication(facts: &ClusterFacts) -> PostureCheck {
 
 fn masters_entries(facts: &ClusterFacts) -> PostureCheck {
     let title = "No access entry maps to system:masters";
-    let seed = "seed 004 / DESIGN step 2-3";
+    let citation = "STACKROX-EKS";
     match &facts.access_entries {
         None => result(
             "access-entries-system-masters",
             title,
-            seed,
+            citation,
             Status::Warn,
             vec![
                 "access entries could not be read; the aws-auth ConfigMap is checked on the Kubernetes side".to_owned()
@@ -361,9 +355,9 @@ fn masters_entries(facts: &ClusterFacts) -> PostureCheck {
                 .collect();
             if masters.is_empty() {
                 let detail = format!("{} access entries, none in system:masters", entries.len());
-                result("access-entries-system-masters", title, seed, Status::Pass, vec![detail])
+                result("access-entries-system-masters", title, citation, Status::Pass, vec![detail])
             } else {
-                result("access-entries-system-masters", title, seed, Status::Fail, masters)
+                result("access-entries-system-masters", title, citation, Status::Fail, masters)
             }
         }
     }
@@ -376,7 +370,7 @@ fn logging(facts: &ClusterFacts) -> PostureCheck {
     } else {
         (Status::Fail, vec![format!("control-plane logging is off for: {}", missing.join(", "))])
     };
-    result("control-plane-logging", "Control-plane logging (all five types)", "DESIGN step 8", status, details)
+    result("control-plane-logging", "Control-plane logging (all five types)", "AWS-EKS-BP", status, details)
 }
 
 fn secrets(facts: &ClusterFacts) -> PostureCheck {
@@ -384,7 +378,7 @@ fn secrets(facts: &ClusterFacts) -> PostureCheck {
         Some(key) => (Status::Pass, format!("secrets are encrypted with {key}")),
         None => (Status::Fail, "secrets are not encrypted with a KMS key".to_owned()),
     };
-    result("secrets-encryption", "Secrets encrypted with KMS", "DESIGN step 8", status, vec![detail])
+    result("secrets-encryption", "Secrets encrypted with KMS", "AWS-EKS-BP", status, vec![detail])
 }
 
 fn imds(facts: &ClusterFacts) -> PostureCheck {
@@ -411,7 +405,7 @@ fn imds(facts: &ClusterFacts) -> PostureCheck {
             }
         }
     }
-    result("imds", "IMDSv2 required with hop limit 1 on nodes", "DESIGN step 8", status, details)
+    result("imds", "IMDSv2 required with hop limit 1 on nodes", "AWS-EKS-BP", status, details)
 }
 
 fn ssh_keys(facts: &ClusterFacts) -> PostureCheck {
@@ -433,7 +427,7 @@ fn ssh_keys(facts: &ClusterFacts) -> PostureCheck {
             (status, details)
         }
     };
-    result("node-ssh-keys", "No SSH keys on node groups", "seed 004 / DESIGN step 6", status, details)
+    result("node-ssh-keys", "No SSH keys on node groups", "STACKROX-EKS", status, details)
 }
 
 fn public_addresses(facts: &ClusterFacts, model: &Model) -> PostureCheck {
@@ -458,7 +452,7 @@ fn public_addresses(facts: &ClusterFacts, model: &Model) -> PostureCheck {
         model,
         &[Unread::Subnets, Unread::Interfaces],
     );
-    result("node-public-addresses", "No public addresses on nodes", "seed 004 / DESIGN step 4", status, details)
+    result("node-public-addresses", "No public addresses on nodes", "STACKROX-EKS", status, details)
 }
 
 fn open_ingress(facts: &ClusterFacts, model: &Model) -> PostureCheck {
@@ -484,7 +478,7 @@ fn open_ingress(facts: &ClusterFacts, model: &Model) -> PostureCheck {
     result(
         "open-ingress",
         "No ingress from 0.0.0.0/0 or ::/0 to control plane or nodes",
-        "seed 003/004",
+        "EKS-SG-ROLES, STACKROX-EKS",
         status,
         details,
     )

@@ -53,8 +53,8 @@ pub struct Cell {
 pub struct FlowCheck {
     /// The requirement's id.
     pub id: &'static str,
-    /// The seed rows it comes from.
-    pub seed: &'static str,
+    /// The source it comes from: an id of `docs/sources.md`, then the table, row or section.
+    pub citation: &'static str,
     /// `source -> destination: tcp ports`.
     pub title: String,
     /// The protocol.
@@ -76,8 +76,8 @@ pub struct PostureCheck {
     pub id: &'static str,
     /// What is checked.
     pub title: String,
-    /// The seed or guide it comes from.
-    pub seed: &'static str,
+    /// The source it comes from: an id of `docs/sources.md`, then the table, row or section.
+    pub citation: &'static str,
     /// How it came out.
     pub status: Status,
     /// What was found.

@@ -19,10 +19,10 @@ pub enum RoleKind {
     /// A node group.
     #[serde(rename_all = "camelCase")]
     NodeGroup {
-        /// What the group runs (seed 003's general, add-on and app groups), when known.
+        /// What the group runs (EKS-SG-ROLES's general, add-on and app groups), when known.
         purpose: Option<NodePurpose>,
     },
-    /// The bastion (seed 004).
+    /// The bastion (STACKROX-EKS).
     Bastion,
     /// Load balancers in front of the app nodes.
     LoadBalancer,

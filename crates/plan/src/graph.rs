@@ -15,7 +15,7 @@ use serde_json::Value;
 pub enum StackKind {
     /// VPC, subnets, routes, network ACLs, VPC endpoints, flow logs.
     Network,
-    /// The seed-003 security groups and their rules.
+    /// The EKS-SG-ROLES security groups and their rules.
     SecurityGroups,
     /// The creator, cluster and node roles.
     Iam,

@@ -17,14 +17,14 @@ pub struct Manifest {
 pub const DENY_POD_SSH_EGRESS: Manifest = Manifest {
     file_name: "deny-pod-ssh-egress.yaml",
     content: include_str!("../../../manifests/deny-pod-ssh-egress.yaml"),
-    purpose: "NetworkPolicy: no pod egress to port 22 (seed 004)",
+    purpose: "NetworkPolicy: no pod egress to port 22 (STACKROX-EKS)",
 };
 
 /// The Calico GlobalNetworkPolicy that denies pod egress to port 22, where Calico runs.
 pub const CALICO_DENY_SSH_EGRESS: Manifest = Manifest {
     file_name: "calico-deny-ssh-egress.yaml",
     content: include_str!("../../../manifests/calico-deny-ssh-egress.yaml"),
-    purpose: "Calico GlobalNetworkPolicy: deny pod egress to port 22 (seed 004), applied where its CRD exists",
+    purpose: "Calico GlobalNetworkPolicy: deny pod egress to port 22 (STACKROX-EKS), applied where its CRD exists",
 };
 
 /// The ClusterRoleBindings of the admin and viewer groups.

@@ -1,6 +1,6 @@
 //! Network ACL entries, as data: the node-subnet ACL and the bastion-subnet ACL.
 //!
-//! Seed 004, "Create a dedicated subnet in the VPC": a bastion subnet with its own network
+//! STACKROX-EKS, "Create a dedicated subnet in the VPC": a bastion subnet with its own network
 //! ACL, and on the node subnets' ACL a rule admitting SSH only from the bastion subnet's
 //! block, followed by an explicit DENY. Rule numbers matter: the lowest match decides.
 
@@ -121,7 +121,7 @@ pub fn bastion_subnet_entries(spec: &ClusterSpec) -> Option<Vec<Entry>> {
 }
 
 /// The bastion-subnet ACL of a VPC with block `vpc`, for operators at `operators` (none: the
-/// bastion is reached through SSM Session Manager, seed 004).
+/// bastion is reached through SSM Session Manager, STACKROX-EKS).
 pub fn bastion_entries(vpc: Cidr, operators: &[Cidr]) -> Vec<Entry> {
     let mut entries = Vec::new();
     for (i, cidr) in operators.iter().enumerate() {

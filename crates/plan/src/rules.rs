@@ -1,10 +1,10 @@
-//! The security-group rules, as data, from the seed tables.
+//! The security-group rules, as data, from the tables of the sources (`docs/sources.md`).
 //!
-//! Each rule names the seed row it implements. The groups are the seed-003 set; which
-//! control-plane and node rules exist depends on the profile of seeds 000-002.
+//! Each rule names the source row it implements. The groups are the EKS-SG-ROLES set; which
+//! control-plane and node rules exist depends on the profile of AWS-EKS-SG and EKS-SG-ROLES.
 //!
-//! One deliberate difference: seed 003 writes the controllers' range as 1024-65535, the
-//! EKS guide (seeds 000/001) as 1025-65535. eksharden follows the guide.
+//! One deliberate difference: EKS-SG-ROLES writes the controllers' range as 1024-65535, the
+//! EKS guide (AWS-EKS-SG) as 1025-65535. eksharden follows the guide.
 
 use eksharden_spec::model::{ClusterSpec, IpFamily, SecurityGroupProfile};
 use eksharden_spec::values::Cidr;
@@ -12,24 +12,24 @@ use eksharden_spec::values::Cidr;
 /// A security group eksharden creates.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum Group {
-    /// The additional cluster security group: seed 003's "Additional Cluster Security
-    /// Group", the "control plane security group" of seeds 000/001.
+    /// The additional cluster security group: EKS-SG-ROLES's "Additional Cluster Security
+    /// Group", the "control plane security group" of AWS-EKS-SG.
     ControlPlane,
-    /// Seed 003's "Nodegroup General Security Group", on every node.
+    /// EKS-SG-ROLES's "Nodegroup General Security Group", on every node.
     NodeGeneral,
-    /// Seed 003's "Nodegroup Add-on Security Group".
+    /// EKS-SG-ROLES's "Nodegroup Add-on Security Group".
     Addon,
-    /// Seed 003's "Nodegroup App Security Group".
+    /// EKS-SG-ROLES's "Nodegroup App Security Group".
     App,
-    /// Seed 003's "VPC Endpoint Security Group" (created in the network stack).
+    /// EKS-SG-ROLES's "VPC Endpoint Security Group" (created in the network stack).
     VpcEndpoint,
-    /// Seed 003's "Elastic Load Balancer Security Group".
+    /// EKS-SG-ROLES's "Elastic Load Balancer Security Group".
     LoadBalancer,
-    /// Seed 003's "Database Security Group".
+    /// EKS-SG-ROLES's "Database Security Group".
     Database,
-    /// Seed 003's "Cache Security Group".
+    /// EKS-SG-ROLES's "Cache Security Group".
     Cache,
-    /// Seed 003's "Bastion Instance Security Group".
+    /// EKS-SG-ROLES's "Bastion Instance Security Group".
     Bastion,
 }
 
@@ -130,7 +130,7 @@ pub struct Rule {
     pub ports: Ports,
     /// The source (ingress) or destination (egress).
     pub peer: Peer,
-    /// The rule's description, naming the seed row it implements.
+    /// The rule's description, naming the source row it implements.
     pub description: String,
 }
 
@@ -206,18 +206,18 @@ fn control_plane_and_nodes(spec: &ClusterSpec, out: &mut RuleSet) {
         Ingress,
         (443, 443),
         NODES,
-        "seed 000/001 control plane inbound TCP 443 from all node groups; seed 003 NodeGeneral - APIServer",
+        "AWS-EKS-SG control plane inbound TCP 443 from all node groups; EKS-SG-ROLES NodeGeneral - APIServer",
     );
     out.tcp(
         ControlPlane,
         Ingress,
         (443, 443),
         CONTROL_PLANE,
-        "seed 003 Additional Cluster Security Group (MySelf) - APIServer",
+        "EKS-SG-ROLES Additional Cluster Security Group (MySelf) - APIServer",
     );
     if spec.endpoint_access.private {
         if spec.vpc.bastion.is_some() {
-            out.tcp(ControlPlane, Ingress, (443, 443), Peer::Group(Bastion), "seed 000/001 control plane inbound TCP 443 from API clients when private access is on; seed 003 Bastion - APIServer");
+            out.tcp(ControlPlane, Ingress, (443, 443), Peer::Group(Bastion), "AWS-EKS-SG control plane inbound TCP 443 from API clients when private access is on; EKS-SG-ROLES Bastion - APIServer");
         }
         for cidr in &spec.vpc.vpn_cidrs {
             out.tcp(
@@ -225,7 +225,7 @@ fn control_plane_and_nodes(spec: &ClusterSpec, out: &mut RuleSet) {
                 Ingress,
                 (443, 443),
                 Peer::Cidr(*cidr),
-                "seed 000/001 control plane inbound TCP 443 from API clients when private access is on (VPN)",
+                "AWS-EKS-SG control plane inbound TCP 443 from API clients when private access is on (VPN)",
             );
         }
     }
@@ -235,14 +235,14 @@ fn control_plane_and_nodes(spec: &ClusterSpec, out: &mut RuleSet) {
             Egress,
             (443, 443),
             NODES,
-            "seed 000/001 recommended: node inbound TCP 443 from the control plane (webhooks)",
+            "AWS-EKS-SG recommended: node inbound TCP 443 from the control plane (webhooks)",
         );
         out.tcp(
             ControlPlane,
             Egress,
             (1025, 65535),
             NODES,
-            "seed 000/001 control plane recommended outbound TCP 1025-65535 to all node groups; seed 003 Controllers",
+            "AWS-EKS-SG control plane recommended outbound TCP 1025-65535 to all node groups; EKS-SG-ROLES Controllers",
         );
     } else {
         out.tcp(
@@ -250,7 +250,7 @@ fn control_plane_and_nodes(spec: &ClusterSpec, out: &mut RuleSet) {
             Egress,
             (10250, 10250),
             NODES,
-            "seed 000/001 control plane minimum outbound TCP 10250 to all node groups",
+            "AWS-EKS-SG control plane minimum outbound TCP 10250 to all node groups",
         );
     }
 
@@ -258,7 +258,7 @@ fn control_plane_and_nodes(spec: &ClusterSpec, out: &mut RuleSet) {
         NodeGeneral,
         Ingress,
         NODES,
-        "seed 000/001 node minimum inbound from other nodes; seed 003 NodeGeneral (MySelf) - ALL",
+        "AWS-EKS-SG node minimum inbound from other nodes; EKS-SG-ROLES NodeGeneral (MySelf) - ALL",
     );
     if recommended {
         out.tcp(
@@ -266,14 +266,14 @@ fn control_plane_and_nodes(spec: &ClusterSpec, out: &mut RuleSet) {
             Ingress,
             (443, 443),
             CONTROL_PLANE,
-            "seed 000/001 node recommended inbound TCP 443 from the control plane",
+            "AWS-EKS-SG node recommended inbound TCP 443 from the control plane",
         );
         out.tcp(
             NodeGeneral,
             Ingress,
             (1025, 65535),
             CONTROL_PLANE,
-            "seed 000/001 node recommended inbound TCP 1025-65535 from the control plane; seed 003 Controllers",
+            "AWS-EKS-SG node recommended inbound TCP 1025-65535 from the control plane; EKS-SG-ROLES Controllers",
         );
     } else {
         out.tcp(
@@ -281,25 +281,34 @@ fn control_plane_and_nodes(spec: &ClusterSpec, out: &mut RuleSet) {
             Ingress,
             (10250, 10250),
             CONTROL_PLANE,
-            "seed 000/001 node minimum inbound TCP 10250 from the control plane",
+            "AWS-EKS-SG node minimum inbound TCP 10250 from the control plane",
         );
     }
     if spec.vpc.bastion.is_some() {
-        out.tcp(NodeGeneral, Ingress, (22, 22), Peer::Group(Bastion), "seed 004 SSH to nodes only from the bastion");
+        out.tcp(
+            NodeGeneral,
+            Ingress,
+            (22, 22),
+            Peer::Group(Bastion),
+            "STACKROX-EKS SSH to nodes only from the bastion",
+        );
     }
-    out.all(NodeGeneral, Egress, NODES, "seed 003 NodeGeneral (MySelf) - ALL");
+    out.all(NodeGeneral, Egress, NODES, "EKS-SG-ROLES NodeGeneral (MySelf) - ALL");
     out.tcp(
         NodeGeneral,
         Egress,
         (443, 443),
         CONTROL_PLANE,
-        "seed 000/001 node minimum outbound TCP 443 to the control plane",
+        "AWS-EKS-SG node minimum outbound TCP 443 to the control plane",
     );
     // In an IPv6 cluster the same way out holds for IPv6 (::/0, through the egress-only
     // internet gateway).
-    let mut internet = vec![(Peer::Cidr(anywhere()), "seed 000/001 node recommended outbound all to 0.0.0.0/0")];
+    let mut internet = vec![(
+        Peer::Cidr(anywhere()),
+        "AWS-EKS-SG node recommended outbound all to 0.0.0.0/0; EKS-SG-ROLES Images & AWS APIs - HTTP and HTTPS",
+    )];
     if spec.vpc.ip_family == IpFamily::Ipv6 {
-        let all = "seed 000/001 node recommended outbound all to 0.0.0.0/0 (and ::/0 in an IPv6 cluster)";
+        let all = "AWS-EKS-SG node recommended outbound all to 0.0.0.0/0 (and ::/0 in an IPv6 cluster); EKS-SG-ROLES Images & AWS APIs - HTTP and HTTPS";
         internet.push((Peer::Cidr6(ipnet::Ipv6Net::default()), all));
     }
     for (peer, all) in internet {
@@ -311,7 +320,7 @@ fn control_plane_and_nodes(spec: &ClusterSpec, out: &mut RuleSet) {
                 Egress,
                 (443, 443),
                 peer,
-                "seed 003 Images & AWS APIs - HTTPS (seed 000 footnote: EKS, ECR and S3 APIs)",
+                "EKS-SG-ROLES Images & AWS APIs - HTTPS (AWS-EKS-SG footnote: EKS, ECR and S3 APIs)",
             );
         }
     }
@@ -325,14 +334,14 @@ fn role_groups(spec: &ClusterSpec, present: &[Group], out: &mut RuleSet) {
             Ingress,
             (443, 443),
             Peer::Group(Addon),
-            "seed 003 Nodegroup Add-on Security Group - AWS APIs",
+            "EKS-SG-ROLES Nodegroup Add-on Security Group - AWS APIs",
         );
         out.tcp(
             VpcEndpoint,
             Ingress,
             (443, 443),
             Peer::Group(NodeGeneral),
-            "eksharden: every node pulls images through the endpoints (seed 000 footnote)",
+            "eksharden: every node pulls images through the endpoints (AWS-EKS-SG footnote)",
         );
         if present.contains(&App) {
             out.tcp(
@@ -340,7 +349,7 @@ fn role_groups(spec: &ClusterSpec, present: &[Group], out: &mut RuleSet) {
                 Ingress,
                 (443, 443),
                 Peer::Group(App),
-                "seed 003 Nodegroup App Security Group - AWS APIs",
+                "EKS-SG-ROLES Nodegroup App Security Group - AWS APIs",
             );
         }
         if present.contains(&Bastion) {
@@ -349,7 +358,7 @@ fn role_groups(spec: &ClusterSpec, present: &[Group], out: &mut RuleSet) {
                 Ingress,
                 (443, 443),
                 Peer::Group(Bastion),
-                "seed 003 Bastion Instance Security Group - AWS APIs",
+                "EKS-SG-ROLES Bastion Instance Security Group - AWS APIs",
             );
         }
     }
@@ -361,14 +370,14 @@ fn role_groups(spec: &ClusterSpec, present: &[Group], out: &mut RuleSet) {
                 Ingress,
                 ports,
                 Peer::Group(LoadBalancer),
-                "seed 003 Elastic Load Balancer Security Group - Application Service",
+                "EKS-SG-ROLES Elastic Load Balancer Security Group - Application Service",
             );
             out.tcp(
                 LoadBalancer,
                 Egress,
                 ports,
                 Peer::Group(App),
-                "seed 003 Nodegroup App Security Group - Application Service",
+                "EKS-SG-ROLES Nodegroup App Security Group - Application Service",
             );
         }
         for port in &lb.listener_ports {
@@ -378,7 +387,7 @@ fn role_groups(spec: &ClusterSpec, present: &[Group], out: &mut RuleSet) {
                     Ingress,
                     (port.get(), port.get()),
                     Peer::Cidr(*cidr),
-                    "seed 003 load balancer listener - From Internet",
+                    "EKS-SG-ROLES load balancer listener - From Internet",
                 );
             }
             for list in &lb.from_prefix_lists {
@@ -387,7 +396,7 @@ fn role_groups(spec: &ClusterSpec, present: &[Group], out: &mut RuleSet) {
                     Ingress,
                     (port.get(), port.get()),
                     Peer::PrefixList(list.clone()),
-                    "seed 003 load balancer listener - From CloudFront Only",
+                    "EKS-SG-ROLES load balancer listener - From CloudFront Only",
                 );
             }
         }
@@ -395,13 +404,13 @@ fn role_groups(spec: &ClusterSpec, present: &[Group], out: &mut RuleSet) {
     if present.contains(&App) {
         if let Some(db) = &sg.database {
             let ports = (db.port.get(), db.port.get());
-            out.tcp(App, Egress, ports, Peer::Group(Database), "seed 003 Database Security Group - Database");
-            out.tcp(Database, Ingress, ports, Peer::Group(App), "seed 003 Nodegroup App Security Group - Database");
+            out.tcp(App, Egress, ports, Peer::Group(Database), "EKS-SG-ROLES Database Security Group - Database");
+            out.tcp(Database, Ingress, ports, Peer::Group(App), "EKS-SG-ROLES Nodegroup App Security Group - Database");
         }
         if let Some(cache) = &sg.cache {
             let ports = (cache.port.get(), cache.port.get());
-            out.tcp(App, Egress, ports, Peer::Group(Cache), "seed 003 Cache Security Group - Cache");
-            out.tcp(Cache, Ingress, ports, Peer::Group(App), "seed 003 Nodegroup App Security Group - Cache");
+            out.tcp(App, Egress, ports, Peer::Group(Cache), "EKS-SG-ROLES Cache Security Group - Cache");
+            out.tcp(Cache, Ingress, ports, Peer::Group(App), "EKS-SG-ROLES Nodegroup App Security Group - Cache");
         }
     }
     if let Some(bastion) = &spec.vpc.bastion {
@@ -411,7 +420,7 @@ fn role_groups(spec: &ClusterSpec, present: &[Group], out: &mut RuleSet) {
                 Ingress,
                 (22, 22),
                 Peer::Cidr(*cidr),
-                "seed 004 bastion subnet: SSH from the operator networks",
+                "STACKROX-EKS bastion subnet: SSH from the operator networks",
             );
         }
         out.tcp(
@@ -419,16 +428,16 @@ fn role_groups(spec: &ClusterSpec, present: &[Group], out: &mut RuleSet) {
             Egress,
             (443, 443),
             Peer::Group(ControlPlane),
-            "seed 003 Bastion Instance Security Group - APIServer",
+            "EKS-SG-ROLES Bastion Instance Security Group - APIServer",
         );
-        out.tcp(Bastion, Egress, (22, 22), Peer::Group(NodeGeneral), "seed 004 SSH to nodes only from the bastion");
+        out.tcp(Bastion, Egress, (22, 22), Peer::Group(NodeGeneral), "STACKROX-EKS SSH to nodes only from the bastion");
         if present.contains(&VpcEndpoint) {
             out.tcp(
                 Bastion,
                 Egress,
                 (443, 443),
                 Peer::Group(VpcEndpoint),
-                "seed 003 Bastion Instance Security Group - AWS APIs",
+                "EKS-SG-ROLES Bastion Instance Security Group - AWS APIs",
             );
         }
     }

@@ -141,8 +141,8 @@ const METADATA_DROPPED: &[(&str, &str)] = &[("annotations", "annotations have no
 const VPC_CARRIED: &[&str] = &["cidr", "subnets", "nat", "clusterEndpoints", "publicAccessCIDRs"];
 const VPC_DROPPED: &[(&str, &str)] = &[
     ("id", "eksharden always creates a dedicated VPC"),
-    ("securityGroup", "eksharden creates the seed-003 security groups itself"),
-    ("sharedNodeSecurityGroup", "eksharden creates the seed-003 security groups itself"),
+    ("securityGroup", "eksharden creates the EKS-SG-ROLES security groups itself"),
+    ("sharedNodeSecurityGroup", "eksharden creates the EKS-SG-ROLES security groups itself"),
     ("manageSharedNodeSecurityGroupRules", "eksharden manages its own security-group rules"),
     ("ipv6Cidr", "IPv6 is not supported"),
     ("ipv6Pool", "IPv6 is not supported"),
@@ -174,7 +174,7 @@ const NODE_GROUP_DROPPED: &[(&str, &str)] = &[
     ("amiType", "nodes use the EKS-optimized Amazon Linux 2023 AMI"),
     ("releaseVersion", "nodes use the current AMI release"),
     ("iam", "eksharden creates the node role"),
-    ("securityGroups", "nodes get the seed-003 groups for their role"),
+    ("securityGroups", "nodes get the EKS-SG-ROLES groups for their role"),
     ("tags", "node groups carry the cluster's tags"),
     ("spot", "spot capacity is not supported"),
     ("instancesDistribution", "mixed instance policies are not supported"),
@@ -485,7 +485,7 @@ impl Translator {
             self.findings.push(
                 Finding::warning(
                     at.key("privateNetworking"),
-                    "nodes are placed in private subnets regardless (seed 004, \"VPC Layout\")",
+                    "nodes are placed in private subnets regardless (STACKROX-EKS, \"VPC Layout\")",
                 )
                 .at_key(),
             );
@@ -589,7 +589,7 @@ impl Translator {
                 self.findings.push(
                     Finding::warning(
                         config_at.key("bootstrapClusterCreatorAdminPermissions"),
-                        "the creator never keeps bootstrap admin access (seed 004, dedicated creator role)",
+                        "the creator never keeps bootstrap admin access (STACKROX-EKS, dedicated creator role)",
                     )
                     .at_key(),
                 );
@@ -626,7 +626,7 @@ impl Translator {
             let arn = mapping.get("arn").cloned().unwrap_or(Value::Null);
             if groups.contains(&"system:masters") {
                 self.findings.push(
-                    Finding::warning(at.key("groups"), "mapped as an eksharden admin, bound to cluster-admin through RBAC, not to system:masters (seed 004)"),
+                    Finding::warning(at.key("groups"), "mapped as an eksharden admin, bound to cluster-admin through RBAC, not to system:masters (STACKROX-EKS)"),
                 );
                 admins.push((arn, at.key("arn")));
             } else if mapping.get("account").is_some() {

@@ -164,7 +164,7 @@ async fn check_cluster(aws: &Aws, spec: &ClusterSpec) {
     assert!(rows.contains(&self_rule(false, "-1", (0, 65535))), "EKS's cluster group admits itself: {rows:?}");
     assert!(
         rows.contains(&self_rule(true, "tcp", (443, 443))),
-        "seed 003: the cluster group's 443 to itself: {rows:?}"
+        "EKS-SG-ROLES: the cluster group's 443 to itself: {rows:?}"
     );
 
     // IAM roles.
@@ -176,7 +176,7 @@ async fn check_cluster(aws: &Aws, spec: &ClusterSpec) {
         .send()
         .await
         .expect("the creator role exists");
-    // Seed 004 step 1: after creation the creator role has no permissions and nobody may
+    // STACKROX-EKS, dedicated creator role: after creation the creator role has no permissions and nobody may
     // assume it; its permissions wait, unattached, for a break-glass re-grant.
     let trust = policy_text(creator.role().unwrap().assume_role_policy_document().unwrap());
     assert!(trust.contains("\"Deny\"") && !trust.contains("\"Allow\""), "nobody may assume the creator role: {trust}");

@@ -36,7 +36,7 @@ pub struct Discovery {
     pub notes: Vec<String>,
     /// The subnets the cluster was given.
     pub cluster_subnets: Vec<String>,
-    /// The subnets tagged as bastion subnets (seed 004), which hold no node.
+    /// The subnets tagged as bastion subnets (STACKROX-EKS), which hold no node.
     pub bastion_subnets: Vec<String>,
     /// The security group tagged as the cluster's bastion group, whether or not an
     /// interface carries it yet.

@@ -185,7 +185,7 @@ fn report_failures(report: &stacks::DeployReport, out: &mut Output) {
 }
 
 /// The hardening steps the stacks do not already make true: above all the creator role,
-/// stripped now that the cluster exists (seed 004 step 1), and the cluster tag on the
+/// stripped now that the cluster exists (STACKROX-EKS, "Dedicated IAM Role for EKS Cluster Creation"), and the cluster tag on the
 /// security group EKS made. With `kube_endpoint`, also the Kubernetes steps for the spec's
 /// admins and viewers (`system:masters` goes only once they are proven); without it the
 /// private endpoint is out of reach and `eksharden harden` runs them.

@@ -1,4 +1,4 @@
-//! `eksharden verify`: read a cluster back from AWS, evaluate the seeds' flow policy and
+//! `eksharden verify`: read a cluster back from AWS, evaluate the flow policy of the sources (`docs/sources.md`) and
 //! the posture checks, print the report; exit 0 when clean, 1 on a finding.
 
 use eksharden_aws::{discover, Aws};

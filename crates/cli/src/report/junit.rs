@@ -34,7 +34,7 @@ pub fn render(report: &Report) -> String {
                 let _ = writeln!(
                     text,
                     ">\n      <failure message=\"{}\">{details}</failure>\n    </testcase>",
-                    escape(item.seed)
+                    escape(item.citation)
                 );
             } else if is_skipped(report, item.status) {
                 let _ = writeln!(text, ">\n      <skipped message=\"{details}\"/>\n    </testcase>");

@@ -25,7 +25,7 @@ struct Item<'a> {
     group: &'static str,
     id: &'static str,
     title: &'a str,
-    seed: &'static str,
+    citation: &'static str,
     status: Status,
     details: Vec<String>,
 }
@@ -43,13 +43,13 @@ fn items(report: &Report) -> Vec<Item<'_>> {
         if details.is_empty() {
             details.push(format!("{} endpoint pair(s) checked", flow.cells.len()));
         }
-        Item { group: "flows", id: flow.id, title: &flow.title, seed: flow.seed, status: flow.status, details }
+        Item { group: "flows", id: flow.id, title: &flow.title, citation: flow.citation, status: flow.status, details }
     });
     let posture = report.posture.iter().map(|check| Item {
         group: "posture",
         id: check.id,
         title: &check.title,
-        seed: check.seed,
+        citation: check.citation,
         status: check.status,
         details: check.details.clone(),
     });

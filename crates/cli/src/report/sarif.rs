@@ -17,7 +17,7 @@ pub fn render(report: &Report) -> Value {
             rules.push(json!({
                 "id": item.id,
                 "shortDescription": { "text": item.title },
-                "properties": { "source": item.seed, "category": item.group },
+                "properties": { "source": item.citation, "category": item.group },
             }));
         }
     }

@@ -43,8 +43,14 @@ pub fn render(report: &Report, region: &str, colour: bool) -> String {
             continue;
         }
         for item in chosen {
-            let _ =
-                writeln!(text, "  {} {:<width$}  {} [{}]", label(item.status, colour), item.id, item.title, item.seed);
+            let _ = writeln!(
+                text,
+                "  {} {:<width$}  {} [{}]",
+                label(item.status, colour),
+                item.id,
+                item.title,
+                item.citation
+            );
             for detail in &item.details {
                 let _ = writeln!(text, "        {detail}");
             }

@@ -1,4 +1,4 @@
-//! Step 2 (seed 004, "For existing clusters" 1): admins and viewers mapped to eksharden's
+//! Step 2 (STACKROX-EKS, "For existing clusters" 1): admins and viewers mapped to eksharden's
 //! groups, never to `system:masters`: through access entries when the cluster's
 //! authentication mode reads them (`API`, `API_AND_CONFIG_MAP`), else in aws-auth (EKS
 //! ignores aws-auth in `API` mode, and access entries in `CONFIG_MAP` mode).
@@ -11,7 +11,7 @@ use super::Inspected;
 use crate::change::{Change, IdentityStore};
 use crate::Options;
 
-/// The groups eksharden maps admins and viewers to (seed 004; never `system:masters`).
+/// The groups eksharden maps admins and viewers to (STACKROX-EKS; never `system:masters`).
 pub const ADMIN_GROUP: &str = "eksharden:admins";
 /// See [`ADMIN_GROUP`].
 pub const VIEWER_GROUP: &str = "eksharden:viewers";

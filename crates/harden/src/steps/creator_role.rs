@@ -1,4 +1,4 @@
-//! Step 1 (seed 004, "For new clusters" 2 and 7): the dedicated creator role has no
+//! Step 1 (STACKROX-EKS, "For new clusters" 2 and 7): the dedicated creator role has no
 //! permissions and nobody may assume it; it is kept for break-glass repair.
 
 use super::{cannot_inspect, Inspected};

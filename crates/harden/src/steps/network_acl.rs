@@ -1,4 +1,4 @@
-//! Step 5 (seed 004, "Create a dedicated subnet in the VPC"): a bastion subnet with its own
+//! Step 5 (STACKROX-EKS, "Create a dedicated subnet in the VPC"): a bastion subnet with its own
 //! network ACL, and on the node subnets an ACL that admits port 22 only from the bastion
 //! subnet's block, followed by an explicit deny.
 //!

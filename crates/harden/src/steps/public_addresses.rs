@@ -1,4 +1,4 @@
-//! Step 4 (seed 004, "VPC Layout"): nodes only in private subnets, no public addresses on
+//! Step 4 (STACKROX-EKS, "VPC Layout"): nodes only in private subnets, no public addresses on
 //! nodes, and their subnets do not assign them.
 
 use eksharden_aws::discover::Discovery;

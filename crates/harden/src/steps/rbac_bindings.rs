@@ -1,4 +1,4 @@
-//! Step 3 (seed 004, "For existing clusters" 2): ClusterRoleBindings for the admin and
+//! Step 3 (STACKROX-EKS, "For existing clusters" 2): ClusterRoleBindings for the admin and
 //! viewer groups.
 
 use eksharden_kube::apply::Applied;

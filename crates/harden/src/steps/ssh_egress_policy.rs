@@ -1,4 +1,4 @@
-//! Step 6 (seed 004, "Control SSH Access to Nodes"): a NetworkPolicy in every namespace,
+//! Step 6 (STACKROX-EKS, "Control SSH Access to Nodes"): a NetworkPolicy in every namespace,
 //! and a Calico GlobalNetworkPolicy where Calico runs, block pod egress to port 22.
 
 use eksharden_kube::apply::Applied;

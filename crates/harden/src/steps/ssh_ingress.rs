@@ -1,7 +1,7 @@
-//! Step 6 (seed 004, "EC2 Security Groups for Nodes"): no inbound rule on the nodes' groups
+//! Step 6 (STACKROX-EKS, "EC2 Security Groups for Nodes"): no inbound rule on the nodes' groups
 //! admits port 22 from anything but the bastion, the control plane or the nodes themselves;
 //! and no inbound rule on the control plane's groups admits anything from the whole internet
-//! (the seed tables give the control plane no inbound rule from outside the VPC; the public
+//! (the source tables give the control plane no inbound rule from outside the VPC; the public
 //! endpoint is governed by its CIDR list, not by these groups).
 
 use std::collections::BTreeSet;

@@ -1,4 +1,4 @@
-//! Step 6 (seed 004, "Control SSH Access to Nodes"): no node group takes an SSH key. EKS
+//! Step 6 (STACKROX-EKS, "Control SSH Access to Nodes"): no node group takes an SSH key. EKS
 //! cannot take remote access off a group, so the fix is a replacement.
 
 use eksharden_aws::discover::Discovery;

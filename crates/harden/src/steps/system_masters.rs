@@ -1,4 +1,4 @@
-//! Steps 2-3 (seed 004, "For existing clusters" 3-4): nobody mapped to `system:masters` and
+//! Steps 2-3 (STACKROX-EKS, "For existing clusters" 3-4): nobody mapped to `system:masters` and
 //! `cluster-admin` not bound to it (annotated so the API server does not put it back), but
 //! only once every replacement admin is proven by acting as it: never lock the user out.
 

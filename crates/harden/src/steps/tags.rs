@@ -1,4 +1,4 @@
-//! Step 9 (seed 004, "Cluster Resource Tagging"): the cluster, its managed node groups, the
+//! Step 9 (STACKROX-EKS, "Cluster Resource Tagging"): the cluster, its managed node groups, the
 //! security group EKS made and the groups only its control plane and nodes carry have the
 //! cluster tag, so IAM policies can be scoped by it. The VPC, its subnets and groups other
 //! hosts share may serve more than this cluster, and are left as they are.

@@ -1,4 +1,4 @@
-//! A synthetic hardened cluster in a busy VPC, of any size: the seed-003 groups with the
+//! A synthetic hardened cluster in a busy VPC, of any size: the EKS-SG-ROLES groups with the
 //! recommended rules, a node ACL that keeps SSH to the bastion, NAT and VPC endpoints, and
 //! beside the cluster, other workloads with many groups and rules of their own. The flow
 //! test checks it verifies clean; the benchmark times the flow matrix on it.
@@ -143,7 +143,7 @@ pub fn cluster(size: Size) -> Synthetic {
     let bastion_text = bastion_block.to_string();
     model.network_acls = vec![
         acl("acl-open", vec![entry(100, false, ALL, "0.0.0.0/0", true), entry(100, true, ALL, "0.0.0.0/0", true)]),
-        // Seed 004: SSH only from the bastion subnet, then an explicit deny, then the rest.
+        // STACKROX-EKS: SSH only from the bastion subnet, then an explicit deny, then the rest.
         acl(
             "acl-nodes",
             vec![
@@ -155,7 +155,7 @@ pub fn cluster(size: Size) -> Synthetic {
         ),
     ];
 
-    // The seed-003 groups, recommended profile.
+    // The EKS-SG-ROLES groups, recommended profile.
     let cluster_groups: Vec<(&str, Vec<SgRule>, Vec<SgRule>)> = vec![
         ("sg-cluster", vec![rule(ALL, group("sg-cluster"))], vec![rule(ALL, cidr("0.0.0.0/0"))]),
         (

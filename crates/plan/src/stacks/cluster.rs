@@ -1,4 +1,4 @@
-//! The `cluster` stack: the EKS cluster, its secrets key, access entries, and the seed-003
+//! The `cluster` stack: the EKS cluster, its secrets key, access entries, and the EKS-SG-ROLES
 //! outbound rule of the cluster security group EKS creates.
 
 use eksharden_spec::model::{AccessMode, ClusterSpec, CreatorRole, IpFamily};
@@ -26,7 +26,7 @@ pub mod outputs {
 }
 
 /// The Kubernetes groups eksharden maps admins and viewers to, bound by RBAC to
-/// `cluster-admin` and `view` (never `system:masters`, seed 004).
+/// `cluster-admin` and `view` (never `system:masters`, STACKROX-EKS).
 pub mod groups {
     /// Administrators.
     pub const ADMINS: &str = "eksharden:admins";
@@ -100,7 +100,7 @@ pub fn stack(cx: &Context) -> Stack {
         "EncryptionConfig": [{ "Provider": { "KeyArn": key_arn }, "Resources": ["secrets"] }],
         "AccessConfig": {
             "AuthenticationMode": access.mode.eks_name(),
-            // Seed 004: the creator keeps no admin access. EKS requires the bootstrap
+            // STACKROX-EKS: the creator keeps no admin access. EKS requires the bootstrap
             // entry in CONFIG_MAP mode; there the hardening steps remove it from aws-auth.
             "BootstrapClusterCreatorAdminPermissions": access.mode == AccessMode::AwsAuth,
         },
@@ -109,7 +109,7 @@ pub fn stack(cx: &Context) -> Stack {
     if access.mode.uses_access_entries() {
         access_entries(cx, &mut t);
     }
-    // Seed 003, "Cluster Security Group", outbound: TCP 443 to itself (APIServer).
+    // EKS-SG-ROLES, "Cluster Security Group", outbound: TCP 443 to itself (APIServer).
     t.resource(
         "ClusterSecurityGroupEgressApiServer",
         "AWS::EC2::SecurityGroupEgress",
@@ -119,7 +119,7 @@ pub fn stack(cx: &Context) -> Stack {
             "FromPort": 443,
             "ToPort": 443,
             "DestinationSecurityGroupId": get_att("Cluster", "ClusterSecurityGroupId"),
-            "Description": "seed 003 Cluster Security Group (MySelf) - APIServer",
+            "Description": "EKS-SG-ROLES Cluster Security Group (MySelf) - APIServer; AWS-EKS-SG restricting cluster traffic: outbound TCP 443",
         }),
     );
 

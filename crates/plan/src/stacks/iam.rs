@@ -1,6 +1,6 @@
 //! The `iam` stack: the dedicated creator role, the cluster service role, node roles.
 //!
-//! Seed 004, "Dedicated IAM Role for EKS Cluster Creation": a role per cluster creates the
+//! STACKROX-EKS, "Dedicated IAM Role for EKS Cluster Creation": a role per cluster creates the
 //! cluster (CloudFormation assumes it as the cluster stack's service role); afterwards its
 //! permissions are removed and the right to assume it withdrawn, by the hardening steps.
 
@@ -133,7 +133,7 @@ fn creator_role(cx: &Context, t: &mut Template) {
     ]);
     t.resource("CreatorRole", "AWS::IAM::Role", json!({
         "RoleName": creator_role_name(cluster),
-        "Description": "Dedicated creator of the EKS cluster (seed 004); stripped after creation",
+        "Description": "Dedicated creator of the EKS cluster (STACKROX-EKS); stripped after creation",
         "AssumeRolePolicyDocument": trust("cloudformation.amazonaws.com", &["sts:AssumeRole"]),
         "Policies": [{ "PolicyName": "create-cluster", "PolicyDocument": { "Version": "2012-10-17", "Statement": statements } }],
         "Tags": cx.tag_list("creator"),
@@ -172,7 +172,7 @@ fn node_role(cx: &Context, t: &mut Template, group: &NodeGroup) {
         managed.push(aws_policy("AmazonEKS_CNI_Policy"));
     }
     managed.push(aws_policy("AmazonEC2ContainerRegistryReadOnly"));
-    // Seed 004: SSM Session Manager is the access path to nodes instead of SSH.
+    // STACKROX-EKS: SSM Session Manager is the access path to nodes instead of SSH.
     managed.push(aws_policy("AmazonSSMManagedInstanceCore"));
     let mut properties = json!({
         "Description": format!("Nodes of node group {}", group.name),

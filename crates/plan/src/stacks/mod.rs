@@ -31,7 +31,7 @@ impl Context<'_> {
         &self.spec.metadata.name
     }
 
-    /// The cluster tag, the user's tags, and a `Name` tag (seed 004, "Cluster Resource
+    /// The cluster tag, the user's tags, and a `Name` tag (STACKROX-EKS, "Cluster Resource
     /// Tagging": every resource carries the cluster tag).
     pub fn tags(&self, name: &str) -> Vec<(String, String)> {
         let mut tags = vec![(CLUSTER_TAG.to_owned(), self.cluster().to_owned())];

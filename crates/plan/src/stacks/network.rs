@@ -1,7 +1,7 @@
 //! The `network` stack: VPC, subnets, gateways, routes, network ACLs, VPC endpoints, flow logs.
 //!
 //! Nodes live in private subnets with no route to the internet gateway and no public IPs
-//! (seed 004, "VPC Layout"); public subnets hold only load balancers and NAT gateways.
+//! (STACKROX-EKS, "VPC Layout"); public subnets hold only load balancers and NAT gateways.
 
 use eksharden_spec::layout::{zone_subnets, ZoneSubnets};
 use eksharden_spec::model::{IpFamily, NatMode};
@@ -314,12 +314,12 @@ fn vpc_endpoints(cx: &Context, t: &mut Template, zones: &[ZoneSubnets]) {
     let spec = cx.spec;
     if has_interface_endpoints(spec) {
         // Rules are added by the security-groups stack, which knows the node groups; this
-        // group starts with no outbound rule (seed 003: the endpoint group's outbound table is empty).
+        // group starts with no outbound rule (EKS-SG-ROLES: the endpoint group's outbound table is empty).
         t.resource(
             Group::VpcEndpoint.logical_id(),
             "AWS::EC2::SecurityGroup",
             json!({
-                "GroupDescription": format!("eksharden {}: VPC endpoints (seed 003)", cx.cluster()),
+                "GroupDescription": format!("eksharden {}: VPC endpoints (EKS-SG-ROLES)", cx.cluster()),
                 "VpcId": reference("Vpc"),
                 "SecurityGroupEgress": [crate::stacks::security_groups::no_egress()],
                 "Tags": cx.tag_list_with("vpc-endpoints", (super::ROLE_TAG, Group::VpcEndpoint.role())),

@@ -1,4 +1,4 @@
-//! The `security-groups` stack: the seed-003 groups and every rule of [`crate::rules`].
+//! The `security-groups` stack: the EKS-SG-ROLES groups and every rule of [`crate::rules`].
 //!
 //! Groups are created with one placeholder outbound rule (to 127.0.0.1/32), which makes
 //! CloudFormation drop EC2's default allow-all egress: a group's outbound rules are then
@@ -30,7 +30,7 @@ pub fn no_egress() -> Value {
 /// The security-groups stack.
 pub fn stack(cx: &Context) -> Stack {
     let groups = rules::groups(cx.spec);
-    let mut t = Template::new(format!("eksharden {}: security groups (seeds 000-003)", cx.cluster()));
+    let mut t = Template::new(format!("eksharden {}: security groups (AWS-EKS-SG and EKS-SG-ROLES)", cx.cluster()));
     t.parameter(VPC_PARAMETER, "AWS::EC2::VPC::Id", "The cluster VPC");
     let mut parameters = vec![binding(VPC_PARAMETER, network::outputs::VPC_ID)];
     if groups.contains(&Group::VpcEndpoint) {
@@ -42,7 +42,7 @@ pub fn stack(cx: &Context) -> Stack {
             group.logical_id(),
             "AWS::EC2::SecurityGroup",
             json!({
-                "GroupDescription": format!("eksharden {}: {} (seed 003)", cx.cluster(), group.title()),
+                "GroupDescription": format!("eksharden {}: {} (EKS-SG-ROLES)", cx.cluster(), group.title()),
                 "VpcId": reference(VPC_PARAMETER),
                 "SecurityGroupEgress": [no_egress()],
                 "Tags": cx.tag_list_with(

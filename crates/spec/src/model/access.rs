@@ -53,7 +53,7 @@ impl AccessMode {
 }
 
 /// The identity that creates the cluster, which EKS makes a permanent administrator
-/// (seed 004, "Dedicated IAM Role for EKS Cluster Creation").
+/// (STACKROX-EKS, "Dedicated IAM Role for EKS Cluster Creation").
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub enum CreatorRole {

@@ -35,7 +35,7 @@ impl Default for Hardening {
     }
 }
 
-/// SSH to nodes only from the bastion subnet (seed 004, "Control SSH Access to Nodes").
+/// SSH to nodes only from the bastion subnet (STACKROX-EKS, "Control SSH Access to Nodes").
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct SshLockdown {

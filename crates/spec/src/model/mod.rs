@@ -39,7 +39,7 @@ pub struct ClusterSpec {
     /// Who can reach the Kubernetes API endpoint.
     #[serde(default)]
     pub endpoint_access: EndpointAccess,
-    /// The security-group profile and the role-based groups of seed 003.
+    /// The security-group profile and the role-based groups of EKS-SG-ROLES.
     #[serde(default)]
     pub security_groups: SecurityGroups,
     /// Who administers and who views the cluster.
@@ -73,6 +73,6 @@ fn default_version() -> String {
     DEFAULT_KUBERNETES_VERSION.to_owned()
 }
 
-/// The tag every resource of a cluster carries, so IAM policies can be scoped by it (seed 004,
+/// The tag every resource of a cluster carries, so IAM policies can be scoped by it (STACKROX-EKS,
 /// "Cluster Resource Tagging").
 pub const CLUSTER_TAG: &str = "eksharden.dev/cluster";

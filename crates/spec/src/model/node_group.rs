@@ -14,7 +14,7 @@ pub struct NodeGroup {
     /// Managed by EKS, or an Auto Scaling group eksharden manages.
     #[serde(default, rename = "type")]
     pub kind: NodeGroupType,
-    /// Which seed-003 role group the nodes join besides the general one.
+    /// Which EKS-SG-ROLES role group the nodes join besides the general one.
     #[serde(default)]
     pub role: NodeGroupRole,
     /// The EC2 instance type.
@@ -38,7 +38,7 @@ pub struct NodeGroup {
     /// Kubernetes taints.
     #[serde(default)]
     pub taints: Vec<Taint>,
-    /// An EC2 key pair. Rejected while SSH is locked down (seed 004, "Control SSH Access").
+    /// An EC2 key pair. Rejected while SSH is locked down (STACKROX-EKS, "Control SSH Access").
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ssh_key: Option<String>,
 }
@@ -74,7 +74,7 @@ pub enum NodeGroupType {
     SelfManaged,
 }
 
-/// The seed-003 role group a node group joins.
+/// The EKS-SG-ROLES role group a node group joins.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub enum NodeGroupRole {

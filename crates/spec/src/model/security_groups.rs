@@ -1,4 +1,4 @@
-//! The security-group profile (seeds 000-002) and the role-based groups of seed 003.
+//! The security-group profile (AWS-EKS-SG and EKS-SG-ROLES) and the role-based groups of EKS-SG-ROLES.
 
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
@@ -55,7 +55,7 @@ pub struct LoadBalancer {
     #[serde(default)]
     pub from: Vec<Cidr>,
     /// Managed prefix lists clients come from, like CloudFront's origin-facing list
-    /// (seed 003, "From CloudFront Only").
+    /// (EKS-SG-ROLES, "From CloudFront Only").
     #[serde(default)]
     pub from_prefix_lists: Vec<String>,
 }

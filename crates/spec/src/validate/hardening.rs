@@ -52,7 +52,7 @@ pub(super) fn check(spec: &ClusterSpec, findings: &mut Vec<Finding>) {
     if !hardening.ssh.is_on() {
         findings.push(
             Finding::warning(path.key("ssh"), "SSH lockdown is off: pods can reach port 22 of the nodes")
-                .with_hint("keep `nacl: true` and `networkPolicy: true` (seed 004)"),
+                .with_hint("keep `nacl: true` and `networkPolicy: true` (STACKROX-EKS)"),
         );
     }
 }

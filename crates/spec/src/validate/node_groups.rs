@@ -77,10 +77,10 @@ pub(super) fn check(spec: &ClusterSpec, findings: &mut Vec<Finding>) {
         if group.ssh_key.is_some() {
             let finding = if spec.hardening.ssh.is_on() {
                 Finding::error(at.key("sshKey"), "node group has an SSH key while SSH is locked down")
-                    .with_hint("remove sshKey; reach nodes through SSM Session Manager or the bastion (seed 004)")
+                    .with_hint("remove sshKey; reach nodes through SSM Session Manager or the bastion (STACKROX-EKS)")
             } else {
                 Finding::warning(at.key("sshKey"), "node group has an SSH key")
-                    .with_hint("prefer SSM Session Manager (seed 004)")
+                    .with_hint("prefer SSM Session Manager (STACKROX-EKS)")
             };
             findings.push(finding.at_key());
         }

@@ -1,4 +1,4 @@
-//! The role-based groups of seed 003: app, load balancer, database, cache.
+//! The role-based groups of EKS-SG-ROLES: app, load balancer, database, cache.
 
 use super::duplicates;
 use crate::diagnostic::Finding;
@@ -18,7 +18,7 @@ pub(super) fn check(spec: &ClusterSpec, findings: &mut Vec<Finding>) {
             if port.get() == 22 {
                 findings.push(
                     Finding::error(ports.index(i), "service port 22 would open SSH on the nodes to the load balancer")
-                        .with_hint("port 22 to nodes is allowed only from the bastion group (seed 004)"),
+                        .with_hint("port 22 to nodes is allowed only from the bastion group (STACKROX-EKS)"),
                 );
             }
         }
@@ -31,7 +31,7 @@ pub(super) fn check(spec: &ClusterSpec, findings: &mut Vec<Finding>) {
                     lb_path.clone(),
                     "the load-balancer group forwards to the app group, which is not defined",
                 )
-                .with_hint("add securityGroups.app with its servicePorts (seed 003)"),
+                .with_hint("add securityGroups.app with its servicePorts (EKS-SG-ROLES)"),
             );
         }
         if lb.listener_ports.is_empty() {
@@ -68,7 +68,7 @@ pub(super) fn check(spec: &ClusterSpec, findings: &mut Vec<Finding>) {
                     path.key(name),
                     format!("only the app group reaches the {name} group, and it is not defined"),
                 )
-                .with_hint("add securityGroups.app (seed 003)"),
+                .with_hint("add securityGroups.app (EKS-SG-ROLES)"),
             );
         }
     }
