@@ -1,35 +1,36 @@
 //! `cargo xtask`: project automation.
 //!
-//! - `setup`: install the pinned Python tools the tests use (cfn-lint) into their virtual
-//!   environment under the target directory.
+//! - `setup`: install the pinned Python tools the tests use (moto, cfn-lint) into their
+//!   virtual environment under the target directory.
 //! - `test`: `setup`, then every test of the workspace. This is the README's test command.
 //! - `demo`: the main job on the local AWS emulator: start moto (with eksharden's plugin),
 //!   `eksharden create -f examples/full.yaml` (which ends with the verification report),
 //!   show that a dry run finds nothing to change, then delete it; then the second half of the
-//!   job: a cluster built by hand (terraform-aws-eks's shape, tagged as eksctl tags its
-//!   clusters) is verified, `harden` shows its plan and applies it, and `verify` runs again.
+//!   job: a cluster built by hand (terraform-aws-eks's shape) and one built through
+//!   CloudFormation as eksctl builds one are verified, `harden` shows its plan and applies
+//!   it, and `verify` runs again.
 //! - `schema [--check]`: write `schema/eksharden.schema.json`, or check it is current.
 //! - `bench deploy`: `create` of a spec with four node groups against the emulator with
 //!   simulated per-stack latency: when each stack starts and ends, and how soon the end of
 //!   each is noticed.
 //! - `bench engine`: the reachability engine's whole cluster flow matrix on synthetic VPCs of
 //!   50 to 5,000 interfaces (`cargo bench -p eksharden-net`, optimised build).
-
-mod bench;
+//!
+//! What needs the AWS SDKs or the emulator (setup, the demo, the deploy benchmark) is a
+//! binary of the harness crate (`integration-tests/src/bin`), run through cargo: xtask itself
+//! builds without the SDKs, so `schema` and `bench engine` never build them.
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, ExitCode};
 
-use integration_tests::python::PythonEnv;
-
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let result = match args.first().map(String::as_str) {
-        Some("setup") => setup().map(|_| ()),
+        Some("setup") => setup(),
         Some("test") => test(&args[1..]),
-        Some("demo") => demo(),
+        Some("demo") => harness("demo"),
         Some("schema") => schema(args.get(1).is_some_and(|a| a == "--check")),
-        Some("bench") if args.get(1).is_some_and(|a| a == "deploy") => setup().and_then(|_| bench::deploy()),
+        Some("bench") if args.get(1).is_some_and(|a| a == "deploy") => harness("bench_deploy"),
         Some("bench") if args.get(1).is_some_and(|a| a == "engine") => {
             run(cargo().args(["bench", "-p", "eksharden-net", "--bench", "engine"]))
         }
@@ -49,9 +50,15 @@ fn root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).parent().expect("xtask sits in the workspace").to_path_buf()
 }
 
-fn setup() -> Result<PythonEnv, String> {
+fn setup() -> Result<(), String> {
     eprintln!("xtask: installing the pinned Python tools (first run only)");
-    PythonEnv::ensure()
+    harness("setup")
+}
+
+/// Runs a binary of the test harness crate (`integration-tests/src/bin`), which holds what
+/// needs the AWS SDKs and the emulator, so that xtask itself builds without them.
+fn harness(name: &str) -> Result<(), String> {
+    run(cargo().args(["run", "--quiet", "-p", "integration-tests", "--bin", name]))
 }
 
 /// A cargo command without the package variables `cargo run` gave this process: build
@@ -80,107 +87,6 @@ fn run(command: &mut Command) -> Result<(), String> {
 fn test(extra: &[String]) -> Result<(), String> {
     setup()?;
     run(cargo().args(["test", "--workspace"]).args(extra))
-}
-
-fn demo() -> Result<(), String> {
-    setup()?;
-    integration_tests::cli::isolate_from_real_aws();
-    let moto = integration_tests::moto::Moto::start();
-    eprintln!("xtask: the AWS emulator listens on {}", moto.endpoint());
-    run(cargo().args(["build", "--quiet", "-p", "eksharden-cli"]))?;
-    let binary = integration_tests::cli::binary();
-    let spec = root().join("examples").join("full.yaml");
-    let spec = spec.to_str().ok_or("the repository path is not UTF-8")?;
-    let kubeconfig = root().join("target").join("demo").join("kubeconfig");
-    let eksharden = |args: &[&str]| {
-        let mut command = Command::new(&binary);
-        command.args(args).args(["--endpoint-url", &moto.endpoint()]);
-        command
-    };
-    run(eksharden(&[
-        "create",
-        "-f",
-        spec,
-        "--yes",
-        "--kubeconfig",
-        kubeconfig.to_str().ok_or("the target path is not UTF-8")?,
-    ])
-    .arg("-v"))?;
-    println!("\nthe kubeconfig entry is in {}", kubeconfig.display());
-    run(&mut eksharden(&["create", "--dry-run", "-f", spec]))?;
-    run(&mut eksharden(&["delete", "-f", spec, "--yes"]))?;
-    harden_demo(&moto.endpoint(), &eksharden)?;
-    eksctl_demo(&moto.endpoint(), &eksharden)
-}
-
-/// The second half of the job: a cluster eksharden did not make, verified, hardened and
-/// verified again. The steps that need the cluster API are left out: the emulator has none.
-fn harden_demo(endpoint: &str, eksharden: &dyn Fn(&[&str]) -> Command) -> Result<(), String> {
-    let (cluster, region) = ("legacy", "eu-west-1");
-    println!(
-        "\n== {cluster}: a cluster built by hand, as terraform-aws-eks builds one and tagged as eksctl tags its own"
-    );
-    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().map_err(|e| e.to_string())?;
-    let settings = eksharden_aws::Settings { endpoint_url: Some(endpoint.to_owned()), ..Default::default() };
-    let aws = runtime.block_on(eksharden_aws::Aws::connect(&settings, Some(region))).map_err(|e| e.to_string())?;
-    runtime.block_on(integration_tests::shapes::hand_made(
-        &aws,
-        cluster,
-        &[("alpha.eksctl.io/cluster-name", cluster)],
-    ))?;
-    let only = "creator-role,public-addresses,ssh-ingress,ssh-keys,imds,network-acl,endpoint-access,logging,\
-                secrets-encryption,tags";
-    let with = |args: &[&str]| {
-        let mut command = eksharden(args);
-        command.args(["--region", region]);
-        command
-    };
-    println!("\n== verify {cluster}, before (findings expected: exit 1)");
-    expect(&mut with(&["verify", cluster]), 1)?;
-    println!("\n== harden {cluster}: the plan (nothing changes without --apply)");
-    expect(&mut with(&["harden", cluster, "--only", only]), 1)?;
-    println!("\n== harden {cluster} --apply --replace-node-groups");
-    run(&mut with(&["harden", cluster, "--only", only, "--apply", "--yes", "--replace-node-groups"]))?;
-    println!("\n== verify {cluster}, after");
-    run(&mut with(&["verify", cluster]))
-}
-
-/// A cluster as eksctl makes it, through CloudFormation: verified, planned (each change with
-/// its stack and ClusterConfig field), hardened with its managed node groups replaced, and
-/// verified again. What is left is the self-managed group's nodes, which only its Auto
-/// Scaling group can replace.
-fn eksctl_demo(endpoint: &str, eksharden: &dyn Fn(&[&str]) -> Command) -> Result<(), String> {
-    let (cluster, region) = ("by-eksctl", "eu-west-1");
-    println!("\n== {cluster}: a cluster built through CloudFormation as eksctl builds one");
-    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().map_err(|e| e.to_string())?;
-    let settings = eksharden_aws::Settings { endpoint_url: Some(endpoint.to_owned()), ..Default::default() };
-    let aws = runtime.block_on(eksharden_aws::Aws::connect(&settings, Some(region))).map_err(|e| e.to_string())?;
-    let built = runtime.block_on(integration_tests::eksctl_stacks::build(&aws, cluster))?;
-    println!("stacks: {}, {}", built.cluster_stack, built.nodegroup_stacks.join(", "));
-    let only = "public-addresses,ssh-ingress,ssh-keys,imds,network-acl,endpoint-access,logging,secrets-encryption,tags";
-    let with = |args: &[&str]| {
-        let mut command = eksharden(args);
-        command.args(["--region", region]);
-        command
-    };
-    println!("\n== verify {cluster}, before (findings expected: exit 1)");
-    expect(&mut with(&["verify", cluster]), 1)?;
-    println!("\n== harden {cluster}: the plan, with the stack and ClusterConfig field of each change");
-    expect(&mut with(&["harden", cluster, "--only", only]), 1)?;
-    println!("\n== harden {cluster} --apply --replace-node-groups");
-    expect(&mut with(&["harden", cluster, "--only", only, "--apply", "--yes", "--replace-node-groups"]), 1)?;
-    println!("\n== verify {cluster}, after: left is ng-workers' hop limit, for its Auto Scaling group to replace");
-    expect(&mut with(&["verify", cluster]), 1)
-}
-
-/// Runs `command` and checks it exits with `code`.
-fn expect(command: &mut Command, code: i32) -> Result<(), String> {
-    let status = command.status().map_err(|e| format!("cannot run {command:?}: {e}"))?;
-    if status.code() == Some(code) {
-        Ok(())
-    } else {
-        Err(format!("{command:?} exited with {status}, not {code}"))
-    }
 }
 
 fn schema(check: bool) -> Result<(), String> {

@@ -1,4 +1,6 @@
-//! Benchmarks that need the emulator.
+//! `cargo xtask bench deploy`: `create` of a spec with four node groups against the emulator
+//! with simulated per-stack latency: when each stack starts and ends, and how soon the end
+//! of each is noticed.
 
 use std::cell::RefCell;
 use std::time::{Duration, Instant};
@@ -60,7 +62,18 @@ nodeGroups:
 ";
 
 /// `create` of four node groups with every stack taking `STACK_SECONDS`.
-pub fn deploy() -> Result<(), String> {
+fn main() -> std::process::ExitCode {
+    let ready = integration_tests::python::PythonEnv::ensure().map(|_| ());
+    match ready.and_then(|()| deploy()) {
+        Ok(()) => std::process::ExitCode::SUCCESS,
+        Err(message) => {
+            eprintln!("bench deploy: {message}");
+            std::process::ExitCode::FAILURE
+        }
+    }
+}
+
+fn deploy() -> Result<(), String> {
     integration_tests::cli::isolate_from_real_aws();
     let moto = Moto::start_with(&MotoOptions { stack_seconds: Some(STACK_SECONDS), ..MotoOptions::default() });
     let spec = load(&SourceFile { name: "bench.yaml".into(), text: SPEC.into() })
