@@ -10,7 +10,10 @@ the template asked for:
 - AWS::EC2::SecurityGroupEgress, and inline SecurityGroupEgress on AWS::EC2::SecurityGroup
   (which, as in real CloudFormation, replaces the default allow-all egress rule)
 - AWS::EC2::SecurityGroupIngress with prefix lists, descriptions and protocol -1
-- AWS::KMS::Key tags in CloudFormation's Key/Value form (moto reads the KMS API's form)
+- AWS::KMS::Key tags in CloudFormation's Key/Value form (moto reads the KMS API's form), and
+  its policy kept as a JSON document (moto kept the template's object, and DescribeKey failed
+  on it); a stack's key scheduled for deletion with the stack, as CloudFormation does (moto
+  removed it at once)
 - the public SSM parameters of the EKS-optimized AMIs, which moto does not publish
 - AWS::IAM::Role ManagedPolicyArns (moto ignores them), detached again on deletion, and
   inline Policies stored as JSON (moto kept the Python text of the dict, which IAM's own
@@ -122,7 +125,7 @@ from moto.ec2.models import EC2Backend
 from moto.ec2.models.instances import MetadataOptions
 from moto.iam.models import Role as IamRole
 from moto.iam.models import iam_backends
-from moto.kms.models import Key as KmsKey
+from moto.kms.models import Key as KmsKey, kms_backends
 
 # moto's model metaclass files every model under the service named by its module path
 # (`moto.<service>`); the classes below are filed under "eksharden".
@@ -400,10 +403,24 @@ _original_kms_key_create = KmsKey.create_from_cloudformation_json.__func__
 def _kms_key_create(cls, resource_name, cloudformation_json, account_id, region_name, **kwargs):
     properties = dict(cloudformation_json["Properties"])
     properties["Tags"] = [{"TagKey": t["Key"], "TagValue": t["Value"]} for t in properties.get("Tags", [])]
-    return _original_kms_key_create(cls, resource_name, {**cloudformation_json, "Properties": properties}, account_id, region_name, **kwargs)
+    # A key policy is a JSON document, as the KMS API keeps it (moto kept the template's
+    # object, and every later call that checks the policy failed with a server error).
+    if isinstance(properties.get("KeyPolicy"), dict):
+        properties["KeyPolicy"] = json.dumps(properties["KeyPolicy"])
+    key = _original_kms_key_create(cls, resource_name, {**cloudformation_json, "Properties": properties}, account_id, region_name, **kwargs)
+    key.eksharden_pending_window = int(properties.get("PendingWindowInDays", 30))
+    return key
+
+
+def _kms_key_delete(self, account_id, region_name):
+    """A stack's key is scheduled for deletion (30 days unless PendingWindowInDays says
+    otherwise), as CloudFormation does; moto removed it at once."""
+    window = getattr(self, "eksharden_pending_window", 30)
+    kms_backends[account_id][region_name].schedule_key_deletion(self.id, window)
 
 
 KmsKey.create_from_cloudformation_json = classmethod(_kms_key_create)
+KmsKey.delete = _kms_key_delete
 
 
 def _network_config(network, name):

@@ -235,3 +235,26 @@ fn a_version_in_extended_support_validates_with_a_warning_naming_its_date_and_co
     );
     assert!(run.stderr.contains("USD 0.60 per cluster hour instead of 0.10"), "{}", run.stderr);
 }
+
+#[test]
+fn harden_takes_step_ids_from_the_table_and_typed_blocks_and_roles() {
+    // The help lists every step, from the table of steps.
+    let help = eksharden(&["harden", "--help"]);
+    for step in eksharden_harden::StepId::ALL {
+        assert!(help.stdout.contains(step.id()), "{} is not in --only's help:\n{}", step.id(), help.stdout);
+    }
+    let cases: [(&[&str], &str); 5] = [
+        (&["--only", "nope"], "invalid value 'nope' for '--only"),
+        (&["--admin-role", "arn:aws:iam::111122223333:user/someone"], "not an IAM role ARN"),
+        (&["--viewer-role", "platform-viewer"], "is not an ARN"),
+        (&["--public-cidr", "0.0.0.0/0"], "that is the whole internet"),
+        (&["--kms-key", "arn:aws:iam::111122223333:role/x"], "not a KMS key ARN"),
+    ];
+    for (args, said) in cases {
+        let mut all = vec!["harden", "a-cluster", "--region", "eu-west-1"];
+        all.extend(args);
+        let run = eksharden(&all);
+        assert_eq!(run.exit, Exit::Input, "{args:?}: {}", run.stderr);
+        assert!(run.stderr.contains(said), "{args:?}: {}", run.stderr);
+    }
+}

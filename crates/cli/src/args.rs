@@ -4,6 +4,8 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use clap_complete::Shell;
+use eksharden_harden::StepId;
+use eksharden_spec::values::{Arn, Cidr};
 
 /// Create Amazon EKS clusters hardened from the first minute, and prove it.
 #[derive(Debug, Parser)]
@@ -197,20 +199,18 @@ pub struct HardenArgs {
     /// Do not ask for confirmation.
     #[arg(short, long)]
     pub yes: bool,
-    /// Only these steps (comma-separated ids: creator-role, access-mapping, rbac-bindings,
-    /// system-masters, public-addresses, ssh-ingress, ssh-keys, imds, network-acl, ssh-egress-policy,
-    /// endpoint-access, logging, secrets-encryption, tags).
-    #[arg(long, value_delimiter = ',', value_name = "STEP,...")]
-    pub only: Vec<String>,
+    /// Only these steps (comma-separated; the ids come from the table of steps).
+    #[arg(long, value_delimiter = ',', value_name = "STEP,...", value_parser = step_ids())]
+    pub only: Vec<StepId>,
     /// Keep the public endpoint, limited to this block (repeat); otherwise public access goes off.
-    #[arg(long = "public-cidr", value_name = "CIDR")]
-    pub public_cidrs: Vec<String>,
+    #[arg(long = "public-cidr", value_name = "CIDR", value_parser = public_cidr)]
+    pub public_cidrs: Vec<Cidr>,
     /// Map this IAM role to the admin group (repeat).
-    #[arg(long = "admin-role", value_name = "ARN")]
-    pub admin_roles: Vec<String>,
+    #[arg(long = "admin-role", value_name = "ARN", value_parser = role_arn)]
+    pub admin_roles: Vec<Arn>,
     /// Map this IAM role to the viewer group (repeat).
-    #[arg(long = "viewer-role", value_name = "ARN")]
-    pub viewer_roles: Vec<String>,
+    #[arg(long = "viewer-role", value_name = "ARN", value_parser = role_arn)]
+    pub viewer_roles: Vec<Arn>,
     /// Reach the cluster API here instead of the cluster's endpoint (a tunnel to a private
     /// endpoint, through the bastion, for example).
     #[arg(long, value_name = "URL", value_parser = endpoint_url)]
@@ -220,8 +220,8 @@ pub struct HardenArgs {
     #[arg(long)]
     pub replace_node_groups: bool,
     /// Encrypt secrets with this KMS key (otherwise the cluster's own, made on first use).
-    #[arg(long, value_name = "ARN")]
-    pub kms_key: Option<String>,
+    #[arg(long, value_name = "ARN", value_parser = kms_key_arn)]
+    pub kms_key: Option<Arn>,
     /// How to print the plan and the outcome (`--format` works too, as for `verify`).
     #[arg(long, visible_alias = "format", value_enum, default_value_t = Format::Text)]
     pub output: Format,
@@ -233,6 +233,40 @@ fn region(text: &str) -> Result<String, String> {
         Ok(text.to_owned())
     } else {
         Err("not an AWS region name; write one like eu-west-1 or us-east-2".to_owned())
+    }
+}
+
+/// The ids of the hardening steps, each to its step: help and completions list them.
+fn step_ids() -> impl clap::builder::TypedValueParser<Value = StepId> {
+    use clap::builder::TypedValueParser;
+    clap::builder::PossibleValuesParser::new(StepId::ALL.map(StepId::id))
+        .map(|id: String| StepId::parse(&id).expect("a listed step id"))
+}
+
+/// A block the public endpoint may be reached from: never the whole internet.
+fn public_cidr(text: &str) -> Result<Cidr, String> {
+    let cidr: Cidr = text.parse()?;
+    if cidr.is_anywhere() {
+        return Err("that is the whole internet: name the blocks the operators come from".into());
+    }
+    Ok(cidr)
+}
+
+/// An IAM role's ARN.
+fn role_arn(text: &str) -> Result<Arn, String> {
+    let arn: Arn = text.parse()?;
+    match text.split(':').nth(5) {
+        Some(resource) if text.split(':').nth(2) == Some("iam") && resource.starts_with("role/") => Ok(arn),
+        _ => Err("not an IAM role ARN (arn:PARTITION:iam::ACCOUNT:role/NAME)".into()),
+    }
+}
+
+/// A KMS key's ARN.
+fn kms_key_arn(text: &str) -> Result<Arn, String> {
+    let arn: Arn = text.parse()?;
+    match text.split(':').nth(5) {
+        Some(resource) if text.split(':').nth(2) == Some("kms") && resource.starts_with("key/") => Ok(arn),
+        _ => Err("not a KMS key ARN (arn:PARTITION:kms:REGION:ACCOUNT:key/ID)".into()),
     }
 }
 

@@ -358,10 +358,15 @@ fn an_ipv6_cluster_is_created_dual_stack_and_verifies_clean_over_ipv6() {
     let from_v6 = cells.iter().filter(|c| c["source"].as_str().unwrap_or_default().contains(':')).count();
     assert!(from_v6 > 0, "the IPv6 internet is tried");
 
-    // delete takes the IPv6 parts with the rest.
+    // delete takes the IPv6 parts with the rest, and the cluster's key is scheduled for
+    // deletion as CloudFormation schedules a key's deletion with its stack.
+    let key = described.cluster().unwrap().encryption_config()[0].provider().unwrap().key_arn().unwrap().to_owned();
     let deleted = run(&target, &["delete", "-f", &file, "--yes"]);
     assert_eq!(deleted.exit, Exit::Ok, "{}", deleted.stderr);
     block_on(super::deploy::assert_nothing_left(&aws, cluster));
     let gateways = block_on(aws.ec2.describe_egress_only_internet_gateways().send()).unwrap();
     assert!(gateways.egress_only_internet_gateways().is_empty(), "{gateways:?}");
+    let key = block_on(aws.kms.describe_key().key_id(&key).send()).unwrap();
+    let state = key.key_metadata().unwrap().key_state().unwrap().as_str().to_owned();
+    assert_eq!(state, "PendingDeletion", "{key:?}");
 }

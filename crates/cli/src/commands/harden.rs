@@ -4,7 +4,7 @@
 
 use eksharden_aws::{discover, token, Aws};
 use eksharden_harden::step::Planned;
-use eksharden_harden::{Change, KubeAccess, Outcome, StepId, StepPlan, Target};
+use eksharden_harden::{Change, KubeAccess, Outcome, StepPlan, Target};
 use eksharden_net::policy::PolicyInput;
 use eksharden_net::posture::VersionSupport;
 
@@ -15,24 +15,14 @@ use crate::output::{redact_userinfo, Output};
 
 /// Runs `harden`.
 pub fn run(args: &HardenArgs, global: &Global, out: &mut Output) -> Exit {
-    let mut only = Vec::new();
-    for id in &args.only {
-        match StepId::parse(id) {
-            Some(step) => only.push(step),
-            None => {
-                let known: Vec<&str> = StepId::ALL.iter().map(|s| s.id()).collect();
-                out.error(&format!("--only: no step {id:?}; the steps are {}", known.join(", ")));
-                return Exit::Input;
-            }
-        }
-    }
+    let text = |values: &[eksharden_spec::values::Arn]| values.iter().map(|v| v.as_str().to_owned()).collect();
     let options = eksharden_harden::Options {
-        public_cidrs: args.public_cidrs.clone(),
-        admins: args.admin_roles.clone(),
-        viewers: args.viewer_roles.clone(),
-        only,
+        public_cidrs: args.public_cidrs.iter().map(ToString::to_string).collect(),
+        admins: text(&args.admin_roles),
+        viewers: text(&args.viewer_roles),
+        only: args.only.clone(),
         replace_node_groups: args.replace_node_groups,
-        kms_key: args.kms_key.clone(),
+        kms_key: args.kms_key.as_ref().map(|key| key.as_str().to_owned()),
     };
     block_on(async {
         let aws = match connect(global, None, out).await {
