@@ -322,24 +322,20 @@ fn no_secret_or_token_is_printed_at_any_verbosity() {
     assert_eq!(created.exit, Exit::Ok, "{}", created.stderr);
     let mut printed = vec![created.stdout, created.stderr, std::fs::read_to_string(kubeconfig).unwrap()];
     let region = spec.metadata.region.as_str();
-    for args in [
-        vec!["create", "-f", file.as_str(), "--yes", "--kubeconfig", "/dev/null", "-vv"],
-        vec!["verify", "-f", file.as_str(), "-vv", "--format", "json"],
-        vec!["create", "-f", file.as_str(), "--dry-run", "-vv"],
-        vec!["token", "--cluster", "minimal", "--region", region, "-vv"],
-        vec![
-            "token",
-            "--cluster",
-            "minimal",
-            "--region",
-            region,
-            "--role-arn",
-            "arn:aws:iam::123456789012:role/none",
-            "-vv",
-        ],
-        vec!["delete", "minimal", "--region", region, "--yes", "-vv"],
+    // Each command must do its work (its exit code says so), or the check below would pass
+    // on commands that stopped before printing anything.
+    let role = "arn:aws:iam::123456789012:role/none";
+    for (args, expected) in [
+        (vec!["create", "-f", file.as_str(), "--yes", "--kubeconfig", "/dev/null", "-vv"], Exit::Ok),
+        (vec!["verify", "-f", file.as_str(), "-vv", "--format", "json"], Exit::Ok),
+        (vec!["create", "-f", file.as_str(), "--dry-run", "-vv"], Exit::Ok),
+        (vec!["token", "--cluster", "minimal", "--region", region, "-vv"], Exit::Ok),
+        // A role that does not exist: the error is reported, and nothing secret with it.
+        (vec!["token", "--cluster", "minimal", "--region", region, "--role-arn", role, "-vv"], Exit::Infrastructure),
+        (vec!["delete", "minimal", "--region", region, "--yes", "-vv"], Exit::Ok),
     ] {
         let done = run(&target, &args);
+        assert_eq!(done.exit, expected, "{args:?}:\n{}", done.stderr);
         if args[0] != "token" {
             printed.push(done.stdout);
         }
