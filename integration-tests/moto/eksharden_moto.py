@@ -25,6 +25,7 @@ and makes stacks behave as CloudFormation does where moto differs:
 - a resource that fails leaves a CREATE_FAILED event naming it and its reason, and the stack
   rolls back to ROLLBACK_COMPLETE (moto answers HTTP 500 and leaves the stack half made);
 - termination protection blocks DeleteStack, and UpdateTerminationProtection exists;
+- each request is handled whole before the next (moto's backends are shared dictionaries);
 - CreateStack is atomic: two calls with one name at once make one stack, and the other is
   answered AlreadyExistsException (moto checked the name, then built the stack, so both
   calls passed the check and two stacks of one name fought over the same resources);
@@ -1182,6 +1183,21 @@ def _infer_service_region_host(self, environ, path):
 
 DomainDispatcherApplication.infer_service_region_host = _infer_service_region_host
 
+_request_lock = threading.Lock()
+_original_dispatch = DomainDispatcherApplication.__call__
+
+
+def _one_request_at_a_time(self, environ, start_response):
+    """Each request is handled whole before the next starts, as AWS makes each call atomic.
+    moto's backends are plain dictionaries shared by the server's threads: two clients at
+    once (the race tests run two eksharden processes) could see a stack half made, or make
+    one twice."""
+    with _request_lock:
+        return _original_dispatch(self, environ, start_response)
+
+
+DomainDispatcherApplication.__call__ = _one_request_at_a_time
+
 
 import hashlib  # noqa: E402
 import hmac  # noqa: E402
@@ -1624,8 +1640,8 @@ def _resource_map_create(self, template):
     EKS clusters and node groups it makes, as on EC2 resources (moto tagged EC2 only)."""
     ready = _original_resource_map_create(self, template)
     stack_tags = {k: v for k, v in self.tags.items() if k != "aws:cloudformation:logical-id"}
-    for logical_id in template.get("Resources", {}):
-        instance = self[logical_id]
+    # The resources made, not every logical id: looking one up that was not made makes it.
+    for logical_id, instance in list(self._parsed_resources.items()):
         if isinstance(instance, (EksCluster, EksNodegroup)):
             instance.add_stack_tags(self._account_id, self._region_name, dict(stack_tags, **{"aws:cloudformation:logical-id": logical_id}))
     return ready
