@@ -14,7 +14,7 @@ use eksharden_plan::stacks::ROLE_TAG;
 use eksharden_spec::model::CLUSTER_TAG;
 
 use crate::client::Aws;
-use crate::error::{aws_error, AwsError};
+use crate::error::{aws_error, AwsError, ErrorKind};
 
 /// The tag on an ACL copy naming the ACL it was copied from.
 pub const COPIED_FROM_TAG: &str = "eksharden.dev/copied-from";
@@ -101,6 +101,7 @@ pub async fn guard_subnet(
     let shift = if own.iter().any(|e| e.number <= last_guard) { last_guard } else { 0 };
     if own.iter().any(|e| e.number + shift >= DEFAULT_ENTRIES) {
         return Err(AwsError {
+            kind: ErrorKind::Local,
             operation: "EC2.CreateNetworkAclEntry",
             code: None,
             message: format!("{source} has no room for the SSH guard in front of its entries"),
@@ -335,5 +336,5 @@ fn filter(name: &str, value: &str) -> Filter {
 }
 
 fn missing(operation: &'static str, what: &str) -> AwsError {
-    AwsError { operation, code: None, message: format!("the answer lacks {what}") }
+    AwsError { kind: ErrorKind::Local, operation, code: None, message: format!("the answer lacks {what}") }
 }

@@ -12,7 +12,7 @@ use eksharden_spec::model::CLUSTER_TAG;
 
 use crate::client::Aws;
 use crate::cluster::wait_active;
-use crate::error::{absent_as_none, aws_error, AwsError};
+use crate::error::{absent_as_none, aws_error, AwsError, ErrorKind};
 
 /// How long EKS gets to finish a configuration update.
 const UPDATE_LIMIT: Duration = Duration::from_secs(30 * 60);
@@ -64,6 +64,7 @@ pub async fn revoke_ingress(aws: &Aws, group: &str, rule: &SgRule) -> Result<(),
         RuleProtocol::One(Protocol::Icmp) => "icmp",
         RuleProtocol::Other => {
             return Err(AwsError {
+                kind: ErrorKind::Local,
                 operation: "EC2.RevokeSecurityGroupIngress",
                 code: None,
                 message: "a rule of an unmodelled protocol".into(),
@@ -171,7 +172,12 @@ async fn cluster_key(aws: &Aws, cluster: &str) -> Result<SecretsKey, AwsError> {
         .await
         .map_err(aws_error("KMS.CreateKey"))?;
     let Some(metadata) = created.key_metadata() else {
-        return Err(AwsError { operation: "KMS.CreateKey", code: None, message: "no key metadata returned".into() });
+        return Err(AwsError {
+            kind: ErrorKind::Local,
+            operation: "KMS.CreateKey",
+            code: None,
+            message: "no key metadata returned".into(),
+        });
     };
     let (id, arn) = (metadata.key_id().to_owned(), metadata.arn().unwrap_or_default().to_owned());
     aws.kms.enable_key_rotation().key_id(&id).send().await.map_err(aws_error("KMS.EnableKeyRotation"))?;
@@ -204,7 +210,7 @@ async fn key_of_alias(aws: &Aws, alias: &str) -> Result<Option<String>, AwsError
 }
 
 fn invalid(operation: &'static str) -> impl Fn(aws_sdk_kms::error::BuildError) -> AwsError {
-    move |error| AwsError { operation, code: None, message: error.to_string() }
+    move |error| AwsError { kind: ErrorKind::Local, operation, code: None, message: error.to_string() }
 }
 
 /// Puts the cluster tag on `resource`: an EKS resource by ARN, an EC2 resource by id.

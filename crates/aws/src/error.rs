@@ -3,9 +3,29 @@
 use std::error::Error;
 use std::fmt;
 
+/// What kind of failure a call met, told by the SDK's error types, not by its words.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ErrorKind {
+    /// The service answered with an error (its code is in [`AwsError::code`]).
+    Service,
+    /// No credentials could be found (no profile, environment or instance role).
+    MissingCredentials,
+    /// The call timed out (after its retries).
+    Timeout,
+    /// The request could not be sent or its answer not read (a refused connection, DNS).
+    Network,
+    /// The answer could not be understood, or the request not built.
+    Malformed,
+    /// Found wanting by eksharden itself: an answer that lacks what it needs, a wait that
+    /// ended in a failed state.
+    Local,
+}
+
 /// A call to AWS that failed after its retries.
 #[derive(Debug, thiserror::Error)]
 pub struct AwsError {
+    /// What kind of failure it was.
+    pub kind: ErrorKind,
     /// The operation, like `CloudFormation.CreateStack`.
     pub operation: &'static str,
     /// The service's error code, when it gave one (`ValidationError`).
@@ -23,25 +43,54 @@ impl AwsError {
     where
         E: std::error::Error + aws_smithy_types::error::metadata::ProvideErrorMetadata + Send + Sync + 'static,
     {
+        use aws_smithy_runtime_api::client::result::SdkError;
         let code = error.as_service_error().and_then(|e| e.code()).map(str::to_owned);
         let message = match error.as_service_error().and_then(|e| e.message()) {
             Some(message) => message.to_owned(),
             None => causes(&error),
         };
-        Self { operation, code, message }
+        let kind = match &error {
+            SdkError::ServiceError(_) => ErrorKind::Service,
+            SdkError::TimeoutError(_) => ErrorKind::Timeout,
+            _ if caused_by::<aws_credential_types::provider::error::CredentialsError>(&error) => {
+                ErrorKind::MissingCredentials
+            }
+            SdkError::DispatchFailure(failure) if failure.is_timeout() => ErrorKind::Timeout,
+            SdkError::DispatchFailure(_) => ErrorKind::Network,
+            _ => ErrorKind::Malformed,
+        };
+        Self { kind, operation, code, message }
     }
 
     /// Whether no credentials could be found (no profile, environment or instance role).
     pub fn is_missing_credentials(&self) -> bool {
-        self.message.contains("loading credentials") || self.message.contains("no credentials")
+        self.kind == ErrorKind::MissingCredentials
     }
 
-    /// Whether the service said the thing does not exist.
+    /// Whether the service said the thing does not exist: by its error code (`…NotFound…`,
+    /// IAM's `NoSuchEntity`), or for CloudFormation, whose code for it is the generic
+    /// `ValidationError`, by the one sentence it uses ("Stack with id … does not exist").
     pub fn is_not_found(&self) -> bool {
-        self.message.contains("does not exist")
-            || self.message.contains("not found")
-            || self.code.as_deref().is_some_and(|c| c.contains("NotFound") || c == "NoSuchEntity")
+        match self.code.as_deref() {
+            Some(code) if code.contains("NotFound") || code == "NoSuchEntity" => true,
+            Some("ValidationError") => {
+                self.operation.starts_with("CloudFormation.") && self.message.ends_with("does not exist")
+            }
+            _ => false,
+        }
     }
+}
+
+/// Whether an error of type `T` is somewhere in `error`'s chain of causes.
+fn caused_by<T: Error + 'static>(error: &(dyn Error + 'static)) -> bool {
+    let mut next: Option<&(dyn Error + 'static)> = Some(error);
+    while let Some(cause) = next {
+        if cause.is::<T>() {
+            return true;
+        }
+        next = cause.source();
+    }
+    false
 }
 
 /// An error and its causes, one after the other: `dispatch failure: io error: connection refused`.
@@ -84,4 +133,47 @@ where
     E: std::error::Error + aws_smithy_types::error::metadata::ProvideErrorMetadata + Send + Sync + 'static,
 {
     move |error| AwsError::new(operation, error)
+}
+
+#[cfg(test)]
+mod tests {
+    use aws_credential_types::provider::error::CredentialsError;
+    use aws_sdk_cloudformation::operation::describe_stacks::DescribeStacksError;
+    use aws_smithy_runtime_api::client::result::SdkError;
+    use aws_smithy_runtime_api::http::{Response, StatusCode};
+    use aws_smithy_types::body::SdkBody;
+    use aws_smithy_types::error::ErrorMetadata;
+
+    use super::{AwsError, ErrorKind};
+
+    type Sdk = SdkError<DescribeStacksError, Response>;
+
+    fn service(code: &str, message: &str) -> Sdk {
+        let error = DescribeStacksError::generic(ErrorMetadata::builder().code(code).message(message).build());
+        SdkError::service_error(error, Response::new(StatusCode::try_from(400).unwrap(), SdkBody::empty()))
+    }
+
+    #[test]
+    fn failures_are_told_apart_by_the_sdk_types_not_by_their_words() {
+        let timeout: Sdk = SdkError::timeout_error("the operation took longer than 30s");
+        assert_eq!(AwsError::new("CloudFormation.DescribeStacks", timeout).kind, ErrorKind::Timeout);
+        let no_credentials: Sdk = SdkError::construction_failure(CredentialsError::not_loaded("no profile"));
+        let error = AwsError::new("CloudFormation.DescribeStacks", no_credentials);
+        assert!(error.is_missing_credentials(), "{error:?}");
+        // A message that speaks of credentials does not make an error a missing-credentials one.
+        let denied = AwsError::new("EKS.DescribeCluster", service("AccessDenied", "no credentials for that"));
+        assert_eq!(denied.kind, ErrorKind::Service);
+        assert!(!denied.is_missing_credentials());
+    }
+
+    #[test]
+    fn not_found_is_read_from_the_code_and_from_cloudformation_s_one_sentence() {
+        let missing = |operation, code, message| AwsError::new(operation, service(code, message)).is_not_found();
+        assert!(missing("EC2.DescribeSecurityGroups", "InvalidGroup.NotFound", "The security group does not exist"));
+        assert!(missing("IAM.GetRole", "NoSuchEntity", "The role cannot be found"));
+        assert!(missing("CloudFormation.DescribeStacks", "ValidationError", "Stack with id x does not exist"));
+        // A validation error that is not "does not exist", or the words from another service:
+        assert!(!missing("CloudFormation.DescribeStacks", "ValidationError", "Template format error"));
+        assert!(!missing("EKS.CreateNodegroup", "InvalidParameterException", "subnet not found in the VPC"));
+    }
 }

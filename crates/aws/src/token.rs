@@ -15,7 +15,7 @@ use aws_sigv4::sign::v4;
 use base64::Engine;
 
 use crate::client::Aws;
-use crate::error::{aws_error, AwsError};
+use crate::error::{aws_error, AwsError, ErrorKind};
 
 /// The header whose signed value names the cluster.
 pub const CLUSTER_ID_HEADER: &str = "x-k8s-aws-id";
@@ -49,7 +49,7 @@ pub fn sts_host(region: &str) -> String {
 
 /// Presigns the token of `cluster` with `credentials`, as signed at `now`.
 pub fn presign(credentials: &Credentials, region: &str, cluster: &str, now: SystemTime) -> Result<EksToken, AwsError> {
-    let failed = |what: String| AwsError { operation: "EKS token", code: None, message: what };
+    let failed = |what: String| AwsError { kind: ErrorKind::Local, operation: "EKS token", code: None, message: what };
     let host = sts_host(region);
     let url = format!("https://{host}/?Action=GetCallerIdentity&Version=2011-06-15");
     let mut settings = SigningSettings::default();
@@ -84,11 +84,13 @@ pub async fn token(aws: &Aws, cluster: &str, role: Option<&str>) -> Result<EksTo
     let credentials = match role {
         None => {
             let provider = aws.credentials.as_ref().ok_or_else(|| AwsError {
+                kind: ErrorKind::Local,
                 operation: "EKS token",
                 code: None,
                 message: "no credentials were found".to_owned(),
             })?;
             provider.provide_credentials().await.map_err(|e| AwsError {
+                kind: ErrorKind::Local,
                 operation: "EKS token",
                 code: None,
                 message: format!("an error occurred while loading credentials: {e}"),
@@ -110,6 +112,7 @@ pub async fn assumed(aws: &Aws, role: &str) -> Result<Credentials, AwsError> {
         .await
         .map_err(aws_error("STS.AssumeRole"))?;
     let c = response.credentials().ok_or_else(|| AwsError {
+        kind: ErrorKind::Local,
         operation: "STS.AssumeRole",
         code: None,
         message: "no credentials in the answer".to_owned(),

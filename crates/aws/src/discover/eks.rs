@@ -8,7 +8,7 @@ use aws_sdk_eks::types as eks;
 use eksharden_net::posture::{AccessEntryFact, Imds};
 
 use crate::client::Aws;
-use crate::error::{aws_error, AwsError};
+use crate::error::{aws_error, AwsError, ErrorKind};
 
 /// The cluster's configuration.
 #[derive(Debug, Clone, Default)]
@@ -88,6 +88,7 @@ pub async fn cluster(aws: &Aws, name: &str) -> Result<ClusterInfo, AwsError> {
     let response = aws.eks.describe_cluster().name(name).send().await.map_err(aws_error("EKS.DescribeCluster"))?;
     let Some(c) = response.cluster() else {
         return Err(AwsError {
+            kind: ErrorKind::Local,
             operation: "EKS.DescribeCluster",
             code: None,
             message: format!("cluster {name} not found"),
