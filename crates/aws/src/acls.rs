@@ -9,7 +9,7 @@ use std::collections::BTreeMap;
 use aws_sdk_ec2::types::{
     Filter, IcmpTypeCode, NetworkAcl, NetworkAclEntry, PortRange, ResourceType, RuleAction, Tag, TagSpecification,
 };
-use eksharden_plan::nacl::{Action, Entry};
+use eksharden_plan::nacl::{self, Action, Entry};
 use eksharden_plan::stacks::ROLE_TAG;
 use eksharden_spec::model::CLUSTER_TAG;
 
@@ -97,8 +97,7 @@ pub async fn guard_subnet(
     let own: Vec<RawEntry> =
         source_acl.entries().iter().map(RawEntry::from_ec2).filter(|e| e.number < DEFAULT_ENTRIES).collect();
     let front: Vec<RawEntry> = guard.iter().map(RawEntry::from_plan).collect();
-    let last_guard = front.iter().map(|e| e.number).max().unwrap_or(0);
-    let shift = if own.iter().any(|e| e.number <= last_guard) { last_guard } else { 0 };
+    let shift = i32::from(nacl::guard_shift(guard, own.iter().filter_map(|e| u16::try_from(e.number).ok())));
     if own.iter().any(|e| e.number + shift >= DEFAULT_ENTRIES) {
         return Err(AwsError {
             kind: ErrorKind::Local,

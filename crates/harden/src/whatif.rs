@@ -2,20 +2,23 @@
 //! flows the cluster needs are evaluated again with the engine. A change after which a
 //! required flow that passes today would fail is refused, with the flow named.
 //!
-//! The changes that can break a flow are modelled: a revoked inbound rule, and a subnet that
+//! The changes that can break a flow are modelled: a revoked inbound rule; a subnet that
 //! stops assigning public addresses (each node group that launches there gets a stand-in
 //! node with no public address, as its next node would be; a group that this run replaces
-//! into other subnets is not counted).
+//! into other subnets is not counted); and a node subnet moved to a copy of its ACL with the
+//! SSH guard in front (the entries `harden` would write, numbered as it would number them).
 
 use std::collections::BTreeMap;
 use std::net::Ipv4Addr;
 
 use eksharden_aws::discover::Discovery;
-use eksharden_net::model::{Eni, Model, Origin};
+use eksharden_net::model::{AclEntry, Eni, Model, NetworkAcl, Origin, DEFAULT_ACL_ENTRY};
 use eksharden_net::policy::PolicyInput;
 use eksharden_net::posture::ClusterFacts;
 use eksharden_net::report::Status;
 use eksharden_net::topology::{Members, Topology};
+use eksharden_net::{PortRange, Protocol, RuleProtocol};
+use eksharden_plan::nacl;
 use ipnet::Ipv4Net;
 
 use crate::change::Change;
@@ -115,9 +118,36 @@ fn apply(found: &Discovery, change: &Change, moving: &[&str]) -> Option<(Model, 
                 }
             }
         }
+        Change::GuardNodeSubnet { subnet, acl, bastion, dual_stack, bastion_ipv6 } => {
+            let source = model.network_acls.iter().find(|a| &a.id == acl)?.clone();
+            let guard = nacl::ssh_guard_entries(*bastion, dual_stack.then_some(*bastion_ipv6));
+            let own: Vec<&AclEntry> = source.entries.iter().filter(|e| e.number < DEFAULT_ACL_ENTRY).collect();
+            let shift = nacl::guard_shift(&guard, own.iter().map(|e| e.number));
+            let mut entries: Vec<AclEntry> = guard.iter().filter_map(acl_entry).collect();
+            entries.extend(own.into_iter().map(|e| AclEntry { number: e.number + shift, ..e.clone() }));
+            let copy = format!("what-if-{acl}-guarded");
+            model.network_acls.push(NetworkAcl { id: copy.clone(), entries });
+            model.subnets.iter_mut().filter(|s| &s.id == subnet).for_each(|s| s.network_acl = copy.clone());
+        }
         _ => return None,
     }
     Some((model, topology))
+}
+
+/// A planned ACL entry as the model holds it (the guard's blocks are all known).
+fn acl_entry(entry: &nacl::Entry) -> Option<AclEntry> {
+    let (protocol, ports) = match entry.tcp_ports {
+        Some((from, to)) => (RuleProtocol::One(Protocol::Tcp), PortRange::new(from, to)),
+        None => (RuleProtocol::All, PortRange::ALL),
+    };
+    Some(AclEntry {
+        number: entry.rule_number,
+        egress: entry.egress,
+        protocol,
+        ports,
+        cidr: entry.cidr.known()?,
+        allow: entry.action == nacl::Action::Allow,
+    })
 }
 
 /// An address of `cidr` no interface has, from the top (AWS reserves the last).

@@ -151,6 +151,17 @@ pub fn ssh_guard_entries(bastion: Cidr, ipv6: Option<Option<Ipv6Net>>) -> Vec<En
     entries
 }
 
+/// How far an ACL's own entries (by rule number) move so that `guard`'s come first: not at
+/// all when every own entry already follows the guard's last number, else by that number.
+pub fn guard_shift(guard: &[Entry], own: impl IntoIterator<Item = u16>) -> u16 {
+    let last = guard.iter().map(|e| e.rule_number).max().unwrap_or(0);
+    if own.into_iter().any(|n| n <= last) {
+        last
+    } else {
+        0
+    }
+}
+
 fn anywhere() -> Ipv4Net {
     Ipv4Net::default()
 }
