@@ -110,3 +110,44 @@ fn every_cited_source_is_listed_and_no_text_cites_a_document_readers_do_not_have
     assert!(unknown.is_empty(), "cited ids missing from docs/sources.md:\n{}", unknown.join("\n"));
     assert!(internal.is_empty(), "text citing a document that is not in the repository:\n{}", internal.join("\n"));
 }
+
+/// Every citation the report prints (each flow requirement's and posture check's) opens with
+/// an id of `docs/sources.md`: a check that cites a source in words is caught here.
+#[test]
+fn every_check_of_the_report_cites_a_listed_source() {
+    use eksharden_net::policy::{requirements, PolicyInput};
+    use eksharden_net::topology::{Members, NodePurpose, Role, RoleKind, Topology};
+    let ids = source_ids();
+    let kinds = [
+        RoleKind::ControlPlane,
+        RoleKind::NodeGroup { purpose: Some(NodePurpose::App) },
+        RoleKind::Bastion,
+        RoleKind::LoadBalancer,
+        RoleKind::Database,
+        RoleKind::Cache,
+        RoleKind::OtherHost,
+        RoleKind::Internet,
+        RoleKind::ListedNetworks,
+        RoleKind::PublicApi,
+    ];
+    let roles = kinds.map(|kind| Role { kind, name: String::new(), members: Members::Enis(Vec::new()) });
+    let topology = Topology { roles: roles.to_vec(), family: Default::default() };
+    // The fullest example (recommended profile, load balancer, database, cache, bastion) and
+    // a cluster known only from AWS, between them every requirement the policy has.
+    let text = std::fs::read_to_string(repo_root().join("examples/full.yaml")).unwrap();
+    let full = eksharden_spec::load(&eksharden_spec::SourceFile { name: "full.yaml".into(), text }).unwrap().spec;
+    let spec_like = eksharden_cli::commands::verify::policy_input(&full);
+    let mut citations: Vec<&str> = [spec_like, PolicyInput::discovered()]
+        .iter()
+        .flat_map(|input| requirements(&topology, input))
+        .map(|r| r.citation)
+        .collect();
+    let facts = eksharden_net::posture::ClusterFacts::default();
+    let posture = eksharden_net::posture::check(&facts, &eksharden_net::Model::default(), &[]);
+    citations.extend(posture.iter().map(|p| p.citation));
+    assert!(citations.len() > 30, "{citations:?}");
+    for citation in citations {
+        let id = citation.split([':', ',', ' ']).next().unwrap();
+        assert!(ids.iter().any(|listed| listed == id), "{citation:?} does not open with an id of docs/sources.md");
+    }
+}

@@ -230,21 +230,15 @@ fn judge(expectation: &Expectation, verdict: &Verdict, strict: bool) -> (Status,
                 .collect();
             fail_on(blocked)
         }
-        Expectation::Advised(why) => match judge(&Expectation::Allowed, verdict, strict) {
-            (Status::Fail, mut blocked) => {
-                blocked.push(format!("advised, not required: {why}"));
-                (if strict { Status::Fail } else { Status::Warn }, blocked)
-            }
-            judged => judged,
-        },
+        Expectation::Advised(why) => {
+            softened(judge(&Expectation::Allowed, verdict, strict), format!("advised, not required: {why}"), strict)
+        }
         Expectation::Blocked => fail_on(allowed.iter().map(|s| explain_allowed(s)).collect()),
-        Expectation::Discouraged(why) => match judge(&Expectation::Blocked, verdict, strict) {
-            (Status::Fail, mut allowed) => {
-                allowed.push(format!("discouraged, not forbidden: {why}"));
-                (if strict { Status::Fail } else { Status::Warn }, allowed)
-            }
-            judged => judged,
-        },
+        Expectation::Discouraged(why) => softened(
+            judge(&Expectation::Blocked, verdict, strict),
+            format!("discouraged, not forbidden: {why}"),
+            strict,
+        ),
         Expectation::BlockedAtEachLayer(layers) => {
             if !allowed.is_empty() {
                 return (Status::Fail, allowed.iter().map(|s| explain_allowed(s)).collect());
@@ -274,6 +268,15 @@ fn judge(expectation: &Expectation, verdict: &Verdict, strict: bool) -> (Status,
             (if strict { Status::Fail } else { Status::Warn }, words)
         }
     }
+}
+
+/// A failure turned into a warning (a finding with `strict`) that says why it is only one.
+fn softened((status, mut words): (Status, Vec<String>), why: String, strict: bool) -> (Status, Vec<String>) {
+    if status != Status::Fail {
+        return (status, words);
+    }
+    words.push(why);
+    (if strict { Status::Fail } else { Status::Warn }, words)
 }
 
 /// Fails with the reasons given, passes without any.

@@ -109,7 +109,7 @@ impl Model {
         let mut layers: BTreeMap<Layer, Vec<String>> = BTreeMap::new();
         for (part, why) in &self.unread {
             for layer in part.layers() {
-                layers.entry(*layer).or_default().push(format!("{part} could not be read ({why})"));
+                layers.entry(*layer).or_default().push(unread_reason(*part, why));
             }
         }
         layers
@@ -117,26 +117,11 @@ impl Model {
 
     /// Why `parts` could not be read, if any of them could not.
     pub fn unread_of(&self, parts: &[Unread]) -> Option<String> {
-        let why: Vec<String> = parts
-            .iter()
-            .filter_map(|part| self.unread.get(part).map(|why| format!("{part} could not be read ({why})")))
-            .collect();
+        let why: Vec<String> =
+            parts.iter().filter_map(|&part| self.unread.get(&part).map(|why| unread_reason(part, why))).collect();
         (!why.is_empty()).then(|| why.join("; "))
     }
-}
 
-impl Peer {
-    /// Whether the peer is the whole internet, IPv4 (`0.0.0.0/0`) or IPv6 (`::/0`).
-    pub fn is_whole_internet(&self) -> bool {
-        match self {
-            Self::Cidr(block) => block.prefix_len() == 0,
-            Self::Cidr6(block) => block.prefix_len() == 0,
-            Self::Group(_) | Self::PrefixList(_) => false,
-        }
-    }
-}
-
-impl Model {
     /// The address blocks, of both families, named by the rules of the groups `keep`
     /// accepts, by ACL entries and by the public endpoint's access list (with repeats).
     pub fn named_blocks<'a>(&'a self, keep: impl Fn(&SecurityGroup) -> bool + 'a) -> impl Iterator<Item = IpNet> + 'a {
@@ -163,6 +148,11 @@ impl Model {
                 && r.destination == RouteDestination::Cidr(IpNet::V4(Ipv4Net::default()))
         })
     }
+}
+
+/// `part` could not be read, and why.
+fn unread_reason(part: Unread, why: &str) -> String {
+    format!("{part} could not be read ({why})")
 }
 
 /// An address family.
@@ -337,6 +327,17 @@ pub enum Peer {
     Group(String),
     /// The blocks of a managed prefix list.
     PrefixList(String),
+}
+
+impl Peer {
+    /// Whether the peer is the whole internet, IPv4 (`0.0.0.0/0`) or IPv6 (`::/0`).
+    pub fn is_whole_internet(&self) -> bool {
+        match self {
+            Self::Cidr(block) => block.prefix_len() == 0,
+            Self::Cidr6(block) => block.prefix_len() == 0,
+            Self::Group(_) | Self::PrefixList(_) => false,
+        }
+    }
 }
 
 /// A network interface.

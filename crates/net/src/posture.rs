@@ -165,8 +165,6 @@ fn fail_on(found: Vec<String>, clean: &str) -> (Status, Vec<String>) {
     }
 }
 
-/// Every node group named by the spec or found in AWS stands in the model: otherwise the
-/// flows from and to its nodes would drop out of the report unseen.
 /// A pass that rests on `parts` of the model is not judged when one of them could not be
 /// read; a finding stands, as what was read shows it.
 fn judged_unless_unread(judged: (Status, Vec<String>), model: &Model, parts: &[Unread]) -> (Status, Vec<String>) {
@@ -176,6 +174,8 @@ fn judged_unless_unread(judged: (Status, Vec<String>), model: &Model, parts: &[U
     }
 }
 
+/// Every node group named by the spec or found in AWS stands in the model: otherwise the
+/// flows from and to its nodes would drop out of the report unseen.
 fn node_groups(facts: &ClusterFacts, expected: &[String]) -> PostureCheck {
     let mut found = Vec::new();
     for name in expected.iter().filter(|n| !facts.node_groups.iter().any(|g| &g.name == *n)) {
@@ -233,13 +233,7 @@ fn kubernetes_version(facts: &ClusterFacts) -> PostureCheck {
             }
         },
     };
-    result(
-        "kubernetes-version",
-        "Kubernetes version in standard support",
-        "EKS User Guide, version lifecycle",
-        status,
-        vec![detail],
-    )
+    result("kubernetes-version", "Kubernetes version in standard support", "AWS-EKS-VERSIONS", status, vec![detail])
 }
 
 fn creator_role(facts: &ClusterFacts) -> PostureCheck {

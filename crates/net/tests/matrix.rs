@@ -20,16 +20,17 @@ fn failed(report: &eksharden_net::report::Report) -> Vec<&str> {
     ids
 }
 
+/// No check fails; otherwise the failing flows are shown.
+fn assert_clean(report: &eksharden_net::report::Report) {
+    let failing: Vec<_> = report.flows.iter().filter(|f| f.status == Status::Fail).collect();
+    assert_eq!(failed(report), Vec::<&str>::new(), "{failing:#?}");
+}
+
 #[test]
 fn a_hardened_ipv6_cluster_in_a_dual_stack_vpc_verifies_clean_and_is_tried_from_the_ipv6_internet() {
     let c = dual_stack(cluster(SMALL));
     let report = verify(&c.model, &c.topology, &c.facts, &c.input, false, Vec::new());
-    assert_eq!(
-        failed(&report),
-        Vec::<&str>::new(),
-        "{:#?}",
-        report.flows.iter().filter(|f| f.status == Status::Fail).collect::<Vec<_>>()
-    );
+    assert_clean(&report);
     let from_v6: Vec<_> = report
         .flows
         .iter()
@@ -57,12 +58,7 @@ fn a_hardened_ipv6_cluster_in_a_dual_stack_vpc_verifies_clean_and_is_tried_from_
 fn a_hardened_cluster_verifies_clean() {
     let c = cluster(SMALL);
     let report = verify(&c.model, &c.topology, &c.facts, &c.input, false, Vec::new());
-    assert_eq!(
-        failed(&report),
-        Vec::<&str>::new(),
-        "{:#?}",
-        report.flows.iter().filter(|f| f.status == Status::Fail).collect::<Vec<_>>()
-    );
+    assert_clean(&report);
     assert_eq!(report.findings(), 0);
     // Every kind of requirement was evaluated, each over at least one endpoint pair.
     for id in [

@@ -56,36 +56,23 @@ fn demo() -> Result<(), String> {
     eksctl_demo(&moto.endpoint(), &eksharden)
 }
 
-/// The second half of the job: a cluster eksharden did not make, verified, hardened and
-/// verified again. The steps that need the cluster API are left out: the emulator has none.
+/// The second half of the job: a cluster eksharden did not make, built by hand (as
+/// terraform-aws-eks builds one, tagged as eksctl tags its own), verified, hardened and
+/// verified again, clean. The steps that need the cluster API are left out: the emulator has
+/// none.
 fn harden_demo(endpoint: &str, eksharden: &dyn Fn(&[&str]) -> Command) -> Result<(), String> {
     let (cluster, region) = ("legacy", "eu-west-1");
     println!(
         "\n== {cluster}: a cluster built by hand, as terraform-aws-eks builds one and tagged as eksctl tags its own"
     );
-    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().map_err(|e| e.to_string())?;
-    let settings = eksharden_aws::Settings { endpoint_url: Some(endpoint.to_owned()), ..Default::default() };
-    let aws = runtime.block_on(eksharden_aws::Aws::connect(&settings, Some(region))).map_err(|e| e.to_string())?;
+    let (runtime, aws) = emulator(endpoint, region)?;
     runtime.block_on(integration_tests::shapes::hand_made(
         &aws,
         cluster,
         &[("alpha.eksctl.io/cluster-name", cluster)],
     ))?;
-    let only = "creator-role,public-addresses,ssh-ingress,ssh-keys,imds,network-acl,endpoint-access,logging,\
-                secrets-encryption,tags";
-    let with = |args: &[&str]| {
-        let mut command = eksharden(args);
-        command.args(["--region", region]);
-        command
-    };
-    println!("\n== verify {cluster}, before (findings expected: exit 1)");
-    expect(&mut with(&["verify", cluster]), 1)?;
-    println!("\n== harden {cluster}: the plan (nothing changes without --apply)");
-    expect(&mut with(&["harden", cluster, "--only", only]), 1)?;
-    println!("\n== harden {cluster} --apply --replace-node-groups");
-    run(&mut with(&["harden", cluster, "--only", only, "--apply", "--yes", "--replace-node-groups"]))?;
-    println!("\n== verify {cluster}, after");
-    run(&mut with(&["verify", cluster]))
+    let walk = Walkthrough { eksharden, cluster, region, only: &format!("creator-role,{AWS_STEPS}") };
+    walk.show("the plan (nothing changes without --apply)", (0, "after"))
 }
 
 /// A cluster as eksctl makes it, through CloudFormation: verified, planned (each change with
@@ -95,25 +82,58 @@ fn harden_demo(endpoint: &str, eksharden: &dyn Fn(&[&str]) -> Command) -> Result
 fn eksctl_demo(endpoint: &str, eksharden: &dyn Fn(&[&str]) -> Command) -> Result<(), String> {
     let (cluster, region) = ("by-eksctl", "eu-west-1");
     println!("\n== {cluster}: a cluster built through CloudFormation as eksctl builds one");
+    let (runtime, aws) = emulator(endpoint, region)?;
+    let built = runtime.block_on(integration_tests::eksctl_stacks::build(&aws, cluster))?;
+    println!("stacks: {}, {}", built.cluster_stack, built.nodegroup_stacks.join(", "));
+    let walk = Walkthrough { eksharden, cluster, region, only: AWS_STEPS };
+    let left = "after: left is ng-workers' hop limit, for its Auto Scaling group to replace";
+    walk.show("the plan, with the stack and ClusterConfig field of each change", (1, left))
+}
+
+/// The hardening steps that work through the AWS APIs alone (less the creator role, which a
+/// cluster eksharden did not make may not have).
+const AWS_STEPS: &str =
+    "public-addresses,ssh-ingress,ssh-keys,imds,network-acl,endpoint-access,logging,secrets-encryption,tags";
+
+/// An SDK client of the emulator in `region`, with a runtime to drive the cluster builders.
+fn emulator(endpoint: &str, region: &str) -> Result<(tokio::runtime::Runtime, eksharden_aws::Aws), String> {
     let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().map_err(|e| e.to_string())?;
     let settings = eksharden_aws::Settings { endpoint_url: Some(endpoint.to_owned()), ..Default::default() };
     let aws = runtime.block_on(eksharden_aws::Aws::connect(&settings, Some(region))).map_err(|e| e.to_string())?;
-    let built = runtime.block_on(integration_tests::eksctl_stacks::build(&aws, cluster))?;
-    println!("stacks: {}, {}", built.cluster_stack, built.nodegroup_stacks.join(", "));
-    let only = "public-addresses,ssh-ingress,ssh-keys,imds,network-acl,endpoint-access,logging,secrets-encryption,tags";
-    let with = |args: &[&str]| {
-        let mut command = eksharden(args);
-        command.args(["--region", region]);
+    Ok((runtime, aws))
+}
+
+/// `verify`, `harden`'s plan, `harden --apply --replace-node-groups` and `verify` again on
+/// one cluster.
+struct Walkthrough<'a> {
+    eksharden: &'a dyn Fn(&[&str]) -> Command,
+    cluster: &'a str,
+    region: &'a str,
+    only: &'a str,
+}
+
+impl Walkthrough<'_> {
+    fn command(&self, args: &[&str]) -> Command {
+        let mut command = (self.eksharden)(args);
+        command.args(["--region", self.region]);
         command
-    };
-    println!("\n== verify {cluster}, before (findings expected: exit 1)");
-    expect(&mut with(&["verify", cluster]), 1)?;
-    println!("\n== harden {cluster}: the plan, with the stack and ClusterConfig field of each change");
-    expect(&mut with(&["harden", cluster, "--only", only]), 1)?;
-    println!("\n== harden {cluster} --apply --replace-node-groups");
-    expect(&mut with(&["harden", cluster, "--only", only, "--apply", "--yes", "--replace-node-groups"]), 1)?;
-    println!("\n== verify {cluster}, after: left is ng-workers' hop limit, for its Auto Scaling group to replace");
-    expect(&mut with(&["verify", cluster]), 1)
+    }
+
+    /// Runs the four commands; the findings left at the end give the last two exit codes.
+    fn show(&self, plan: &str, (left, after): (i32, &str)) -> Result<(), String> {
+        let (cluster, only) = (self.cluster, self.only);
+        println!("\n== verify {cluster}, before (findings expected: exit 1)");
+        expect(&mut self.command(&["verify", cluster]), 1)?;
+        println!("\n== harden {cluster}: {plan}");
+        expect(&mut self.command(&["harden", cluster, "--only", only]), 1)?;
+        println!("\n== harden {cluster} --apply --replace-node-groups");
+        expect(
+            &mut self.command(&["harden", cluster, "--only", only, "--apply", "--yes", "--replace-node-groups"]),
+            left,
+        )?;
+        println!("\n== verify {cluster}, {after}");
+        expect(&mut self.command(&["verify", cluster]), left)
+    }
 }
 
 /// Runs `command` and checks it exits with `code`.

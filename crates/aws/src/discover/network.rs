@@ -251,7 +251,7 @@ fn kept<T>(
     notes: &mut Vec<String>,
 ) -> Vec<T> {
     read.unwrap_or_else(|error| {
-        let why = format!("{}: {}", error.operation, error.message);
+        let why = error.to_string();
         notes.push(format!("{part} could not be read ({why}): the verdicts that depend on them are not judged"));
         unread.insert(part, why);
         Vec::new()

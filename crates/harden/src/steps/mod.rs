@@ -84,27 +84,12 @@ pub async fn inspect(target: &Target<'_>, options: &Options, step: StepId, disco
             Err(why) => Err(why.clone()),
         }
     };
-    match result {
-        Ok((current, changes)) if changes.is_empty() => {
-            StepPlan { step, current, planned: Planned::Compliant, unread, refused: Vec::new(), ownership: Vec::new() }
-        }
-        Ok((current, changes)) => StepPlan {
-            step,
-            current,
-            planned: Planned::Changes(changes),
-            unread,
-            refused: Vec::new(),
-            ownership: Vec::new(),
-        },
-        Err(why) => StepPlan {
-            step,
-            current: Vec::new(),
-            planned: Planned::CannotInspect(why),
-            unread,
-            refused: Vec::new(),
-            ownership: Vec::new(),
-        },
-    }
+    let (current, planned) = match result {
+        Ok((current, changes)) if changes.is_empty() => (current, Planned::Compliant),
+        Ok((current, changes)) => (current, Planned::Changes(changes)),
+        Err(why) => (Vec::new(), Planned::CannotInspect(why)),
+    };
+    StepPlan { step, current, planned, unread, refused: Vec::new(), ownership: Vec::new() }
 }
 
 /// The parts of the VPC a step judges from; without one of them it cannot inspect (the

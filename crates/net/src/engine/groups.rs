@@ -2,7 +2,7 @@
 
 use std::net::IpAddr;
 
-use crate::model::{Peer, SecurityGroup};
+use crate::model::{Family, Peer, SecurityGroup};
 use crate::ports::Protocol;
 use crate::verdict::Reason;
 
@@ -57,8 +57,7 @@ fn peer_matches(index: &Index<'_>, rule_peer: &Peer, peer: PeerAddress) -> bool 
             (Some(eni), Some(g)) => {
                 let member = &index.model.enis[eni];
                 index.eni_groups[eni].binary_search(g).is_ok()
-                    && (IpAddr::V4(member.private_ip) == peer.address
-                        || member.ipv6.map(IpAddr::V6) == Some(peer.address))
+                    && member.address(Family::of(peer.address)) == Some(peer.address)
             }
             _ => false,
         },

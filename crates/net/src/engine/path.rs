@@ -274,13 +274,19 @@ impl<'m> Hops<'_, 'm> {
         // The reply must leave through the gateway the connection came in by: an internet
         // gateway. An egress-only gateway lets replies to connections from inside back in,
         // and no new connection from the internet.
-        let target = self.route(Step::ReturnRoute, to, address, |t| {
-            matches!(t, RouteTarget::InternetGateway(_) | RouteTarget::EgressOnlyInternetGateway(_))
-        });
-        if let Some(RouteTarget::EgressOnlyInternetGateway(gateway)) = target {
-            let hop = self.out.last_mut().expect("route pushed its hop");
-            hop.allowed = false;
-            hop.reason = Reason::EgressOnly { gateway };
+        let egress_only = self
+            .engine
+            .route_table_of(to)
+            .and_then(|table| routes::lookup(&self.engine.index, table, address))
+            .and_then(|route| match &route.target {
+                RouteTarget::EgressOnlyInternetGateway(gateway) => Some(gateway.clone()),
+                _ => None,
+            });
+        match egress_only {
+            Some(gateway) => self.push(Step::ReturnRoute, (false, Reason::EgressOnly { gateway })),
+            None => {
+                self.route(Step::ReturnRoute, to, address, |t| matches!(t, RouteTarget::InternetGateway(_)));
+            }
         }
         self.acl(Step::DestinationSubnetIn, to, false, address, self.forward());
         self.acl(Step::ReturnDestinationSubnetOut, to, true, address, self.engine.ephemeral);
