@@ -240,7 +240,7 @@ fn a_version_in_extended_support_validates_with_a_warning_naming_its_date_and_co
 fn harden_takes_step_ids_from_the_table_and_typed_blocks_and_roles() {
     // The help lists every step, from the table of steps.
     let help = eksharden(&["harden", "--help"]);
-    for step in eksharden_harden::StepId::ALL {
+    for step in eksharden_harden::StepId::all() {
         assert!(help.stdout.contains(step.id()), "{} is not in --only's help:\n{}", step.id(), help.stdout);
     }
     let cases: [(&[&str], &str); 5] = [

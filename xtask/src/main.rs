@@ -46,8 +46,12 @@ fn main() -> ExitCode {
     }
 }
 
+/// The workspace: where `cargo run` says xtask is (a binary built from another clone into a
+/// shared target directory must not work on that clone), else where it was built.
 fn root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).parent().expect("xtask sits in the workspace").to_path_buf()
+    let manifest_dir =
+        std::env::var_os("CARGO_MANIFEST_DIR").map_or_else(|| env!("CARGO_MANIFEST_DIR").into(), PathBuf::from);
+    Path::new(&manifest_dir).parent().expect("xtask sits in the workspace").to_path_buf()
 }
 
 fn setup() -> Result<(), String> {

@@ -22,7 +22,7 @@ pub enum ErrorKind {
 }
 
 /// A call to AWS that failed after its retries.
-#[derive(Debug, thiserror::Error)]
+#[derive(Debug, Clone, thiserror::Error)]
 pub struct AwsError {
     /// What kind of failure it was.
     pub kind: ErrorKind,

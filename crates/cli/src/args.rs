@@ -239,7 +239,7 @@ fn region(text: &str) -> Result<String, String> {
 /// The ids of the hardening steps, each to its step: help and completions list them.
 fn step_ids() -> impl clap::builder::TypedValueParser<Value = StepId> {
     use clap::builder::TypedValueParser;
-    clap::builder::PossibleValuesParser::new(StepId::ALL.map(StepId::id))
+    clap::builder::PossibleValuesParser::new(StepId::all().map(StepId::id))
         .map(|id: String| StepId::parse(&id).expect("a listed step id"))
 }
 

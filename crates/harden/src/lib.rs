@@ -8,7 +8,8 @@
 //! said plainly, and made only when the user asks for them by name. `system:masters` is removed only after every named replacement admin
 //! is proven to be allowed everything, by acting as it; otherwise nothing is removed.
 
-mod change;
+pub mod change;
+mod error;
 mod ownership;
 mod proof;
 pub mod step;
@@ -17,7 +18,8 @@ mod whatif;
 
 use eksharden_aws::Aws;
 
-pub use change::{Change, IdentityStore};
+pub use change::Change;
+pub use error::HardenError;
 pub use ownership::Ownership;
 pub use step::{Outcome, Refused, StepId, StepPlan, StepResult};
 
@@ -41,7 +43,7 @@ pub struct Options {
 impl Options {
     /// The steps to run, in their order.
     pub fn steps(&self) -> Vec<StepId> {
-        StepId::ALL.into_iter().filter(|s| self.only.is_empty() || self.only.contains(s)).collect()
+        StepId::all().filter(|s| self.only.is_empty() || self.only.contains(s)).collect()
     }
 }
 
@@ -53,6 +55,13 @@ pub struct Target<'a> {
     pub cluster: &'a str,
     /// The cluster API, or why it cannot be reached.
     pub kube: Result<KubeAccess, String>,
+}
+
+impl Target<'_> {
+    /// The cluster API, or why it cannot be reached.
+    pub fn cluster_api(&self) -> Result<&KubeAccess, HardenError> {
+        self.kube.as_ref().map_err(|why| HardenError::ClusterApiUnreachable(why.clone()))
+    }
 }
 
 /// How the cluster API is reached: a client with the caller's token, and what it takes to
@@ -70,9 +79,9 @@ pub struct KubeAccess {
 /// which a required flow that passes now would fail is refused (the what-if).
 pub async fn plan(target: &Target<'_>, options: &Options) -> Vec<StepPlan> {
     let mut plans = Vec::new();
-    let mut discovered = steps::Discovered::default();
+    let mut discovered = step::Discovered::default();
     for step in options.steps() {
-        plans.push(steps::inspect(target, options, step, &mut discovered).await);
+        plans.push(step.inspect(target, options, &mut discovered).await);
     }
     if let Some(found) = discovered.found() {
         let refused = whatif::refusals(found, &plans, options);

@@ -1,115 +1,172 @@
 //! The steps, their plans and their outcomes.
 
+use async_trait::async_trait;
+use eksharden_aws::discover::{self, Discovery};
+use eksharden_aws::AwsError;
+use eksharden_net::model::Unread;
 use serde::Serialize;
 
 use crate::change::Change;
+use crate::error::HardenError;
 use crate::ownership::Ownership;
-use crate::{steps, Options, Target};
+use crate::{steps, KubeAccess, Options, Target};
 
-/// A hardening step (STACKROX-EKS, AWS-EKS-BP).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum StepId {
-    /// Step 1: the dedicated creator role stripped, kept for break-glass.
-    CreatorRole,
-    /// Step 2: admins and viewers mapped to groups other than `system:masters`.
-    AccessMapping,
-    /// Step 3: ClusterRoleBindings for those groups.
-    RbacBindings,
-    /// Steps 2-3: no `system:masters` mappings or binding, once a replacement admin is proven.
-    SystemMasters,
-    /// Step 4: no public addresses on nodes or their subnets.
-    PublicAddresses,
-    /// Step 6: no port-22 ingress to nodes except from the bastion.
-    SshIngress,
-    /// Step 6: no SSH keys on node groups.
-    SshKeys,
-    /// Step 8: IMDSv2 required with hop limit 1 on nodes.
-    Imds,
-    /// Step 5: a bastion subnet with its own ACL; node subnets admit 22 only from it.
-    NetworkAcl,
-    /// Step 6: the NetworkPolicy (and Calico policy) blocking pod egress to 22.
-    SshEgressPolicy,
-    /// Step 7: private endpoint on, public off or limited.
-    EndpointAccess,
-    /// Step 8: all five control-plane log types.
-    Logging,
-    /// Step 8: secrets encrypted with a KMS key.
-    SecretsEncryption,
-    /// Step 9: the cluster's own resources carry the cluster tag.
-    Tags,
+/// A hardening step: what it makes true and how it looks. Its changes are its own types
+/// ([`Alteration`](crate::change::Alteration)), which know how to make themselves. Every
+/// step is one module of `steps/`, listed once in its table.
+#[async_trait]
+pub trait Step: Sync {
+    /// The id users pass to `--only` (kebab-case).
+    fn id(&self) -> &'static str;
+
+    /// What the step makes true.
+    fn title(&self) -> &'static str;
+
+    /// Whether it needs the cluster API.
+    fn needs_cluster_api(&self) -> bool {
+        false
+    }
+
+    /// Whether `create` runs it on a cluster its stacks just made: the stacks do not make
+    /// it true by themselves (the creator role is stripped only once the cluster exists).
+    fn after_create(&self) -> bool {
+        false
+    }
+
+    /// Reads the current state: it in words, and the changes it calls for.
+    async fn inspect(&self, at: &mut Inspection<'_, '_>) -> Result<Inspected, HardenError>;
 }
 
-impl StepId {
-    /// Every step, in the order they run: identity first, so that a later step never
-    /// runs without a working admin path.
-    pub const ALL: [Self; 14] = [
-        Self::CreatorRole,
-        Self::AccessMapping,
-        Self::RbacBindings,
-        Self::SystemMasters,
-        Self::PublicAddresses,
-        Self::SshIngress,
-        Self::SshKeys,
-        Self::Imds,
-        Self::NetworkAcl,
-        Self::SshEgressPolicy,
-        Self::EndpointAccess,
-        Self::Logging,
-        Self::SecretsEncryption,
-        Self::Tags,
-    ];
+/// A step, by its id: the handle plans, options and the command line pass around.
+#[derive(Clone, Copy)]
+pub struct StepId(&'static dyn Step);
 
-    /// The id users pass to `--only`.
-    pub fn id(self) -> &'static str {
-        match self {
-            Self::CreatorRole => "creator-role",
-            Self::AccessMapping => "access-mapping",
-            Self::RbacBindings => "rbac-bindings",
-            Self::SystemMasters => "system-masters",
-            Self::PublicAddresses => "public-addresses",
-            Self::SshIngress => "ssh-ingress",
-            Self::SshKeys => "ssh-keys",
-            Self::Imds => "imds",
-            Self::NetworkAcl => "network-acl",
-            Self::SshEgressPolicy => "ssh-egress-policy",
-            Self::EndpointAccess => "endpoint-access",
-            Self::Logging => "logging",
-            Self::SecretsEncryption => "secrets-encryption",
-            Self::Tags => "tags",
-        }
+impl StepId {
+    /// Every step, in the order they run (the table's): identity first, so that a later step
+    /// never runs without a working admin path.
+    pub fn all() -> impl Iterator<Item = StepId> {
+        steps::TABLE.iter().map(|&step| StepId(step))
     }
 
     /// The step with `id`.
     pub fn parse(id: &str) -> Option<Self> {
-        Self::ALL.into_iter().find(|s| s.id() == id)
+        Self::all().find(|s| s.id() == id)
+    }
+
+    /// The id users pass to `--only`.
+    pub fn id(self) -> &'static str {
+        self.0.id()
     }
 
     /// What the step makes true.
     pub fn title(self) -> &'static str {
-        match self {
-            Self::CreatorRole => "the dedicated creator role stripped, kept for break-glass",
-            Self::AccessMapping => "admins and viewers mapped to eksharden's groups",
-            Self::RbacBindings => "ClusterRoleBindings for the admin and viewer groups",
-            Self::SystemMasters => "nobody in system:masters, once a replacement admin is proven",
-            Self::PublicAddresses => "no public addresses on nodes or their subnets",
-            Self::SshIngress => {
-                "port 22 to nodes only from the bastion; nothing to the control plane from the internet"
-            }
-            Self::SshKeys => "no SSH keys on node groups",
-            Self::Imds => "IMDSv2 required with hop limit 1 on nodes",
-            Self::NetworkAcl => "a bastion subnet with its own ACL; node subnets admit 22 only from it",
-            Self::SshEgressPolicy => "pods cannot reach port 22 (NetworkPolicy, Calico)",
-            Self::EndpointAccess => "private endpoint on, public off or limited",
-            Self::Logging => "all five control-plane log types",
-            Self::SecretsEncryption => "secrets encrypted with a KMS key",
-            Self::Tags => "the cluster, its node groups and its own security groups carry the cluster tag",
-        }
+        self.0.title()
     }
 
     /// Whether the step needs the cluster API.
     pub fn needs_cluster_api(self) -> bool {
-        matches!(self, Self::AccessMapping | Self::RbacBindings | Self::SystemMasters | Self::SshEgressPolicy)
+        self.0.needs_cluster_api()
+    }
+
+    /// Whether `create` runs it (see [`Step::after_create`]).
+    pub fn after_create(self) -> bool {
+        self.0.after_create()
+    }
+
+    /// Inspects the step and plans its changes.
+    pub(crate) async fn inspect(self, target: &Target<'_>, options: &Options, discovered: &mut Discovered) -> StepPlan {
+        let mut at = Inspection { target, options, discovered };
+        let (current, planned, unread) = match self.0.inspect(&mut at).await {
+            Ok(Inspected { current, changes, unread }) if changes.is_empty() => (current, Planned::Compliant, unread),
+            Ok(Inspected { current, changes, unread }) => (current, Planned::Changes(changes), unread),
+            Err(why) => (Vec::new(), Planned::CannotInspect(format!("cannot inspect: {why}")), Vec::new()),
+        };
+        StepPlan { step: self, current, planned, unread, refused: Vec::new(), ownership: Vec::new() }
+    }
+}
+
+impl PartialEq for StepId {
+    fn eq(&self, other: &Self) -> bool {
+        self.id() == other.id()
+    }
+}
+
+impl Eq for StepId {}
+
+impl std::fmt::Debug for StepId {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.id())
+    }
+}
+
+impl Serialize for StepId {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.id())
+    }
+}
+
+/// What a step found: the current state in words, the changes it calls for, and the parts
+/// it could not read (nothing is planned for them).
+#[derive(Debug, Default)]
+pub struct Inspected {
+    /// What is there now, in words.
+    pub current: Vec<String>,
+    /// The changes it calls for.
+    pub changes: Vec<Change>,
+    /// Parts it could not read, and why.
+    pub unread: Vec<String>,
+}
+
+impl Inspected {
+    /// What is there and what to change.
+    pub fn new(current: Vec<String>, changes: Vec<Change>) -> Self {
+        Self { current, changes, unread: Vec::new() }
+    }
+}
+
+/// What a step inspects through: the cluster, the options, and what discovery read (read
+/// once per plan and shared by the steps).
+pub struct Inspection<'a, 't> {
+    /// The cluster.
+    pub target: &'a Target<'t>,
+    /// What the user asked for.
+    pub options: &'a Options,
+    discovered: &'a mut Discovered,
+}
+
+impl Inspection<'_, '_> {
+    /// What EC2 and EKS say about the cluster, provided `parts` of the VPC were read (a step
+    /// judges from them; without one it cannot inspect, and the other steps go on).
+    pub async fn discovery(&mut self, parts: &[Unread]) -> Result<&Discovery, HardenError> {
+        let found = self.discovered.get(self.target).await.as_ref().map_err(|e| HardenError::Aws(e.clone()))?;
+        match found.model.unread_of(parts) {
+            Some(why) => Err(HardenError::Unread(why)),
+            None => Ok(found),
+        }
+    }
+
+    /// The cluster API, or why it cannot be reached.
+    pub fn cluster_api(&self) -> Result<&'_ KubeAccess, HardenError> {
+        self.target.cluster_api()
+    }
+}
+
+/// What EC2 and EKS say about the cluster, read on first use and shared by the steps that
+/// inspect it (a plan reads it once; the check after a change reads it afresh).
+#[derive(Default)]
+pub(crate) struct Discovered(Option<Result<Discovery, AwsError>>);
+
+impl Discovered {
+    /// What discovery found, if it ran and succeeded.
+    pub fn found(&self) -> Option<&Discovery> {
+        self.0.as_ref().and_then(|found| found.as_ref().ok())
+    }
+
+    async fn get(&mut self, target: &Target<'_>) -> &Result<Discovery, AwsError> {
+        if self.0.is_none() {
+            self.0 = Some(discover::discover(target.aws, target.cluster).await);
+        }
+        self.0.as_ref().expect("filled above")
     }
 }
 
@@ -207,7 +264,7 @@ pub async fn apply(target: &Target<'_>, options: &Options, plan: StepPlan) -> St
     // An earlier step may have done part of this one's work (a node group replaced for its
     // public addresses no longer has its SSH key): make only what is still to do, and only
     // what was shown.
-    let mut fresh = steps::inspect(target, options, plan.step, &mut steps::Discovered::default()).await;
+    let mut fresh = plan.step.inspect(target, options, &mut Discovered::default()).await;
     fresh.refused = plan.refused.clone();
     let still = fresh.automated(options);
     let to_make: Vec<Change> = still.iter().filter(|c| shown.contains(c)).map(|c| (*c).clone()).collect();
@@ -218,13 +275,13 @@ pub async fn apply(target: &Target<'_>, options: &Options, plan: StepPlan) -> St
         .map(|c| format!("no longer needed when it ran: {c}"))
         .collect();
     for change in &to_make {
-        match steps::make(target, options, change).await {
+        match change.make(target, options).await {
             Ok(notes) => remarks.extend(notes),
             Err(why) => return StepResult { plan, outcome: Outcome::Failed(format!("{change}: {why}")) },
         }
     }
     // Read the state afresh: the change must be visible to count as done.
-    let mut again = steps::inspect(target, options, plan.step, &mut steps::Discovered::default()).await;
+    let mut again = plan.step.inspect(target, options, &mut Discovered::default()).await;
     again.refused = plan.refused.clone();
     let reported: Vec<String> = match &again.planned {
         Planned::Changes(left) => left

@@ -14,6 +14,15 @@ use crate::error::KubeError;
 /// How many times a write is tried against concurrent edits.
 pub const ATTEMPTS: usize = 5;
 
+/// Whether a write is made or only described.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Mode {
+    /// Say what applying would do; write nothing.
+    DryRun,
+    /// Write.
+    Apply,
+}
+
 /// What applying did.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Applied {
@@ -26,18 +35,18 @@ pub enum Applied {
 }
 
 /// Makes the object named `name` equal to `wanted` (as far as `same` compares), keeping
-/// the server's metadata. With `write` false, only says what it would do.
+/// the server's metadata. In [`Mode::DryRun`], only says what it would do.
 pub async fn apply<K>(
     api: &Api<K>,
     name: &str,
     wanted: &K,
     same: impl Fn(&K, &K) -> bool,
-    write: bool,
+    mode: Mode,
 ) -> Result<Applied, KubeError>
 where
     K: Resource + Clone + Debug + Serialize + DeserializeOwned,
 {
-    let same = &same;
+    let (same, write) = (&same, mode == Mode::Apply);
     retrying(&format!("write {name}"), |_| async move {
         let existing = api.get_opt(name).await.map_err(|e| KubeError::new(format!("read {name}"), e))?;
         let written = match existing {

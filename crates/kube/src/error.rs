@@ -1,7 +1,7 @@
 //! Errors of the Kubernetes edge.
 
 /// A call to the cluster API that failed.
-#[derive(Debug, thiserror::Error)]
+#[derive(Debug, Clone, thiserror::Error)]
 #[error("{operation} failed: {message}")]
 pub struct KubeError {
     /// What was being done (`read aws-auth`).

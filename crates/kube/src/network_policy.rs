@@ -10,7 +10,7 @@ use kube::api::{Api, ApiResource, DynamicObject, GroupVersionKind, ListParams};
 use kube::Client;
 use serde::Deserialize;
 
-use crate::apply::{apply, Applied};
+use crate::apply::{apply, Applied, Mode};
 use crate::error::KubeError;
 
 /// The CRD of Calico's GlobalNetworkPolicy.
@@ -30,13 +30,13 @@ fn manifest_error(e: impl std::fmt::Display) -> KubeError {
 }
 
 /// Applies `policy` (a NetworkPolicy manifest) in every namespace, and `calico` (a
-/// GlobalNetworkPolicy manifest) when Calico's CRD is installed. With `write` false, only
+/// GlobalNetworkPolicy manifest) when Calico's CRD is installed. In [`Mode::DryRun`], only
 /// says what it would do.
 pub async fn apply_ssh_egress_policies(
     client: &Client,
     policy: &str,
     calico: &str,
-    write: bool,
+    mode: Mode,
 ) -> Result<Applications, KubeError> {
     let policy = NetworkPolicy::deserialize(serde_yaml::Deserializer::from_str(policy)).map_err(manifest_error)?;
     let name = policy.metadata.name.clone().unwrap_or_default();
@@ -47,7 +47,7 @@ pub async fn apply_ssh_egress_policies(
         let api: Api<NetworkPolicy> = Api::namespaced(client.clone(), &namespace);
         let mut wanted = policy.clone();
         wanted.metadata.namespace = Some(namespace.clone());
-        let done = apply(&api, &name, &wanted, |current, wanted| current.spec == wanted.spec, write).await?;
+        let done = apply(&api, &name, &wanted, |current, wanted| current.spec == wanted.spec, mode).await?;
         applied.push((namespace, done));
     }
     let crds: Api<CustomResourceDefinition> = Api::all(client.clone());
@@ -62,7 +62,7 @@ pub async fn apply_ssh_egress_policies(
                 Some(kube::api::TypeMeta { api_version: resource.api_version.clone(), kind: resource.kind.clone() });
             let api: Api<DynamicObject> = Api::all_with(client.clone(), &resource);
             let name = object.metadata.name.clone().unwrap_or_default();
-            Some(apply(&api, &name, &object, |current, wanted| current.data == wanted.data, write).await?)
+            Some(apply(&api, &name, &object, |current, wanted| current.data == wanted.data, mode).await?)
         }
     };
     Ok(Applications { namespaces: applied, calico: calico_applied })

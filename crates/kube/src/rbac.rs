@@ -7,20 +7,20 @@ use kube::api::{Api, PostParams};
 use kube::Client;
 use serde::Deserialize;
 
-use crate::apply::{apply, retrying, Applied};
+use crate::apply::{apply, retrying, Applied, Mode};
 use crate::error::KubeError;
 
 /// Applies every ClusterRoleBinding of `manifest` (YAML documents), returning each name
-/// with what was done (with `write` false: what would be done).
-pub async fn apply_bindings(client: &Client, manifest: &str, write: bool) -> Result<Vec<(String, Applied)>, KubeError> {
+/// with what was done (in [`Mode::DryRun`]: what would be done).
+pub async fn apply_bindings(client: &Client, manifest: &str, mode: Mode) -> Result<Vec<(String, Applied)>, KubeError> {
+    // Parsed before the first write: the parser is not Send, nor held across a call.
+    let bindings = serde_yaml::Deserializer::from_str(manifest)
+        .map(ClusterRoleBinding::deserialize)
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(|e| KubeError { operation: "read the RBAC manifest".into(), status: None, message: e.to_string() })?;
     let api: Api<ClusterRoleBinding> = Api::all(client.clone());
     let mut done = Vec::new();
-    for document in serde_yaml::Deserializer::from_str(manifest) {
-        let binding = ClusterRoleBinding::deserialize(document).map_err(|e| KubeError {
-            operation: "read the RBAC manifest".into(),
-            status: None,
-            message: e.to_string(),
-        })?;
+    for binding in bindings {
         let name = binding.metadata.name.clone().unwrap_or_default();
         let applied = apply(
             &api,
@@ -31,7 +31,7 @@ pub async fn apply_bindings(client: &Client, manifest: &str, write: bool) -> Res
                     && current.subjects == wanted.subjects
                     && current.metadata.labels == wanted.metadata.labels
             },
-            write,
+            mode,
         )
         .await?;
         done.push((name, applied));

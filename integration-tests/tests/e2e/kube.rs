@@ -236,7 +236,7 @@ fn acting_as_mapped_roles_proves_their_rights() {
     let applied = block_on(eksharden_kube::rbac::apply_bindings(
         &creator,
         eksharden_plan::manifests::RBAC_BINDINGS.content,
-        true,
+        eksharden_kube::apply::Mode::Apply,
     ))
     .unwrap();
     assert_eq!(applied.len(), 2);
@@ -361,7 +361,7 @@ fn the_ssh_egress_policy_goes_into_every_namespace_and_to_calico_where_it_runs()
             &admin,
             DENY_POD_SSH_EGRESS.content,
             CALICO_DENY_SSH_EGRESS.content,
-            true,
+            eksharden_kube::apply::Mode::Apply,
         ))
         .unwrap()
     };

@@ -197,11 +197,10 @@ async fn harden_after_stacks(
     kube_endpoint: Option<&str>,
     out: &mut Output<'_>,
 ) -> bool {
-    let mut only =
-        vec![StepId::CreatorRole, StepId::PublicAddresses, StepId::SshIngress, StepId::SshKeys, StepId::Tags];
+    let mut only: Vec<StepId> = StepId::all().filter(|s| s.after_create()).collect();
     let kube = match kube_endpoint {
         Some(url) => {
-            only.extend(StepId::ALL.into_iter().filter(|s| s.needs_cluster_api()));
+            only.extend(StepId::all().filter(|s| s.needs_cluster_api()));
             super::harden::cluster_api(aws, cluster, Some(url)).await
         }
         None => Err("not asked for (--kube-endpoint)".to_owned()),

@@ -2,15 +2,41 @@
 //! user lists.
 
 use std::collections::BTreeSet;
+use std::fmt;
 
+use async_trait::async_trait;
 use eksharden_aws::discover::Discovery;
+use serde::Serialize;
 
-use super::Inspected;
-use crate::change::Change;
-use crate::Options;
+use crate::change::{Alteration, Change};
+use crate::error::HardenError;
+use crate::step::{Inspected, Inspection, Step};
+use crate::{Options, Target};
 
-/// The endpoint's access against the wanted one.
-pub fn inspect(found: &Discovery, options: &Options) -> Inspected {
+/// The step.
+pub struct EndpointAccess;
+
+/// The table's entry.
+pub static STEP: EndpointAccess = EndpointAccess;
+
+#[async_trait]
+impl Step for EndpointAccess {
+    fn id(&self) -> &'static str {
+        "endpoint-access"
+    }
+
+    fn title(&self) -> &'static str {
+        "private endpoint on, public off or limited"
+    }
+
+    /// The endpoint's access against the wanted one.
+    async fn inspect(&self, at: &mut Inspection<'_, '_>) -> Result<Inspected, HardenError> {
+        let options = at.options;
+        Ok(inspect(at.discovery(&[]).await?, options))
+    }
+}
+
+fn inspect(found: &Discovery, options: &Options) -> Inspected {
     let facts = &found.facts;
     let public_cidrs: Vec<String> = facts.public_access_cidrs.iter().map(ToString::to_string).collect();
     let current = vec![format!(
@@ -22,6 +48,46 @@ pub fn inspect(found: &Discovery, options: &Options) -> Inspected {
     let same_blocks =
         public_cidrs.iter().collect::<BTreeSet<_>>() == options.public_cidrs.iter().collect::<BTreeSet<_>>();
     let right = facts.endpoint_private && facts.endpoint_public == public && (!public || same_blocks);
-    let change = Change::EndpointAccess { private: true, public, public_cidrs: options.public_cidrs.clone() };
-    (current, if right { Vec::new() } else { vec![change] })
+    let change = SetEndpointAccess { private: true, public, public_cidrs: options.public_cidrs.clone() };
+    Inspected::new(current, if right { Vec::new() } else { vec![Change::new(change)] })
+}
+
+/// Set the API endpoint's access.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct SetEndpointAccess {
+    /// Private access.
+    pub private: bool,
+    /// Public access.
+    pub public: bool,
+    /// The blocks admitted to the public endpoint.
+    pub public_cidrs: Vec<String>,
+}
+
+impl fmt::Display for SetEndpointAccess {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let public =
+            if self.public { format!("public from {}", self.public_cidrs.join(", ")) } else { "public off".into() };
+        write!(f, "set endpoint access: private {}, {public}", if self.private { "on" } else { "off" })
+    }
+}
+
+#[async_trait]
+impl Alteration for SetEndpointAccess {
+    const KIND: &'static str = "endpointAccess";
+
+    async fn make(&self, target: &Target<'_>, _options: &Options) -> Result<Vec<String>, HardenError> {
+        let (aws, cluster) = (target.aws, target.cluster);
+        eksharden_aws::changes::set_endpoint_access(aws, cluster, self.private, self.public, &self.public_cidrs)
+            .await?;
+        Ok(Vec::new())
+    }
+
+    fn touches<'a>(&'a self, cluster: &'a str) -> Option<&'a str> {
+        Some(cluster)
+    }
+
+    fn cluster_config_field(&self, _found: &Discovery) -> Option<&'static str> {
+        Some("vpc.clusterEndpoints (privateAccess: true, publicAccess: false) and vpc.publicAccessCIDRs")
+    }
 }

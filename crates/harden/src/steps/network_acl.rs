@@ -9,19 +9,25 @@
 //! is decided with the engine, from every other subnet of the VPC and from the internet,
 //! the sources `verify` tries.
 
+use std::fmt;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
+use async_trait::async_trait;
+use eksharden_aws::acls;
 use eksharden_aws::discover::Discovery;
-use eksharden_aws::{acls, Aws, AwsError};
-use eksharden_net::model::Subnet;
-use eksharden_net::topology::{has_ipv6, last_usable, last_usable_v6};
-use eksharden_net::{PortRange, Protocol};
+use eksharden_net::model::{self, AclEntry, Model, Subnet, Unread, DEFAULT_ACL_ENTRY};
+use eksharden_net::topology::{has_ipv6, last_usable, last_usable_v6, Topology};
+use eksharden_net::{PortRange, Protocol, RuleProtocol};
 use eksharden_plan::nacl;
 use eksharden_spec::values::Cidr;
-use ipnet::Ipv4Net;
+use ipnet::{Ipv4Net, Ipv6Net};
+use serde::Serialize;
 
-use super::{replacement, Inspected};
-use crate::change::Change;
+use super::replacement;
+use crate::change::{Alteration, Change};
+use crate::error::HardenError;
+use crate::step::{Inspected, Inspection, Step};
+use crate::{Options, Target};
 
 /// The size of the bastion subnet `harden` makes: the smallest AWS allows (it holds a few
 /// bastion hosts at most).
@@ -33,8 +39,29 @@ const INTERNET_PROBE: Ipv4Addr = Ipv4Addr::new(198, 51, 100, 1);
 /// An IPv6 address on the internet, to try as a source in a dual-stack VPC.
 const INTERNET_PROBE_V6: Ipv6Addr = Ipv6Addr::new(0x2001, 0xdb8, 0x77, 0, 0, 0, 0, 1);
 
+/// The step.
+pub struct NetworkAcl;
+
+/// The table's entry.
+pub static STEP: NetworkAcl = NetworkAcl;
+
+#[async_trait]
+impl Step for NetworkAcl {
+    fn id(&self) -> &'static str {
+        "network-acl"
+    }
+
+    fn title(&self) -> &'static str {
+        "a bastion subnet with its own ACL; node subnets admit 22 only from it"
+    }
+
+    async fn inspect(&self, at: &mut Inspection<'_, '_>) -> Result<Inspected, HardenError> {
+        Ok(inspect(at.discovery(&[Unread::Vpc, Unread::Subnets, Unread::NetworkAcls]).await?))
+    }
+}
+
 /// The bastion subnet and the node subnets' ACLs.
-pub fn inspect(found: &Discovery) -> Inspected {
+fn inspect(found: &Discovery) -> Inspected {
     let model = &found.model;
     let mut current = Vec::new();
     let mut changes = Vec::new();
@@ -82,7 +109,7 @@ pub fn inspect(found: &Discovery) -> Inspected {
             }
         },
     };
-    let Some(bastion_block) = bastion_block else { return (current, changes) };
+    let Some(bastion_block) = bastion_block else { return Inspected::new(current, changes) };
     let dual_stack = has_ipv6(model);
     let bastion_ipv6 = bastion.and_then(|b| b.ipv6_cidr);
     let from_bastion = |address: &IpAddr| match address {
@@ -103,44 +130,27 @@ pub fn inspect(found: &Discovery) -> Inspected {
             current.push(format!("node subnet {}: ACL {} admits 22 only from the bastion", subnet.id, acl.id));
         } else {
             current.push(format!("node subnet {}: ACL {} admits 22 from {}", subnet.id, acl.id, admitted.join(", ")));
-            changes.push(Change::GuardNodeSubnet {
+            changes.push(Change::new(GuardNodeSubnet {
                 subnet: subnet.id.clone(),
                 acl: acl.id.clone(),
                 bastion: Cidr(bastion_block),
                 dual_stack,
                 bastion_ipv6,
-            });
+            }));
         }
     }
-    (current, changes)
-}
-
-/// Makes the bastion subnet or a node subnet's guard.
-pub async fn make(aws: &Aws, cluster: &str, change: &Change) -> Result<(), AwsError> {
-    match change {
-        Change::MakeBastionSubnet { vpc, vpc_cidr, cidr, zone, route_table } => {
-            let cidr = cidr.to_string();
-            let placement = acls::BastionPlacement { vpc, cidr: &cidr, zone, route_table };
-            let entries = nacl::bastion_entries(*vpc_cidr, &[]);
-            acls::make_bastion_subnet(aws, cluster, placement, &entries).await.map(|_| ())
-        }
-        Change::GuardNodeSubnet { subnet, acl, bastion, dual_stack, bastion_ipv6 } => {
-            let entries = nacl::ssh_guard_entries(*bastion, dual_stack.then_some(*bastion_ipv6));
-            acls::guard_subnet(aws, cluster, subnet, acl, &entries).await
-        }
-        _ => unreachable!("not a change of this step"),
-    }
+    Inspected::new(current, changes)
 }
 
 /// The bastion subnet's change: in `beside`'s zone, routed by its route table.
 fn bastion_change(found: &Discovery, block: Ipv4Net, beside: &Subnet) -> Option<Change> {
-    Some(Change::MakeBastionSubnet {
+    Some(Change::new(MakeBastionSubnet {
         vpc: found.model.vpc_id.clone(),
         vpc_cidr: Cidr(*found.model.vpc_cidrs.first()?),
         cidr: Cidr(block),
         zone: beside.zone.clone(),
         route_table: beside.route_table.clone(),
-    })
+    }))
 }
 
 /// The subnet a new bastion subnet copies its zone and routing from: the first private
@@ -187,6 +197,140 @@ fn free_block(vpc: &[Ipv4Net], taken: impl Iterator<Item = Ipv4Net> + Clone) -> 
         .into_iter()
         .rev()
         .find(|block| !taken.clone().any(|t| t.contains(&block.network()) || block.contains(&t.network())))
+}
+
+/// Make the bastion subnet (STACKROX-EKS, "Create a dedicated subnet in the VPC"): a free
+/// block of the VPC, routed like the cluster's private subnets, with its own network ACL;
+/// or give the existing bastion subnet an ACL of its own.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct MakeBastionSubnet {
+    /// The VPC.
+    pub vpc: String,
+    /// The VPC's block, which the bastion's ACL admits.
+    pub vpc_cidr: Cidr,
+    /// Its block.
+    pub cidr: Cidr,
+    /// Its availability zone.
+    pub zone: String,
+    /// The route table it takes.
+    pub route_table: String,
+}
+
+impl fmt::Display for MakeBastionSubnet {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let Self { vpc, cidr, zone, route_table, .. } = self;
+        write!(
+            f,
+            "make the bastion subnet {cidr} in {zone} of {vpc} (routed by {route_table}, no public addresses) with its own network ACL: in, return traffic from the VPC; out, 22 and 443 to the VPC"
+        )
+    }
+}
+
+#[async_trait]
+impl Alteration for MakeBastionSubnet {
+    const KIND: &'static str = "makeBastionSubnet";
+
+    async fn make(&self, target: &Target<'_>, _options: &Options) -> Result<Vec<String>, HardenError> {
+        let cidr = self.cidr.to_string();
+        let placement =
+            acls::BastionPlacement { vpc: &self.vpc, cidr: &cidr, zone: &self.zone, route_table: &self.route_table };
+        let entries = nacl::bastion_entries(self.vpc_cidr, &[]);
+        acls::make_bastion_subnet(target.aws, target.cluster, placement, &entries).await?;
+        Ok(Vec::new())
+    }
+}
+
+/// Give a node subnet an ACL that admits port 22 only from the bastion block: a copy of its
+/// ACL with the guard entries in front (the ACL itself, perhaps shared, is left alone).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct GuardNodeSubnet {
+    /// The node subnet.
+    pub subnet: String,
+    /// The ACL it has now.
+    pub acl: String,
+    /// The bastion subnet's block.
+    pub bastion: Cidr,
+    /// In a dual-stack VPC, the guard covers IPv6 too: SSH from the bastion subnet's IPv6
+    /// block (if it has one), then a deny from `::/0`.
+    pub dual_stack: bool,
+    /// The bastion subnet's IPv6 block.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub bastion_ipv6: Option<Ipv6Net>,
+}
+
+impl GuardNodeSubnet {
+    /// The entries the guard puts in front.
+    fn entries(&self) -> Vec<nacl::Entry> {
+        nacl::ssh_guard_entries(self.bastion, self.dual_stack.then_some(self.bastion_ipv6))
+    }
+}
+
+impl fmt::Display for GuardNodeSubnet {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let Self { subnet, acl, bastion, .. } = self;
+        if !self.dual_stack {
+            return write!(
+                f,
+                "give {subnet} a copy of {acl} that admits 22 only from the bastion subnet {bastion} (entries 1-2 in front of {acl}'s; {acl} itself is left as it is)"
+            );
+        }
+        let ipv6 = match self.bastion_ipv6 {
+            Some(block) => format!("from {bastion} and {block}"),
+            None => format!("from {bastion}, and over IPv6 from nowhere"),
+        };
+        write!(
+            f,
+            "give {subnet} a copy of {acl} that admits 22 only from the bastion subnet, {ipv6} (entries 1-4, IPv4 and IPv6, in front of {acl}'s; {acl} itself is left as it is)"
+        )
+    }
+}
+
+#[async_trait]
+impl Alteration for GuardNodeSubnet {
+    const KIND: &'static str = "guardNodeSubnet";
+
+    async fn make(&self, target: &Target<'_>, _options: &Options) -> Result<Vec<String>, HardenError> {
+        acls::guard_subnet(target.aws, target.cluster, &self.subnet, &self.acl, &self.entries()).await?;
+        Ok(Vec::new())
+    }
+
+    fn touches<'a>(&'a self, _cluster: &'a str) -> Option<&'a str> {
+        Some(&self.subnet)
+    }
+
+    /// The subnet moved to a copy of its ACL with the guard's entries in front, numbered as
+    /// `harden` numbers them.
+    fn on_model(&self, found: &Discovery, _moving: &[&str]) -> Option<(Model, Topology)> {
+        let mut model = found.model.clone();
+        let source = model.network_acls.iter().find(|a| a.id == self.acl)?.clone();
+        let guard = self.entries();
+        let own: Vec<&AclEntry> = source.entries.iter().filter(|e| e.number < DEFAULT_ACL_ENTRY).collect();
+        let shift = nacl::guard_shift(&guard, own.iter().map(|e| e.number));
+        let mut entries: Vec<AclEntry> = guard.iter().filter_map(acl_entry).collect();
+        entries.extend(own.into_iter().map(|e| AclEntry { number: e.number + shift, ..e.clone() }));
+        let copy = format!("what-if-{}-guarded", self.acl);
+        model.network_acls.push(model::NetworkAcl { id: copy.clone(), entries });
+        model.subnets.iter_mut().filter(|s| s.id == self.subnet).for_each(|s| s.network_acl = copy.clone());
+        Some((model, found.topology.clone()))
+    }
+}
+
+/// A planned ACL entry as the model holds it (the guard's blocks are all known).
+fn acl_entry(entry: &nacl::Entry) -> Option<AclEntry> {
+    let (protocol, ports) = match entry.tcp_ports {
+        Some((from, to)) => (RuleProtocol::One(Protocol::Tcp), PortRange::new(from, to)),
+        None => (RuleProtocol::All, PortRange::ALL),
+    };
+    Some(AclEntry {
+        number: entry.rule_number,
+        egress: entry.egress,
+        protocol,
+        ports,
+        cidr: entry.cidr.known()?,
+        allow: entry.action == nacl::Action::Allow,
+    })
 }
 
 #[cfg(test)]

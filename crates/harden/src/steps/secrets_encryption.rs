@@ -1,19 +1,80 @@
 //! Step 8: Kubernetes secrets are encrypted with a KMS key (the one given, or the cluster's
 //! own, made with rotation on).
 
+use std::fmt;
+
+use async_trait::async_trait;
 use eksharden_aws::discover::Discovery;
+use serde::Serialize;
 
-use super::Inspected;
-use crate::change::Change;
-use crate::Options;
+use crate::change::{Alteration, Change};
+use crate::error::HardenError;
+use crate::step::{Inspected, Inspection, Step};
+use crate::{Options, Target};
 
-/// Whether a key encrypts the cluster's secrets.
-pub fn inspect(found: &Discovery, options: &Options) -> Inspected {
-    match &found.facts.secrets_key {
-        Some(key) => (vec![format!("secrets are encrypted with {key}")], Vec::new()),
-        None => (
-            vec!["secrets are not encrypted with a KMS key".to_owned()],
-            vec![Change::EncryptSecrets { key: options.kms_key.clone() }],
-        ),
+/// The step.
+pub struct SecretsEncryption;
+
+/// The table's entry.
+pub static STEP: SecretsEncryption = SecretsEncryption;
+
+#[async_trait]
+impl Step for SecretsEncryption {
+    fn id(&self) -> &'static str {
+        "secrets-encryption"
+    }
+
+    fn title(&self) -> &'static str {
+        "secrets encrypted with a KMS key"
+    }
+
+    /// Whether a key encrypts the cluster's secrets.
+    async fn inspect(&self, at: &mut Inspection<'_, '_>) -> Result<Inspected, HardenError> {
+        let options = at.options;
+        Ok(match &at.discovery(&[]).await?.facts.secrets_key {
+            Some(key) => Inspected::new(vec![format!("secrets are encrypted with {key}")], Vec::new()),
+            None => Inspected::new(
+                vec!["secrets are not encrypted with a KMS key".to_owned()],
+                vec![Change::new(EncryptSecrets { key: options.kms_key.clone() })],
+            ),
+        })
+    }
+}
+
+/// Encrypt secrets with a KMS key (EKS cannot undo this).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct EncryptSecrets {
+    /// The key given, or None for the cluster's own key.
+    pub key: Option<String>,
+}
+
+impl fmt::Display for EncryptSecrets {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match &self.key {
+            Some(key) => write!(f, "encrypt secrets with {key} (EKS cannot undo this)"),
+            None => write!(
+                f,
+                "encrypt secrets with the cluster's own KMS key (alias/eksharden/<cluster>, made with rotation on; EKS cannot undo this)"
+            ),
+        }
+    }
+}
+
+#[async_trait]
+impl Alteration for EncryptSecrets {
+    const KIND: &'static str = "encryptSecrets";
+
+    /// Encrypts; returns what became of a key made for a run that lost a race.
+    async fn make(&self, target: &Target<'_>, _options: &Options) -> Result<Vec<String>, HardenError> {
+        let key = eksharden_aws::changes::encrypt_secrets(target.aws, target.cluster, self.key.as_deref()).await?;
+        Ok(key.discarded.into_iter().collect())
+    }
+
+    fn touches<'a>(&'a self, cluster: &'a str) -> Option<&'a str> {
+        Some(cluster)
+    }
+
+    fn cluster_config_field(&self, _found: &Discovery) -> Option<&'static str> {
+        Some("secretsEncryption.keyARN")
     }
 }

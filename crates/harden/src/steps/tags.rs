@@ -5,24 +5,83 @@
 //! A resource tagged for another cluster is shown and never retagged. One change per
 //! resource: a node group replaced by an earlier step is not tagged by this one.
 
+use std::fmt;
+
+use async_trait::async_trait;
 use eksharden_aws::discover::Discovery;
+use eksharden_net::model::Unread;
+use serde::Serialize;
 
-use super::Inspected;
-use crate::change::Change;
+use crate::change::{Alteration, Change};
+use crate::error::HardenError;
+use crate::step::{Inspected, Inspection, Step};
+use crate::{Options, Target};
 
-/// The cluster's own resources and their cluster tag.
-pub fn inspect(found: &Discovery) -> Inspected {
-    let mut current = Vec::new();
-    let mut changes = Vec::new();
-    for resource in &found.tagging {
-        match &resource.value {
-            Some(value) if value == &found.facts.name => current.push(format!("{}: tagged", resource.label)),
-            Some(other) => current.push(format!("{}: tagged for cluster {other}, left alone", resource.label)),
-            None => {
-                current.push(format!("{}: no cluster tag", resource.label));
-                changes.push(Change::TagWithCluster { label: resource.label.clone(), resource: resource.id.clone() });
+/// The step.
+pub struct Tags;
+
+/// The table's entry.
+pub static STEP: Tags = Tags;
+
+#[async_trait]
+impl Step for Tags {
+    fn id(&self) -> &'static str {
+        "tags"
+    }
+
+    fn title(&self) -> &'static str {
+        "the cluster, its node groups and its own security groups carry the cluster tag"
+    }
+
+    fn after_create(&self) -> bool {
+        true
+    }
+
+    /// The cluster's own resources and their cluster tag.
+    async fn inspect(&self, at: &mut Inspection<'_, '_>) -> Result<Inspected, HardenError> {
+        let found = at.discovery(&[Unread::SecurityGroups]).await?;
+        let mut current = Vec::new();
+        let mut changes = Vec::new();
+        for resource in &found.tagging {
+            match &resource.value {
+                Some(value) if value == &found.facts.name => current.push(format!("{}: tagged", resource.label)),
+                Some(other) => current.push(format!("{}: tagged for cluster {other}, left alone", resource.label)),
+                None => {
+                    current.push(format!("{}: no cluster tag", resource.label));
+                    let change = TagWithCluster { label: resource.label.clone(), resource: resource.id.clone() };
+                    changes.push(Change::new(change));
+                }
             }
         }
+        Ok(Inspected::new(current, changes))
     }
-    (current, changes)
+}
+
+/// Put the cluster tag on the cluster's own resources.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct TagWithCluster {
+    /// What it is, for people.
+    pub label: String,
+    /// Its ARN (EKS) or id (EC2).
+    pub resource: String,
+}
+
+impl fmt::Display for TagWithCluster {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "tag {} ({}) with {}", self.label, self.resource, eksharden_spec::model::CLUSTER_TAG)
+    }
+}
+
+#[async_trait]
+impl Alteration for TagWithCluster {
+    const KIND: &'static str = "tagWithCluster";
+
+    async fn make(&self, target: &Target<'_>, _options: &Options) -> Result<Vec<String>, HardenError> {
+        eksharden_aws::changes::tag_with_cluster(target.aws, target.cluster, &self.resource).await?;
+        Ok(Vec::new())
+    }
+
+    fn cluster_config_field(&self, _found: &Discovery) -> Option<&'static str> {
+        Some("metadata.tags")
+    }
 }
