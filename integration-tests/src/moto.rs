@@ -1,4 +1,4 @@
-//! The AWS emulator: a moto server with eksharden's plugin (`moto/eksharden_moto.py`), on a
+//! The AWS emulator: a moto server with eksharden's package (`moto/eksharden_moto`), on a
 //! free loopback port, stopped when dropped.
 
 use std::net::{SocketAddr, TcpListener, TcpStream};

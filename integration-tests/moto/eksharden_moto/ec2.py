@@ -1,0 +1,143 @@
+"""EC2 as eksharden reads it back: tags, rules, endpoints, instances and IPv6 as EC2 keeps them."""
+
+import copy
+
+from moto.ec2.models import EC2Backend
+from moto.ec2.models.elastic_network_interfaces import NetworkInterfaceBackend
+from moto.ec2.models.instances import MetadataOptions
+from moto.ec2.models.security_groups import SecurityGroupRule
+from moto.ec2.models.tags import TagBackend
+
+from .registry import gap, replaces
+
+TAGS = gap("tags_go_with_their_resource", """EC2 tags go with their resource (moto's DescribeTags kept
+    listing the tags of deleted resources)""")
+
+_TAGGED_KINDS = {
+    "vpc-": lambda backend, i: i in backend.vpcs,
+    "subnet-": lambda backend, i: i in {s.id for s in backend.describe_subnets()},
+    "sg-": lambda backend, i: backend.get_security_group_from_id(i) is not None,
+    "rtb-": lambda backend, i: i in backend.route_tables,
+    "acl-": lambda backend, i: i in backend.network_acls,
+    "igw-": lambda backend, i: i in backend.internet_gateways,
+    "nat-": lambda backend, i: i in backend.nat_gateways,
+    "vpce-": lambda backend, i: i in backend.vpc_end_points,
+    "fl-": lambda backend, i: i in backend.flow_logs,
+    "lt-": lambda backend, i: i in backend.launch_templates,
+    "eni-": lambda backend, i: i in backend.enis,
+    "eipalloc-": lambda backend, i: any(a.allocation_id == i for a in backend.addresses),
+}
+
+
+def _still_exists(backend, resource_id):
+    for prefix, exists in _TAGGED_KINDS.items():
+        if resource_id.startswith(prefix):
+            return exists(backend, resource_id)
+    if resource_id.replace(".", "").isdigit():  # moto files an EIP's tags under its address
+        return any(a.public_ip == resource_id for a in backend.addresses)
+    return True
+
+
+@replaces(TagBackend, "describe_tags", TAGS)
+def _describe_tags(self, filters=None):
+    return [t for t in _describe_tags.original(self, filters) if _still_exists(self, t["resource_id"])]
+
+
+REVOKE_BY_GROUP = gap("revoke_ingress_by_group", """RevokeSecurityGroupIngress finds a rule from a
+    security group by the group, whatever its description, as EC2 does (moto compared the whole
+    source entry, so a described rule could not be revoked by group id)""")
+
+
+@replaces(SecurityGroupRule, "__eq__", REVOKE_BY_GROUP)
+def _rule_eq(self, other):
+    if not isinstance(other, SecurityGroupRule):
+        return NotImplemented
+    if self.source_group and other.source_group:
+        if self.source_group.get("GroupId") != other.source_group.get("GroupId"):
+            return False
+        mine, theirs = copy.copy(self), copy.copy(other)
+        mine.source_group, theirs.source_group = {}, {}
+        return _rule_eq.original(mine, theirs)
+    return _rule_eq.original(self, other)
+
+
+ENDPOINT_INTERFACES = gap("endpoint_interfaces", """an interface VPC endpoint's network interfaces
+    carry the endpoint's security groups and an address of their subnet (moto gave them the default
+    group and a random 10.x address)""")
+
+
+@replaces(EC2Backend, "create_vpc_endpoint", ENDPOINT_INTERFACES)
+def _create_vpc_endpoint(self, *args, **kwargs):
+    endpoint = _create_vpc_endpoint.original(self, *args, **kwargs)
+    if (endpoint.vpc_endpoint_type or "").lower() == "interface":
+        groups = [self.get_security_group_from_id(g) for g in (kwargs.get("security_group_ids") or [])]
+        for eni_id in endpoint.network_interface_ids:
+            eni = self.enis[eni_id]
+            eni.private_ip_address = self.get_subnet(eni.subnet.id).get_available_subnet_ip(eni)
+            eni._group_set = [g for g in groups if g is not None]
+    return endpoint
+
+
+TEMPLATE_METADATA = gap("launch_template_metadata_options", """instances launched from a launch
+    template (by an Auto Scaling group) get the template's metadata options (moto left IMDSv1
+    allowed)""")
+
+
+@replaces(EC2Backend, "run_instances", TEMPLATE_METADATA)
+def _run_instances(self, *args, **kwargs):
+    reservation = _run_instances.original(self, *args, **kwargs)
+    template_ref = kwargs.get("launch_template")
+    if template_ref:
+        options = self._get_template_from_args(template_ref).data.get("MetadataOptions")
+        if options:
+            for instance in reservation.instances:
+                instance.metadata_options = MetadataOptions(options)
+    return reservation
+
+
+DEFAULT_ACL_IPV6 = gap("default_acl_ipv6", """a VPC that gets an IPv6 block gets IPv6 entries on its
+    default network ACL (allow ::/0 at 101, the IPv6 `*` deny at 32768), as in EC2 (moto's default
+    ACL dropped all IPv6 traffic)""")
+
+
+def _allow_ipv6_on_default_acl(backend, vpc_id):
+    for acl in list(backend.network_acls.values()):
+        if acl.vpc_id != vpc_id or not acl.default:
+            continue
+        if any(entry.ipv6_cidr_block for entry in acl.network_acl_entries):
+            continue
+        for rule_number, action in ((101, "allow"), (32768, "deny")):
+            for egress in (False, True):
+                backend.create_network_acl_entry(
+                    network_acl_id=acl.id, rule_number=rule_number, protocol="-1", rule_action=action,
+                    egress=egress, cidr_block=None, icmp_code=None, icmp_type=None,
+                    port_range_from=None, port_range_to=None, ipv6_cidr_block="::/0",
+                )
+
+
+@replaces(EC2Backend, "create_vpc", DEFAULT_ACL_IPV6)
+def _create_vpc(self, *args, **kwargs):
+    vpc = _create_vpc.original(self, *args, **kwargs)
+    if kwargs.get("amazon_provided_ipv6_cidr_block"):
+        _allow_ipv6_on_default_acl(self, vpc.id)
+    return vpc
+
+
+@replaces(EC2Backend, "associate_vpc_cidr_block", DEFAULT_ACL_IPV6)
+def _associate_vpc_cidr_block(self, vpc_id, cidr_block, amazon_provided_ipv6_cidr_block):
+    association = _associate_vpc_cidr_block.original(self, vpc_id, cidr_block, amazon_provided_ipv6_cidr_block)
+    if amazon_provided_ipv6_cidr_block:
+        _allow_ipv6_on_default_acl(self, vpc_id)
+    return association
+
+
+INTERFACE_IPV6 = gap("interface_ipv6_on_creation", """an interface made in a subnet that assigns IPv6
+    on creation gets an IPv6 address, as in EC2 (moto gave one only when a count was asked for)""")
+
+
+@replaces(NetworkInterfaceBackend, "create_network_interface", INTERFACE_IPV6)
+def _create_network_interface(self, subnet, *args, **kwargs):
+    asked = kwargs.get("ipv6_address_count") or kwargs.get("ipv6_addresses")
+    if not asked and getattr(subnet, "assign_ipv6_address_on_creation", False) and subnet.ipv6_cidr_block_associations:
+        kwargs["ipv6_address_count"] = 1
+    return _create_network_interface.original(self, subnet, *args, **kwargs)

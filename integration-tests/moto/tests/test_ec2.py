@@ -1,0 +1,70 @@
+"""One test per gap of `ec2`."""
+
+from conftest import network, unique
+
+
+def test_tags_go_with_their_resource(aws):
+    ec2 = aws("ec2")
+    vpc, _ = network(aws, "10.30.0.0/16")
+    group = ec2.create_security_group(GroupName=unique("sg"), Description="d", VpcId=vpc)["GroupId"]
+    ec2.create_tags(Resources=[group], Tags=[{"Key": "owner", "Value": "test"}])
+    listed = lambda: [t["ResourceId"] for t in ec2.describe_tags(Filters=[{"Name": "resource-id", "Values": [group]}])["Tags"]]
+    assert listed() == [group]
+    ec2.delete_security_group(GroupId=group)
+    assert listed() == []
+
+
+def test_revoke_ingress_by_group(aws):
+    ec2 = aws("ec2")
+    vpc, _ = network(aws, "10.31.0.0/16")
+    target = ec2.create_security_group(GroupName=unique("target"), Description="d", VpcId=vpc)["GroupId"]
+    source = ec2.create_security_group(GroupName=unique("source"), Description="d", VpcId=vpc)["GroupId"]
+    rule = {"IpProtocol": "tcp", "FromPort": 22, "ToPort": 22}
+    ec2.authorize_security_group_ingress(GroupId=target, IpPermissions=[{**rule, "UserIdGroupPairs": [{"GroupId": source, "Description": "ssh"}]}])
+    ec2.revoke_security_group_ingress(GroupId=target, IpPermissions=[{**rule, "UserIdGroupPairs": [{"GroupId": source}]}])
+    assert ec2.describe_security_groups(GroupIds=[target])["SecurityGroups"][0]["IpPermissions"] == []
+
+
+def test_endpoint_interfaces(aws):
+    ec2 = aws("ec2")
+    vpc, subnets = network(aws, "10.32.0.0/16")
+    group = ec2.create_security_group(GroupName=unique("endpoint"), Description="d", VpcId=vpc)["GroupId"]
+    endpoint = ec2.create_vpc_endpoint(VpcId=vpc, ServiceName="com.amazonaws.eu-west-1.ecr.api", VpcEndpointType="Interface",
+                                       SubnetIds=subnets[:1], SecurityGroupIds=[group])["VpcEndpoint"]
+    interface = ec2.describe_network_interfaces(NetworkInterfaceIds=endpoint["NetworkInterfaceIds"])["NetworkInterfaces"][0]
+    assert [g["GroupId"] for g in interface["Groups"]] == [group]
+    assert interface["PrivateIpAddress"].startswith("10.32.1.")
+
+
+def test_launch_template_metadata_options(aws):
+    ec2 = aws("ec2")
+    _, subnets = network(aws, "10.33.0.0/16")
+    template = ec2.create_launch_template(LaunchTemplateName=unique("lt"), LaunchTemplateData={
+        "ImageId": "ami-12c6146b", "MetadataOptions": {"HttpTokens": "required", "HttpPutResponseHopLimit": 1}})["LaunchTemplate"]
+    autoscaling = aws("autoscaling")
+    name = unique("asg")
+    autoscaling.create_auto_scaling_group(AutoScalingGroupName=name, MinSize=1, MaxSize=1, DesiredCapacity=1,
+                                          LaunchTemplate={"LaunchTemplateId": template["LaunchTemplateId"]}, VPCZoneIdentifier=subnets[0])
+    instance_id = autoscaling.describe_auto_scaling_groups(AutoScalingGroupNames=[name])["AutoScalingGroups"][0]["Instances"][0]["InstanceId"]
+    instance = ec2.describe_instances(InstanceIds=[instance_id])["Reservations"][0]["Instances"][0]
+    assert instance["MetadataOptions"]["HttpTokens"] == "required"
+    assert instance["MetadataOptions"]["HttpPutResponseHopLimit"] == 1
+
+
+def test_default_acl_ipv6(aws):
+    ec2 = aws("ec2")
+    vpc, _ = network(aws, "10.34.0.0/16", ipv6=True)
+    acl = ec2.describe_network_acls(Filters=[{"Name": "vpc-id", "Values": [vpc]}, {"Name": "default", "Values": ["true"]}])["NetworkAcls"][0]
+    ipv6 = {(e["RuleNumber"], e["Egress"], e["RuleAction"]) for e in acl["Entries"] if e.get("Ipv6CidrBlock") == "::/0"}
+    assert ipv6 == {(101, False, "allow"), (101, True, "allow"), (32768, False, "deny"), (32768, True, "deny")}
+
+
+def test_interface_ipv6_on_creation(aws):
+    ec2 = aws("ec2")
+    vpc, subnets = network(aws, "10.35.0.0/16", ipv6=True)
+    block = ec2.describe_vpcs(VpcIds=[vpc])["Vpcs"][0]["Ipv6CidrBlockAssociationSet"][0]["Ipv6CidrBlock"]
+    subnet_block = block.replace("/56", "/64")
+    ec2.associate_subnet_cidr_block(SubnetId=subnets[0], Ipv6CidrBlock=subnet_block)
+    ec2.modify_subnet_attribute(SubnetId=subnets[0], AssignIpv6AddressOnCreation={"Value": True})
+    interface = ec2.create_network_interface(SubnetId=subnets[0])["NetworkInterface"]
+    assert len(interface["Ipv6Addresses"]) == 1
