@@ -2,8 +2,8 @@
 //! checked against the rendered CloudFormation templates; and checks that nothing more
 //! permissive than the seeds allow is rendered, on every example.
 
-use eksharden_spec::model::{ClusterSpec, SecurityGroupProfile};
-use eksharden_spec::{load, SourceFile};
+use eksharden_spec::model::SecurityGroupProfile;
+use eksharden_spec::{load, SourceFile, ValidSpec};
 use integration_tests::cli::repo_root;
 use serde_json::Value;
 
@@ -47,7 +47,7 @@ fn rendered_rule(group: String, egress: bool, p: &Value) -> Rendered {
 
 /// Every security-group rule of every rendered template: separate rule resources and the
 /// inline outbound rules of groups.
-fn rendered_rules(spec: &ClusterSpec) -> Vec<Rendered> {
+fn rendered_rules(spec: &ValidSpec) -> Vec<Rendered> {
     let mut rules = Vec::new();
     for stack in eksharden_plan::plan(spec).stacks {
         let resources = stack.template["Resources"].as_object().unwrap().clone();
@@ -69,16 +69,20 @@ fn rendered_rules(spec: &ClusterSpec) -> Vec<Rendered> {
     rules
 }
 
-fn spec_of(example: &str) -> ClusterSpec {
+fn spec_of(example: &str) -> ValidSpec {
     let path = repo_root().join("examples").join(format!("{example}.yaml"));
     let text = std::fs::read_to_string(&path).unwrap();
     load(&SourceFile { name: path.display().to_string(), text }).expect("the example is valid").spec
 }
 
-fn full_with(profile: SecurityGroupProfile) -> ClusterSpec {
-    let mut spec = spec_of("full");
+fn full_with(profile: SecurityGroupProfile) -> ValidSpec {
+    with_profile(spec_of("full"), profile)
+}
+
+fn with_profile(spec: ValidSpec, profile: SecurityGroupProfile) -> ValidSpec {
+    let mut spec = spec.into_inner();
     spec.security_groups.profile = profile;
-    spec
+    ValidSpec::check(spec).expect("either profile is valid")
 }
 
 /// The placeholder that makes a group's egress list explicit (it opens nothing).
@@ -436,13 +440,11 @@ fn the_minimum_profile_leaves_out_the_recommended_ranges() {
 /// Groups whose members are nodes or the control plane.
 const NODE_OR_CONTROL_PLANE: [&str; 5] = [NODES, "AddonSecurityGroup", "AppSecurityGroup", CP, CLUSTER];
 
-fn specs_to_check() -> Vec<(String, ClusterSpec)> {
+fn specs_to_check() -> Vec<(String, ValidSpec)> {
     let mut specs = Vec::new();
     for example in ["minimal", "full", "private-only", "eksctl-cluster"] {
         for profile in [SecurityGroupProfile::Minimum, SecurityGroupProfile::Recommended] {
-            let mut spec = spec_of(example);
-            spec.security_groups.profile = profile;
-            specs.push((format!("{example} ({profile:?})"), spec));
+            specs.push((format!("{example} ({profile:?})"), with_profile(spec_of(example), profile)));
         }
     }
     specs

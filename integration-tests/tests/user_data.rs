@@ -10,7 +10,7 @@ use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 use eksharden_spec::model::{ClusterSpec, NodeGroup, NodeGroupType, Taint, TaintEffect};
-use eksharden_spec::{load, SourceFile};
+use eksharden_spec::{load, SourceFile, ValidSpec};
 use integration_tests::cli::{eksharden, repo_root};
 use proptest::prelude::*;
 use serde_json::Value;
@@ -66,7 +66,7 @@ fn hostile_text() -> impl Strategy<Value = String> {
 fn minimal() -> ClusterSpec {
     let path = repo_root().join("examples").join("minimal.yaml");
     let text = std::fs::read_to_string(&path).unwrap();
-    load(&SourceFile { name: path.display().to_string(), text }).unwrap().spec
+    load(&SourceFile { name: path.display().to_string(), text }).unwrap().spec.into_inner()
 }
 
 /// `Fn::Sub` done as CloudFormation does it; panics on a reference it would not resolve.
@@ -114,7 +114,7 @@ fn expected_flags(group: &NodeGroup) -> Vec<String> {
 }
 
 /// Checks the user data of every self-managed group of `spec`'s plan.
-fn check_user_data(spec: &ClusterSpec) {
+fn check_user_data(spec: &ValidSpec) {
     let plan = eksharden_plan::plan(spec);
     for group in spec.node_groups.iter().filter(|g| g.kind == NodeGroupType::SelfManaged) {
         let stack = plan.stacks.iter().find(|s| s.stack_name.ends_with(&format!("nodegroup-{}", group.name))).unwrap();
@@ -164,7 +164,15 @@ proptest! {
         spec.node_groups[0].kind = NodeGroupType::SelfManaged;
         spec.node_groups[0].labels = labels;
         spec.node_groups[0].taints = taints.into_iter().map(|(key, value, effect)| Taint { key, value, effect }).collect();
-        check_user_data(&spec);
+        // The planner takes only a valid spec: what validation lets through keeps the user
+        // data whole, and what it refuses is refused for its labels or taints.
+        match ValidSpec::check(spec) {
+            Ok(valid) => check_user_data(&valid),
+            Err(errors) => prop_assert!(
+                errors.iter().all(|e| e.path.to_string().contains("labels") || e.path.to_string().contains("taints")),
+                "refused for something else: {errors:?}"
+            ),
+        }
     }
 
     /// Through the loader: what it accepts keeps the user data whole too.
@@ -213,5 +221,5 @@ fn valid_labels_and_taints_reach_the_kubelet_as_written() {
         expected_flags(group),
         ["--node-labels=example.com/team=platform,tier=", "--register-with-taints=dedicated=batch:NoSchedule"]
     );
-    check_user_data(&spec);
+    check_user_data(&ValidSpec::check(spec).expect("valid labels and taints"));
 }

@@ -10,7 +10,7 @@ pub mod nacl;
 pub mod rules;
 pub mod stacks;
 
-use eksharden_spec::model::ClusterSpec;
+use eksharden_spec::ValidSpec;
 
 pub use graph::{waves, OutputRef, ParameterBinding, Stack, StackKind};
 pub use manifests::Manifest;
@@ -29,7 +29,7 @@ pub struct Plan {
 }
 
 /// Plans the stacks and manifests of a validated spec.
-pub fn plan(spec: &ClusterSpec) -> Plan {
+pub fn plan(spec: &ValidSpec) -> Plan {
     let cx = stacks::Context { spec };
     let mut planned = vec![
         stacks::network::stack(&cx),

@@ -12,6 +12,7 @@ pub mod model;
 pub mod path;
 pub mod source;
 pub mod suggest;
+mod valid;
 mod validate;
 pub mod values;
 pub mod versions;
@@ -20,6 +21,7 @@ pub use diagnostic::{Diagnostic, Severity};
 pub use load::{load, load_as_of, Dialect, LoadedSpec, Rejected};
 pub use model::ClusterSpec;
 pub use source::SourceFile;
+pub use valid::ValidSpec;
 
 /// The JSON Schema of the spec, for editors.
 pub fn json_schema() -> serde_json::Value {

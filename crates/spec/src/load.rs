@@ -11,6 +11,7 @@ use crate::model::{ClusterSpec, API_VERSION};
 use crate::path::{Path, Segment};
 use crate::source::{Location, Positions, SourceFile};
 use crate::suggest;
+use crate::valid::ValidSpec;
 use crate::validate;
 use crate::versions::Date;
 
@@ -27,7 +28,7 @@ pub enum Dialect {
 #[derive(Debug, Clone)]
 pub struct LoadedSpec {
     /// The validated spec, defaults filled in.
-    pub spec: ClusterSpec,
+    pub spec: ValidSpec,
     /// Which file format it was read from.
     pub dialect: Dialect,
     /// Warnings: fields dropped from an eksctl file, unsafe choices made explicitly.
@@ -80,7 +81,7 @@ pub fn load_as_of(source: &SourceFile, today: Option<Date>) -> Result<LoadedSpec
     if diagnostics.iter().any(Diagnostic::is_error) {
         return Err(Rejected { diagnostics });
     }
-    Ok(LoadedSpec { spec, dialect, warnings: diagnostics })
+    Ok(LoadedSpec { spec: ValidSpec::validated(spec), dialect, warnings: diagnostics })
 }
 
 /// Orders diagnostics: errors first, then warnings, each in file order.

@@ -13,7 +13,8 @@ use eksharden_plan::nacl::{self, Action};
 use eksharden_plan::rules::{self, Direction, Group, Peer, Protocol};
 use eksharden_plan::stacks::security_groups::output_name;
 use eksharden_spec::layout::zone_subnets;
-use eksharden_spec::model::{ClusterSpec, NodeGroupType, CLUSTER_TAG};
+use eksharden_spec::model::{NodeGroupType, CLUSTER_TAG};
+use eksharden_spec::ValidSpec;
 use integration_tests::cli::{binary, TEST_AWS_ENVIRONMENT};
 use integration_tests::moto::MotoOptions;
 
@@ -21,7 +22,7 @@ use super::readback::{acl, census, cluster_tags, group_rules, routes_of, AclRow,
 use super::{block_on, create, example, run, Target};
 
 /// Every stack's outputs, by short name.
-async fn outputs(aws: &Aws, spec: &ClusterSpec) -> BTreeMap<String, BTreeMap<String, String>> {
+async fn outputs(aws: &Aws, spec: &ValidSpec) -> BTreeMap<String, BTreeMap<String, String>> {
     let mut all = BTreeMap::new();
     for stack in eksharden_plan::plan(spec).stacks {
         let info = describe(aws, &stack.stack_name).await.unwrap().expect("the stack exists");
@@ -36,7 +37,7 @@ fn filter(name: &str, value: &str) -> Filter {
 }
 
 /// Checks everything the spec asks for against what EC2, EKS and IAM report.
-async fn check_cluster(aws: &Aws, spec: &ClusterSpec) {
+async fn check_cluster(aws: &Aws, spec: &ValidSpec) {
     let out = outputs(aws, spec).await;
     let vpc_id = &out["network"]["VpcId"];
     let vpc = aws.ec2.describe_vpcs().vpc_ids(vpc_id).send().await.unwrap();

@@ -20,7 +20,7 @@ mod verify;
 use std::path::PathBuf;
 
 use eksharden_aws::{Aws, Settings};
-use eksharden_spec::{load, ClusterSpec, SourceFile};
+use eksharden_spec::{load, SourceFile, ValidSpec};
 use integration_tests::cli::{eksharden, isolate_from_real_aws, repo_root, Run, TEST_AWS_ENVIRONMENT};
 use integration_tests::kube_server::{KubeServer, KubeServerOptions, Secrets};
 use integration_tests::moto::{Moto, MotoOptions};
@@ -146,7 +146,7 @@ pub fn cluster_through_the_api(aws: &Aws, cluster: &str, block: &str) -> String 
 }
 
 /// An example's path and its validated spec.
-pub fn example(name: &str) -> (String, ClusterSpec) {
+pub fn example(name: &str) -> (String, ValidSpec) {
     let path = repo_root().join("examples").join(format!("{name}.yaml"));
     let text = std::fs::read_to_string(&path).unwrap();
     let spec = load(&SourceFile { name: path.display().to_string(), text }).expect("a valid example").spec;

@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use eksharden_aws::{creator, Aws};
 use eksharden_cli::exit::Exit;
-use eksharden_spec::ClusterSpec;
+use eksharden_spec::ValidSpec;
 use integration_tests::cli::{binary, TEST_AWS_ENVIRONMENT};
 use integration_tests::fault_proxy::{FaultProxy, Faults};
 use integration_tests::moto::MotoOptions;
@@ -98,7 +98,7 @@ fn a_failed_kubeconfig_write_leaves_the_file_whole_and_the_hardening_and_verify_
 }
 
 /// The minimal example, created on its own emulator: the target, the spec file and clients.
-fn created_minimal() -> (Target, String, ClusterSpec, Aws) {
+fn created_minimal() -> (Target, String, ValidSpec, Aws) {
     let target = Target::emulator(&MotoOptions::default());
     let (file, spec) = example("minimal");
     let dir = tempfile::tempdir().unwrap();

@@ -6,7 +6,8 @@ pub mod network;
 pub mod node_group;
 pub mod security_groups;
 
-use eksharden_spec::model::{ClusterSpec, CLUSTER_TAG};
+use eksharden_spec::model::CLUSTER_TAG;
+use eksharden_spec::ValidSpec;
 use serde_json::Value;
 
 use crate::cfn;
@@ -22,7 +23,7 @@ pub const NODE_GROUP_TAG: &str = "eksharden.dev/node-group";
 /// What every stack builder needs: the spec and the tags every resource carries.
 pub struct Context<'a> {
     /// The validated spec.
-    pub spec: &'a ClusterSpec,
+    pub spec: &'a ValidSpec,
 }
 
 impl Context<'_> {
