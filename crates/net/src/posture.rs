@@ -4,7 +4,7 @@
 use ipnet::IpNet;
 use serde::Serialize;
 
-use crate::model::{Model, Origin, Unread};
+use crate::model::{Eni, Model, Origin, Subnet, Unread};
 use crate::report::{PostureCheck, Status};
 
 /// The control-plane log types STACKROX-EKS asks for (AWS-EKS-BP).
@@ -130,6 +130,47 @@ pub struct Imds {
     pub tokens_required: bool,
     /// The PUT response hop limit.
     pub hop_limit: Option<i32>,
+}
+
+impl Imds {
+    /// Whether pods cannot take the node role's credentials (AWS-EKS-BP): IMDSv2 required,
+    /// with a hop limit of 1.
+    pub fn is_hardened(&self) -> bool {
+        self.tokens_required && self.hop_limit == Some(1)
+    }
+}
+
+/// The control-plane log types of [`LOG_TYPES`] that `enabled` lacks (AWS-EKS-BP wants all).
+pub fn log_types_off(enabled: &[String]) -> Vec<&'static str> {
+    LOG_TYPES.iter().copied().filter(|t| !enabled.iter().any(|e| e == t)).collect()
+}
+
+/// How a node group's nodes are exposed by address: its nodes that have a public address
+/// (real interfaces only: a representative one carries what its subnet would give, and the
+/// subnet is listed), and its subnets that give one to what launches there.
+pub struct PublicExposure<'m> {
+    /// The nodes' interfaces with a public address.
+    pub interfaces: Vec<&'m Eni>,
+    /// The group's subnets that assign public addresses.
+    pub assigning_subnets: Vec<&'m Subnet>,
+}
+
+impl PublicExposure<'_> {
+    /// Of `group`, in `model` (STACKROX-EKS, "VPC Layout").
+    pub fn of<'m>(group: &NodeGroupFacts, model: &'m Model) -> PublicExposure<'m> {
+        PublicExposure {
+            interfaces: model
+                .enis
+                .iter()
+                .filter(|e| group.enis.contains(&e.id) && e.origin == Origin::Real && e.public_ip.is_some())
+                .collect(),
+            assigning_subnets: model
+                .subnets
+                .iter()
+                .filter(|s| group.subnets.contains(&s.id) && s.map_public_ip_on_launch)
+                .collect(),
+        }
+    }
 }
 
 /// Every posture check over the facts and the model; `expected_node_groups` are the node
@@ -358,7 +399,7 @@ fn masters_entries(facts: &ClusterFacts) -> PostureCheck {
 }
 
 fn logging(facts: &ClusterFacts) -> PostureCheck {
-    let missing: Vec<&str> = LOG_TYPES.iter().copied().filter(|t| !facts.logging.iter().any(|l| l == t)).collect();
+    let missing = log_types_off(&facts.logging);
     let (status, details) = if missing.is_empty() {
         (Status::Pass, vec!["all five control-plane log types are enabled".to_owned()])
     } else {
@@ -380,7 +421,7 @@ fn imds(facts: &ClusterFacts) -> PostureCheck {
     let mut details = Vec::new();
     for group in &facts.node_groups {
         match group.imds {
-            Some(Imds { tokens_required: true, hop_limit: Some(1) }) => {
+            Some(imds) if imds.is_hardened() => {
                 details.push(format!("{}: IMDSv2 required, hop limit 1", group.name));
             }
             Some(Imds { tokens_required, hop_limit }) => {
@@ -427,14 +468,13 @@ fn ssh_keys(facts: &ClusterFacts) -> PostureCheck {
 fn public_addresses(facts: &ClusterFacts, model: &Model) -> PostureCheck {
     let mut details = Vec::new();
     for group in &facts.node_groups {
-        // Representative interfaces carry the address their subnet would give; the subnet's
-        // own line below says so.
-        for eni in model.enis.iter().filter(|e| group.enis.contains(&e.id) && e.origin == Origin::Real) {
+        let exposure = PublicExposure::of(group, model);
+        for eni in exposure.interfaces {
             if let Some(ip) = eni.public_ip {
                 details.push(format!("node group {}: {} ({}) has public address {ip}", group.name, eni.label, eni.id));
             }
         }
-        for subnet in model.subnets.iter().filter(|s| group.subnets.contains(&s.id) && s.map_public_ip_on_launch) {
+        for subnet in exposure.assigning_subnets {
             details.push(format!(
                 "node group {}: subnet {} ({}) assigns public addresses",
                 group.name, subnet.name, subnet.id

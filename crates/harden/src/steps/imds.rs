@@ -2,7 +2,7 @@
 //! credentials. Without a launch template that says so, the fix is a replacement.
 
 use async_trait::async_trait;
-use eksharden_net::posture::Imds as Options;
+use eksharden_net::posture::Imds as MetadataOptions;
 
 use super::{replacement, unread_node_groups};
 use crate::error::HardenError;
@@ -31,11 +31,11 @@ impl Step for Imds {
         let mut changes = Vec::new();
         for group in &found.facts.node_groups {
             let why = match group.imds {
-                Some(Options { tokens_required: true, hop_limit: Some(1) }) => {
+                Some(imds) if imds.is_hardened() => {
                     current.push(format!("node group {}: IMDSv2 required, hop limit 1", group.name));
                     continue;
                 }
-                Some(Options { tokens_required, hop_limit }) => format!(
+                Some(MetadataOptions { tokens_required, hop_limit }) => format!(
                     "its nodes {}, hop limit {}",
                     if tokens_required { "require IMDSv2" } else { "allow IMDSv1" },
                     hop_limit.map_or("unset (2 on EKS's templates)".to_owned(), |h| h.to_string())

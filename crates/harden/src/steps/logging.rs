@@ -4,7 +4,7 @@ use std::fmt;
 
 use async_trait::async_trait;
 use eksharden_aws::discover::Discovery;
-use eksharden_net::posture::LOG_TYPES;
+use eksharden_net::posture::log_types_off;
 use serde::Serialize;
 
 use crate::change::{Alteration, Change};
@@ -31,8 +31,7 @@ impl Step for Logging {
     /// The log types that are off.
     async fn inspect(&self, at: &mut Inspection<'_, '_>) -> Result<Inspected, HardenError> {
         let logging = &at.discovery(&[]).await?.facts.logging;
-        let missing: Vec<String> =
-            LOG_TYPES.iter().filter(|t| !logging.iter().any(|l| l == *t)).map(|t| t.to_string()).collect();
+        let missing: Vec<String> = log_types_off(logging).into_iter().map(str::to_owned).collect();
         let current =
             vec![format!("enabled: {}", if logging.is_empty() { "none".into() } else { logging.join(", ") })];
         let changes = if missing.is_empty() { Vec::new() } else { vec![Change::new(EnableLogging { types: missing })] };

@@ -7,6 +7,7 @@ use std::net::Ipv4Addr;
 use async_trait::async_trait;
 use eksharden_aws::discover::Discovery;
 use eksharden_net::model::{Eni, Model, Origin, Unread};
+use eksharden_net::posture::PublicExposure;
 use eksharden_net::topology::{Members, Topology};
 use ipnet::Ipv4Net;
 use serde::Serialize;
@@ -45,17 +46,17 @@ impl Step for PublicAddresses {
         let mut changes = Vec::new();
         let mut current = Vec::new();
         for group in &found.facts.node_groups {
-            for subnet in model.subnets.iter().filter(|s| group.subnets.contains(&s.id) && s.map_public_ip_on_launch) {
+            let exposure = PublicExposure::of(group, model);
+            for subnet in exposure.assigning_subnets {
                 current.push(format!("subnet {} of node group {} assigns public addresses", subnet.id, group.name));
                 let change = Change::new(StopPublicAddresses { subnet: subnet.id.clone() });
                 if !changes.contains(&change) {
                     changes.push(change);
                 }
             }
-            let mut why: Vec<String> = model
-                .enis
+            let mut why: Vec<String> = exposure
+                .interfaces
                 .iter()
-                .filter(|e| group.enis.contains(&e.id))
                 .filter_map(|e| e.public_ip.map(|address| format!("{} has public address {address}", e.label)))
                 .collect();
             current.extend(why.iter().map(|p| format!("{p} (node group {})", group.name)));
