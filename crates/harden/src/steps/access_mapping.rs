@@ -165,8 +165,14 @@ impl Alteration for MapIdentities {
             }
             IdentityStore::AccessEntries => {
                 for m in &self.mappings {
-                    eksharden_aws::changes::put_access_entry(target.aws, target.cluster, &m.arn, &m.username, &m.groups)
-                        .await?;
+                    eksharden_aws::changes::put_access_entry(
+                        target.aws,
+                        target.cluster,
+                        &m.arn,
+                        &m.username,
+                        &m.groups,
+                    )
+                    .await?;
                 }
             }
         }

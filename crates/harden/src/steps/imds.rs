@@ -42,8 +42,10 @@ impl Step for Imds {
                 ),
                 // Its launch template could not be read: nothing is known, nothing is planned.
                 None if !group.unread.is_empty() => continue,
-                None => "no launch template sets its instance metadata options (EKS's default allows IMDSv1, hop limit 2)"
-                    .to_owned(),
+                None => {
+                    "no launch template sets its instance metadata options (EKS's default allows IMDSv1, hop limit 2)"
+                        .to_owned()
+                }
             };
             current.push(format!("node group {}: {why}", group.name));
             changes.push(replacement::planned(found, &group.name, &group.subnets, why));

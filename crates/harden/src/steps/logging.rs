@@ -32,8 +32,7 @@ impl Step for Logging {
     async fn inspect(&self, at: &mut Inspection<'_, '_>) -> Result<Inspected, HardenError> {
         let logging = &at.discovery(&[]).await?.facts.logging;
         let missing: Vec<String> = log_types_off(logging).into_iter().map(str::to_owned).collect();
-        let current =
-            vec![format!("enabled: {}", if logging.is_empty() { "none".into() } else { logging.join(", ") })];
+        let current = vec![format!("enabled: {}", if logging.is_empty() { "none".into() } else { logging.join(", ") })];
         let changes = if missing.is_empty() { Vec::new() } else { vec![Change::new(EnableLogging { types: missing })] };
         Ok(Inspected::new(current, changes))
     }

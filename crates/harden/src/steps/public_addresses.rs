@@ -116,11 +116,8 @@ impl Alteration for StopPublicAddresses {
         let (mut model, mut topology) = (found.model.clone(), found.topology.clone());
         let subnet = &self.subnet;
         model.subnets.iter_mut().filter(|s| &s.id == subnet).for_each(|s| s.map_public_ip_on_launch = false);
-        let staying = found
-            .facts
-            .node_groups
-            .iter()
-            .filter(|g| g.subnets.contains(subnet) && !moving.contains(&g.name.as_str()));
+        let staying =
+            found.facts.node_groups.iter().filter(|g| g.subnets.contains(subnet) && !moving.contains(&g.name.as_str()));
         for group in staying {
             let like = model.enis.iter().find(|e| group.enis.contains(&e.id))?.clone();
             let cidr = model.subnets.iter().find(|s| &s.id == subnet)?.cidr;

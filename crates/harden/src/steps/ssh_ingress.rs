@@ -71,11 +71,8 @@ impl Step for SshIngress {
                 let from_internet = rule.peer.is_whole_internet();
                 let ssh_to_nodes = node_groups.contains(&group.id) && covers_ssh && outside;
                 if ssh_to_nodes || (control_plane.contains(&group.id) && from_internet) {
-                    let change = RevokeIngress {
-                        group: group.id.clone(),
-                        group_name: group.name.clone(),
-                        rule: rule.clone(),
-                    };
+                    let change =
+                        RevokeIngress { group: group.id.clone(), group_name: group.name.clone(), rule: rule.clone() };
                     current.push(change.rule().to_string());
                     changes.push(Change::new(change));
                 }

@@ -30,8 +30,7 @@ impl Step for SshKeys {
     /// Node groups whose nodes accept a key.
     async fn inspect(&self, at: &mut Inspection<'_, '_>) -> Result<Inspected, HardenError> {
         let found = at.discovery(&[]).await?;
-        let keyed: Vec<_> =
-            found.facts.node_groups.iter().filter_map(|g| g.ssh_key.as_ref().map(|k| (g, k))).collect();
+        let keyed: Vec<_> = found.facts.node_groups.iter().filter_map(|g| g.ssh_key.as_ref().map(|k| (g, k))).collect();
         let current = keyed.iter().map(|(g, k)| format!("node group {} accepts SSH key {k}", g.name)).collect();
         let changes = keyed
             .iter()

@@ -89,7 +89,10 @@ impl Alteration for RemoveSystemMasters {
         let access = target.cluster_api()?;
         let proven =
             crate::proof::prove_admins(target, access, &options.admins).await.map_err(HardenError::Unproven)?;
-        let after = |e: KubeError| KubeError { operation: format!("after proving {}: {}", proven.join(", "), e.operation), ..e };
+        let after = |e: KubeError| KubeError {
+            operation: format!("after proving {}: {}", proven.join(", "), e.operation),
+            ..e
+        };
         aws_auth::remove_group(&access.client, MASTERS).await.map_err(after)?;
         rbac::unbind_group(&access.client, "cluster-admin", MASTERS).await.map_err(after)?;
         Ok(Vec::new())
