@@ -11,6 +11,7 @@ use integration_tests::eksctl_stacks;
 use integration_tests::moto::MotoOptions;
 use serde_json::Value;
 
+use super::harden_json::HardenJson;
 use super::verify::failed;
 use super::{block_on, run, Target};
 
@@ -76,8 +77,8 @@ fn the_shared_node_group_is_trusted_while_no_node_carries_it() {
     assert_eq!(ids.len(), 1, "the self-managed group's one node");
     block_on(aws.ec2.stop_instances().set_instance_ids(Some(ids)).send()).unwrap();
     // That rule is the nodes' own way in, not SSH from outside: it stays.
-    let planned = run(&target, &["harden", CLUSTER, "--region", REGION, "--only", "ssh-ingress"]);
-    assert!(planned.stdout.starts_with("ssh-ingress        ok"), "{}", planned.stdout);
+    let planned = run(&target, &["harden", CLUSTER, "--region", REGION, "--only", "ssh-ingress", "--format", "json"]);
+    assert_eq!(HardenJson::of(&planned).planned("ssh-ingress").0, "compliant", "{}", planned.stdout);
 }
 
 #[test]
@@ -158,13 +159,12 @@ fn a_cluster_made_as_eksctl_makes_it_is_reported_then_hardened_without_breaking_
         "{refused}"
     );
 
-    let applied = run(&target, &["harden", CLUSTER, "--region", REGION, "--only", AWS_STEPS, "--apply", "--yes"]);
-    assert!(
-        applied.stdout.contains("endpoint-access    applied, and it held"),
-        "{}\n{}",
-        applied.stdout,
-        applied.stderr
+    let applied = run(
+        &target,
+        &["harden", CLUSTER, "--region", REGION, "--only", AWS_STEPS, "--apply", "--yes", "--format", "json"],
     );
+    let json = HardenJson::of(&applied);
+    assert!(json.held("endpoint-access"), "{:?}\n{}", json.outcome("endpoint-access"), applied.stderr);
 
     // What is left needs a replacement of the node groups; no required flow that passed
     // before fails now.

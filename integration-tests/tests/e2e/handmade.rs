@@ -16,6 +16,7 @@ use integration_tests::shapes;
 use serde_json::Value;
 
 use super::harden::{Insecure, ADMIN, BREAK_GLASS, VIEWER};
+use super::harden_json::HardenJson;
 use super::{api_server_for_caller, block_on, create, create_roles, example, kube_client, run, Target};
 
 const CLUSTER: &str = "by-hand";
@@ -209,13 +210,10 @@ fn a_network_acl_step_cut_short_is_finished_by_the_next_run() {
         block_on(request.send()).unwrap();
     }
 
-    let applied = cluster.harden(&["--apply", "--yes", "--only", "network-acl"], &cluster.server.url());
-    assert!(
-        applied.stdout.contains("network-acl        applied, and it held"),
-        "{}\n{}",
-        applied.stdout,
-        applied.stderr
-    );
+    let applied =
+        cluster.harden(&["--apply", "--yes", "--only", "network-acl", "--format", "json"], &cluster.server.url());
+    let json = HardenJson::of(&applied);
+    assert!(json.held("network-acl"), "{:?}\n{}", json.outcome("network-acl"), applied.stderr);
     // The four node subnets (the group's public ones and the cluster's private ones) moved
     // to that same copy, whose entries were put right; the default ACL is as it was.
     let acls = network_acls(&cluster);
@@ -339,8 +337,9 @@ fn ssh_from_another_security_group_is_revoked_whatever_the_rule_says_of_itself()
         .build();
     block_on(aws.ec2.authorize_security_group_ingress().group_id(&cluster.group).ip_permissions(from_jump).send())
         .unwrap();
-    let applied = cluster.harden(&["--only", "ssh-ingress", "--apply", "--yes"], &cluster.server.url());
-    assert!(applied.stdout.contains("ssh-ingress        applied, and it held"), "{}", applied.stdout);
+    let applied =
+        cluster.harden(&["--only", "ssh-ingress", "--apply", "--yes", "--format", "json"], &cluster.server.url());
+    assert!(HardenJson::of(&applied).held("ssh-ingress"), "{}", applied.stdout);
     let group = block_on(aws.ec2.describe_security_groups().group_ids(&cluster.group).send()).unwrap();
     let from_jump_left = group.security_groups()[0]
         .ip_permissions()

@@ -16,6 +16,8 @@ use integration_tests::kube_server::KubeServer;
 use integration_tests::moto::MotoOptions;
 use serde_json::Value;
 
+use super::harden_json::HardenJson;
+
 use super::{
     api_server_for_caller, block_on, cluster_through_the_api, create, create_roles, example, kube_client,
     launch_public_node, run, Target,
@@ -301,19 +303,24 @@ fn harden_plans_without_changing_then_fixes_and_converges() {
         "(reported only: it replaces the group's nodes; run with --replace-node-groups to do it)",
         &format!("give access entries in eksharden's groups to: {ADMIN}, {VIEWER}"),
         "has public address",
-        "imds               change",
         "now:  node group legacy: no cluster tag",
         "now:  the cluster security group: tagged",
         &format!("after proving the replacement admins, remove the system:masters mapping of {BREAK_GLASS} and system:masters from cluster-admin (annotated autoupdate: false)"),
         "apply the SSH egress policy in namespace default, namespace kube-public, namespace kube-system",
     ]);
+    let planned = HardenJson::of(&cluster.harden(&["--format", "json"], &cluster.server.url()));
+    for step in ["imds", "ssh-keys", "public-addresses", "system-masters", "endpoint-access"] {
+        assert_eq!(planned.planned(step).0, "changes", "{step}");
+    }
     assert_eq!(cluster.state(), before, "without --apply nothing changed");
 
-    let applied = cluster.harden(&["--apply", "--yes", "--replace-node-groups"], &cluster.server.url());
+    let applied =
+        cluster.harden(&["--apply", "--yes", "--replace-node-groups", "--format", "json"], &cluster.server.url());
+    let json = HardenJson::of(&applied);
     let after = cluster.assert_hardened();
     assert_eq!(after["clusterAdmin"][0], serde_json::json!([]), "{after:#}");
     assert_eq!(after["clusterAdmin"][1][integration_tests::kube_server::AUTOUPDATE], "false");
-    assert!(applied.stdout.contains("system-masters     applied, and it held"), "{}", applied.stdout);
+    assert!(json.held("system-masters"), "{:?}", json.outcome("system-masters"));
     // Acting as the admin role: allowed everything.
     let admin = block_on(eksharden_aws::token::token(&cluster.aws, &cluster.cluster, Some(ADMIN))).unwrap().token;
     let admin = kube_client(&cluster.server.url(), &admin);
@@ -325,11 +332,13 @@ fn harden_plans_without_changing_then_fixes_and_converges() {
     assert!(refused.message.contains("is not authorized to perform: sts:AssumeRole"), "{refused}");
     assert_eq!((after["admins"].as_bool(), after["policy"].as_bool()), (Some(true), Some(true)));
     for step in ["endpoint-access", "public-addresses", "ssh-keys", "imds", "tags"] {
-        let held = format!("{step:<18} applied, and it held");
-        assert!(applied.stdout.contains(&held), "{held}:\n{}", applied.stdout);
+        assert!(json.held(step), "{step}: {:?}", json.outcome(step));
     }
     // The verification that follows is clean, and is the exit code.
     assert_eq!(applied.exit, Exit::Ok, "{}\n{}", applied.stdout, applied.stderr);
+    let report = json.report.expect("the verification report follows");
+    let checks = report["flows"].as_array().unwrap().iter().chain(report["posture"].as_array().unwrap());
+    assert!(checks.clone().count() > 20 && checks.clone().all(|c| c["status"] != "fail"), "{report:#}");
 
     let again = cluster.harden(&["--replace-node-groups"], &cluster.server.url());
     assert_eq!(again.exit, Exit::Ok, "{}\n{}", again.stdout, again.stderr);
@@ -345,18 +354,15 @@ fn harden_plans_without_changing_then_fixes_and_converges() {
 fn an_unreachable_cluster_api_stops_only_the_kubernetes_steps() {
     let cluster = insecure_cluster();
     let unreachable = "http://127.0.0.1:9";
-    let applied = cluster.harden(&["--apply", "--yes"], unreachable);
+    let applied = cluster.harden(&["--apply", "--yes", "--format", "json"], unreachable);
     assert_eq!(applied.exit, Exit::Infrastructure, "incomplete:\n{}\n{}", applied.stdout, applied.stderr);
+    let json = HardenJson::of(&applied);
     // The cluster reads access entries: mapping the admins needs only the EKS API.
-    assert!(applied.stdout.contains("access-mapping     applied, and it held"), "{}", applied.stdout);
+    assert!(json.held("access-mapping"), "{:?}", json.outcome("access-mapping"));
     for step in ["rbac-bindings", "system-masters", "ssh-egress-policy"] {
-        assert!(
-            applied
-                .stdout
-                .contains(&format!("{step:<18} not changed: cannot inspect: the cluster API is not reachable")),
-            "{step}:\n{}",
-            applied.stdout
-        );
+        let (outcome, why) = json.outcome(step);
+        assert_eq!(outcome, "cannotInspect", "{step}");
+        assert!(why.as_str().unwrap().starts_with("cannot inspect: the cluster API is not reachable"), "{step}: {why}");
     }
     assert!(applied.stderr.contains("the run was incomplete"), "{}", applied.stderr);
     let after = cluster.state();
@@ -481,13 +487,8 @@ fn a_cluster_made_through_the_eks_api_gets_its_secrets_encrypted_with_its_own_ke
         planned.stdout,
         planned.stderr
     );
-    let applied = harden(&["--apply", "--yes"]);
-    assert!(
-        applied.stdout.contains("secrets-encryption applied, and it held"),
-        "{}\n{}",
-        applied.stdout,
-        applied.stderr
-    );
+    let applied = HardenJson::of(&harden(&["--apply", "--yes", "--format", "json"]));
+    assert!(applied.held("secrets-encryption"), "{:?}", applied.outcome("secrets-encryption"));
 
     // Read back: the cluster names the key, the alias points at it, rotation is on, and it
     // carries the cluster tag.
@@ -507,17 +508,11 @@ fn a_cluster_made_through_the_eks_api_gets_its_secrets_encrypted_with_its_own_ke
     let tags = block_on(aws.kms.list_resource_tags().key_id(key.key_id()).send()).unwrap();
     assert!(tags.tags().iter().any(|t| t.tag_key() == CLUSTER_TAG && t.tag_value() == cluster), "{tags:?}");
 
-    let again = harden(&[]);
-    assert!(again.stdout.contains("secrets-encryption ok"), "{}", again.stdout);
-    // The same plan as data.
-    let json = harden(&["--format", "json"]);
-    let plans: Value = serde_json::from_str(&json.stdout).unwrap_or_else(|e| panic!("{e}: {}", json.stdout));
-    assert_eq!(plans[0]["step"], "secrets-encryption", "{plans:#}");
-    assert_eq!(plans[0]["planned"]["state"], "compliant", "{plans:#}");
-    assert!(
-        plans[0]["current"][0].as_str().unwrap().starts_with("secrets are encrypted with arn:aws:kms:"),
-        "{plans:#}"
-    );
+    let again = harden(&["--format", "json"]);
+    let json = HardenJson::of(&again);
+    assert_eq!(json.planned("secrets-encryption").0, "compliant");
+    let current = json.plans[0]["current"][0].as_str().unwrap();
+    assert!(current.starts_with("secrets are encrypted with arn:aws:kms:"), "{current}");
     assert!(again.stderr.contains("0 change(s) planned"), "{}", again.stderr);
 }
 

@@ -11,6 +11,7 @@ mod eksctl;
 mod faults;
 mod handmade;
 mod harden;
+mod harden_json;
 mod kube;
 mod readback;
 mod region;

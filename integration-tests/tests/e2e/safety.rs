@@ -13,6 +13,7 @@ use integration_tests::cli::{binary, TEST_AWS_ENVIRONMENT};
 use integration_tests::fault_proxy::{FaultProxy, Faults};
 use integration_tests::moto::MotoOptions;
 
+use super::harden_json::HardenJson;
 use super::{block_on, cluster_through_the_api, example, run, Target};
 
 /// A kubeconfig with `clusters` entries of other clusters, about 3 KB each.
@@ -303,13 +304,8 @@ fn harden_closes_internet_ingress_to_the_control_plane() {
     );
     assert!(planned.stdout.contains("revoke") && planned.stdout.contains("from 0.0.0.0/0"), "{}", planned.stdout);
     assert!(planned.stdout.contains("from ::/0"), "{}", planned.stdout);
-    let applied = harden(&["--apply", "--yes"]);
-    assert!(
-        applied.stdout.contains("ssh-ingress        applied, and it held"),
-        "{}\n{}",
-        applied.stdout,
-        applied.stderr
-    );
+    let applied = harden(&["--apply", "--yes", "--format", "json"]);
+    assert!(HardenJson::of(&applied).held("ssh-ingress"), "{}\n{}", applied.stdout, applied.stderr);
     let described = block_on(aws.ec2.describe_security_groups().group_ids(&group).send()).unwrap();
     let open_left: Vec<_> = described.security_groups()[0]
         .ip_permissions()

@@ -79,9 +79,9 @@ pub fn run(args: &HardenArgs, global: &Global, out: &mut Output) -> Exit {
         let incomplete = results
             .iter()
             .any(|r| matches!(r.outcome, Outcome::CannotInspect(_) | Outcome::Failed(_)) || !r.plan.unread.is_empty());
-        let verified =
-            super::verify::verify(&aws, &args.cluster, &PolicyInput::discovered(), ReportFormat::Table, false, out)
-                .await;
+        // With JSON output, stdout is JSON documents only: the plans, the results, the report.
+        let report = if args.output == Format::Json { ReportFormat::Json } else { ReportFormat::Table };
+        let verified = super::verify::verify(&aws, &args.cluster, &PolicyInput::discovered(), report, false, out).await;
         if incomplete {
             out.error("the run was incomplete: some steps could not inspect or did not hold (see above)");
             Exit::Infrastructure
