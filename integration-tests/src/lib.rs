@@ -12,4 +12,5 @@ pub mod fault_proxy;
 pub mod kube_server;
 pub mod moto;
 pub mod python;
+pub mod schemas;
 pub mod shapes;

@@ -12,6 +12,7 @@ use eksharden_cli::exit::Exit;
 use eksharden_spec::model::CLUSTER_TAG;
 use integration_tests::fault_proxy::{FaultProxy, Faults};
 use integration_tests::moto::MotoOptions;
+use integration_tests::schemas::{violations, Schema};
 use serde_json::Value;
 
 use super::{block_on, create, example, launch_public_node, run, Target};
@@ -210,9 +211,10 @@ fn a_created_cluster_verifies_clean_and_each_break_is_its_own_finding() {
     assert!(finding(&report, "api-not-open-to-internet").contains("public access allowed from 0.0.0.0/0"));
     assert!(finding(&report, "endpoint-public-access").contains("public access from 0.0.0.0/0"));
 
-    // The same findings in the CI formats.
-    let sarif: Value =
-        serde_json::from_str(&run(&target, &["verify", "-f", &file, "--format", "sarif"]).stdout).unwrap();
+    // The same findings in the CI formats, each valid against its schema.
+    let sarif = run(&target, &["verify", "-f", &file, "--format", "sarif"]).stdout;
+    assert_eq!(violations(Schema::Sarif, &sarif), Vec::<String>::new(), "{sarif}");
+    let sarif: Value = serde_json::from_str(&sarif).unwrap();
     assert_eq!(sarif["version"], "2.1.0");
     let errors: Vec<&str> = sarif["runs"][0]["results"]
         .as_array()
@@ -224,6 +226,7 @@ fn a_created_cluster_verifies_clean_and_each_break_is_its_own_finding() {
     assert_eq!(errors, ["api-not-open-to-internet", "endpoint-public-access"]);
     let junit = run(&target, &["verify", "-f", &file, "--format", "junit"]);
     assert_eq!(junit.exit, Exit::Findings);
+    assert_eq!(violations(Schema::Junit, &junit.stdout), Vec::<String>::new(), "{}", junit.stdout);
     assert_eq!(junit.stdout.matches("<failure ").count(), 2, "{}", junit.stdout);
     assert!(junit.stdout.contains("failures=\"2\""), "{}", junit.stdout);
 }
