@@ -4,6 +4,7 @@
 //! Pure: no I/O beyond what the caller hands in as text. [`load`] is the entry point.
 
 pub mod budget;
+mod decode;
 pub mod diagnostic;
 pub mod eksctl;
 pub mod layout;

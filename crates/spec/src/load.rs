@@ -2,9 +2,11 @@
 //!
 //! Every problem comes back as a located [`Diagnostic`]; nothing here panics on input.
 
+use serde::Deserialize;
 use serde_yaml::Value;
 
 use crate::budget;
+use crate::decode::{self, DecodeError};
 use crate::diagnostic::{Diagnostic, Finding};
 use crate::eksctl;
 use crate::model::{ClusterSpec, API_VERSION};
@@ -117,31 +119,37 @@ fn parse_yaml(source: &SourceFile) -> Result<Value, Rejected> {
             "the document is not a mapping: a spec starts with `apiVersion:`, `kind:` and `metadata:`".into(),
             None,
         )),
+        // A stream of several well-formed documents: one cluster per file.
+        Err(_) if several_documents(&source.text) => {
+            let second = source.text.match_indices("---").map(|(i, _)| i).find(|&i| i > first_content(&source.text));
+            Err(reject(
+                Location::at_offset(&source.text, second.unwrap_or(0), 3),
+                "the file holds more than one YAML document".into(),
+                Some("a spec file holds one cluster: remove this `---` and what follows, or split the file"),
+            ))
+        }
         Err(error) => {
-            let message = error.to_string();
-            if message.contains("more than one document") {
-                let second =
-                    source.text.match_indices("---").map(|(i, _)| i).find(|&i| i > first_content(&source.text));
-                return Err(reject(
-                    Location::at_offset(&source.text, second.unwrap_or(0), 3),
-                    "the file holds more than one YAML document".into(),
-                    Some("a spec file holds one cluster: remove this `---` and what follows, or split the file"),
-                ));
-            }
             let location = match error.location() {
                 Some(mark) => Location::at_line_column(&source.text, mark.line(), mark.column()),
                 None => Location::at_offset(&source.text, 0, 1),
             };
             Err(reject(
                 location,
-                syntax_message(&message),
+                syntax_message(&error.to_string()),
                 Some("check the indentation and quoting of this line and the one before"),
             ))
         }
     }
 }
 
-/// serde_yaml's message without its trailing position, which the location already gives.
+/// Whether `text` is a stream of more than one document, each well-formed.
+fn several_documents(text: &str) -> bool {
+    let documents: Result<Vec<Value>, _> = serde_yaml::Deserializer::from_str(text).map(Value::deserialize).collect();
+    documents.is_ok_and(|d| d.len() > 1)
+}
+
+/// serde_yaml's message without its trailing position, which the location already gives
+/// (serde_yaml offers the position as data, the message only as text).
 fn syntax_message(message: &str) -> String {
     let message = message.split(" at line ").next().unwrap_or(message);
     format!("invalid YAML: {message}")
@@ -167,11 +175,11 @@ fn wrong_api_version(found: Option<&str>) -> Finding {
     }
 }
 
-/// Decodes the typed spec, turning serde's message into a located, human finding.
+/// Decodes the typed spec, turning what serde reports into a located, human finding.
 fn decode(document: Value) -> Result<ClusterSpec, Finding> {
-    serde_path_to_error::deserialize(document).map_err(|error| {
+    decode::decode(&document).map_err(|error| {
         let path = convert_path(error.path());
-        describe_serde_error(path, &error.into_inner().to_string())
+        describe(path, error.into_inner())
     })
 }
 
@@ -185,75 +193,45 @@ fn convert_path(path: &serde_path_to_error::Path) -> Path {
     })
 }
 
-/// Rewrites serde's standard messages (unknown field, unknown variant, missing field) into
-/// ours, with a "did you mean" hint taken from serde's list of expected names.
-fn describe_serde_error(path: Path, message: &str) -> Finding {
-    if let Some((name, expected)) = split_expected(message, "unknown field `") {
-        let hint = if expected.is_empty() {
-            "this section takes no fields".to_owned()
-        } else {
-            suggest::hint(name, &expected)
-        };
-        let path =
-            if matches!(path.segments().last(), Some(Segment::Key(k)) if k == name) { path } else { path.key(name) };
-        return Finding::error(path, format!("unknown field `{name}`")).with_hint(hint).at_key();
-    }
-    if let Some((name, expected)) = split_expected(message, "unknown variant `") {
-        return Finding::error(path, format!("unknown value `{name}`")).with_hint(suggest::hint(name, &expected));
-    }
-    if let Some(rest) = message.strip_prefix("missing field `") {
-        let name = rest.split('`').next().unwrap_or_default();
-        return Finding::error(path, format!("missing field `{name}`")).at_key();
-    }
-    if let Some(rest) = message.strip_prefix("invalid type: ") {
-        let finding = Finding::error(path.clone(), format!("wrong type: {}", plain_type_names(rest)));
-        let is_version = matches!(path.segments().last(), Some(Segment::Key(k)) if k == "version");
-        return if is_version && rest.starts_with("floating point") {
-            finding.with_hint("quote the version, like \"1.30\": unquoted, YAML reads 1.30 as the number 1.3")
-        } else {
-            finding
-        };
-    }
-    Finding::error(path, message.to_owned())
-}
-
-/// serde's type names in the words of a YAML user.
-fn plain_type_names(message: &str) -> String {
-    let replacements = [
-        ("expected u32", "expected a whole number"),
-        ("expected u16", "expected a whole number"),
-        ("expected u8", "expected a whole number from 0 to 255"),
-        ("expected i64", "expected a whole number"),
-        ("expected a sequence", "expected a list"),
-        ("expected a map", "expected a mapping"),
-        ("sequence", "list"),
-    ];
-    let message = replacements.iter().fold(message.to_owned(), |m, (from, to)| m.replace(from, to));
-    match message.split_once("expected struct ") {
-        Some((head, _)) => format!("{head}expected a mapping"),
-        None => message,
+/// A decoding failure as a finding, with a "did you mean" hint from the names serde expected.
+fn describe(path: Path, error: DecodeError) -> Finding {
+    match error {
+        DecodeError::UnknownField { field, expected } => {
+            let hint = if expected.is_empty() {
+                "this section takes no fields".to_owned()
+            } else {
+                suggest::hint(&field, expected)
+            };
+            let at_field = matches!(path.segments().last(), Some(Segment::Key(k)) if *k == field);
+            let path = if at_field { path } else { path.key(&field) };
+            Finding::error(path, format!("unknown field `{field}`")).with_hint(hint).at_key()
+        }
+        DecodeError::UnknownVariant { variant, expected } => {
+            Finding::error(path, format!("unknown value `{variant}`")).with_hint(suggest::hint(&variant, expected))
+        }
+        DecodeError::MissingField(field) => Finding::error(path, format!("missing field `{field}`")).at_key(),
+        DecodeError::InvalidType { found, float, expected } => {
+            let is_version = matches!(path.segments().last(), Some(Segment::Key(k)) if k == "version");
+            let message = format!("wrong type: {}, expected {}", found.replace("sequence", "list"), plain(&expected));
+            let finding = Finding::error(path, message);
+            if is_version && float {
+                finding.with_hint("quote the version, like \"1.30\": unquoted, YAML reads 1.30 as the number 1.3")
+            } else {
+                finding
+            }
+        }
+        DecodeError::Other(message) => Finding::error(path, message),
     }
 }
 
-/// Splits "unknown field `x`, expected one of `a`, `b`" into `x` and `[a, b]`.
-fn split_expected<'a>(message: &'a str, prefix: &str) -> Option<(&'a str, Vec<&'a str>)> {
-    let rest = message.strip_prefix(prefix)?;
-    let (name, tail) = rest.split_once('`')?;
-    let expected = tail.split('`').skip(1).step_by(2).collect();
-    Some((name, expected))
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn splits_serde_expectations() {
-        let (name, expected) =
-            split_expected("unknown field `cdir`, expected one of `cidr`, `nat`", "unknown field `").unwrap();
-        assert_eq!(name, "cdir");
-        assert_eq!(expected, ["cidr", "nat"]);
-        let (_, expected) = split_expected("unknown field `x`, there are no fields", "unknown field `").unwrap();
-        assert!(expected.is_empty());
+/// What a type expects, in the words of a YAML user (serde names Rust types).
+fn plain(expected: &str) -> String {
+    match expected {
+        "u32" | "u16" | "i64" => "a whole number".to_owned(),
+        "u8" => "a whole number from 0 to 255".to_owned(),
+        "a sequence" => "a list".to_owned(),
+        "a map" => "a mapping".to_owned(),
+        other if other.starts_with("struct ") => "a mapping".to_owned(),
+        other => other.replace("sequence", "list"),
     }
 }
