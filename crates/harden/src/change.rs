@@ -9,7 +9,7 @@ use std::fmt;
 use std::sync::Arc;
 
 use async_trait::async_trait;
-use eksharden_aws::discover::Discovery;
+use eksharden_discovery::Discovery;
 use eksharden_net::model::Model;
 use eksharden_net::topology::Topology;
 use serde::{Serialize, Serializer};

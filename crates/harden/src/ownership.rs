@@ -3,7 +3,7 @@
 //! a cluster eksctl made, the ClusterConfig field that makes the fix last through the next
 //! `eksctl` run.
 
-use eksharden_aws::discover::Discovery;
+use eksharden_discovery::Discovery;
 use serde::Serialize;
 
 use crate::change::Change;

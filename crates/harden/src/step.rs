@@ -1,8 +1,9 @@
 //! The steps, their plans and their outcomes.
 
 use async_trait::async_trait;
-use eksharden_aws::discover::{self, Discovery};
+use eksharden_aws::discover;
 use eksharden_aws::AwsError;
+use eksharden_discovery::Discovery;
 use eksharden_net::model::Unread;
 use serde::Serialize;
 

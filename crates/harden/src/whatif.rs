@@ -9,7 +9,7 @@
 
 use std::collections::BTreeMap;
 
-use eksharden_aws::discover::Discovery;
+use eksharden_discovery::Discovery;
 use eksharden_net::model::Model;
 use eksharden_net::policy::PolicyInput;
 use eksharden_net::posture::ClusterFacts;

@@ -1,87 +1,13 @@
 //! What EKS says about a cluster: its VPC configuration and settings, its managed node
 //! groups with their launch templates, and its access entries.
 
-use std::collections::HashMap;
-
 use aws_sdk_ec2::types as ec2;
 use aws_sdk_eks::types as eks;
+use eksharden_discovery::{ClusterInfo, LaunchTemplate, ManagedNodeGroup};
 use eksharden_net::posture::{AccessEntryFact, Imds};
 
 use crate::client::Aws;
 use crate::error::{aws_error, AwsError, ErrorKind};
-
-/// The cluster's configuration.
-#[derive(Debug, Clone, Default)]
-pub struct ClusterInfo {
-    /// The cluster's ARN.
-    pub arn: String,
-    /// The cluster's tags.
-    pub tags: HashMap<String, String>,
-    /// The API server endpoint.
-    pub endpoint: String,
-    /// The cluster CA, base64.
-    pub certificate_authority: String,
-    /// The VPC id.
-    pub vpc: String,
-    /// The control plane's subnets.
-    pub subnets: Vec<String>,
-    /// The security group EKS created.
-    pub cluster_group: Option<String>,
-    /// The additional security groups.
-    pub additional_groups: Vec<String>,
-    /// Private endpoint access.
-    pub private: bool,
-    /// Public endpoint access.
-    pub public: bool,
-    /// The blocks admitted to the public endpoint.
-    pub public_cidrs: Vec<String>,
-    /// The enabled log types.
-    pub logging: Vec<String>,
-    /// The KMS key for secrets.
-    pub secrets_key: Option<String>,
-    /// The authentication mode.
-    pub authentication_mode: Option<String>,
-    /// The Kubernetes version.
-    pub version: Option<String>,
-    /// Whether the cluster's pods and services use IPv6 (`kubernetesNetworkConfig.ipFamily`).
-    pub ipv6: bool,
-}
-
-/// A managed node group.
-#[derive(Debug, Clone, Default)]
-pub struct ManagedNodeGroup {
-    /// Its name.
-    pub name: String,
-    /// Its ARN.
-    pub arn: String,
-    /// Its tags.
-    pub tags: HashMap<String, String>,
-    /// The subnets it launches into.
-    pub subnets: Vec<String>,
-    /// Its largest size.
-    pub max_size: i32,
-    /// The SSH key of its remote access settings.
-    pub ssh_key: Option<String>,
-    /// The security group EKS made for remote access.
-    pub remote_access_group: Option<String>,
-    /// Its launch template's settings, when it has one and it could be read.
-    pub launch_template: Option<LaunchTemplate>,
-    /// What about it could not be read (its description, its launch template), and why.
-    pub unread: Vec<String>,
-}
-
-/// The settings of a launch template version that matter here.
-#[derive(Debug, Clone, Default)]
-pub struct LaunchTemplate {
-    /// Its id and version, for the report.
-    pub name: String,
-    /// Security groups (directly or on its network interfaces).
-    pub groups: Vec<String>,
-    /// Instance metadata settings.
-    pub imds: Option<Imds>,
-    /// An SSH key.
-    pub key_name: Option<String>,
-}
 
 /// Reads the cluster's configuration.
 pub async fn cluster(aws: &Aws, name: &str) -> Result<ClusterInfo, AwsError> {

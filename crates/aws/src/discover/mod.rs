@@ -9,67 +9,13 @@
 
 mod eks;
 mod network;
-mod roles;
 
-use std::collections::HashMap;
-
-use eksharden_net::model::Model;
-use eksharden_net::posture::{ClusterFacts, CreatorRoleFact, VersionFact, VersionSupport};
-use eksharden_net::topology::Topology;
-use eksharden_spec::versions::Support;
+use eksharden_discovery::version_fact;
+pub use eksharden_discovery::{Discovery, Instance, Tagging};
+use eksharden_net::posture::{CreatorRoleFact, VersionFact};
 
 use crate::client::Aws;
 use crate::error::AwsError;
-
-pub use network::Instance;
-
-/// What discovery found.
-#[derive(Debug, Clone)]
-pub struct Discovery {
-    /// The network model, with representative interfaces where none exist.
-    pub model: Model,
-    /// The roles of the flow policy and their endpoints.
-    pub topology: Topology,
-    /// The posture facts.
-    pub facts: ClusterFacts,
-    /// Which endpoints are real and which representative, and what could not be read.
-    pub notes: Vec<String>,
-    /// The subnets the cluster was given.
-    pub cluster_subnets: Vec<String>,
-    /// The subnets tagged as bastion subnets (STACKROX-EKS), which hold no node.
-    pub bastion_subnets: Vec<String>,
-    /// The security group tagged as the cluster's bastion group, whether or not an
-    /// interface carries it yet.
-    pub bastion_groups: Vec<String>,
-    /// The managed node groups (the others in the facts are self-managed).
-    pub managed_node_groups: Vec<String>,
-    /// The security groups a node group added to the cluster takes: eksharden's node-general
-    /// group where eksharden made the cluster, else the cluster security group (as EKS gives
-    /// nodes whose launch template names none).
-    pub new_node_security_groups: Vec<String>,
-    /// The CloudFormation stack that owns each resource that one owns (by the tag
-    /// CloudFormation puts on what it creates): the cluster (by its name), managed node
-    /// groups (by name), security groups and subnets (by id).
-    pub owners: HashMap<String, String>,
-    /// Whether eksctl made the cluster (its tags say so): the ClusterConfig field that
-    /// makes a fix last is then worth naming.
-    pub made_by_eksctl: bool,
-    /// The cluster's own resources (the cluster, its managed node groups, the security group
-    /// EKS made for it, the groups only its control plane and nodes carry) and the value of
-    /// the cluster tag on each.
-    pub tagging: Vec<Tagging>,
-}
-
-/// One of the cluster's own resources and its cluster tag.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Tagging {
-    /// What it is, for people: `node group general`.
-    pub label: String,
-    /// Its ARN (EKS) or id (EC2), as tagging takes it.
-    pub id: String,
-    /// The value of the `eksharden.dev/cluster` tag, if it has one.
-    pub value: Option<String>,
-}
 
 /// Reads everything `verify` needs about `cluster`.
 pub async fn discover(aws: &Aws, cluster: &str) -> Result<Discovery, AwsError> {
@@ -95,7 +41,7 @@ pub async fn discover(aws: &Aws, cluster: &str) -> Result<Discovery, AwsError> {
             None
         }
     };
-    let mut discovery = roles::build(cluster, &info, network, &node_groups, access_entries, notes);
+    let mut discovery = eksharden_discovery::build(cluster, &info, network, &node_groups, access_entries, notes);
     discovery.facts.creator_role = match creator {
         Ok(None) => CreatorRoleFact::Absent,
         Ok(Some(state)) => CreatorRoleFact::Found {
@@ -105,32 +51,15 @@ pub async fn discover(aws: &Aws, cluster: &str) -> Result<Discovery, AwsError> {
         },
         Err(error) => CreatorRoleFact::Unreadable(format!("{}: {}", error.operation, error.message)),
     };
-    discovery.facts.kubernetes_version = info.version.as_deref().map(version_fact);
+    discovery.facts.kubernetes_version = info.version.as_deref().map(|v| version_fact(v, crate::clock::today()));
     discovery.facts.node_groups_unread = node_groups_unread;
     Ok(discovery)
-}
-
-/// Where `version` stands in EKS's calendar today.
-fn version_fact(version: &str) -> VersionFact {
-    let support = match eksharden_spec::versions::release_of(version).map(|r| r.support(crate::clock::today())) {
-        Some(Support::Standard(until)) => VersionSupport::Standard { until: until.to_string() },
-        Some(Support::Extended(until)) => VersionSupport::Extended {
-            until: until.to_string(),
-            cost: eksharden_spec::versions::EXTENDED_COST.to_owned(),
-        },
-        Some(Support::Ended(on)) => VersionSupport::Ended { on: on.to_string() },
-        None => match eksharden_spec::versions::older_than_calendar(version) {
-            Some(oldest) => VersionSupport::Ended { on: format!("before {}", oldest.end_of_extended) },
-            None => VersionSupport::Unknown,
-        },
-    };
-    VersionFact { version: version.to_owned(), support }
 }
 
 /// The cluster's Kubernetes version and where it stands in EKS's calendar today (one
 /// DescribeCluster call).
 pub async fn kubernetes_version(aws: &Aws, cluster: &str) -> Result<Option<VersionFact>, AwsError> {
-    Ok(eks::cluster(aws, cluster).await?.version.as_deref().map(version_fact))
+    Ok(eks::cluster(aws, cluster).await?.version.as_deref().map(|v| version_fact(v, crate::clock::today())))
 }
 
 /// The cluster's API endpoint and certificate authority (base64), for a Kubernetes client.

@@ -13,6 +13,8 @@ use eksharden_net::model::{
 use eksharden_net::{PortRange, Protocol, RuleProtocol};
 use ipnet::{IpNet, Ipv4Net, Ipv6Net};
 
+use eksharden_discovery::{Instance, Network};
+
 use crate::client::Aws;
 use crate::error::{aws_error, AwsError};
 
@@ -26,35 +28,6 @@ macro_rules! all_pages {
         }
         items
     }};
-}
-
-/// An instance in the VPC, as far as discovery needs it.
-#[derive(Debug, Clone)]
-pub struct Instance {
-    /// The instance id.
-    pub id: String,
-    /// Its tags.
-    pub tags: HashMap<String, String>,
-    /// The SSH key it was launched with.
-    pub key_name: Option<String>,
-    /// Whether IMDSv2 is required, and the hop limit.
-    pub imds: Option<eksharden_net::posture::Imds>,
-    /// Its network interfaces.
-    pub enis: Vec<String>,
-}
-
-/// What EC2 says about a VPC: the model, plus what roles are built from.
-pub struct Network {
-    /// The model, with the real interfaces.
-    pub model: Model,
-    /// Running and pending instances.
-    pub instances: Vec<Instance>,
-    /// The tags of each security group and subnet, by id.
-    pub tags: HashMap<String, HashMap<String, String>>,
-    /// The description of each interface, by id.
-    pub descriptions: HashMap<String, String>,
-    /// What could not be read (a part of the VPC, prefix lists).
-    pub notes: Vec<String>,
 }
 
 fn vpc_filter(vpc: &str) -> Filter {

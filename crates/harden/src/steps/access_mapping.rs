@@ -6,7 +6,7 @@
 use std::fmt;
 
 use async_trait::async_trait;
-use eksharden_aws::discover::Discovery;
+use eksharden_discovery::Discovery;
 use eksharden_kube::aws_auth::{self, IdentityMapping};
 use eksharden_kube::Client;
 use serde::Serialize;

@@ -5,7 +5,7 @@ use std::collections::BTreeSet;
 use std::fmt;
 
 use async_trait::async_trait;
-use eksharden_aws::discover::Discovery;
+use eksharden_discovery::Discovery;
 use serde::Serialize;
 
 use crate::change::{Alteration, Change};
@@ -32,11 +32,12 @@ impl Step for EndpointAccess {
     /// The endpoint's access against the wanted one.
     async fn inspect(&self, at: &mut Inspection<'_, '_>) -> Result<Inspected, HardenError> {
         let options = at.options;
-        Ok(inspect(at.discovery(&[]).await?, options))
+        Ok(judge(at.discovery(&[]).await?, options))
     }
 }
 
-fn inspect(found: &Discovery, options: &Options) -> Inspected {
+/// The endpoint's access against the wanted one.
+pub(super) fn judge(found: &Discovery, options: &Options) -> Inspected {
     let facts = &found.facts;
     let public_cidrs: Vec<String> = facts.public_access_cidrs.iter().map(ToString::to_string).collect();
     let current = vec![format!(

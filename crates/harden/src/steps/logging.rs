@@ -3,7 +3,7 @@
 use std::fmt;
 
 use async_trait::async_trait;
-use eksharden_aws::discover::Discovery;
+use eksharden_discovery::Discovery;
 use eksharden_net::posture::log_types_off;
 use serde::Serialize;
 
@@ -28,14 +28,19 @@ impl Step for Logging {
         "all five control-plane log types"
     }
 
-    /// The log types that are off.
     async fn inspect(&self, at: &mut Inspection<'_, '_>) -> Result<Inspected, HardenError> {
-        let logging = &at.discovery(&[]).await?.facts.logging;
-        let missing: Vec<String> = log_types_off(logging).into_iter().map(str::to_owned).collect();
-        let current = vec![format!("enabled: {}", if logging.is_empty() { "none".into() } else { logging.join(", ") })];
-        let changes = if missing.is_empty() { Vec::new() } else { vec![Change::new(EnableLogging { types: missing })] };
-        Ok(Inspected::new(current, changes))
+        let options = at.options;
+        Ok(judge(at.discovery(&[]).await?, options))
     }
+}
+
+/// The log types that are off.
+pub(super) fn judge(found: &Discovery, _options: &Options) -> Inspected {
+    let logging = &found.facts.logging;
+    let missing: Vec<String> = log_types_off(logging).into_iter().map(str::to_owned).collect();
+    let current = vec![format!("enabled: {}", if logging.is_empty() { "none".into() } else { logging.join(", ") })];
+    let changes = if missing.is_empty() { Vec::new() } else { vec![Change::new(EnableLogging { types: missing })] };
+    Inspected::new(current, changes)
 }
 
 /// Turn on control-plane log types.

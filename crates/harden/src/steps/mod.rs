@@ -32,8 +32,10 @@ table! {
 }
 
 mod replacement;
+#[cfg(test)]
+mod tests;
 
-use eksharden_aws::discover::Discovery;
+use eksharden_discovery::Discovery;
 use eksharden_kube::apply::Applied;
 
 /// The words for what a dry-run apply says of an object.

@@ -14,7 +14,7 @@ use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
 use async_trait::async_trait;
 use eksharden_aws::acls;
-use eksharden_aws::discover::Discovery;
+use eksharden_discovery::Discovery;
 use eksharden_net::model::{self, AclEntry, Model, Subnet, Unread, DEFAULT_ACL_ENTRY};
 use eksharden_net::topology::{has_ipv6, last_usable, last_usable_v6, Topology};
 use eksharden_net::{PortRange, Protocol, RuleProtocol};
@@ -56,12 +56,13 @@ impl Step for NetworkAcl {
     }
 
     async fn inspect(&self, at: &mut Inspection<'_, '_>) -> Result<Inspected, HardenError> {
-        Ok(inspect(at.discovery(&[Unread::Vpc, Unread::Subnets, Unread::NetworkAcls]).await?))
+        let options = at.options;
+        Ok(judge(at.discovery(&[Unread::Vpc, Unread::Subnets, Unread::NetworkAcls]).await?, options))
     }
 }
 
 /// The bastion subnet and the node subnets' ACLs.
-fn inspect(found: &Discovery) -> Inspected {
+pub(super) fn judge(found: &Discovery, _options: &Options) -> Inspected {
     let model = &found.model;
     let mut current = Vec::new();
     let mut changes = Vec::new();

@@ -5,7 +5,7 @@ use std::fmt;
 use std::net::Ipv4Addr;
 
 use async_trait::async_trait;
-use eksharden_aws::discover::Discovery;
+use eksharden_discovery::Discovery;
 use eksharden_net::model::{Eni, Model, Origin, Unread};
 use eksharden_net::posture::PublicExposure;
 use eksharden_net::topology::{Members, Topology};
@@ -38,45 +38,51 @@ impl Step for PublicAddresses {
         true
     }
 
-    /// Node subnets that assign public addresses, nodes that have one, groups in public subnets.
     async fn inspect(&self, at: &mut Inspection<'_, '_>) -> Result<Inspected, HardenError> {
-        let reads = [Unread::Subnets, Unread::Interfaces, Unread::RouteTables, Unread::NatGateways];
-        let found = at.discovery(&reads).await?;
-        let model = &found.model;
-        let mut changes = Vec::new();
-        let mut current = Vec::new();
-        for group in &found.facts.node_groups {
-            let exposure = PublicExposure::of(group, model);
-            for subnet in exposure.assigning_subnets {
-                current.push(format!("subnet {} of node group {} assigns public addresses", subnet.id, group.name));
-                let change = Change::new(StopPublicAddresses { subnet: subnet.id.clone() });
-                if !changes.contains(&change) {
-                    changes.push(change);
-                }
-            }
-            let mut why: Vec<String> = exposure
-                .interfaces
-                .iter()
-                .filter_map(|e| e.public_ip.map(|address| format!("{} has public address {address}", e.label)))
-                .collect();
-            current.extend(why.iter().map(|p| format!("{p} (node group {})", group.name)));
-            let in_public: Vec<&str> = group
-                .subnets
-                .iter()
-                .filter(|id| model.subnets.iter().any(|s| &s.id == *id && model.routes_to_internet(s)))
-                .map(String::as_str)
-                .collect();
-            if !in_public.is_empty() {
-                let subnets = in_public.join(", ");
-                current.push(format!("node group {} launches into public subnets {subnets}", group.name));
-                why.push(format!("it launches into public subnets {subnets}"));
-            }
-            if !why.is_empty() {
-                changes.push(replacement::planned(found, &group.name, &group.subnets, why.join("; ")));
+        let options = at.options;
+        Ok(judge(
+            at.discovery(&[Unread::Subnets, Unread::Interfaces, Unread::RouteTables, Unread::NatGateways]).await?,
+            options,
+        ))
+    }
+}
+
+/// Node subnets that assign public addresses, nodes that have one, groups in public subnets.
+pub(super) fn judge(found: &Discovery, _options: &Options) -> Inspected {
+    let model = &found.model;
+    let mut changes = Vec::new();
+    let mut current = Vec::new();
+    for group in &found.facts.node_groups {
+        let exposure = PublicExposure::of(group, model);
+        for subnet in exposure.assigning_subnets {
+            current.push(format!("subnet {} of node group {} assigns public addresses", subnet.id, group.name));
+            let change = Change::new(StopPublicAddresses { subnet: subnet.id.clone() });
+            if !changes.contains(&change) {
+                changes.push(change);
             }
         }
-        Ok(Inspected { current, changes, unread: unread_node_groups(found) })
+        let mut why: Vec<String> = exposure
+            .interfaces
+            .iter()
+            .filter_map(|e| e.public_ip.map(|address| format!("{} has public address {address}", e.label)))
+            .collect();
+        current.extend(why.iter().map(|p| format!("{p} (node group {})", group.name)));
+        let in_public: Vec<&str> = group
+            .subnets
+            .iter()
+            .filter(|id| model.subnets.iter().any(|s| &s.id == *id && model.routes_to_internet(s)))
+            .map(String::as_str)
+            .collect();
+        if !in_public.is_empty() {
+            let subnets = in_public.join(", ");
+            current.push(format!("node group {} launches into public subnets {subnets}", group.name));
+            why.push(format!("it launches into public subnets {subnets}"));
+        }
+        if !why.is_empty() {
+            changes.push(replacement::planned(found, &group.name, &group.subnets, why.join("; ")));
+        }
     }
+    Inspected { current, changes, unread: unread_node_groups(found) }
 }
 
 /// Stop a subnet from giving instances public addresses.

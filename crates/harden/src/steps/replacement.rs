@@ -5,8 +5,8 @@
 use std::fmt;
 
 use async_trait::async_trait;
-use eksharden_aws::discover::Discovery;
 use eksharden_aws::{changes, nodegroups};
+use eksharden_discovery::Discovery;
 use serde::Serialize;
 
 use crate::change::{Alteration, Change};

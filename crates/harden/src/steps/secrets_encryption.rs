@@ -4,7 +4,7 @@
 use std::fmt;
 
 use async_trait::async_trait;
-use eksharden_aws::discover::Discovery;
+use eksharden_discovery::Discovery;
 use serde::Serialize;
 
 use crate::change::{Alteration, Change};
@@ -28,16 +28,20 @@ impl Step for SecretsEncryption {
         "secrets encrypted with a KMS key"
     }
 
-    /// Whether a key encrypts the cluster's secrets.
     async fn inspect(&self, at: &mut Inspection<'_, '_>) -> Result<Inspected, HardenError> {
         let options = at.options;
-        Ok(match &at.discovery(&[]).await?.facts.secrets_key {
-            Some(key) => Inspected::new(vec![format!("secrets are encrypted with {key}")], Vec::new()),
-            None => Inspected::new(
-                vec!["secrets are not encrypted with a KMS key".to_owned()],
-                vec![Change::new(EncryptSecrets { key: options.kms_key.clone() })],
-            ),
-        })
+        Ok(judge(at.discovery(&[]).await?, options))
+    }
+}
+
+/// Whether a key encrypts the cluster's secrets.
+pub(super) fn judge(found: &Discovery, options: &Options) -> Inspected {
+    match &found.facts.secrets_key {
+        Some(key) => Inspected::new(vec![format!("secrets are encrypted with {key}")], Vec::new()),
+        None => Inspected::new(
+            vec!["secrets are not encrypted with a KMS key".to_owned()],
+            vec![Change::new(EncryptSecrets { key: options.kms_key.clone() })],
+        ),
     }
 }
 

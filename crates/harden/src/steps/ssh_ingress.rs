@@ -8,7 +8,7 @@ use std::collections::BTreeSet;
 use std::fmt;
 
 use async_trait::async_trait;
-use eksharden_aws::discover::Discovery;
+use eksharden_discovery::Discovery;
 use eksharden_net::model::{Model, Peer, SgRule, Unread};
 use eksharden_net::topology::{RoleKind, Topology};
 use eksharden_net::{Protocol, Reason, RuleProtocol};
@@ -39,47 +39,51 @@ impl Step for SshIngress {
         true
     }
 
-    /// The inbound rules that admit SSH to nodes from outside, or anything to the control
-    /// plane from the internet.
     async fn inspect(&self, at: &mut Inspection<'_, '_>) -> Result<Inspected, HardenError> {
-        let found = at.discovery(&[Unread::SecurityGroups]).await?;
-        let groups_of = |kinds: fn(&RoleKind) -> bool| found.topology.groups_of(&found.model, kinds);
-        let node_groups = groups_of(|k| matches!(k, RoleKind::NodeGroup { .. }));
-        // The bastion's group is trusted by its tag too, before any interface carries it; and
-        // the groups the cluster's own stacks made (eksctl's shared node group), which hold
-        // nodes even while none runs (a self-managed group scaled to zero).
-        let mut trusted: BTreeSet<String> =
-            groups_of(|k| matches!(k, RoleKind::NodeGroup { .. } | RoleKind::Bastion | RoleKind::ControlPlane));
-        trusted.extend(found.bastion_groups.iter().cloned());
-        trusted.extend(made_by_the_cluster_stacks(found));
-        let control_plane = groups_of(|k| matches!(k, RoleKind::ControlPlane));
-        let mut current = Vec::new();
-        let mut changes = Vec::new();
-        let watched =
-            |g: &&eksharden_net::model::SecurityGroup| node_groups.contains(&g.id) || control_plane.contains(&g.id);
-        for group in found.model.security_groups.iter().filter(watched) {
-            for rule in &group.ingress {
-                let covers_ssh = match rule.protocol {
-                    RuleProtocol::All => true,
-                    RuleProtocol::One(Protocol::Tcp) => rule.ports.contains(22),
-                    _ => false,
-                };
-                let outside = match &rule.peer {
-                    Peer::Cidr(_) | Peer::Cidr6(_) | Peer::PrefixList(_) => true,
-                    Peer::Group(id) => !trusted.contains(id),
-                };
-                let from_internet = rule.peer.is_whole_internet();
-                let ssh_to_nodes = node_groups.contains(&group.id) && covers_ssh && outside;
-                if ssh_to_nodes || (control_plane.contains(&group.id) && from_internet) {
-                    let change =
-                        RevokeIngress { group: group.id.clone(), group_name: group.name.clone(), rule: rule.clone() };
-                    current.push(change.rule().to_string());
-                    changes.push(Change::new(change));
-                }
+        let options = at.options;
+        Ok(judge(at.discovery(&[Unread::SecurityGroups]).await?, options))
+    }
+}
+
+/// The inbound rules that admit SSH to nodes from outside, or anything to the control
+/// plane from the internet.
+pub(super) fn judge(found: &Discovery, _options: &Options) -> Inspected {
+    let groups_of = |kinds: fn(&RoleKind) -> bool| found.topology.groups_of(&found.model, kinds);
+    let node_groups = groups_of(|k| matches!(k, RoleKind::NodeGroup { .. }));
+    // The bastion's group is trusted by its tag too, before any interface carries it; and
+    // the groups the cluster's own stacks made (eksctl's shared node group), which hold
+    // nodes even while none runs (a self-managed group scaled to zero).
+    let mut trusted: BTreeSet<String> =
+        groups_of(|k| matches!(k, RoleKind::NodeGroup { .. } | RoleKind::Bastion | RoleKind::ControlPlane));
+    trusted.extend(found.bastion_groups.iter().cloned());
+    trusted.extend(made_by_the_cluster_stacks(found));
+    let control_plane = groups_of(|k| matches!(k, RoleKind::ControlPlane));
+    let mut current = Vec::new();
+    let mut changes = Vec::new();
+    let watched =
+        |g: &&eksharden_net::model::SecurityGroup| node_groups.contains(&g.id) || control_plane.contains(&g.id);
+    for group in found.model.security_groups.iter().filter(watched) {
+        for rule in &group.ingress {
+            let covers_ssh = match rule.protocol {
+                RuleProtocol::All => true,
+                RuleProtocol::One(Protocol::Tcp) => rule.ports.contains(22),
+                _ => false,
+            };
+            let outside = match &rule.peer {
+                Peer::Cidr(_) | Peer::Cidr6(_) | Peer::PrefixList(_) => true,
+                Peer::Group(id) => !trusted.contains(id),
+            };
+            let from_internet = rule.peer.is_whole_internet();
+            let ssh_to_nodes = node_groups.contains(&group.id) && covers_ssh && outside;
+            if ssh_to_nodes || (control_plane.contains(&group.id) && from_internet) {
+                let change =
+                    RevokeIngress { group: group.id.clone(), group_name: group.name.clone(), rule: rule.clone() };
+                current.push(change.rule().to_string());
+                changes.push(Change::new(change));
             }
         }
-        Ok(Inspected::new(current, changes))
     }
+    Inspected::new(current, changes)
 }
 
 /// The security groups a stack of the cluster made: the stack that made the cluster or one

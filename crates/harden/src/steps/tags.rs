@@ -8,7 +8,7 @@
 use std::fmt;
 
 use async_trait::async_trait;
-use eksharden_aws::discover::Discovery;
+use eksharden_discovery::Discovery;
 use eksharden_net::model::Unread;
 use serde::Serialize;
 
@@ -37,24 +37,28 @@ impl Step for Tags {
         true
     }
 
-    /// The cluster's own resources and their cluster tag.
     async fn inspect(&self, at: &mut Inspection<'_, '_>) -> Result<Inspected, HardenError> {
-        let found = at.discovery(&[Unread::SecurityGroups]).await?;
-        let mut current = Vec::new();
-        let mut changes = Vec::new();
-        for resource in &found.tagging {
-            match &resource.value {
-                Some(value) if value == &found.facts.name => current.push(format!("{}: tagged", resource.label)),
-                Some(other) => current.push(format!("{}: tagged for cluster {other}, left alone", resource.label)),
-                None => {
-                    current.push(format!("{}: no cluster tag", resource.label));
-                    let change = TagWithCluster { label: resource.label.clone(), resource: resource.id.clone() };
-                    changes.push(Change::new(change));
-                }
+        let options = at.options;
+        Ok(judge(at.discovery(&[Unread::SecurityGroups]).await?, options))
+    }
+}
+
+/// The cluster's own resources and their cluster tag.
+pub(super) fn judge(found: &Discovery, _options: &Options) -> Inspected {
+    let mut current = Vec::new();
+    let mut changes = Vec::new();
+    for resource in &found.tagging {
+        match &resource.value {
+            Some(value) if value == &found.facts.name => current.push(format!("{}: tagged", resource.label)),
+            Some(other) => current.push(format!("{}: tagged for cluster {other}, left alone", resource.label)),
+            None => {
+                current.push(format!("{}: no cluster tag", resource.label));
+                let change = TagWithCluster { label: resource.label.clone(), resource: resource.id.clone() };
+                changes.push(Change::new(change));
             }
         }
-        Ok(Inspected::new(current, changes))
     }
+    Inspected::new(current, changes)
 }
 
 /// Put the cluster tag on the cluster's own resources.

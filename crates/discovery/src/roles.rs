@@ -13,11 +13,9 @@ use eksharden_net::topology::{self, Members, NodePurpose, Role, RoleKind, Topolo
 use eksharden_plan::stacks::{NODE_GROUP_TAG, ROLE_TAG};
 use eksharden_spec::model::CLUSTER_TAG;
 
-use super::eks::{ClusterInfo, ManagedNodeGroup};
-use super::network::{Instance, Network};
-use super::{Discovery, Tagging};
+use crate::read::{ClusterInfo, Instance, ManagedNodeGroup, Network};
+use crate::{Discovery, Tagging};
 
-/// Builds the topology and the facts.
 /// The tag CloudFormation puts on what a stack creates.
 const STACK_TAG: &str = "aws:cloudformation:stack-name";
 
@@ -27,6 +25,8 @@ const EKSCTL_CLUSTER_TAGS: [&str; 2] = ["alpha.eksctl.io/cluster-name", "eksctl.
 /// The tag eksctl puts on a node group's stack, and so on its instances.
 const EKSCTL_NODE_GROUP_TAG: &str = "alpha.eksctl.io/nodegroup-name";
 
+/// Builds the roles, the facts and what the hardening steps need, from what the AWS edge read
+/// (`notes`: what it could not read).
 pub fn build(
     cluster: &str,
     info: &ClusterInfo,
