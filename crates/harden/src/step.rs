@@ -38,6 +38,41 @@ pub trait Step: Sync {
     async fn inspect(&self, at: &mut Inspection<'_, '_>) -> Result<Inspected, HardenError>;
 }
 
+/// A step that judges from what discovery read, with a pure judgement of the discovery and
+/// the options (so it is tested on plain data).
+pub struct AwsStep {
+    /// See [`Step::id`].
+    pub id: &'static str,
+    /// See [`Step::title`].
+    pub title: &'static str,
+    /// See [`Step::after_create`].
+    pub after_create: bool,
+    /// The parts of the VPC it judges from: without one of them it cannot inspect.
+    pub reads: &'static [Unread],
+    /// The judgement: the current state in words, and the changes it calls for.
+    pub judge: fn(&Discovery, &Options) -> Inspected,
+}
+
+#[async_trait]
+impl Step for AwsStep {
+    fn id(&self) -> &'static str {
+        self.id
+    }
+
+    fn title(&self) -> &'static str {
+        self.title
+    }
+
+    fn after_create(&self) -> bool {
+        self.after_create
+    }
+
+    async fn inspect(&self, at: &mut Inspection<'_, '_>) -> Result<Inspected, HardenError> {
+        let options = at.options;
+        Ok((self.judge)(at.discovery(self.reads).await?, options))
+    }
+}
+
 /// A step, by its id: the handle plans, options and the command line pass around.
 #[derive(Clone, Copy)]
 pub struct StepId(&'static dyn Step);

@@ -10,31 +10,17 @@ use serde::Serialize;
 
 use crate::change::{Alteration, Change};
 use crate::error::HardenError;
-use crate::step::{Inspected, Inspection, Step};
+use crate::step::{AwsStep, Inspected};
 use crate::{Options, Target};
 
-/// The step.
-pub struct EndpointAccess;
-
-/// The table's entry.
-pub static STEP: EndpointAccess = EndpointAccess;
-
-#[async_trait]
-impl Step for EndpointAccess {
-    fn id(&self) -> &'static str {
-        "endpoint-access"
-    }
-
-    fn title(&self) -> &'static str {
-        "private endpoint on, public off or limited"
-    }
-
-    /// The endpoint's access against the wanted one.
-    async fn inspect(&self, at: &mut Inspection<'_, '_>) -> Result<Inspected, HardenError> {
-        let options = at.options;
-        Ok(judge(at.discovery(&[]).await?, options))
-    }
-}
+/// The step: endpoint-access.
+pub static STEP: AwsStep = AwsStep {
+    id: "endpoint-access",
+    title: "private endpoint on, public off or limited",
+    after_create: false,
+    reads: &[],
+    judge,
+};
 
 /// The endpoint's access against the wanted one.
 pub(super) fn judge(found: &Discovery, options: &Options) -> Inspected {

@@ -1,36 +1,16 @@
 //! Step 8: nodes require IMDSv2 with a hop limit of 1, so pods cannot take the node role's
 //! credentials. Without a launch template that says so, the fix is a replacement.
 
-use async_trait::async_trait;
 use eksharden_discovery::Discovery;
 use eksharden_net::posture::Imds as MetadataOptions;
 
 use super::{replacement, unread_node_groups};
-use crate::error::HardenError;
-use crate::step::{Inspected, Inspection, Step};
+use crate::step::{AwsStep, Inspected};
 use crate::Options;
 
-/// The step.
-pub struct Imds;
-
-/// The table's entry.
-pub static STEP: Imds = Imds;
-
-#[async_trait]
-impl Step for Imds {
-    fn id(&self) -> &'static str {
-        "imds"
-    }
-
-    fn title(&self) -> &'static str {
-        "IMDSv2 required with hop limit 1 on nodes"
-    }
-
-    async fn inspect(&self, at: &mut Inspection<'_, '_>) -> Result<Inspected, HardenError> {
-        let options = at.options;
-        Ok(judge(at.discovery(&[]).await?, options))
-    }
-}
+/// The step: imds.
+pub static STEP: AwsStep =
+    AwsStep { id: "imds", title: "IMDSv2 required with hop limit 1 on nodes", after_create: false, reads: &[], judge };
 
 /// Each node group's instance metadata options.
 pub(super) fn judge(found: &Discovery, _options: &Options) -> Inspected {

@@ -9,30 +9,12 @@ use serde::Serialize;
 
 use crate::change::{Alteration, Change};
 use crate::error::HardenError;
-use crate::step::{Inspected, Inspection, Step};
+use crate::step::{AwsStep, Inspected};
 use crate::{Options, Target};
 
-/// The step.
-pub struct Logging;
-
-/// The table's entry.
-pub static STEP: Logging = Logging;
-
-#[async_trait]
-impl Step for Logging {
-    fn id(&self) -> &'static str {
-        "logging"
-    }
-
-    fn title(&self) -> &'static str {
-        "all five control-plane log types"
-    }
-
-    async fn inspect(&self, at: &mut Inspection<'_, '_>) -> Result<Inspected, HardenError> {
-        let options = at.options;
-        Ok(judge(at.discovery(&[]).await?, options))
-    }
-}
+/// The step: logging.
+pub static STEP: AwsStep =
+    AwsStep { id: "logging", title: "all five control-plane log types", after_create: false, reads: &[], judge };
 
 /// The log types that are off.
 pub(super) fn judge(found: &Discovery, _options: &Options) -> Inspected {

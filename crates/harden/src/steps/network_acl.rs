@@ -26,7 +26,7 @@ use serde::Serialize;
 use super::replacement;
 use crate::change::{Alteration, Change};
 use crate::error::HardenError;
-use crate::step::{Inspected, Inspection, Step};
+use crate::step::{AwsStep, Inspected};
 use crate::{Options, Target};
 
 /// The size of the bastion subnet `harden` makes: the smallest AWS allows (it holds a few
@@ -39,27 +39,14 @@ const INTERNET_PROBE: Ipv4Addr = Ipv4Addr::new(198, 51, 100, 1);
 /// An IPv6 address on the internet, to try as a source in a dual-stack VPC.
 const INTERNET_PROBE_V6: Ipv6Addr = Ipv6Addr::new(0x2001, 0xdb8, 0x77, 0, 0, 0, 0, 1);
 
-/// The step.
-pub struct NetworkAcl;
-
-/// The table's entry.
-pub static STEP: NetworkAcl = NetworkAcl;
-
-#[async_trait]
-impl Step for NetworkAcl {
-    fn id(&self) -> &'static str {
-        "network-acl"
-    }
-
-    fn title(&self) -> &'static str {
-        "a bastion subnet with its own ACL; node subnets admit 22 only from it"
-    }
-
-    async fn inspect(&self, at: &mut Inspection<'_, '_>) -> Result<Inspected, HardenError> {
-        let options = at.options;
-        Ok(judge(at.discovery(&[Unread::Vpc, Unread::Subnets, Unread::NetworkAcls]).await?, options))
-    }
-}
+/// The step: network-acl.
+pub static STEP: AwsStep = AwsStep {
+    id: "network-acl",
+    title: "a bastion subnet with its own ACL; node subnets admit 22 only from it",
+    after_create: false,
+    reads: &[Unread::Vpc, Unread::Subnets, Unread::NetworkAcls],
+    judge,
+};
 
 /// The bastion subnet and the node subnets' ACLs.
 pub(super) fn judge(found: &Discovery, _options: &Options) -> Inspected {

@@ -15,37 +15,17 @@ use serde::Serialize;
 use super::{replacement, unread_node_groups};
 use crate::change::{Alteration, Change};
 use crate::error::HardenError;
-use crate::step::{Inspected, Inspection, Step};
+use crate::step::{AwsStep, Inspected};
 use crate::{Options, Target};
 
-/// The step.
-pub struct PublicAddresses;
-
-/// The table's entry.
-pub static STEP: PublicAddresses = PublicAddresses;
-
-#[async_trait]
-impl Step for PublicAddresses {
-    fn id(&self) -> &'static str {
-        "public-addresses"
-    }
-
-    fn title(&self) -> &'static str {
-        "no public addresses on nodes or their subnets"
-    }
-
-    fn after_create(&self) -> bool {
-        true
-    }
-
-    async fn inspect(&self, at: &mut Inspection<'_, '_>) -> Result<Inspected, HardenError> {
-        let options = at.options;
-        Ok(judge(
-            at.discovery(&[Unread::Subnets, Unread::Interfaces, Unread::RouteTables, Unread::NatGateways]).await?,
-            options,
-        ))
-    }
-}
+/// The step: public-addresses.
+pub static STEP: AwsStep = AwsStep {
+    id: "public-addresses",
+    title: "no public addresses on nodes or their subnets",
+    after_create: true,
+    reads: &[Unread::Subnets, Unread::Interfaces, Unread::RouteTables, Unread::NatGateways],
+    judge,
+};
 
 /// Node subnets that assign public addresses, nodes that have one, groups in public subnets.
 pub(super) fn judge(found: &Discovery, _options: &Options) -> Inspected {

@@ -9,30 +9,17 @@ use serde::Serialize;
 
 use crate::change::{Alteration, Change};
 use crate::error::HardenError;
-use crate::step::{Inspected, Inspection, Step};
+use crate::step::{AwsStep, Inspected};
 use crate::{Options, Target};
 
-/// The step.
-pub struct SecretsEncryption;
-
-/// The table's entry.
-pub static STEP: SecretsEncryption = SecretsEncryption;
-
-#[async_trait]
-impl Step for SecretsEncryption {
-    fn id(&self) -> &'static str {
-        "secrets-encryption"
-    }
-
-    fn title(&self) -> &'static str {
-        "secrets encrypted with a KMS key"
-    }
-
-    async fn inspect(&self, at: &mut Inspection<'_, '_>) -> Result<Inspected, HardenError> {
-        let options = at.options;
-        Ok(judge(at.discovery(&[]).await?, options))
-    }
-}
+/// The step: secrets-encryption.
+pub static STEP: AwsStep = AwsStep {
+    id: "secrets-encryption",
+    title: "secrets encrypted with a KMS key",
+    after_create: false,
+    reads: &[],
+    judge,
+};
 
 /// Whether a key encrypts the cluster's secrets.
 pub(super) fn judge(found: &Discovery, options: &Options) -> Inspected {

@@ -16,34 +16,17 @@ use serde::Serialize;
 
 use crate::change::{Alteration, Change};
 use crate::error::HardenError;
-use crate::step::{Inspected, Inspection, Step};
+use crate::step::{AwsStep, Inspected};
 use crate::{Options, Target};
 
-/// The step.
-pub struct SshIngress;
-
-/// The table's entry.
-pub static STEP: SshIngress = SshIngress;
-
-#[async_trait]
-impl Step for SshIngress {
-    fn id(&self) -> &'static str {
-        "ssh-ingress"
-    }
-
-    fn title(&self) -> &'static str {
-        "port 22 to nodes only from the bastion; nothing to the control plane from the internet"
-    }
-
-    fn after_create(&self) -> bool {
-        true
-    }
-
-    async fn inspect(&self, at: &mut Inspection<'_, '_>) -> Result<Inspected, HardenError> {
-        let options = at.options;
-        Ok(judge(at.discovery(&[Unread::SecurityGroups]).await?, options))
-    }
-}
+/// The step: ssh-ingress.
+pub static STEP: AwsStep = AwsStep {
+    id: "ssh-ingress",
+    title: "port 22 to nodes only from the bastion; nothing to the control plane from the internet",
+    after_create: true,
+    reads: &[Unread::SecurityGroups],
+    judge,
+};
 
 /// The inbound rules that admit SSH to nodes from outside, or anything to the control
 /// plane from the internet.

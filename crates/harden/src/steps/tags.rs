@@ -14,34 +14,17 @@ use serde::Serialize;
 
 use crate::change::{Alteration, Change};
 use crate::error::HardenError;
-use crate::step::{Inspected, Inspection, Step};
+use crate::step::{AwsStep, Inspected};
 use crate::{Options, Target};
 
-/// The step.
-pub struct Tags;
-
-/// The table's entry.
-pub static STEP: Tags = Tags;
-
-#[async_trait]
-impl Step for Tags {
-    fn id(&self) -> &'static str {
-        "tags"
-    }
-
-    fn title(&self) -> &'static str {
-        "the cluster, its node groups and its own security groups carry the cluster tag"
-    }
-
-    fn after_create(&self) -> bool {
-        true
-    }
-
-    async fn inspect(&self, at: &mut Inspection<'_, '_>) -> Result<Inspected, HardenError> {
-        let options = at.options;
-        Ok(judge(at.discovery(&[Unread::SecurityGroups]).await?, options))
-    }
-}
+/// The step: tags.
+pub static STEP: AwsStep = AwsStep {
+    id: "tags",
+    title: "the cluster, its node groups and its own security groups carry the cluster tag",
+    after_create: true,
+    reads: &[Unread::SecurityGroups],
+    judge,
+};
 
 /// The cluster's own resources and their cluster tag.
 pub(super) fn judge(found: &Discovery, _options: &Options) -> Inspected {
