@@ -14,7 +14,7 @@ use eksharden_plan::stacks::ROLE_TAG;
 use eksharden_spec::model::CLUSTER_TAG;
 
 use crate::client::Aws;
-use crate::error::{aws_error, AwsError, ErrorKind};
+use crate::error::{aws_error, AwsError};
 
 /// The tag on an ACL copy naming the ACL it was copied from.
 pub const COPIED_FROM_TAG: &str = "eksharden.dev/copied-from";
@@ -99,12 +99,10 @@ pub async fn guard_subnet(
     let front: Vec<RawEntry> = guard.iter().map(RawEntry::from_plan).collect();
     let shift = i32::from(nacl::guard_shift(guard, own.iter().filter_map(|e| u16::try_from(e.number).ok())));
     if own.iter().any(|e| e.number + shift >= DEFAULT_ENTRIES) {
-        return Err(AwsError {
-            kind: ErrorKind::Local,
-            operation: "EC2.CreateNetworkAclEntry",
-            code: None,
-            message: format!("{source} has no room for the SSH guard in front of its entries"),
-        });
+        return Err(AwsError::local(
+            "EC2.CreateNetworkAclEntry",
+            format!("{source} has no room for the SSH guard in front of its entries"),
+        ));
     }
     let mut wanted = front;
     wanted.extend(own.into_iter().map(|e| RawEntry { number: e.number + shift, ..e }));
@@ -335,5 +333,5 @@ fn filter(name: &str, value: &str) -> Filter {
 }
 
 fn missing(operation: &'static str, what: &str) -> AwsError {
-    AwsError { kind: ErrorKind::Local, operation, code: None, message: format!("the answer lacks {what}") }
+    AwsError::local(operation, format!("the answer lacks {what}"))
 }

@@ -12,7 +12,7 @@ use eksharden_spec::model::CLUSTER_TAG;
 
 use crate::client::Aws;
 use crate::cluster::wait_active;
-use crate::error::{absent_as_none, aws_error, AwsError, ErrorKind};
+use crate::error::{absent_as_none, aws_error, AwsError};
 
 /// How long EKS gets to finish a configuration update.
 const UPDATE_LIMIT: Duration = Duration::from_secs(30 * 60);
@@ -63,12 +63,7 @@ pub async fn revoke_ingress(aws: &Aws, group: &str, rule: &SgRule) -> Result<(),
         RuleProtocol::One(Protocol::Udp) => "udp",
         RuleProtocol::One(Protocol::Icmp) => "icmp",
         RuleProtocol::Other => {
-            return Err(AwsError {
-                kind: ErrorKind::Local,
-                operation: "EC2.RevokeSecurityGroupIngress",
-                code: None,
-                message: "a rule of an unmodelled protocol".into(),
-            })
+            return Err(AwsError::local("EC2.RevokeSecurityGroupIngress", "a rule of an unmodelled protocol"))
         }
     };
     let mut permission = IpPermission::builder().ip_protocol(protocol);
@@ -172,12 +167,7 @@ async fn cluster_key(aws: &Aws, cluster: &str) -> Result<SecretsKey, AwsError> {
         .await
         .map_err(aws_error("KMS.CreateKey"))?;
     let Some(metadata) = created.key_metadata() else {
-        return Err(AwsError {
-            kind: ErrorKind::Local,
-            operation: "KMS.CreateKey",
-            code: None,
-            message: "no key metadata returned".into(),
-        });
+        return Err(AwsError::local("KMS.CreateKey", "no key metadata returned"));
     };
     let (id, arn) = (metadata.key_id().to_owned(), metadata.arn().unwrap_or_default().to_owned());
     aws.kms.enable_key_rotation().key_id(&id).send().await.map_err(aws_error("KMS.EnableKeyRotation"))?;
@@ -210,7 +200,7 @@ async fn key_of_alias(aws: &Aws, alias: &str) -> Result<Option<String>, AwsError
 }
 
 fn invalid(operation: &'static str) -> impl Fn(aws_sdk_kms::error::BuildError) -> AwsError {
-    move |error| AwsError { kind: ErrorKind::Local, operation, code: None, message: error.to_string() }
+    move |error| AwsError::local(operation, error.to_string())
 }
 
 /// Puts the cluster tag on `resource`: an EKS resource by ARN, an EC2 resource by id.

@@ -8,7 +8,7 @@ use aws_config::retry::RetryConfig;
 use aws_config::timeout::TimeoutConfig;
 use aws_config::{BehaviorVersion, Region};
 
-use crate::error::{AwsError, ErrorKind};
+use crate::error::AwsError;
 
 /// Where and as whom to call AWS.
 #[derive(Debug, Clone, Default)]
@@ -73,10 +73,8 @@ impl Aws {
         let config = loader.load().await;
         let Some(region) = config.region().map(|r| r.as_ref().to_owned()) else {
             return Err(AwsError {
-                kind: ErrorKind::Local,
-                operation: "region",
                 code: Some(NO_REGION.to_owned()),
-                message: "no AWS region was given or found".to_owned(),
+                ..AwsError::local("region", "no AWS region was given or found")
             });
         };
         Ok(Self {

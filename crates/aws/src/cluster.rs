@@ -3,7 +3,7 @@
 use std::time::Duration;
 
 use crate::client::Aws;
-use crate::error::{aws_error, AwsError, ErrorKind};
+use crate::error::{aws_error, AwsError};
 
 /// What `create` reports about a cluster.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -89,7 +89,7 @@ fn check(status: &str, what: &str, deadline: tokio::time::Instant) -> Result<(),
         None
     };
     match problem {
-        Some(message) => Err(AwsError { kind: ErrorKind::Local, operation: "EKS.wait", code: None, message }),
+        Some(message) => Err(AwsError::local("EKS.wait", message)),
         None => Ok(()),
     }
 }

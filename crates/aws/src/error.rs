@@ -2,6 +2,7 @@
 
 use std::error::Error;
 use std::fmt;
+use std::sync::Arc;
 
 /// What kind of failure a call met, told by the SDK's error types, not by its words.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -32,9 +33,17 @@ pub struct AwsError {
     pub code: Option<String>,
     /// The error with its causes.
     pub message: String,
+    /// The SDK's error it was made from, with its chain of causes (none for eksharden's own).
+    #[source]
+    pub source: Option<Arc<dyn Error + Send + Sync>>,
 }
 
 impl AwsError {
+    /// eksharden's own finding about an answer of `operation` (no service error behind it).
+    pub fn local(operation: &'static str, message: impl Into<String>) -> Self {
+        Self { kind: ErrorKind::Local, operation, code: None, message: message.into(), source: None }
+    }
+
     /// Wraps an SDK error of `operation`.
     pub fn new<E>(
         operation: &'static str,
@@ -59,7 +68,7 @@ impl AwsError {
             SdkError::DispatchFailure(_) => ErrorKind::Network,
             _ => ErrorKind::Malformed,
         };
-        Self { kind, operation, code, message }
+        Self { kind, operation, code, message, source: Some(Arc::new(error)) }
     }
 
     /// Whether no credentials could be found (no profile, environment or instance role).
@@ -160,6 +169,9 @@ mod tests {
         let no_credentials: Sdk = SdkError::construction_failure(CredentialsError::not_loaded("no profile"));
         let error = AwsError::new("CloudFormation.DescribeStacks", no_credentials);
         assert!(error.is_missing_credentials(), "{error:?}");
+        // The SDK's error stays behind it, with its causes.
+        let mut chain = std::iter::successors(std::error::Error::source(&error), |e| e.source());
+        assert!(chain.any(|cause| cause.is::<CredentialsError>()), "{error:?}");
         // A message that speaks of credentials does not make an error a missing-credentials one.
         let denied = AwsError::new("EKS.DescribeCluster", service("AccessDenied", "no credentials for that"));
         assert_eq!(denied.kind, ErrorKind::Service);

@@ -20,7 +20,7 @@ use eksharden_spec::model::CLUSTER_TAG;
 
 use crate::client::Aws;
 use crate::cluster::wait_active;
-use crate::error::{absent_as_none, aws_error, AwsError, ErrorKind};
+use crate::error::{absent_as_none, aws_error, AwsError};
 
 /// The tag a replacement carries, naming the group it replaces.
 pub const REPLACES_TAG: &str = "eksharden.dev/replaces";
@@ -282,7 +282,7 @@ async fn wait_deleted(aws: &Aws, cluster: &str, name: &str) -> Result<(), AwsErr
 }
 
 fn failure(message: String) -> AwsError {
-    AwsError { kind: ErrorKind::Local, operation: "EKS.ReplaceNodegroup", code: None, message }
+    AwsError::local("EKS.ReplaceNodegroup", message)
 }
 
 #[cfg(test)]

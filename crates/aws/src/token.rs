@@ -49,7 +49,7 @@ pub fn sts_host(region: &str) -> String {
 
 /// Presigns the token of `cluster` with `credentials`, as signed at `now`.
 pub fn presign(credentials: &Credentials, region: &str, cluster: &str, now: SystemTime) -> Result<EksToken, AwsError> {
-    let failed = |what: String| AwsError { kind: ErrorKind::Local, operation: "EKS token", code: None, message: what };
+    let failed = |what: String| AwsError::local("EKS token", what);
     let host = sts_host(region);
     let url = format!("https://{host}/?Action=GetCallerIdentity&Version=2011-06-15");
     let mut settings = SigningSettings::default();
@@ -83,17 +83,15 @@ pub fn presign(credentials: &Credentials, region: &str, cluster: &str, now: Syst
 pub async fn token(aws: &Aws, cluster: &str, role: Option<&str>) -> Result<EksToken, AwsError> {
     let credentials = match role {
         None => {
-            let provider = aws.credentials.as_ref().ok_or_else(|| AwsError {
-                kind: ErrorKind::Local,
-                operation: "EKS token",
-                code: None,
-                message: "no credentials were found".to_owned(),
-            })?;
-            provider.provide_credentials().await.map_err(|e| AwsError {
-                kind: ErrorKind::Local,
-                operation: "EKS token",
-                code: None,
-                message: format!("an error occurred while loading credentials: {e}"),
+            let provider =
+                aws.credentials.as_ref().ok_or_else(|| AwsError::local("EKS token", "no credentials were found"))?;
+            provider.provide_credentials().await.map_err(|e| {
+                let message = format!("an error occurred while loading credentials: {e}");
+                AwsError {
+                    kind: ErrorKind::MissingCredentials,
+                    source: Some(std::sync::Arc::new(e)),
+                    ..AwsError::local("EKS token", message)
+                }
             })?
         }
         Some(role) => assumed(aws, role).await?,
@@ -111,12 +109,7 @@ pub async fn assumed(aws: &Aws, role: &str) -> Result<Credentials, AwsError> {
         .send()
         .await
         .map_err(aws_error("STS.AssumeRole"))?;
-    let c = response.credentials().ok_or_else(|| AwsError {
-        kind: ErrorKind::Local,
-        operation: "STS.AssumeRole",
-        code: None,
-        message: "no credentials in the answer".to_owned(),
-    })?;
+    let c = response.credentials().ok_or_else(|| AwsError::local("STS.AssumeRole", "no credentials in the answer"))?;
     Ok(Credentials::new(
         c.access_key_id(),
         c.secret_access_key(),

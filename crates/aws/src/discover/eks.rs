@@ -7,18 +7,13 @@ use eksharden_discovery::{ClusterInfo, LaunchTemplate, ManagedNodeGroup};
 use eksharden_net::posture::{AccessEntryFact, Imds};
 
 use crate::client::Aws;
-use crate::error::{aws_error, AwsError, ErrorKind};
+use crate::error::{aws_error, AwsError};
 
 /// Reads the cluster's configuration.
 pub async fn cluster(aws: &Aws, name: &str) -> Result<ClusterInfo, AwsError> {
     let response = aws.eks.describe_cluster().name(name).send().await.map_err(aws_error("EKS.DescribeCluster"))?;
     let Some(c) = response.cluster() else {
-        return Err(AwsError {
-            kind: ErrorKind::Local,
-            operation: "EKS.DescribeCluster",
-            code: None,
-            message: format!("cluster {name} not found"),
-        });
+        return Err(AwsError::local("EKS.DescribeCluster", format!("cluster {name} not found")));
     };
     let vpc = c.resources_vpc_config();
     Ok(ClusterInfo {
