@@ -258,3 +258,18 @@ fn harden_takes_step_ids_from_the_table_and_typed_blocks_and_roles() {
         assert!(run.stderr.contains(said), "{args:?}: {}", run.stderr);
     }
 }
+
+#[test]
+fn an_eksctl_file_without_zones_validates_naming_the_zones_it_assumes_and_who_chooses() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("no-zones.yaml");
+    let text = "apiVersion: eksctl.io/v1alpha5\nkind: ClusterConfig\nmetadata:\n  name: legacy\n  region: us-east-2\nvpc:\n  clusterEndpoints: {privateAccess: true, publicAccess: true}\n  publicAccessCIDRs: [198.51.100.0/24]\niamIdentityMappings:\n  - arn: arn:aws:iam::111122223333:role/admin\n    groups: [system:masters]\nmanagedNodeGroups:\n  - name: ng-1\n    instanceType: m5.large\n";
+    std::fs::write(&file, text).unwrap();
+    let run = eksharden(&["validate", "-f", file.to_str().unwrap()]);
+    assert_eq!(run.exit, Exit::Ok, "{}", run.stderr);
+    assert!(run.stderr.contains("warning: no availabilityZones: `create` takes 3 zones of us-east-2"), "{}", run.stderr);
+    assert!(run.stderr.contains("assume us-east-2a, us-east-2b, us-east-2c"), "{}", run.stderr);
+    let loaded = load(&SourceFile { name: "no-zones.yaml".into(), text: text.into() }).unwrap();
+    assert!(loaded.spec.vpc.zones_from_region);
+    assert_eq!(loaded.spec.vpc.availability_zones, ["us-east-2a", "us-east-2b", "us-east-2c"]);
+}

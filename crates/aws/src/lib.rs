@@ -17,6 +17,7 @@ pub mod nodegroups;
 pub mod progress;
 pub mod stacks;
 pub mod token;
+pub mod zones;
 
 pub use client::{Aws, Settings};
 pub use error::AwsError;

@@ -343,13 +343,8 @@ impl Translator {
                 zones.into_iter().map(Value::String).collect(),
                 &at.key("subnets"),
             ),
-            None => self.findings.push(
-                Finding::error(
-                    Path::root(),
-                    "no availabilityZones and no vpc.subnets: eksharden needs to know the zones",
-                )
-                .with_hint("add `availabilityZones: [REGIONa, REGIONb]`"),
-            ),
+            // As eksctl does, the region's zones are chosen at `create` (see `load`).
+            None => self.paths.section(&ours.key("availabilityZones"), &Path::root()),
         }
         if let Some(nat) = self.mapping(vpc.get("nat"), &at.key("nat")) {
             let gateway_at = at.key("nat").key("gateway");

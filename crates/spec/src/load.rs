@@ -9,7 +9,7 @@ use crate::budget;
 use crate::decode::{self, DecodeError};
 use crate::diagnostic::{Diagnostic, Finding};
 use crate::eksctl;
-use crate::model::{ClusterSpec, API_VERSION};
+use crate::model::{ClusterSpec, API_VERSION, ZONES_FROM_REGION};
 use crate::path::{Path, Segment};
 use crate::source::{Location, Positions, SourceFile};
 use crate::suggest;
@@ -71,13 +71,14 @@ pub fn load_as_of(source: &SourceFile, today: Option<Date>) -> Result<LoadedSpec
         return Err(rejected(located(notes)));
     }
 
-    let spec = match decode(native) {
+    let mut spec = match decode(native) {
         Ok(spec) => spec,
         Err(finding) => {
             notes.push(path_map.to_source(finding));
             return Err(rejected(located(notes)));
         }
     };
+    notes.extend(zones_from_region(&mut spec).map(|f| path_map.to_source(f)));
     notes.extend(validate::check(&spec, today).into_iter().map(|f| path_map.to_source(f)));
     let Rejected { diagnostics } = rejected(located(notes));
     if diagnostics.iter().any(Diagnostic::is_error) {
@@ -173,6 +174,27 @@ fn wrong_api_version(found: Option<&str>) -> Finding {
         Some(other) => Finding::error(Path::root().key("apiVersion"), format!("unsupported apiVersion `{other}`"))
             .with_hint(suggest::hint(other, &known)),
     }
+}
+
+/// A spec that names no zones gets the region's: assumed here (its a, b and c) for `validate`
+/// and `render`, chosen by `create` from those EC2 says the region offers to EKS. Says so.
+fn zones_from_region(spec: &mut ClusterSpec) -> Option<Finding> {
+    if !spec.vpc.availability_zones.is_empty() || spec.vpc.subnets.is_some() {
+        return None;
+    }
+    let region = &spec.metadata.region;
+    let assumed: Vec<String> = ["a", "b", "c"].iter().take(ZONES_FROM_REGION).map(|z| format!("{region}{z}")).collect();
+    let finding = Finding::warning(
+        Path::root().key("vpc").key("availabilityZones"),
+        format!(
+            "no availabilityZones: `create` takes {ZONES_FROM_REGION} zones of {region} that EC2 lists as available and EKS offers for the control plane (AWS-EKS-NETWORK), in name order; `validate` and `render` assume {}",
+            assumed.join(", ")
+        ),
+    )
+    .with_hint("name the zones (`availabilityZones: [...]`) to choose them yourself");
+    spec.vpc.availability_zones = assumed;
+    spec.vpc.zones_from_region = true;
+    Some(finding)
 }
 
 /// Decodes the typed spec, turning what serde reports into a located, human finding.

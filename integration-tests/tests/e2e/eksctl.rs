@@ -209,3 +209,31 @@ fn a_cluster_made_as_eksctl_makes_it_is_reported_then_hardened_without_breaking_
         .collect();
     assert!(broken.is_empty(), "the self-managed group keeps its flows: {broken:?}");
 }
+
+#[test]
+fn an_eksctl_file_without_zones_is_created_in_zones_the_region_offers_to_eks() {
+    // us-east-1: one of its zones (use1-az3) EKS does not offer for the control plane.
+    let target = Target::emulator(&MotoOptions::default());
+    let dir = tempfile::tempdir().unwrap();
+    let text = std::fs::read_to_string(integration_tests::cli::repo_root().join("examples/eksctl-cluster.yaml"))
+        .unwrap()
+        .replace("region: us-east-2", "region: us-east-1")
+        .replace("availabilityZones: [us-east-2a, us-east-2b]\n", "");
+    let file = dir.path().join("no-zones.yaml");
+    std::fs::write(&file, text).unwrap();
+    let (created, _) = super::create(&target, file.to_str().unwrap(), &dir);
+    assert_eq!(created.exit, Exit::Ok, "{}", created.stderr);
+    let aws = target.aws("us-east-1");
+    let offered = block_on(aws.ec2.describe_availability_zones().send()).unwrap();
+    let id_of = |name: &str| {
+        offered.availability_zones().iter().find(|z| z.zone_name() == Some(name)).and_then(|z| z.zone_id()).unwrap()
+    };
+    let described = block_on(aws.eks.describe_cluster().name("legacy").send()).unwrap();
+    let subnets = described.cluster().unwrap().resources_vpc_config().unwrap().subnet_ids().to_vec();
+    let subnets = block_on(aws.ec2.describe_subnets().set_subnet_ids(Some(subnets)).send()).unwrap();
+    let zones: BTreeSet<&str> = subnets.subnets().iter().filter_map(|s| s.availability_zone()).collect();
+    assert_eq!(zones.len(), 3, "three zones, as eksctl takes: {zones:?}");
+    assert!(zones.iter().all(|z| id_of(z) != "use1-az3"), "no zone EKS does not offer: {zones:?}");
+    let said = zones.iter().copied().collect::<Vec<_>>().join(", ");
+    assert!(created.stderr.contains(&format!("zones: {said}")), "{}", created.stderr);
+}

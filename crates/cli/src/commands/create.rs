@@ -7,7 +7,8 @@ use eksharden_aws::stacks::{self, DeployOptions, Preview, StackOutcome};
 use eksharden_aws::{cluster, Aws};
 use eksharden_harden::{Outcome, StepId, Target};
 use eksharden_plan::{plan, Plan};
-use eksharden_spec::model::{ClusterSpec, NodeGroupType, Principal, CLUSTER_TAG};
+use eksharden_spec::model::{ClusterSpec, NodeGroupType, Principal, CLUSTER_TAG, ZONES_FROM_REGION};
+use eksharden_spec::ValidSpec;
 
 use super::aws::{block_on, confirm, connect, interruptible, progress, report_aws_error, report_interrupted};
 use super::load_checked;
@@ -27,8 +28,6 @@ pub fn run(args: &CreateArgs, global: &Global, out: &mut Output) -> Exit {
         Ok(loaded) => loaded,
         Err(exit) => return exit,
     };
-    let spec = &loaded.spec;
-    let plan = plan(spec);
     let kubeconfigs = kubeconfig::files(args.kubeconfig.as_deref());
     if !args.dry_run {
         // Refused before anything is created: the entry could not be written at the end.
@@ -39,10 +38,16 @@ pub fn run(args: &CreateArgs, global: &Global, out: &mut Output) -> Exit {
         }
     }
     block_on(async {
-        let aws = match connect(global, Some(&plan.region), out).await {
+        let aws = match connect(global, Some(&loaded.spec.metadata.region), out).await {
             Ok(aws) => aws,
             Err(exit) => return exit,
         };
+        let spec = match with_zones(&aws, loaded.spec.clone(), out).await {
+            Ok(spec) => spec,
+            Err(exit) => return exit,
+        };
+        let spec = &spec;
+        let plan = plan(spec);
         if args.dry_run {
             return dry_run(&aws, &plan, out).await;
         }
@@ -182,6 +187,35 @@ fn report_failures(report: &stacks::DeployReport, out: &mut Output) {
             StackOutcome::Done { .. } => {}
         }
     }
+}
+
+/// A spec that names no zones takes the region's, as EC2 lists them for EKS (and says which);
+/// one that names them is kept as it is.
+async fn with_zones(aws: &Aws, spec: ValidSpec, out: &mut Output<'_>) -> Result<ValidSpec, Exit> {
+    if !spec.vpc.zones_from_region {
+        return Ok(spec);
+    }
+    let zones = match eksharden_aws::zones::for_eks(aws, ZONES_FROM_REGION).await {
+        Ok(zones) => zones,
+        Err(error) => {
+            report_aws_error(out, "cannot choose the cluster's zones: ", &error);
+            return Err(Exit::Infrastructure);
+        }
+    };
+    out.note(&format!(
+        "zones: {} (the spec names none; chosen from those {} offers to EKS)",
+        zones.join(", "),
+        aws.region
+    ));
+    let mut spec = spec.into_inner();
+    spec.vpc.availability_zones = zones;
+    spec.vpc.zones_from_region = false;
+    ValidSpec::check(spec).map_err(|errors| {
+        for error in errors {
+            out.error(&format!("with the region's zones: {}: {}", error.path, error.message));
+        }
+        Exit::Input
+    })
 }
 
 /// The hardening steps the stacks do not already make true: above all the creator role,

@@ -5,14 +5,25 @@ use serde::{Deserialize, Serialize};
 
 use crate::values::Cidr;
 
+/// How many zones `create` takes from the region when a spec names none (as eksctl does).
+pub const ZONES_FROM_REGION: usize = 3;
+
 /// The dedicated VPC of the cluster.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct Vpc {
     /// The VPC's CIDR block, /16 to /20 when subnets are laid out automatically.
     pub cidr: Cidr,
-    /// At least two availability zones of the region.
+    /// At least two availability zones of the region. Without them (as eksctl takes a file
+    /// that names none), `create` chooses the region's zones; see `zones_from_region`.
+    #[serde(default)]
     pub availability_zones: Vec<String>,
+    /// Set by the loader when the spec names no zones: `availability_zones` then holds the
+    /// zones assumed for `validate` and `render` (the region's a, b and c), and `create`
+    /// replaces them with zones the region offers to EKS, read from EC2. Not part of the file.
+    #[serde(skip)]
+    #[schemars(skip)]
+    pub zones_from_region: bool,
     /// Subnet blocks per zone; laid out from `cidr` when absent.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub subnets: Option<Subnets>,
