@@ -267,9 +267,38 @@ fn an_eksctl_file_without_zones_validates_naming_the_zones_it_assumes_and_who_ch
     std::fs::write(&file, text).unwrap();
     let run = eksharden(&["validate", "-f", file.to_str().unwrap()]);
     assert_eq!(run.exit, Exit::Ok, "{}", run.stderr);
-    assert!(run.stderr.contains("warning: no availabilityZones: `create` takes 3 zones of us-east-2"), "{}", run.stderr);
+    assert!(
+        run.stderr.contains("warning: no availabilityZones: `create` takes 3 zones of us-east-2"),
+        "{}",
+        run.stderr
+    );
     assert!(run.stderr.contains("assume us-east-2a, us-east-2b, us-east-2c"), "{}", run.stderr);
     let loaded = load(&SourceFile { name: "no-zones.yaml".into(), text: text.into() }).unwrap();
     assert!(loaded.spec.vpc.zones_from_region);
     assert_eq!(loaded.spec.vpc.availability_zones, ["us-east-2a", "us-east-2b", "us-east-2c"]);
+}
+
+#[test]
+fn the_smallest_eksctl_file_validates_saying_what_create_will_choose() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("plain.yaml");
+    let text = "apiVersion: eksctl.io/v1alpha5\nkind: ClusterConfig\nmetadata:\n  name: plain\n  region: us-west-2\nmanagedNodeGroups:\n  - name: ng-1\n    instanceType: m5.large\n    desiredCapacity: 1\n";
+    std::fs::write(&file, text).unwrap();
+    let run = eksharden(&["validate", "-f", file.to_str().unwrap()]);
+    assert_eq!(run.exit, Exit::Ok, "{}", run.stderr);
+    for said in [
+        "no availabilityZones: `create` takes 3 zones of us-west-2",
+        "operators reach it through the bastion subnet 192.168.255.240/28",
+        "`create` maps the identity it runs as (its IAM role or user) to eksharden's admin group",
+    ] {
+        assert!(run.stderr.contains(said), "{said:?}:\n{}", run.stderr);
+    }
+    let loaded = load(&SourceFile { name: "plain.yaml".into(), text: text.into() }).unwrap();
+    let group = &loaded.spec.node_groups[0];
+    assert_eq!(
+        (group.min_size, group.max_size, group.desired_size),
+        (1, 1, Some(1)),
+        "eksctl's sizes from desiredCapacity"
+    );
+    assert!(loaded.spec.access.admins_from_caller && loaded.spec.access.admins.is_empty());
 }

@@ -135,10 +135,14 @@ const TOP_DROPPED: &[(&str, &str)] = &[
     ("karpenter", "Karpenter is not installed by eksharden"),
     ("outpost", "Outposts are not supported"),
     ("zonalShiftConfig", "zonal shift is not configured"),
+    ("upgradePolicy", "the support policy keeps EKS's default; `verify` reports where the version stands"),
+    ("capabilities", "EKS capabilities are not installed by eksharden"),
+    ("controlPlaneScalingConfig", "the control plane keeps EKS's standard scaling tier"),
 ];
 const METADATA_CARRIED: &[&str] = &["name", "region", "version", "tags"];
 const METADATA_DROPPED: &[(&str, &str)] = &[("annotations", "annotations have no eksharden equivalent")];
-const VPC_CARRIED: &[&str] = &["cidr", "subnets", "nat", "clusterEndpoints", "publicAccessCIDRs"];
+const VPC_CARRIED: &[&str] =
+    &["cidr", "subnets", "nat", "clusterEndpoints", "publicAccessCIDRs", "controlPlaneOnPrivateSubnets"];
 const VPC_DROPPED: &[(&str, &str)] = &[
     ("id", "eksharden always creates a dedicated VPC"),
     ("securityGroup", "eksharden creates the EKS-SG-ROLES security groups itself"),
@@ -150,6 +154,8 @@ const VPC_DROPPED: &[(&str, &str)] = &[
     ("hostnameType", "instance hostnames keep the EC2 default"),
     ("extraCIDRs", "the endpoint's extra client CIDRs are not carried; use vpc.vpnCidrs"),
     ("extraIPv6CIDRs", "IPv6 is not supported"),
+    ("controlPlaneSubnetIDs", "the control plane's interfaces go to the private subnets eksharden creates"),
+    ("controlPlaneSecurityGroupIDs", "the control plane gets the EKS-SG-ROLES control-plane group"),
 ];
 const SUBNET_CARRIED: &[&str] = &["cidr", "az"];
 const SUBNET_DROPPED: &[(&str, &str)] = &[("id", "eksharden creates its own subnets")];
@@ -209,6 +215,8 @@ const NODE_GROUP_DROPPED: &[(&str, &str)] = &[
     ("disablePodIMDS", "pods are kept from IMDS by hop limit 1"),
     ("capacityReservation", "capacity reservations are not supported"),
     ("bottlerocket", "Bottlerocket is not supported"),
+    ("nodeRepairConfig", "node auto repair keeps EKS's default (off)"),
+    ("localZones", "Local Zones are not supported: nodes go to the cluster's zones"),
 ];
 const SSH_CARRIED: &[&str] = &["allow", "publicKeyName", "publicKeyPath", "publicKey", "enableSsm"];
 const SSH_DROPPED: &[(&str, &str)] = &[("sourceSecurityGroupIds", "SSH comes only from the bastion group")];
@@ -374,6 +382,50 @@ impl Translator {
             self.carry(endpoints, "publicAccess", &endpoints_at, &endpoint.key("public"));
         }
         self.carry(&vpc, "publicAccessCIDRs", &at, &endpoint.key("publicAccessCidrs"));
+        if vpc.get("controlPlaneOnPrivateSubnets").and_then(Value::as_bool) == Some(false) {
+            let on = at.key("controlPlaneOnPrivateSubnets");
+            self.findings.push(
+                Finding::warning(on, "the control plane's interfaces go to the private subnets regardless").at_key(),
+            );
+        }
+        self.operator_path(root, &vpc, &at, &ours);
+    }
+
+    /// A private-only endpoint needs a way in for the operator. eksctl's default endpoint is
+    /// public; eksharden's is private (STACKROX-EKS), so a file that leaves the endpoint to
+    /// the default, or makes it private-only without saying how operators reach it, gets the
+    /// bastion subnet of STACKROX-EKS at the top /28 of the VPC, and a warning saying so.
+    fn operator_path(&mut self, root: &Mapping, vpc: &Mapping, at: &Path, ours: &Path) {
+        let endpoints = vpc.get("clusterEndpoints").and_then(Value::as_mapping);
+        let public = endpoints.and_then(|e| e.get("publicAccess")).and_then(Value::as_bool).unwrap_or(false);
+        if public || root.contains_key("bastion") {
+            return;
+        }
+        let cidr = vpc.get("cidr").and_then(Value::as_str).unwrap_or(EKSCTL_DEFAULT_CIDR);
+        let Ok(block) = cidr.parse::<ipnet::Ipv4Net>() else { return };
+        let Ok(top) = ipnet::Ipv4Net::new(u32::from(block.broadcast()).saturating_sub(15).into(), 28) else { return };
+        if block.prefix_len() > 28 {
+            return;
+        }
+        let given: Vec<ipnet::Ipv4Net> = ["private", "public"]
+            .iter()
+            .filter_map(|kind| vpc.get("subnets")?.get(kind)?.as_mapping())
+            .flat_map(|entries| entries.values())
+            .filter_map(|entry| entry.get("cidr")?.as_str()?.parse().ok())
+            .collect();
+        if given.iter().any(|subnet| subnet.contains(&top.network()) || top.contains(&subnet.network())) {
+            return;
+        }
+        let from = if endpoints.is_some() { at.key("clusterEndpoints") } else { at.clone() };
+        let mut bastion = Mapping::new();
+        bastion.insert("cidr".into(), top.to_string().into());
+        self.put(&ours.key("bastion"), Value::Mapping(bastion), &from);
+        self.findings.push(Finding::warning(
+            from,
+            format!(
+                "the API endpoint is private only (eksharden's default; eksctl's is public): operators reach it through the bastion subnet {top} added to the VPC (STACKROX-EKS)"
+            ),
+        ).with_hint("to keep a public endpoint instead, set vpc.clusterEndpoints.publicAccess: true with vpc.publicAccessCIDRs"));
     }
 
     /// Carries `kubernetesNetworkConfig.ipFamily` to `vpc.ipFamily`.
@@ -446,21 +498,37 @@ impl Translator {
         }
     }
 
+    /// The group's sizes as eksctl completes them: the minimum is the one given, else the
+    /// desired capacity, else 2; the maximum the one given, else the desired capacity, else the
+    /// minimum (at least 1); the desired capacity the one given, else the minimum.
+    fn scaling(&mut self, group: &Mapping, at: &Path, ours: &Path) {
+        let given = |key: &str| group.get(key).filter(|v| !v.is_null());
+        let count = |value: Option<&Value>| value.and_then(Value::as_u64);
+        let desired = given("desiredCapacity");
+        let min = given("minSize").or(desired);
+        let max = given("maxSize").or(desired);
+        let min_value = count(min).unwrap_or(2);
+        let sizes = [
+            ("minSize", "minSize", min.cloned().unwrap_or_else(|| 2.into())),
+            ("maxSize", "maxSize", max.cloned().unwrap_or_else(|| min_value.max(1).into())),
+            ("desiredCapacity", "desiredSize", desired.cloned().unwrap_or_else(|| min_value.into())),
+        ];
+        for (theirs, mine, value) in sizes {
+            let from = if group.contains_key(theirs) { at.key(theirs) } else { at.clone() };
+            self.put(&ours.key(mine), value, &from);
+        }
+    }
+
     fn node_group(&mut self, group: &Mapping, at: &Path, ours: &Path, kind: &str) {
         self.review(group, at, NODE_GROUP_CARRIED, NODE_GROUP_DROPPED);
         self.put(ours, Value::Mapping(Mapping::new()), at);
         self.put(&ours.key("type"), kind.into(), at);
-        for (theirs, mine) in [
-            ("name", "name"),
-            ("instanceType", "instanceType"),
-            ("minSize", "minSize"),
-            ("maxSize", "maxSize"),
-            ("desiredCapacity", "desiredSize"),
-            ("volumeSize", "volumeSize"),
-            ("labels", "labels"),
-        ] {
+        for (theirs, mine) in
+            [("name", "name"), ("instanceType", "instanceType"), ("volumeSize", "volumeSize"), ("labels", "labels")]
+        {
             self.carry(group, theirs, at, &ours.key(mine));
         }
+        self.scaling(group, at, ours);
         if let Some(types) = group.get("instanceTypes") {
             let types_at = at.key("instanceTypes");
             match types.as_sequence().map(Vec::as_slice) {

@@ -79,6 +79,9 @@ pub fn load_as_of(source: &SourceFile, today: Option<Date>) -> Result<LoadedSpec
         }
     };
     notes.extend(zones_from_region(&mut spec).map(|f| path_map.to_source(f)));
+    if dialect == Dialect::Eksctl {
+        notes.extend(admins_from_caller(&mut spec).map(|f| path_map.to_source(f)));
+    }
     notes.extend(validate::check(&spec, today).into_iter().map(|f| path_map.to_source(f)));
     let Rejected { diagnostics } = rejected(located(notes));
     if diagnostics.iter().any(Diagnostic::is_error) {
@@ -195,6 +198,23 @@ fn zones_from_region(spec: &mut ClusterSpec) -> Option<Finding> {
     spec.vpc.availability_zones = assumed;
     spec.vpc.zones_from_region = true;
     Some(finding)
+}
+
+/// An eksctl file that names no admin: eksctl makes the identity that creates the cluster
+/// its administrator, and so does `create`, through an access entry and RBAC (the dedicated
+/// creator role is still stripped). Says so.
+fn admins_from_caller(spec: &mut ClusterSpec) -> Option<Finding> {
+    if !spec.access.admins.is_empty() {
+        return None;
+    }
+    spec.access.admins_from_caller = true;
+    Some(
+        Finding::warning(
+            Path::root().key("access").key("admins"),
+            "no admin named: as eksctl makes whoever creates the cluster its administrator, `create` maps the identity it runs as (its IAM role or user) to eksharden's admin group, bound to cluster-admin through RBAC, never system:masters (STACKROX-EKS)",
+        )
+        .with_hint("name the admin roles in iamIdentityMappings or accessConfig.accessEntries to choose them yourself"),
+    )
 }
 
 /// Decodes the typed spec, turning what serde reports into a located, human finding.

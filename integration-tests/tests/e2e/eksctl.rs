@@ -237,3 +237,48 @@ fn an_eksctl_file_without_zones_is_created_in_zones_the_region_offers_to_eks() {
     let said = zones.iter().copied().collect::<Vec<_>>().join(", ");
     assert!(created.stderr.contains(&format!("zones: {said}")), "{}", created.stderr);
 }
+
+#[test]
+fn an_eksctl_file_that_names_no_admin_makes_the_role_that_creates_it_the_admin() {
+    let target = Target::emulator(&MotoOptions::default());
+    let aws = target.aws("us-east-2");
+    // The operator's role, assumed as eksctl users run eksctl.
+    let trust = serde_json::json!({ "Statement": [{ "Effect": "Allow", "Principal": { "AWS": "arn:aws:iam::123456789012:root" }, "Action": "sts:AssumeRole" }] });
+    let role = block_on(
+        aws.iam
+            .create_role()
+            .role_name("platform-operator")
+            .path("/teams/")
+            .assume_role_policy_document(trust.to_string())
+            .send(),
+    )
+    .unwrap();
+    let role = role.role().unwrap().arn().to_owned();
+    let session = block_on(aws.sts.assume_role().role_arn(&role).role_session_name("alice").send()).unwrap();
+    let credentials = session.credentials().unwrap();
+    // The file eksctl's own examples start from: a name, a region and a node group.
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("plain.yaml");
+    let text = "apiVersion: eksctl.io/v1alpha5\nkind: ClusterConfig\nmetadata:\n  name: plain\n  region: us-east-2\nmanagedNodeGroups:\n  - name: ng-1\n    instanceType: m5.large\n";
+    std::fs::write(&file, text).unwrap();
+    let kubeconfig = dir.path().join("kubeconfig");
+    let output = std::process::Command::new(integration_tests::cli::binary())
+        .args(["create", "-f", file.to_str().unwrap(), "--yes", "--no-progress", "--kubeconfig"])
+        .arg(&kubeconfig)
+        .args(target.args())
+        .envs(integration_tests::cli::TEST_AWS_ENVIRONMENT)
+        .env("AWS_ACCESS_KEY_ID", credentials.access_key_id())
+        .env("AWS_SECRET_ACCESS_KEY", credentials.secret_access_key())
+        .env("AWS_SESSION_TOKEN", credentials.session_token())
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains(&format!("admin: {role}")), "{stderr}");
+    // Read back: the role has its access entry in eksharden's admin group, not system:masters.
+    let entry = block_on(aws.eks.describe_access_entry().cluster_name("plain").principal_arn(&role).send())
+        .unwrap_or_else(|e| panic!("{e:?}\n{stderr}"));
+    assert_eq!(entry.access_entry().unwrap().kubernetes_groups(), ["eksharden:admins"], "{stderr}");
+    // And the operator reaches the private endpoint through the bastion subnet added for it.
+    let subnets = block_on(aws.ec2.describe_subnets().send()).unwrap();
+    assert!(subnets.subnets().iter().any(|s| s.cidr_block() == Some("192.168.255.240/28")), "{stderr}");
+}

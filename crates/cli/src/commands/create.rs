@@ -42,7 +42,7 @@ pub fn run(args: &CreateArgs, global: &Global, out: &mut Output) -> Exit {
             Ok(aws) => aws,
             Err(exit) => return exit,
         };
-        let spec = match with_zones(&aws, loaded.spec.clone(), out).await {
+        let spec = match completed(&aws, loaded.spec.clone(), out).await {
             Ok(spec) => spec,
             Err(exit) => return exit,
         };
@@ -189,30 +189,43 @@ fn report_failures(report: &stacks::DeployReport, out: &mut Output) {
     }
 }
 
-/// A spec that names no zones takes the region's, as EC2 lists them for EKS (and says which);
-/// one that names them is kept as it is.
-async fn with_zones(aws: &Aws, spec: ValidSpec, out: &mut Output<'_>) -> Result<ValidSpec, Exit> {
-    if !spec.vpc.zones_from_region {
+/// The spec with what the loader left to `create`: the region's zones when it names none (as
+/// EC2 lists them for EKS), and the caller as admin for an eksctl file that names none (as
+/// eksctl makes its creator the administrator); each said. A spec that names both is kept.
+async fn completed(aws: &Aws, spec: ValidSpec, out: &mut Output<'_>) -> Result<ValidSpec, Exit> {
+    if !spec.vpc.zones_from_region && !spec.access.admins_from_caller {
         return Ok(spec);
     }
-    let zones = match eksharden_aws::zones::for_eks(aws, ZONES_FROM_REGION).await {
-        Ok(zones) => zones,
-        Err(error) => {
-            report_aws_error(out, "cannot choose the cluster's zones: ", &error);
-            return Err(Exit::Infrastructure);
-        }
-    };
-    out.note(&format!(
-        "zones: {} (the spec names none; chosen from those {} offers to EKS)",
-        zones.join(", "),
-        aws.region
-    ));
     let mut spec = spec.into_inner();
-    spec.vpc.availability_zones = zones;
-    spec.vpc.zones_from_region = false;
+    if spec.vpc.zones_from_region {
+        let zones = eksharden_aws::zones::for_eks(aws, ZONES_FROM_REGION)
+            .await
+            .map_err(|error| report_aws_error(out, "cannot choose the cluster's zones: ", &error))
+            .map_err(|()| Exit::Infrastructure)?;
+        out.note(&format!(
+            "zones: {} (the spec names none; chosen from those {} offers to EKS)",
+            zones.join(", "),
+            aws.region
+        ));
+        spec.vpc.availability_zones = zones;
+        spec.vpc.zones_from_region = false;
+    }
+    if spec.access.admins_from_caller {
+        let arn = eksharden_aws::identity::caller_principal(aws)
+            .await
+            .map_err(|error| report_aws_error(out, "cannot name the caller as the cluster's admin: ", &error))
+            .map_err(|()| Exit::Infrastructure)?;
+        out.note(&format!("admin: {arn} (the file names none; the identity that creates the cluster, as with eksctl)"));
+        let arn = arn.parse().map_err(|e| {
+            out.error(&format!("the caller's ARN `{arn}`: {e}"));
+            Exit::Infrastructure
+        })?;
+        spec.access.admins = vec![Principal { arn }];
+        spec.access.admins_from_caller = false;
+    }
     ValidSpec::check(spec).map_err(|errors| {
         for error in errors {
-            out.error(&format!("with the region's zones: {}: {}", error.path, error.message));
+            out.error(&format!("as completed for create: {}: {}", error.path, error.message));
         }
         Exit::Input
     })

@@ -21,6 +21,13 @@ pub struct Access {
     /// Read-only users.
     #[serde(default)]
     pub viewers: Vec<Principal>,
+    /// Set by the loader for an eksctl file that names no admin: eksctl makes the identity
+    /// that creates the cluster its administrator, so `create` maps that identity (its IAM
+    /// role or user, read from STS) as an admin, bound through RBAC like any other, never in
+    /// `system:masters`. Not part of the file.
+    #[serde(skip)]
+    #[schemars(skip)]
+    pub admins_from_caller: bool,
 }
 
 /// The cluster's authentication mode.

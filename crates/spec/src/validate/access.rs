@@ -33,7 +33,7 @@ pub(super) fn check(spec: &ClusterSpec, findings: &mut Vec<Finding>) {
             );
         }
     }
-    if access.admins.is_empty() {
+    if access.admins.is_empty() && !access.admins_from_caller {
         match access.creator_role {
             CreatorRole::Dedicated => findings.push(
                 Finding::error(path.key("admins"), "no admins: the dedicated creator role is stripped after creation, so nobody could administer the cluster")
