@@ -124,8 +124,6 @@ fn eksctl_dropped_fields_each_get_one_warning() {
             "fargateProfiles",
             "iamIdentityMappings[0].groups",
             "managedNodeGroups[0].amiType",
-            "managedNodeGroups[0].instanceTypes",
-            "managedNodeGroups[0].spot",
             "metadata.annotations",
             "vpc.id",
         ]
@@ -301,4 +299,34 @@ fn the_smallest_eksctl_file_validates_saying_what_create_will_choose() {
         "eksctl's sizes from desiredCapacity"
     );
     assert!(loaded.spec.access.admins_from_caller && loaded.spec.access.admins.is_empty());
+}
+
+#[test]
+fn spot_and_several_instance_types_carry_over_for_managed_groups_only() {
+    let eksctl = |groups: &str| {
+        let text = format!(
+            "apiVersion: eksctl.io/v1alpha5\nkind: ClusterConfig\nmetadata:\n  name: spot\n  region: us-west-2\navailabilityZones: [us-west-2a, us-west-2b]\nvpc:\n  clusterEndpoints: {{privateAccess: true, publicAccess: true}}\n  publicAccessCIDRs: [198.51.100.0/24]\niamIdentityMappings:\n  - arn: arn:aws:iam::111122223333:role/admin\n    groups: [system:masters]\n{groups}"
+        );
+        load(&SourceFile { name: "spot.yaml".into(), text })
+    };
+    let loaded = eksctl(
+        "managedNodeGroups:\n  - name: spot\n    instanceTypes: [m6i.large, m6a.large, m5.large]\n    spot: true\n",
+    )
+    .expect("spot with several types is a managed group's");
+    let group = &loaded.spec.node_groups[0];
+    assert_eq!(group.instance_types(), ["m6i.large", "m6a.large", "m5.large"]);
+    assert_eq!(group.capacity, eksharden_spec::model::Capacity::Spot);
+    assert!(!loaded.warnings.iter().any(|w| w.message.contains("instanceTypes") || w.message.contains("spot")));
+    let plan = eksharden_plan::plan(&loaded.spec);
+    let stack = plan.stacks.iter().find(|s| s.stack_name.ends_with("nodegroup-spot")).unwrap();
+    let properties = &stack.template["Resources"]["NodeGroup"]["Properties"];
+    assert_eq!(properties["CapacityType"], "SPOT");
+    assert_eq!(properties["InstanceTypes"], serde_json::json!(["m6i.large", "m6a.large", "m5.large"]));
+    // Mixed architectures: one group has one AMI type.
+    let mixed = eksctl("managedNodeGroups:\n  - name: mixed\n    instanceTypes: [m6i.large, m7g.large]\n").unwrap_err();
+    assert!(mixed.diagnostics.iter().any(|d| d.message.contains("run different architectures")), "{mixed:?}");
+    // A self-managed group launches one type on demand.
+    let native = "apiVersion: eksharden.dev/v1alpha1\nkind: Cluster\nmetadata: {name: c, region: eu-west-1, version: \"1.35\"}\nvpc: {cidr: 10.0.0.0/16, availabilityZones: [eu-west-1a, eu-west-1b]}\naccess:\n  admins: [{arn: \"arn:aws:iam::111122223333:role/admin\"}]\nnodeGroups:\n  - {name: self, type: selfManaged, capacity: spot}\n";
+    let refused = load(&SourceFile { name: "self.yaml".into(), text: native.into() }).unwrap_err();
+    assert!(refused.diagnostics.iter().any(|d| d.message.contains("need a managed group")), "{refused:?}");
 }

@@ -173,6 +173,7 @@ const NODE_GROUP_CARRIED: &[&str] = &[
     "privateNetworking",
     "volumeEncrypted",
     "disableIMDSv1",
+    "spot",
 ];
 const NODE_GROUP_DROPPED: &[(&str, &str)] = &[
     ("ami", "nodes use the EKS-optimized Amazon Linux 2023 AMI"),
@@ -182,7 +183,6 @@ const NODE_GROUP_DROPPED: &[(&str, &str)] = &[
     ("iam", "eksharden creates the node role"),
     ("securityGroups", "nodes get the EKS-SG-ROLES groups for their role"),
     ("tags", "node groups carry the cluster's tags"),
-    ("spot", "spot capacity is not supported"),
     ("instancesDistribution", "mixed instance policies are not supported"),
     ("instanceName", "instance names are not set"),
     ("instancePrefix", "instance names are not set"),
@@ -535,12 +535,14 @@ impl Translator {
                 Some([first, rest @ ..]) => {
                     self.put(&ours.key("instanceType"), first.clone(), &types_at.index(0));
                     if !rest.is_empty() {
-                        self.findings
-                            .push(Finding::warning(types_at, "only the first of instanceTypes is carried over"));
+                        self.put(&ours.key("extraInstanceTypes"), Value::Sequence(rest.to_vec()), &types_at);
                     }
                 }
                 _ => self.findings.push(Finding::error(types_at, "expected a non-empty list of instance types")),
             }
+        }
+        if group.get("spot").and_then(Value::as_bool) == Some(true) {
+            self.put(&ours.key("capacity"), "spot".into(), &at.key("spot"));
         }
         self.taints(group, at, ours);
         self.ssh(group, at, ours);

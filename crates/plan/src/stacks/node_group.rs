@@ -2,7 +2,7 @@
 //! limit, encrypted root volume) and either an EKS managed node group or an Auto Scaling
 //! group, in the private subnets only.
 
-use eksharden_spec::model::{AccessMode, IpFamily, NodeGroup, NodeGroupRole, NodeGroupType};
+use eksharden_spec::model::{is_graviton, AccessMode, Capacity, IpFamily, NodeGroup, NodeGroupRole, NodeGroupType};
 use serde_json::{json, Value};
 
 use super::Context;
@@ -136,10 +136,7 @@ struct Architecture {
 
 /// Graviton families (`m7g`, `c6gn`, `r7gd`) run the arm64 AMI.
 fn architecture(group: &NodeGroup) -> Architecture {
-    let family = group.instance_type.split('.').next().unwrap_or_default();
-    let after_generation =
-        family.trim_start_matches(|c: char| c.is_ascii_lowercase()).trim_start_matches(|c: char| c.is_ascii_digit());
-    if after_generation.starts_with('g') {
+    if is_graviton(&group.instance_type) {
         Architecture { ssm: "arm64", ami_type: "AL2023_ARM_64_STANDARD" }
     } else {
         Architecture { ssm: "x86_64", ami_type: "AL2023_x86_64_STANDARD" }
@@ -216,19 +213,24 @@ fn sub_literal(text: &str) -> String {
 
 fn managed_node_group(cx: &Context, t: &mut Template, group: &NodeGroup, mut launch_template: Value) {
     launch_template["Id"] = reference("LaunchTemplate");
-    t.resource("NodeGroup", "AWS::EKS::Nodegroup", json!({
+    let mut properties = json!({
         "ClusterName": reference("ClusterName"),
         "NodegroupName": group.name,
         "NodeRole": reference("NodeRoleArn"),
         "Subnets": reference("PrivateSubnetIds"),
         "ScalingConfig": { "MinSize": group.min_size, "MaxSize": group.max_size, "DesiredSize": group.desired() },
-        "InstanceTypes": [group.instance_type],
+        "InstanceTypes": group.instance_types(),
         "AmiType": architecture(group).ami_type,
         "LaunchTemplate": launch_template,
         "Labels": group.labels,
         "Taints": group.taints.iter().map(|t| json!({ "Key": t.key, "Value": t.value, "Effect": t.effect.eks_name() })).collect::<Vec<_>>(),
         "Tags": tag_map(&cx.tags(&format!("node-{}", group.name))),
-    }));
+    });
+    // On demand is EKS's default; only spot is written.
+    if group.capacity == Capacity::Spot {
+        properties["CapacityType"] = group.capacity.eks_name().into();
+    }
+    t.resource("NodeGroup", "AWS::EKS::Nodegroup", properties);
     t.output("NodegroupName", json!({ "Fn::GetAtt": ["NodeGroup", "NodegroupName"] }), "The managed node group");
 }
 

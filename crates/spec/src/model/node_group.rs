@@ -20,6 +20,14 @@ pub struct NodeGroup {
     /// The EC2 instance type.
     #[serde(default = "default_instance_type")]
     pub instance_type: String,
+    /// Further instance types a managed group may launch, after `instanceType` (EKS chooses
+    /// among them; with spot capacity, more types mean fewer interruptions). Of one
+    /// architecture, as the group has one AMI type.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub extra_instance_types: Vec<String>,
+    /// On-demand or spot capacity (spot: managed groups).
+    #[serde(default)]
+    pub capacity: Capacity,
     /// Lower bound of the group.
     #[serde(default = "default_min")]
     pub min_size: u32,
@@ -44,10 +52,25 @@ pub struct NodeGroup {
 }
 
 impl NodeGroup {
+    /// Every instance type the group may launch, `instanceType` first.
+    pub fn instance_types(&self) -> Vec<&str> {
+        std::iter::once(self.instance_type.as_str())
+            .chain(self.extra_instance_types.iter().map(String::as_str))
+            .collect()
+    }
+
     /// The desired size, defaulting to the minimum.
     pub fn desired(&self) -> u32 {
         self.desired_size.unwrap_or(self.min_size)
     }
+}
+
+/// Whether an instance type is a Graviton (arm64) one: `m7g`, `c6gn`, `r7gd`.
+pub fn is_graviton(instance_type: &str) -> bool {
+    let family = instance_type.split('.').next().unwrap_or_default();
+    let after_generation =
+        family.trim_start_matches(|c: char| c.is_ascii_lowercase()).trim_start_matches(|c: char| c.is_ascii_digit());
+    after_generation.starts_with('g')
 }
 
 fn default_instance_type() -> String {
@@ -61,6 +84,27 @@ fn default_max() -> u32 {
 }
 fn default_volume() -> u32 {
     50
+}
+
+/// How a group's instances are bought.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub enum Capacity {
+    /// On-demand instances.
+    #[default]
+    OnDemand,
+    /// Spot instances, which EC2 may reclaim (managed groups drain them first).
+    Spot,
+}
+
+impl Capacity {
+    /// The `CapacityType` of a managed node group.
+    pub fn eks_name(self) -> &'static str {
+        match self {
+            Self::OnDemand => "ON_DEMAND",
+            Self::Spot => "SPOT",
+        }
+    }
 }
 
 /// Managed or self-managed.

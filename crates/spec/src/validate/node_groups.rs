@@ -2,7 +2,7 @@
 
 use super::{duplicates, is_dns_like, labels};
 use crate::diagnostic::Finding;
-use crate::model::{ClusterSpec, NodeGroupRole, NodeGroupType};
+use crate::model::{is_graviton, Capacity, ClusterSpec, NodeGroup, NodeGroupRole, NodeGroupType};
 use crate::path::Path;
 
 /// Longest node-group name, so stack and role names stay within AWS limits.
@@ -67,6 +67,7 @@ pub(super) fn check(spec: &ClusterSpec, findings: &mut Vec<Finding>) {
                 .with_hint("write a type like m6i.large"),
             );
         }
+        check_capacity(group, &at, findings);
         if group.role == NodeGroupRole::App && spec.security_groups.app.is_none() {
             findings.push(
                 Finding::error(at.key("role"), "role `app` needs the app security group, which is not defined")
@@ -118,6 +119,41 @@ fn check_counts(spec: &ClusterSpec, path: &Path, findings: &mut Vec<Finding>) {
 }
 
 /// `m6i.large`, `c7g.2xlarge`, `u-6tb1.metal`.
+/// Several instance types and spot capacity: a managed group's, of one architecture.
+fn check_capacity(group: &NodeGroup, at: &Path, findings: &mut Vec<Finding>) {
+    let several = !group.extra_instance_types.is_empty();
+    if group.kind == NodeGroupType::SelfManaged && (several || group.capacity == Capacity::Spot) {
+        let field = if several { "extraInstanceTypes" } else { "capacity" };
+        findings.push(
+            Finding::error(
+                at.key(field),
+                "a self-managed group launches one instance type on demand: several types and spot capacity need a managed group",
+            )
+            .with_hint("make the group `type: managed`, or give it one instance type on demand"),
+        );
+    }
+    for (i, extra) in group.extra_instance_types.iter().enumerate() {
+        let at = at.key("extraInstanceTypes").index(i);
+        if !is_instance_type(extra) {
+            findings.push(Finding::error(at, format!("`{extra}` is not an EC2 instance type")));
+        } else if is_graviton(extra) != is_graviton(&group.instance_type) {
+            findings.push(Finding::error(
+                at,
+                format!(
+                    "`{extra}` and `{}` run different architectures: one group has one AMI type",
+                    group.instance_type
+                ),
+            ));
+        }
+    }
+    duplicates(
+        group.instance_types(),
+        |i| at.key("extraInstanceTypes").index(i.saturating_sub(1)),
+        "instance type",
+        findings,
+    );
+}
+
 fn is_instance_type(text: &str) -> bool {
     let Some((family, size)) = text.split_once('.') else { return false };
     family.chars().next().is_some_and(|c| c.is_ascii_lowercase())
