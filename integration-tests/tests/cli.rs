@@ -310,9 +310,10 @@ fn spot_and_several_instance_types_carry_over_for_managed_groups_only() {
         load(&SourceFile { name: "spot.yaml".into(), text })
     };
     let loaded = eksctl(
-        "managedNodeGroups:\n  - name: spot\n    instanceTypes: [m6i.large, m6a.large, m5.large]\n    spot: true\n",
+        "managedNodeGroups:\n  - name: spot\n    instanceTypes: [m6i.large, m6a.large, m5.large]\n    spot: true\n    tags: {team: data}\n",
     )
     .expect("spot with several types is a managed group's");
+    assert_eq!(loaded.spec.node_groups[0].tags["team"], "data", "a group's tags carry over");
     let group = &loaded.spec.node_groups[0];
     assert_eq!(group.instance_types(), ["m6i.large", "m6a.large", "m5.large"]);
     assert_eq!(group.capacity, eksharden_spec::model::Capacity::Spot);
@@ -322,6 +323,9 @@ fn spot_and_several_instance_types_carry_over_for_managed_groups_only() {
     let properties = &stack.template["Resources"]["NodeGroup"]["Properties"];
     assert_eq!(properties["CapacityType"], "SPOT");
     assert_eq!(properties["InstanceTypes"], serde_json::json!(["m6i.large", "m6a.large", "m5.large"]));
+    assert_eq!(properties["Tags"]["team"], "data");
+    let bad_tag = eksctl("managedNodeGroups:\n  - name: t\n    tags: {\"aws:owner\": x}\n").unwrap_err();
+    assert!(bad_tag.diagnostics.iter().any(|d| d.message.contains("reserved prefix `aws:`")), "{bad_tag:?}");
     // Mixed architectures: one group has one AMI type.
     let mixed = eksctl("managedNodeGroups:\n  - name: mixed\n    instanceTypes: [m6i.large, m7g.large]\n").unwrap_err();
     assert!(mixed.diagnostics.iter().any(|d| d.message.contains("run different architectures")), "{mixed:?}");

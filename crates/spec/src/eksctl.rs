@@ -174,6 +174,7 @@ const NODE_GROUP_CARRIED: &[&str] = &[
     "volumeEncrypted",
     "disableIMDSv1",
     "spot",
+    "tags",
 ];
 const NODE_GROUP_DROPPED: &[(&str, &str)] = &[
     ("ami", "nodes use the EKS-optimized Amazon Linux 2023 AMI"),
@@ -182,7 +183,6 @@ const NODE_GROUP_DROPPED: &[(&str, &str)] = &[
     ("releaseVersion", "nodes use the current AMI release"),
     ("iam", "eksharden creates the node role"),
     ("securityGroups", "nodes get the EKS-SG-ROLES groups for their role"),
-    ("tags", "node groups carry the cluster's tags"),
     ("instancesDistribution", "mixed instance policies are not supported"),
     ("instanceName", "instance names are not set"),
     ("instancePrefix", "instance names are not set"),
@@ -423,7 +423,7 @@ impl Translator {
         self.findings.push(Finding::warning(
             from,
             format!(
-                "the API endpoint is private only (eksharden's default; eksctl's is public): operators reach it through the bastion subnet {top} added to the VPC (STACKROX-EKS)"
+                "the API endpoint is private only (eksharden's default; eksctl's is public): operators reach it through the bastion subnet {top} added to the VPC (STACKROX-EKS), from a host there reached with SSM Session Manager, or over SSH from the blocks vpc.bastion.allowSshFrom lists"
             ),
         ).with_hint("to keep a public endpoint instead, set vpc.clusterEndpoints.publicAccess: true with vpc.publicAccessCIDRs"));
     }
@@ -523,9 +523,13 @@ impl Translator {
         self.review(group, at, NODE_GROUP_CARRIED, NODE_GROUP_DROPPED);
         self.put(ours, Value::Mapping(Mapping::new()), at);
         self.put(&ours.key("type"), kind.into(), at);
-        for (theirs, mine) in
-            [("name", "name"), ("instanceType", "instanceType"), ("volumeSize", "volumeSize"), ("labels", "labels")]
-        {
+        for (theirs, mine) in [
+            ("name", "name"),
+            ("instanceType", "instanceType"),
+            ("volumeSize", "volumeSize"),
+            ("labels", "labels"),
+            ("tags", "tags"),
+        ] {
             self.carry(group, theirs, at, &ours.key(mine));
         }
         self.scaling(group, at, ours);

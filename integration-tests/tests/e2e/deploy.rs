@@ -257,6 +257,9 @@ async fn check_cluster(aws: &Aws, spec: &ValidSpec) {
                 assert_eq!(ng.instance_types(), group.instance_types(), "{}", group.name);
                 let capacity = ng.capacity_type().map_or("ON_DEMAND", |c| c.as_str());
                 assert_eq!(capacity, group.capacity.eks_name(), "{}", group.name);
+                for (key, value) in &group.tags {
+                    assert_eq!(ng.tags().and_then(|t| t.get(key)), Some(value), "{}: tag {key}", group.name);
+                }
                 assert!(ng.remote_access().and_then(|r| r.ec2_ssh_key()).is_none(), "{} has no SSH key", group.name);
                 for (k, v) in &group.labels {
                     assert_eq!(ng.labels().and_then(|l| l.get(k)), Some(v));

@@ -80,7 +80,7 @@ pub fn stack(cx: &Context, group: &NodeGroup) -> Stack {
     if role_group.is_some() {
         security_groups.push(reference("RoleSecurityGroupId"));
     }
-    let mut instance_tags = cx.tags(&format!("node-{}", group.name));
+    let mut instance_tags = group_tags(cx, group);
     instance_tags.push((super::NODE_GROUP_TAG.to_owned(), group.name.clone()));
     let mut data = json!({
         "MetadataOptions": {
@@ -127,6 +127,14 @@ pub fn stack(cx: &Context, group: &NodeGroup) -> Stack {
         service_role: None,
         named_iam: false,
     }
+}
+
+/// The group's tags: the cluster's, then its own (a key in both takes the group's value).
+fn group_tags(cx: &Context, group: &NodeGroup) -> Vec<(String, String)> {
+    let mut tags = cx.tags(&format!("node-{}", group.name));
+    tags.retain(|(key, _)| !group.tags.contains_key(key));
+    tags.extend(group.tags.iter().map(|(k, v)| (k.clone(), v.clone())));
+    tags
 }
 
 struct Architecture {
@@ -224,7 +232,7 @@ fn managed_node_group(cx: &Context, t: &mut Template, group: &NodeGroup, mut lau
         "LaunchTemplate": launch_template,
         "Labels": group.labels,
         "Taints": group.taints.iter().map(|t| json!({ "Key": t.key, "Value": t.value, "Effect": t.effect.eks_name() })).collect::<Vec<_>>(),
-        "Tags": tag_map(&cx.tags(&format!("node-{}", group.name))),
+        "Tags": tag_map(&group_tags(cx, group)),
     });
     // On demand is EKS's default; only spot is written.
     if group.capacity == Capacity::Spot {
@@ -236,8 +244,7 @@ fn managed_node_group(cx: &Context, t: &mut Template, group: &NodeGroup, mut lau
 
 fn auto_scaling_group(cx: &Context, t: &mut Template, group: &NodeGroup, mut launch_template: Value) {
     launch_template["LaunchTemplateId"] = reference("LaunchTemplate");
-    let mut tags: Vec<Value> = cx
-        .tags(&format!("node-{}", group.name))
+    let mut tags: Vec<Value> = group_tags(cx, group)
         .into_iter()
         .map(|(k, v)| json!({ "Key": k, "Value": v, "PropagateAtLaunch": true }))
         .collect();

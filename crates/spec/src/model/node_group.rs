@@ -46,6 +46,10 @@ pub struct NodeGroup {
     /// Kubernetes taints.
     #[serde(default)]
     pub taints: Vec<Taint>,
+    /// AWS tags of the group, its instances and their volumes, besides the cluster's
+    /// (`metadata.tags`); a key in both takes the group's value.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub tags: BTreeMap<String, String>,
     /// An EC2 key pair. Rejected while SSH is locked down (STACKROX-EKS, "Control SSH Access").
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ssh_key: Option<String>,

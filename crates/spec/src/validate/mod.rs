@@ -12,11 +12,11 @@ mod network;
 mod node_groups;
 mod security_groups;
 
-use std::collections::HashSet;
+use std::collections::{BTreeMap, HashSet};
 use std::hash::Hash;
 
 use crate::diagnostic::Finding;
-use crate::model::ClusterSpec;
+use crate::model::{ClusterSpec, CLUSTER_TAG};
 use crate::path::Path;
 use crate::versions::Date;
 
@@ -56,4 +56,56 @@ fn is_dns_like(name: &str, max: usize) -> bool {
         && name.len() <= max
         && chars.all(|c| c.is_ascii_alphanumeric() || c == '-')
         && !name.ends_with('-')
+}
+
+/// Tags a user may give a resource: AWS allows 50, and eksharden adds its own few.
+const MAX_USER_TAGS: usize = 40;
+
+/// The AWS tagging rules for tags a user gives (`metadata.tags`, a node group's `tags`).
+pub(super) fn check_tags(given: &BTreeMap<String, String>, tags: &Path, findings: &mut Vec<Finding>) {
+    if given.len() > MAX_USER_TAGS {
+        findings
+            .push(Finding::error(tags.clone(), format!("{} tags: at most {MAX_USER_TAGS} are allowed", given.len())));
+    }
+    for (key, value) in given {
+        let path = tags.key(key);
+        if key.to_lowercase().starts_with("aws:") {
+            findings.push(
+                Finding::error(path.clone(), format!("tag key `{key}` uses the reserved prefix `aws:`")).at_key(),
+            );
+        } else if key == CLUSTER_TAG {
+            findings.push(Finding::error(path.clone(), format!("tag key `{key}` is set by eksharden itself")).at_key());
+        } else if key.is_empty() || key.chars().count() > 128 {
+            findings.push(Finding::error(path.clone(), "tag keys are 1 to 128 characters").at_key());
+        } else if !key.chars().all(is_tag_char) {
+            findings.push(
+                Finding::error(
+                    path.clone(),
+                    format!("tag key `{}` has a character AWS tags do not take", key.escape_debug()),
+                )
+                .with_hint(TAG_CHARACTERS)
+                .at_key(),
+            );
+        }
+        if value.chars().count() > 256 {
+            findings.push(Finding::error(path, "tag values are at most 256 characters"));
+        } else if !value.chars().all(is_tag_char) {
+            findings.push(
+                Finding::error(
+                    path,
+                    format!("tag value `{}` has a character AWS tags do not take", value.escape_debug()),
+                )
+                .with_hint(TAG_CHARACTERS),
+            );
+        }
+    }
+}
+
+/// What the AWS tagging rules allow in keys and values.
+const TAG_CHARACTERS: &str = "use letters, digits, spaces and `_ . : / = + - @` (the AWS tagging rules)";
+
+/// A character AWS accepts in a tag: letters, digits, spaces (no control characters) and
+/// `_ . : / = + - @` (the tagging rules that EC2, EKS, IAM and CloudFormation share).
+fn is_tag_char(c: char) -> bool {
+    c.is_alphanumeric() || (c.is_whitespace() && !c.is_control()) || "_.:/=+-@".contains(c)
 }

@@ -1,6 +1,6 @@
 //! Node groups: names, sizes, volumes, roles, SSH keys.
 
-use super::{duplicates, is_dns_like, labels};
+use super::{check_tags, duplicates, is_dns_like, labels};
 use crate::diagnostic::Finding;
 use crate::model::{is_graviton, Capacity, ClusterSpec, NodeGroup, NodeGroupRole, NodeGroupType};
 use crate::path::Path;
@@ -68,6 +68,7 @@ pub(super) fn check(spec: &ClusterSpec, findings: &mut Vec<Finding>) {
             );
         }
         check_capacity(group, &at, findings);
+        check_tags(&group.tags, &at.key("tags"), findings);
         if group.role == NodeGroupRole::App && spec.security_groups.app.is_none() {
             findings.push(
                 Finding::error(at.key("role"), "role `app` needs the app security group, which is not defined")
