@@ -334,3 +334,37 @@ fn spot_and_several_instance_types_carry_over_for_managed_groups_only() {
     let refused = load(&SourceFile { name: "self.yaml".into(), text: native.into() }).unwrap_err();
     assert!(refused.diagnostics.iter().any(|d| d.message.contains("need a managed group")), "{refused:?}");
 }
+
+#[test]
+fn root_volumes_take_the_performance_ebs_allows_for_their_type() {
+    let group = |volume: &str| {
+        let text = format!(
+            "apiVersion: eksctl.io/v1alpha5\nkind: ClusterConfig\nmetadata: {{name: v, region: us-west-2}}\navailabilityZones: [us-west-2a, us-west-2b]\niamIdentityMappings:\n  - arn: arn:aws:iam::111122223333:role/admin\n    groups: [system:masters]\nmanagedNodeGroups:\n  - name: ng\n    volumeSize: 100\n{volume}"
+        );
+        load(&SourceFile { name: "v.yaml".into(), text })
+    };
+    let loaded = group(
+        "    volumeType: gp3\n    volumeIOPS: 6000\n    volumeThroughput: 500\n    volumeKmsKeyID: alias/nodes\n",
+    )
+    .expect("gp3 at 6000 IOPS and 500 MiB/s on 100 GiB");
+    let plan = eksharden_plan::plan(&loaded.spec);
+    let stack = plan.stacks.iter().find(|s| s.stack_name.ends_with("nodegroup-ng")).unwrap();
+    let ebs = &stack.template["Resources"]["LaunchTemplate"]["Properties"]["LaunchTemplateData"]["BlockDeviceMappings"]
+        [0]["Ebs"];
+    assert_eq!(
+        ebs,
+        &serde_json::json!({"VolumeSize": 100, "VolumeType": "gp3", "Encrypted": true, "DeleteOnTermination": true, "Iops": 6000, "Throughput": 500, "KmsKeyId": "alias/nodes"})
+    );
+    for (volume, said) in [
+        ("    volumeType: io1\n", "io1 volumes need their IOPS"),
+        ("    volumeType: gp2\n    volumeIOPS: 3000\n", "gp2 volumes take no provisioned IOPS"),
+        ("    volumeIOPS: 60000\n", "60000 IOPS: gp3 takes 3000 to 16000"),
+        ("    volumeType: io1\n    volumeIOPS: 6000\n", "6000 IOPS on 100 GiB: io1 allows at most 50 IOPS per GiB"),
+        ("    volumeThroughput: 1000\n", "1000 MiB/s with 3000 IOPS: gp3 allows at most 0.25 MiB/s per IOPS"),
+        ("    volumeKmsKeyID: my-key\n", "`my-key` names no KMS key"),
+        ("    volumeType: st1\n", "unknown value `st1`"),
+    ] {
+        let refused = group(volume).unwrap_err();
+        assert!(refused.diagnostics.iter().any(|d| d.message.contains(said)), "{said}: {refused:?}");
+    }
+}

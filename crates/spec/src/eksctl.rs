@@ -175,6 +175,10 @@ const NODE_GROUP_CARRIED: &[&str] = &[
     "disableIMDSv1",
     "spot",
     "tags",
+    "volumeType",
+    "volumeIOPS",
+    "volumeThroughput",
+    "volumeKmsKeyID",
 ];
 const NODE_GROUP_DROPPED: &[(&str, &str)] = &[
     ("ami", "nodes use the EKS-optimized Amazon Linux 2023 AMI"),
@@ -190,10 +194,6 @@ const NODE_GROUP_DROPPED: &[(&str, &str)] = &[
     ("overrideBootstrapCommand", "custom bootstrap commands are not supported"),
     ("maxPodsPerNode", "max pods keep the AMI default"),
     ("kubeletExtraConfig", "kubelet settings keep the AMI defaults"),
-    ("volumeType", "root volumes are gp3"),
-    ("volumeKmsKeyID", "root volumes use the default EBS key"),
-    ("volumeIOPS", "root volumes use gp3 baseline performance"),
-    ("volumeThroughput", "root volumes use gp3 baseline performance"),
     ("volumeName", "the root volume keeps the AMI's device name"),
     ("additionalVolumes", "additional volumes are not supported"),
     ("efaEnabled", "EFA is not supported"),
@@ -529,6 +529,10 @@ impl Translator {
             ("volumeSize", "volumeSize"),
             ("labels", "labels"),
             ("tags", "tags"),
+            ("volumeType", "volumeType"),
+            ("volumeIOPS", "volumeIops"),
+            ("volumeThroughput", "volumeThroughput"),
+            ("volumeKmsKeyID", "volumeKmsKey"),
         ] {
             self.carry(group, theirs, at, &ours.key(mine));
         }

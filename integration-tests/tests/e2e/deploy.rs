@@ -319,6 +319,10 @@ async fn check_cluster(aws: &Aws, spec: &ValidSpec) {
             "{}: encrypted volumes",
             group.name
         );
+        let root = data.block_device_mappings()[0].ebs().unwrap();
+        assert_eq!(root.volume_type().map(|t| t.as_str()), Some(group.volume_type.ec2_name()), "{}", group.name);
+        assert_eq!(root.iops(), group.volume_iops.map(|i| i as i32), "{}: IOPS", group.name);
+        assert_eq!(root.throughput(), group.volume_throughput.map(|t| t as i32), "{}: throughput", group.name);
         let mut wanted_groups = vec![group_id(Group::NodeGeneral)];
         match group.role {
             eksharden_spec::model::NodeGroupRole::Addon => wanted_groups.push(group_id(Group::Addon)),

@@ -90,7 +90,7 @@ pub fn stack(cx: &Context, group: &NodeGroup) -> Stack {
         },
         "BlockDeviceMappings": [{
             "DeviceName": "/dev/xvda",
-            "Ebs": { "VolumeSize": group.volume_size, "VolumeType": "gp3", "Encrypted": true, "DeleteOnTermination": true },
+            "Ebs": volume(group),
         }],
         "SecurityGroupIds": security_groups,
         "TagSpecifications": [
@@ -127,6 +127,26 @@ pub fn stack(cx: &Context, group: &NodeGroup) -> Stack {
         service_role: None,
         named_iam: false,
     }
+}
+
+/// The root volume: encrypted always, of the group's type and performance.
+fn volume(group: &NodeGroup) -> Value {
+    let mut ebs = json!({
+        "VolumeSize": group.volume_size,
+        "VolumeType": group.volume_type.ec2_name(),
+        "Encrypted": true,
+        "DeleteOnTermination": true,
+    });
+    if let Some(iops) = group.volume_iops {
+        ebs["Iops"] = iops.into();
+    }
+    if let Some(throughput) = group.volume_throughput {
+        ebs["Throughput"] = throughput.into();
+    }
+    if let Some(key) = &group.volume_kms_key {
+        ebs["KmsKeyId"] = key.clone().into();
+    }
+    ebs
 }
 
 /// The group's tags: the cluster's, then its own (a key in both takes the group's value).

@@ -14,7 +14,7 @@ use serde::{Deserialize, Serialize};
 pub use access::{Access, AccessMode, CreatorRole, Principal};
 pub use hardening::{Hardening, Imds, LogType, SecretsEncryption, SshLockdown};
 pub use network::{Bastion, EndpointAccess, IpFamily, NatMode, Subnets, Vpc, VpcEndpointService, ZONES_FROM_REGION};
-pub use node_group::{is_graviton, Capacity, NodeGroup, NodeGroupRole, NodeGroupType, Taint, TaintEffect};
+pub use node_group::{is_graviton, Capacity, NodeGroup, NodeGroupRole, NodeGroupType, Taint, TaintEffect, VolumeType};
 pub use security_groups::{App, Cache, Database, LoadBalancer, SecurityGroupProfile, SecurityGroups};
 
 /// The `apiVersion` of eksharden's own spec.

@@ -40,6 +40,20 @@ pub struct NodeGroup {
     /// Root volume size in GiB; always encrypted.
     #[serde(default = "default_volume")]
     pub volume_size: u32,
+    /// Root volume type.
+    #[serde(default)]
+    pub volume_type: VolumeType,
+    /// Provisioned IOPS of the root volume (gp3: 3000 to 16000; io1 and io2, which need it:
+    /// 100 to 64000 and 256000).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub volume_iops: Option<u32>,
+    /// Throughput of a gp3 root volume in MiB/s (125 to 1000).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub volume_throughput: Option<u32>,
+    /// The KMS key that encrypts the root volume (an ARN, a key id or an alias), instead of
+    /// the account's default EBS key.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub volume_kms_key: Option<String>,
     /// Kubernetes labels.
     #[serde(default)]
     pub labels: BTreeMap<String, String>,
@@ -88,6 +102,33 @@ fn default_max() -> u32 {
 }
 fn default_volume() -> u32 {
     50
+}
+
+/// An EBS volume type a root volume can have (st1 and sc1 cannot boot).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum VolumeType {
+    /// General purpose SSD, with IOPS and throughput of its own.
+    #[default]
+    Gp3,
+    /// General purpose SSD of the previous generation.
+    Gp2,
+    /// Provisioned IOPS SSD.
+    Io1,
+    /// Provisioned IOPS SSD, newer.
+    Io2,
+}
+
+impl VolumeType {
+    /// The `VolumeType` EC2 takes.
+    pub fn ec2_name(self) -> &'static str {
+        match self {
+            Self::Gp3 => "gp3",
+            Self::Gp2 => "gp2",
+            Self::Io1 => "io1",
+            Self::Io2 => "io2",
+        }
+    }
 }
 
 /// How a group's instances are bought.

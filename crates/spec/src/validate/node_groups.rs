@@ -2,7 +2,7 @@
 
 use super::{check_tags, duplicates, is_dns_like, labels};
 use crate::diagnostic::Finding;
-use crate::model::{is_graviton, Capacity, ClusterSpec, NodeGroup, NodeGroupRole, NodeGroupType};
+use crate::model::{is_graviton, Capacity, ClusterSpec, NodeGroup, NodeGroupRole, NodeGroupType, VolumeType};
 use crate::path::Path;
 
 /// Longest node-group name, so stack and role names stay within AWS limits.
@@ -68,6 +68,7 @@ pub(super) fn check(spec: &ClusterSpec, findings: &mut Vec<Finding>) {
             );
         }
         check_capacity(group, &at, findings);
+        check_volume(group, &at, findings);
         check_tags(&group.tags, &at.key("tags"), findings);
         if group.role == NodeGroupRole::App && spec.security_groups.app.is_none() {
             findings.push(
@@ -120,6 +121,75 @@ fn check_counts(spec: &ClusterSpec, path: &Path, findings: &mut Vec<Finding>) {
 }
 
 /// `m6i.large`, `c7g.2xlarge`, `u-6tb1.metal`.
+/// The root volume's performance, as EBS allows it for its type and size (AWS-EBS-TYPES).
+fn check_volume(group: &NodeGroup, at: &Path, findings: &mut Vec<Finding>) {
+    let size = u64::from(group.volume_size);
+    // (the IOPS range, IOPS per GiB at most), for the types that take IOPS.
+    let iops_rule = match group.volume_type {
+        VolumeType::Gp3 => Some((3000, 16000, 500)),
+        VolumeType::Io1 => Some((100, 64000, 50)),
+        VolumeType::Io2 => Some((100, 256000, 1000)),
+        VolumeType::Gp2 => None,
+    };
+    let kind = group.volume_type.ec2_name();
+    match (iops_rule, group.volume_iops) {
+        (None, Some(_)) => {
+            findings.push(Finding::error(at.key("volumeIops"), format!("{kind} volumes take no provisioned IOPS")))
+        }
+        (Some(_), None) if group.volume_type != VolumeType::Gp3 => {
+            findings.push(Finding::error(at.key("volumeIops"), format!("{kind} volumes need their IOPS")).at_key())
+        }
+        (Some((low, high, per_gib)), Some(iops)) => {
+            if !(low..=high).contains(&iops) {
+                findings
+                    .push(Finding::error(at.key("volumeIops"), format!("{iops} IOPS: {kind} takes {low} to {high}")));
+            } else if u64::from(iops) > per_gib * size {
+                findings.push(Finding::error(
+                    at.key("volumeIops"),
+                    format!("{iops} IOPS on {size} GiB: {kind} allows at most {per_gib} IOPS per GiB"),
+                ));
+            }
+        }
+        _ => {}
+    }
+    if let Some(throughput) = group.volume_throughput {
+        let iops = group.volume_iops.unwrap_or(3000);
+        if group.volume_type != VolumeType::Gp3 {
+            findings
+                .push(Finding::error(at.key("volumeThroughput"), format!("{kind} volumes take no throughput setting")));
+        } else if !(125..=1000).contains(&throughput) {
+            findings
+                .push(Finding::error(at.key("volumeThroughput"), format!("{throughput} MiB/s: gp3 takes 125 to 1000")));
+        } else if throughput * 4 > iops {
+            findings.push(Finding::error(
+                at.key("volumeThroughput"),
+                format!("{throughput} MiB/s with {iops} IOPS: gp3 allows at most 0.25 MiB/s per IOPS"),
+            ));
+        }
+    }
+    if let Some(key) = &group.volume_kms_key {
+        if !is_kms_key(key) {
+            findings.push(
+                Finding::error(at.key("volumeKmsKey"), format!("`{key}` names no KMS key"))
+                    .with_hint("give the key's ARN, its id, or `alias/NAME`"),
+            );
+        }
+    }
+}
+
+/// A KMS key ARN (key or alias), a key id, or an alias name.
+fn is_kms_key(key: &str) -> bool {
+    let id = |t: &str| t.len() == 36 && t.chars().all(|c| c.is_ascii_hexdigit() || c == '-');
+    let alias = |t: &str| {
+        t.strip_prefix("alias/")
+            .is_some_and(|n| !n.is_empty() && n.chars().all(|c| c.is_ascii_alphanumeric() || "/_-".contains(c)))
+    };
+    match key.strip_prefix("arn:aws") {
+        Some(rest) => rest.split(':').nth(5).is_some_and(|r| r.strip_prefix("key/").is_some_and(id) || alias(r)),
+        None => id(key) || alias(key),
+    }
+}
+
 /// Several instance types and spot capacity: a managed group's, of one architecture.
 fn check_capacity(group: &NodeGroup, at: &Path, findings: &mut Vec<Finding>) {
     let several = !group.extra_instance_types.is_empty();
