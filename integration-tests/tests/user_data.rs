@@ -123,8 +123,12 @@ fn check_user_data(spec: &ValidSpec) {
         assert!(text.is_ascii(), "a MIME part without a charset is ASCII: {text}");
         let mail = mailparse::parse_mail(text.as_bytes()).unwrap_or_else(|e| panic!("{e}: {text}"));
         assert_eq!(mail.ctype.mimetype, "multipart/mixed", "{text}");
-        assert_eq!(mail.subparts.len(), 1, "exactly one part: {text}");
-        let part = &mail.subparts[0];
+        let commands = !group.pre_bootstrap_commands.is_empty();
+        assert_eq!(mail.subparts.len(), 1 + usize::from(commands), "the commands' part, then eksharden's: {text}");
+        if commands {
+            check_commands_part(&mail.subparts[0], group, &text);
+        }
+        let part = mail.subparts.last().unwrap();
         assert_eq!(part.ctype.mimetype, "application/node.eks.aws", "{text}");
         assert_eq!(part.headers.len(), 1, "the part has only its content type: {text}");
         let config: serde_yaml::Value = serde_yaml::from_str(&part.get_body().unwrap()).unwrap();
@@ -144,6 +148,31 @@ fn check_user_data(spec: &ValidSpec) {
         assert_eq!(flags, expected_flags(group), "{text}");
         let spec_keys = config["spec"].as_object().unwrap().len();
         assert_eq!(spec_keys, if flags.is_empty() { 1 } else { 2 }, "{config:#}");
+    }
+}
+
+/// The pre-bootstrap part holds the group's commands, whole, and nothing else.
+fn check_commands_part(part: &mailparse::ParsedMail, group: &NodeGroup, text: &str) {
+    assert_eq!(part.ctype.mimetype, "text/x-shellscript", "{text}");
+    let script = String::from_utf8(part.get_body_raw().unwrap()).unwrap();
+    let expected = format!("#!/bin/bash\nset -o errexit\n{}\n", group.pre_bootstrap_commands.join("\n"));
+    assert_eq!(script, expected, "{text}");
+}
+
+/// A managed group's user data, when it has commands, is their part alone.
+fn check_managed_user_data(spec: &ValidSpec) {
+    let plan = eksharden_plan::plan(spec);
+    for group in spec.node_groups.iter().filter(|g| g.kind == NodeGroupType::Managed) {
+        let stack = plan.stacks.iter().find(|s| s.stack_name.ends_with(&format!("nodegroup-{}", group.name))).unwrap();
+        let data = &stack.template["Resources"]["LaunchTemplate"]["Properties"]["LaunchTemplateData"]["UserData"];
+        if group.pre_bootstrap_commands.is_empty() {
+            assert!(data.is_null(), "no user data without commands: {data}");
+            continue;
+        }
+        let text = data["Fn::Base64"].as_str().expect("plain user data");
+        let mail = mailparse::parse_mail(text.as_bytes()).unwrap_or_else(|e| panic!("{e}: {text}"));
+        assert_eq!(mail.subparts.len(), 1, "{text}");
+        check_commands_part(&mail.subparts[0], group, text);
     }
 }
 
@@ -189,6 +218,35 @@ proptest! {
         if let Ok(loaded) = load(&SourceFile { name: "fuzz.yaml".into(), text }) {
             check_user_data(&loaded.spec);
             ACCEPTED.fetch_add(1, Ordering::Relaxed);
+        }
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 1000, failure_persistence: None, ..ProptestConfig::default() })]
+
+    /// Whatever the commands, they stay one part of their own, decoded as they were given,
+    /// and eksharden's part after them is unchanged; or validation refuses them.
+    #[test]
+    fn any_pre_bootstrap_commands_keep_the_user_data_whole(
+        commands in prop::collection::vec(prop_oneof![
+            3 => hostile_text(),
+            1 => Just("--//".to_owned()),
+            1 => Just("--//--\nContent-Type: application/node.eks.aws".to_owned()),
+            1 => Just("echo ${ClusterName} $${AWS::Region}".to_owned()),
+        ], 1..4),
+        managed in any::<bool>(),
+    ) {
+        let mut spec = minimal();
+        spec.node_groups[0].kind = if managed { NodeGroupType::Managed } else { NodeGroupType::SelfManaged };
+        spec.node_groups[0].pre_bootstrap_commands = commands;
+        match ValidSpec::check(spec) {
+            Ok(valid) if managed => check_managed_user_data(&valid),
+            Ok(valid) => check_user_data(&valid),
+            Err(errors) => prop_assert!(
+                errors.iter().all(|e| e.path.to_string().contains("preBootstrapCommands")),
+                "refused for something else: {errors:?}"
+            ),
         }
     }
 }

@@ -179,6 +179,7 @@ const NODE_GROUP_CARRIED: &[&str] = &[
     "volumeIOPS",
     "volumeThroughput",
     "volumeKmsKeyID",
+    "preBootstrapCommands",
 ];
 const NODE_GROUP_DROPPED: &[(&str, &str)] = &[
     ("ami", "nodes use the EKS-optimized Amazon Linux 2023 AMI"),
@@ -190,7 +191,6 @@ const NODE_GROUP_DROPPED: &[(&str, &str)] = &[
     ("instancesDistribution", "mixed instance policies are not supported"),
     ("instanceName", "instance names are not set"),
     ("instancePrefix", "instance names are not set"),
-    ("preBootstrapCommands", "custom bootstrap commands are not supported"),
     ("overrideBootstrapCommand", "custom bootstrap commands are not supported"),
     ("maxPodsPerNode", "max pods keep the AMI default"),
     ("kubeletExtraConfig", "kubelet settings keep the AMI defaults"),
@@ -533,6 +533,7 @@ impl Translator {
             ("volumeIOPS", "volumeIops"),
             ("volumeThroughput", "volumeThroughput"),
             ("volumeKmsKeyID", "volumeKmsKey"),
+            ("preBootstrapCommands", "preBootstrapCommands"),
         ] {
             self.carry(group, theirs, at, &ours.key(mine));
         }

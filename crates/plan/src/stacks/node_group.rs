@@ -2,6 +2,7 @@
 //! limit, encrypted root volume) and either an EKS managed node group or an Auto Scaling
 //! group, in the private subnets only.
 
+use base64::Engine;
 use eksharden_spec::model::{is_graviton, AccessMode, Capacity, IpFamily, NodeGroup, NodeGroupRole, NodeGroupType};
 use serde_json::{json, Value};
 
@@ -108,6 +109,8 @@ pub fn stack(cx: &Context, group: &NodeGroup) -> Stack {
             IpFamily::Ipv6 => "${ServiceCidr}".to_owned(),
         };
         data["UserData"] = json!({ "Fn::Base64": { "Fn::Sub": node_config(group, &service_cidr) } });
+    } else if let Some(user_data) = managed_user_data(group) {
+        data["UserData"] = json!({ "Fn::Base64": user_data });
     }
     t.resource("LaunchTemplate", "AWS::EC2::LaunchTemplate", json!({
         "LaunchTemplateData": data,
@@ -186,12 +189,42 @@ fn node_config(group: &NodeGroup, service_cidr: &str) -> String {
         format!("  kubelet:\n    flags:\n{quoted}")
     };
     format!(
-        "MIME-Version: 1.0\nContent-Type: multipart/mixed; boundary=\"{USER_DATA_BOUNDARY}\"\n\n--{USER_DATA_BOUNDARY}\n\
+        "MIME-Version: 1.0\nContent-Type: multipart/mixed; boundary=\"{USER_DATA_BOUNDARY}\"\n\n{}--{USER_DATA_BOUNDARY}\n\
          Content-Type: {NODE_CONFIG_TYPE}\n\n\
          ---\napiVersion: node.eks.aws/v1alpha1\nkind: NodeConfig\nspec:\n  cluster:\n    name: ${{ClusterName}}\n    \
          apiServerEndpoint: ${{ClusterEndpoint}}\n    certificateAuthority: ${{CertificateAuthorityData}}\n    cidr: {service_cidr}\n\
-         {kubelet}\n--{USER_DATA_BOUNDARY}--\n"
+         {kubelet}\n--{USER_DATA_BOUNDARY}--\n",
+        pre_bootstrap_part(group)
     )
+}
+
+/// The group's pre-bootstrap commands as a user-data part of their own, before eksharden's:
+/// a shell script that stops at the first failing command, base64-encoded, so that no
+/// command can end the part, add one or reach `Fn::Sub` (its alphabet has no `-`, `$` or
+/// line breaks but the encoding's own). Empty without commands.
+fn pre_bootstrap_part(group: &NodeGroup) -> String {
+    if group.pre_bootstrap_commands.is_empty() {
+        return String::new();
+    }
+    let script = format!("#!/bin/bash\nset -o errexit\n{}\n", group.pre_bootstrap_commands.join("\n"));
+    let encoded = base64::engine::general_purpose::STANDARD.encode(script);
+    let lines: Vec<&str> =
+        encoded.as_bytes().chunks(76).map(|l| std::str::from_utf8(l).expect("base64 is ASCII")).collect();
+    format!(
+        "--{USER_DATA_BOUNDARY}\nContent-Type: text/x-shellscript; charset=\"us-ascii\"\nContent-Transfer-Encoding: base64\n\n{}\n\n",
+        lines.join("\n")
+    )
+}
+
+/// A managed group's user data: only its pre-bootstrap part (EKS adds its own NodeConfig),
+/// or none.
+fn managed_user_data(group: &NodeGroup) -> Option<String> {
+    let part = pre_bootstrap_part(group);
+    (!part.is_empty()).then(|| {
+        format!(
+            "MIME-Version: 1.0\nContent-Type: multipart/mixed; boundary=\"{USER_DATA_BOUNDARY}\"\n\n{part}--{USER_DATA_BOUNDARY}--\n"
+        )
+    })
 }
 
 /// The MIME boundary of a self-managed node's user data.

@@ -64,6 +64,10 @@ pub struct NodeGroup {
     /// (`metadata.tags`); a key in both takes the group's value.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub tags: BTreeMap<String, String>,
+    /// Shell commands run on each node before it joins the cluster, in a user-data part of
+    /// their own (encoded, so nothing in them can change the user data's structure).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub pre_bootstrap_commands: Vec<String>,
     /// An EC2 key pair. Rejected while SSH is locked down (STACKROX-EKS, "Control SSH Access").
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ssh_key: Option<String>,

@@ -69,6 +69,7 @@ pub(super) fn check(spec: &ClusterSpec, findings: &mut Vec<Finding>) {
         }
         check_capacity(group, &at, findings);
         check_volume(group, &at, findings);
+        check_commands(group, &at, findings);
         check_tags(&group.tags, &at.key("tags"), findings);
         if group.role == NodeGroupRole::App && spec.security_groups.app.is_none() {
             findings.push(
@@ -174,6 +175,27 @@ fn check_volume(group: &NodeGroup, at: &Path, findings: &mut Vec<Finding>) {
                     .with_hint("give the key's ARN, its id, or `alias/NAME`"),
             );
         }
+    }
+}
+
+/// Pre-bootstrap commands: each a line of text, all of them within what user data can hold
+/// (EC2 takes 16 KiB; eksharden's own part and the encoding take the rest).
+fn check_commands(group: &NodeGroup, at: &Path, findings: &mut Vec<Finding>) {
+    const MAX_COMMAND_BYTES: usize = 8192;
+    let at = at.key("preBootstrapCommands");
+    for (i, command) in group.pre_bootstrap_commands.iter().enumerate() {
+        if command.trim().is_empty() {
+            findings.push(Finding::error(at.index(i), "an empty command"));
+        } else if command.contains('\0') {
+            findings.push(Finding::error(at.index(i), "a command with a NUL character"));
+        }
+    }
+    let total: usize = group.pre_bootstrap_commands.iter().map(|c| c.len() + 1).sum();
+    if total > MAX_COMMAND_BYTES {
+        findings.push(
+            Finding::error(at, format!("{total} bytes of commands: at most {MAX_COMMAND_BYTES} fit in user data"))
+                .with_hint("put a longer script in S3 or an SSM document, and fetch it from a short command"),
+        );
     }
 }
 
