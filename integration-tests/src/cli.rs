@@ -26,10 +26,17 @@ pub fn eksharden(args: &[&str]) -> Run {
 
 /// The repository root (the parent of `integration-tests/`).
 pub fn repo_root() -> std::path::PathBuf {
-    std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
-        .parent()
-        .expect("integration-tests sits in the repository")
-        .to_path_buf()
+    crate_dir().parent().expect("integration-tests sits in the repository").to_path_buf()
+}
+
+/// The harness crate's folder: where cargo says it is when it runs a test (a library built
+/// from another clone into a shared target directory would name that clone), else where it
+/// was built.
+pub fn crate_dir() -> std::path::PathBuf {
+    match std::env::var_os("CARGO_MANIFEST_DIR") {
+        Some(dir) => dir.into(),
+        None => env!("CARGO_MANIFEST_DIR").into(),
+    }
 }
 
 /// Dummy credentials and no instance metadata, so nothing ever reaches a real AWS endpoint

@@ -32,7 +32,7 @@ impl Moto {
     /// Starts a server; panics with the server's output if it does not come up.
     pub fn start_with(options: &MotoOptions) -> Self {
         let python = PythonEnv::ensure().expect("the Python tools install");
-        let plugin_dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("moto");
+        let plugin_dir = crate::cli::crate_dir().join("moto");
         let mut last_error = String::new();
         for _ in 0..3 {
             let port = free_port();

@@ -3,7 +3,6 @@
 //! through `schemas/validate.py` in the harness's Python environment.
 
 use std::io::Write;
-use std::path::Path;
 use std::process::{Command, Stdio};
 
 use crate::python::PythonEnv;
@@ -24,7 +23,7 @@ pub fn violations(schema: Schema, document: &str) -> Vec<String> {
         Schema::Sarif => "sarif",
         Schema::Junit => "junit",
     };
-    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("schemas/validate.py");
+    let script = crate::cli::crate_dir().join("schemas/validate.py");
     let mut child = Command::new(python.bin("python"))
         .arg(script)
         .arg(kind)

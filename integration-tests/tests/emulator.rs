@@ -2,7 +2,6 @@
 //! `moto/eksharden_moto` records (each against a server of its own, through boto3), and the
 //! checks of the record itself (every gap has its test; the README lists them as generated).
 
-use std::path::Path;
 use std::process::Command;
 
 use integration_tests::python::PythonEnv;
@@ -10,7 +9,7 @@ use integration_tests::python::PythonEnv;
 #[test]
 fn every_gap_the_emulator_closes_is_shown_closed_by_its_test() {
     let python = PythonEnv::ensure().expect("the Python tools install");
-    let package = Path::new(env!("CARGO_MANIFEST_DIR")).join("moto");
+    let package = integration_tests::cli::crate_dir().join("moto");
     let output = Command::new(python.bin("python"))
         .args(["-m", "pytest", "-q", "-p", "no:cacheprovider", "tests"])
         .current_dir(&package)

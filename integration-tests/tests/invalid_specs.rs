@@ -31,7 +31,7 @@ fn invalid_specs_are_rejected_with_located_messages() {
 
 #[test]
 fn there_are_at_least_forty_invalid_specs() {
-    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/invalid-specs");
+    let dir = integration_tests::cli::crate_dir().join("tests/invalid-specs");
     let count = std::fs::read_dir(dir)
         .unwrap()
         .filter(|e| e.as_ref().unwrap().path().extension().is_some_and(|x| x == "yaml"))
