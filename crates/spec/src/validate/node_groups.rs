@@ -5,8 +5,9 @@ use crate::diagnostic::Finding;
 use crate::model::{is_graviton, Capacity, ClusterSpec, NodeGroup, NodeGroupRole, NodeGroupType, VolumeType};
 use crate::path::Path;
 
-/// Longest node-group name, so stack and role names stay within AWS limits.
-const MAX_NODE_GROUP_NAME: usize = 32;
+/// Longest node-group name: EKS takes 63 characters, and `harden` replaces a group with one
+/// named `<name>-hardened` (stack names, with a cluster name of at most 40, stay within 128).
+const MAX_NODE_GROUP_NAME: usize = 54;
 /// EKS's default quota of managed node groups per cluster (adjustable).
 const MANAGED_QUOTA: usize = 30;
 /// CloudFormation's limit on outputs per template. The `iam` stack has two of its own and
@@ -207,7 +208,7 @@ fn is_kms_key(key: &str) -> bool {
             .is_some_and(|n| !n.is_empty() && n.chars().all(|c| c.is_ascii_alphanumeric() || "/_-".contains(c)))
     };
     match key.strip_prefix("arn:aws") {
-        Some(rest) => rest.split(':').nth(5).is_some_and(|r| r.strip_prefix("key/").is_some_and(id) || alias(r)),
+        Some(rest) => rest.split(':').nth(4).is_some_and(|r| r.strip_prefix("key/").is_some_and(id) || alias(r)),
         None => id(key) || alias(key),
     }
 }
