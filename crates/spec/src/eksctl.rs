@@ -420,6 +420,8 @@ impl Translator {
         let mut bastion = Mapping::new();
         bastion.insert("cidr".into(), top.to_string().into());
         self.put(&ours.key("bastion"), Value::Mapping(bastion), &from);
+        // What is said of the bastion is said of where the file asked for it.
+        self.paths.section(&ours.key("bastion"), &from);
         self.findings.push(Finding::warning(
             from,
             format!(
