@@ -301,14 +301,16 @@ fn the_smallest_eksctl_file_validates_saying_what_create_will_choose() {
     assert!(loaded.spec.access.admins_from_caller && loaded.spec.access.admins.is_empty());
 }
 
+/// An eksctl file with a public endpoint and an admin, and `node_groups` (their YAML).
+fn eksctl(node_groups: &str) -> Result<eksharden_spec::LoadedSpec, eksharden_spec::Rejected> {
+    let text = format!(
+        "apiVersion: eksctl.io/v1alpha5\nkind: ClusterConfig\nmetadata:\n  name: groups\n  region: us-west-2\navailabilityZones: [us-west-2a, us-west-2b]\nvpc:\n  clusterEndpoints: {{privateAccess: true, publicAccess: true}}\n  publicAccessCIDRs: [198.51.100.0/24]\niamIdentityMappings:\n  - arn: arn:aws:iam::111122223333:role/admin\n    groups: [system:masters]\n{node_groups}"
+    );
+    load(&SourceFile { name: "groups.yaml".into(), text })
+}
+
 #[test]
 fn spot_and_several_instance_types_carry_over_for_managed_groups_only() {
-    let eksctl = |groups: &str| {
-        let text = format!(
-            "apiVersion: eksctl.io/v1alpha5\nkind: ClusterConfig\nmetadata:\n  name: spot\n  region: us-west-2\navailabilityZones: [us-west-2a, us-west-2b]\nvpc:\n  clusterEndpoints: {{privateAccess: true, publicAccess: true}}\n  publicAccessCIDRs: [198.51.100.0/24]\niamIdentityMappings:\n  - arn: arn:aws:iam::111122223333:role/admin\n    groups: [system:masters]\n{groups}"
-        );
-        load(&SourceFile { name: "spot.yaml".into(), text })
-    };
     let loaded = eksctl(
         "managedNodeGroups:\n  - name: spot\n    instanceTypes: [m6i.large, m6a.large, m5.large]\n    spot: true\n    tags: {team: data}\n",
     )
@@ -337,12 +339,7 @@ fn spot_and_several_instance_types_carry_over_for_managed_groups_only() {
 
 #[test]
 fn root_volumes_take_the_performance_ebs_allows_for_their_type() {
-    let group = |volume: &str| {
-        let text = format!(
-            "apiVersion: eksctl.io/v1alpha5\nkind: ClusterConfig\nmetadata: {{name: v, region: us-west-2}}\navailabilityZones: [us-west-2a, us-west-2b]\niamIdentityMappings:\n  - arn: arn:aws:iam::111122223333:role/admin\n    groups: [system:masters]\nmanagedNodeGroups:\n  - name: ng\n    volumeSize: 100\n{volume}"
-        );
-        load(&SourceFile { name: "v.yaml".into(), text })
-    };
+    let group = |volume: &str| eksctl(&format!("managedNodeGroups:\n  - name: ng\n    volumeSize: 100\n{volume}"));
     let loaded = group(
         "    volumeType: gp3\n    volumeIOPS: 6000\n    volumeThroughput: 500\n    volumeKmsKeyID: alias/nodes\n",
     )

@@ -10,7 +10,7 @@ use serde::Serialize;
 use crate::change::Change;
 use crate::error::HardenError;
 use crate::ownership::Ownership;
-use crate::{steps, KubeAccess, Options, Target};
+use crate::{steps, Options, Target};
 
 /// A hardening step: what it makes true and how it looks. Its changes are its own types
 /// ([`Alteration`](crate::change::Alteration)), which know how to make themselves. Every
@@ -179,11 +179,6 @@ impl Inspection<'_, '_> {
             Some(why) => Err(HardenError::Unread(why)),
             None => Ok(found),
         }
-    }
-
-    /// The cluster API, or why it cannot be reached.
-    pub fn cluster_api(&self) -> Result<&'_ KubeAccess, HardenError> {
-        self.target.cluster_api()
     }
 }
 

@@ -13,7 +13,7 @@ from moto.cloudformation import parsing
 from moto.cloudformation.models import CloudFormationBackend, Stack
 
 from .registry import gap, replaces
-from .stacks import ResourceFailed, create_resources
+from .stacks import ResourceFailed
 
 INJECTED = gap("injected_resource_failure", """a failure injected by name
     (EKSHARDEN_MOTO_FAIL_RESOURCE), for the tests of failed stacks: moto has no way to make a
@@ -37,7 +37,7 @@ _stack_seconds = float(os.environ.get("EKSHARDEN_MOTO_STACK_SECONDS", "0"))
 
 @replaces(Stack, "create_resources", DELAYED)
 def _delayed_create_resources(self):
-    create_resources(self)
+    _delayed_create_resources.original(self)
     if _stack_seconds > 0 and self.status == "CREATE_COMPLETE":
         self.status = "CREATE_IN_PROGRESS"
         self.eksharden_ready_at = time.monotonic() + _stack_seconds

@@ -1,7 +1,5 @@
 """Stacks that succeed, fail and go away the way CloudFormation's do."""
 
-import threading
-
 from moto.cloudformation import parsing
 from moto.cloudformation.exceptions import ValidationError
 from moto.cloudformation.models import CloudFormationBackend, Event, Stack
@@ -64,9 +62,9 @@ class _NoOutputs(dict):
 
 
 @replaces(Stack, "create_resources", ROLLBACK)
-def create_resources(self):
+def _create_resources(self):
     try:
-        create_resources.original(self)
+        _create_resources.original(self)
     except ResourceFailed as failure:
         self.events.append(Event(
             stack_id=self.stack_id, stack_name=self.name, logical_resource_id=failure.logical_id,
@@ -82,18 +80,6 @@ def create_resources(self):
         self.output_map = _NoOutputs()
         self.status = "ROLLBACK_COMPLETE"
         self._add_stack_event("ROLLBACK_COMPLETE")
-
-
-ATOMIC_CREATE = gap("create_stack_is_atomic", """CreateStack is atomic: two calls with one name at
-    once make one stack, and the other is answered AlreadyExistsException (moto checked the name,
-    then built the stack)""")
-_create_stack_lock = threading.Lock()
-
-
-@replaces(CloudFormationBackend, "create_stack", ATOMIC_CREATE)
-def _create_stack(self, name, *args, **kwargs):
-    with _create_stack_lock:
-        return _create_stack.original(self, name, *args, **kwargs)
 
 
 def find_stack(backend, name_or_id):

@@ -1,6 +1,5 @@
 """One test per gap of `stacks`: stacks succeed, fail and go away as CloudFormation's do."""
 
-import concurrent.futures
 import json
 
 import botocore.exceptions
@@ -35,25 +34,6 @@ def test_failed_resource_rolls_back(aws):
     events = aws("cloudformation").describe_stack_events(StackName=stack)["StackEvents"]
     failed = [e for e in events if e["ResourceStatus"] == "CREATE_FAILED"]
     assert failed[0]["LogicalResourceId"] == "Broken" and failed[0]["ResourceStatusReason"]
-
-
-def test_create_stack_is_atomic(aws):
-    name = unique("race")
-    template = json.dumps({"Resources": {"Wait": {"Type": "AWS::CloudFormation::WaitConditionHandle"}}})
-
-    def create(_):
-        try:
-            aws("cloudformation").create_stack(StackName=name, TemplateBody=template)
-            return "created"
-        except botocore.exceptions.ClientError as error:
-            return error.response["Error"]["Code"]
-
-    with concurrent.futures.ThreadPoolExecutor(4) as pool:
-        answers = sorted(pool.map(create, range(4)))
-    assert answers.count("created") == 1, answers
-    assert set(answers) - {"created"} == {"AlreadyExistsException"}
-    stacks = aws("cloudformation").list_stacks()["StackSummaries"]
-    assert sum(1 for s in stacks if s["StackName"] == name and s["StackStatus"] != "DELETE_COMPLETE") == 1
 
 
 def test_termination_protection(aws):

@@ -198,10 +198,13 @@ async fn completed(aws: &Aws, spec: ValidSpec, out: &mut Output<'_>) -> Result<V
     }
     let mut spec = spec.into_inner();
     if spec.vpc.zones_from_region {
-        let zones = eksharden_aws::zones::for_eks(aws, ZONES_FROM_REGION)
-            .await
-            .map_err(|error| report_aws_error(out, "cannot choose the cluster's zones: ", &error))
-            .map_err(|()| Exit::Infrastructure)?;
+        let zones = match eksharden_aws::zones::for_eks(aws, ZONES_FROM_REGION).await {
+            Ok(zones) => zones,
+            Err(error) => {
+                report_aws_error(out, "cannot choose the cluster's zones: ", &error);
+                return Err(Exit::Infrastructure);
+            }
+        };
         out.note(&format!(
             "zones: {} (the spec names none; chosen from those {} offers to EKS)",
             zones.join(", "),
@@ -211,10 +214,13 @@ async fn completed(aws: &Aws, spec: ValidSpec, out: &mut Output<'_>) -> Result<V
         spec.vpc.zones_from_region = false;
     }
     if spec.access.admins_from_caller {
-        let arn = eksharden_aws::identity::caller_principal(aws)
-            .await
-            .map_err(|error| report_aws_error(out, "cannot name the caller as the cluster's admin: ", &error))
-            .map_err(|()| Exit::Infrastructure)?;
+        let arn = match eksharden_aws::identity::caller_principal(aws).await {
+            Ok(arn) => arn,
+            Err(error) => {
+                report_aws_error(out, "cannot name the caller as the cluster's admin: ", &error);
+                return Err(Exit::Infrastructure);
+            }
+        };
         out.note(&format!("admin: {arn} (the file names none; the identity that creates the cluster, as with eksctl)"));
         let arn = arn.parse().map_err(|e| {
             out.error(&format!("the caller's ARN `{arn}`: {e}"));

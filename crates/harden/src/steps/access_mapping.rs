@@ -48,7 +48,7 @@ impl Step for AccessMapping {
         if uses_access_entries(found) {
             return inspect_entries(found, options);
         }
-        inspect_aws_auth(&at.cluster_api()?.client, options).await
+        inspect_aws_auth(&at.target.cluster_api()?.client, options).await
     }
 }
 

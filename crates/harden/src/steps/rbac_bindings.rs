@@ -37,7 +37,7 @@ impl Step for RbacBindings {
 
     /// The bindings against eksharden's manifest.
     async fn inspect(&self, at: &mut Inspection<'_, '_>) -> Result<Inspected, HardenError> {
-        let planned = apply(&at.cluster_api()?.client, Mode::DryRun).await?;
+        let planned = apply(&at.target.cluster_api()?.client, Mode::DryRun).await?;
         let current = planned.iter().map(|(n, a)| format!("{n}: {}", describe(*a))).collect();
         let names: Vec<String> =
             planned.into_iter().filter(|(_, a)| *a != Applied::Unchanged).map(|(n, _)| n).collect();

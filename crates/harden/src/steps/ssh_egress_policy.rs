@@ -38,7 +38,7 @@ impl Step for SshEgressPolicy {
 
     /// Where the policies are missing or different.
     async fn inspect(&self, at: &mut Inspection<'_, '_>) -> Result<Inspected, HardenError> {
-        let planned = apply(&at.cluster_api()?.client, Mode::DryRun).await?;
+        let planned = apply(&at.target.cluster_api()?.client, Mode::DryRun).await?;
         let mut places: Vec<(String, Applied)> =
             planned.namespaces.into_iter().map(|(n, a)| (format!("namespace {n}"), a)).collect();
         places.extend(planned.calico.map(|a| ("Calico".to_owned(), a)));

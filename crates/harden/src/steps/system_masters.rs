@@ -38,7 +38,7 @@ impl Step for SystemMasters {
 
     /// Who is mapped to `system:masters`, and whether `cluster-admin` binds it.
     async fn inspect(&self, at: &mut Inspection<'_, '_>) -> Result<Inspected, HardenError> {
-        let client = &at.cluster_api()?.client;
+        let client = &at.target.cluster_api()?.client;
         let auth = aws_auth::read(client).await?.unwrap_or_default();
         let mappings: Vec<String> = auth
             .roles
