@@ -29,6 +29,17 @@ pub fn repo_root() -> std::path::PathBuf {
     crate_dir().parent().expect("integration-tests sits in the repository").to_path_buf()
 }
 
+/// The names of the example specs (`examples/NAME.yaml`), sorted: every test that goes over
+/// the examples goes over all of them.
+pub fn examples() -> Vec<String> {
+    let mut names: Vec<String> = std::fs::read_dir(repo_root().join("examples"))
+        .expect("the examples folder")
+        .filter_map(|entry| entry.ok()?.file_name().to_str()?.strip_suffix(".yaml").map(str::to_owned))
+        .collect();
+    names.sort();
+    names
+}
+
 /// The harness crate's folder: where cargo says it is when it runs a test (a library built
 /// from another clone into a shared target directory would name that clone), else where it
 /// was built.

@@ -5,7 +5,7 @@ use eksharden_cli::exit::Exit;
 use eksharden_cli::output::Output;
 use eksharden_spec::model::{AccessMode, NatMode, NodeGroupType, TaintEffect};
 use eksharden_spec::{load, Dialect, SourceFile};
-use integration_tests::cli::{eksharden, repo_root};
+use integration_tests::cli::{eksharden, examples, repo_root};
 
 fn example(name: &str) -> String {
     repo_root().join("examples").join(format!("{name}.yaml")).display().to_string()
@@ -13,8 +13,8 @@ fn example(name: &str) -> String {
 
 #[test]
 fn every_example_validates_with_exit_0() {
-    for name in ["minimal", "full", "private-only", "eksctl-cluster"] {
-        let run = eksharden(&["validate", "-f", &example(name)]);
+    for name in examples() {
+        let run = eksharden(&["validate", "-f", &example(&name)]);
         assert_eq!(run.exit, Exit::Ok, "{name}: {}", run.stderr);
         assert!(run.stderr.contains(": valid ("), "{name}: {}", run.stderr);
         assert!(!run.stderr.contains(": error: "), "{name}: {}", run.stderr);
@@ -310,7 +310,7 @@ fn eksctl(node_groups: &str) -> Result<eksharden_spec::LoadedSpec, eksharden_spe
 }
 
 #[test]
-fn spot_and_several_instance_types_carry_over_for_managed_groups_only() {
+fn spot_and_several_instance_types_carry_over_to_both_kinds_of_group() {
     let loaded = eksctl(
         "managedNodeGroups:\n  - name: spot\n    instanceTypes: [m6i.large, m6a.large, m5.large]\n    spot: true\n    tags: {team: data}\n",
     )
@@ -331,10 +331,36 @@ fn spot_and_several_instance_types_carry_over_for_managed_groups_only() {
     // Mixed architectures: one group has one AMI type.
     let mixed = eksctl("managedNodeGroups:\n  - name: mixed\n    instanceTypes: [m6i.large, m7g.large]\n").unwrap_err();
     assert!(mixed.diagnostics.iter().any(|d| d.message.contains("run different architectures")), "{mixed:?}");
-    // A self-managed group launches one type on demand.
-    let native = "apiVersion: eksharden.dev/v1alpha1\nkind: Cluster\nmetadata: {name: c, region: eu-west-1, version: \"1.35\"}\nvpc: {cidr: 10.0.0.0/16, availabilityZones: [eu-west-1a, eu-west-1b]}\naccess:\n  admins: [{arn: \"arn:aws:iam::111122223333:role/admin\"}]\nnodeGroups:\n  - {name: self, type: selfManaged, capacity: spot}\n";
-    let refused = load(&SourceFile { name: "self.yaml".into(), text: native.into() }).unwrap_err();
-    assert!(refused.diagnostics.iter().any(|d| d.message.contains("need a managed group")), "{refused:?}");
+    // A self-managed group launches through a mixed instances policy; its on-demand share
+    // is its own, which a managed group (all spot or all on demand) cannot have.
+    let native = |group: &str| {
+        let text = format!("apiVersion: eksharden.dev/v1alpha1\nkind: Cluster\nmetadata: {{name: c, region: eu-west-1, version: \"1.35\"}}\nvpc: {{cidr: 10.0.0.0/16, availabilityZones: [eu-west-1a, eu-west-1b], vpnCidrs: [172.16.0.0/16]}}\naccess:\n  admins: [{{arn: \"arn:aws:iam::111122223333:role/admin\"}}]\nnodeGroups:\n  - {group}\n");
+        load(&SourceFile { name: "self.yaml".into(), text })
+    };
+    let mixed = native(
+        "{name: self, type: selfManaged, capacity: spot, extraInstanceTypes: [c5.large], onDemandBaseCapacity: 1}",
+    )
+    .expect("a self-managed spot group");
+    let plan = eksharden_plan::plan(&mixed.spec);
+    let stack = plan.stacks.iter().find(|s| s.stack_name.ends_with("nodegroup-self")).unwrap();
+    let policy = &stack.template["Resources"]["AutoScalingGroup"]["Properties"]["MixedInstancesPolicy"];
+    assert_eq!(
+        policy["LaunchTemplate"]["Overrides"],
+        serde_json::json!([{"InstanceType": "m6i.large"}, {"InstanceType": "c5.large"}])
+    );
+    assert_eq!(policy["InstancesDistribution"]["OnDemandBaseCapacity"], 1);
+    assert_eq!(policy["InstancesDistribution"]["OnDemandPercentageAboveBaseCapacity"], 0);
+    assert!(stack.template["Resources"]["LaunchTemplate"]["Properties"]["LaunchTemplateData"]
+        .get("InstanceType")
+        .is_none());
+    for (group, words) in [
+        ("{name: m, capacity: spot, onDemandBaseCapacity: 1}", "all spot or all on demand"),
+        ("{name: s, type: selfManaged, onDemandPercentageAboveBase: 50}", "needs a mixed instances policy"),
+        ("{name: s, type: selfManaged, capacity: spot, onDemandPercentageAboveBase: 150}", "a percentage is 0 to 100"),
+    ] {
+        let refused = native(group).unwrap_err();
+        assert!(refused.diagnostics.iter().any(|d| d.message.contains(words)), "{group}: {refused:?}");
+    }
 }
 
 #[test]

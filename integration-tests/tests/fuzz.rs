@@ -33,7 +33,7 @@ fn load_and_plan(text: String) -> bool {
 }
 
 fn examples() -> Vec<String> {
-    ["minimal", "full", "private-only", "eksctl-cluster"]
+    integration_tests::cli::examples()
         .iter()
         .map(|e| std::fs::read_to_string(repo_root().join("examples").join(format!("{e}.yaml"))).unwrap())
         .collect()

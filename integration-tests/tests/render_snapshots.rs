@@ -1,11 +1,11 @@
 //! Snapshots of every rendered template and stack graph, for every example.
 
 use eksharden_cli::exit::Exit;
-use integration_tests::cli::{eksharden, repo_root};
+use integration_tests::cli::{eksharden, examples, repo_root};
 
 #[test]
 fn rendered_templates_match_their_snapshots() {
-    for example in ["minimal", "full", "private-only", "eksctl-cluster", "ipv6"] {
+    for example in examples() {
         let spec = repo_root().join("examples").join(format!("{example}.yaml"));
         let run = eksharden(&["render", "-q", "-f", spec.to_str().unwrap()]);
         assert_eq!(run.exit, Exit::Ok, "{}", run.stderr);

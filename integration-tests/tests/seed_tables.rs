@@ -38,8 +38,11 @@ fn rendered_rule(group: String, egress: bool, p: &Value) -> Rendered {
     let peer = ["SourceSecurityGroupId", "DestinationSecurityGroupId"]
         .iter()
         .find_map(|k| p.get(*k).map(group_name))
-        .or_else(|| p.get("CidrIp").and_then(Value::as_str).map(str::to_owned))
-        .or_else(|| p.get("SourcePrefixListId").and_then(Value::as_str).map(str::to_owned))
+        .or_else(|| {
+            ["CidrIp", "CidrIpv6", "SourcePrefixListId", "DestinationPrefixListId"]
+                .iter()
+                .find_map(|k| p.get(*k).and_then(Value::as_str).map(str::to_owned))
+        })
         .expect("a rule has a peer");
     let description = p["Description"].as_str().expect("every rule has a description").to_owned();
     Rendered { group, egress, all_protocols: all, ports, peer, description }
@@ -442,7 +445,8 @@ const NODE_OR_CONTROL_PLANE: [&str; 5] = [NODES, "AddonSecurityGroup", "AppSecur
 
 fn specs_to_check() -> Vec<(String, ValidSpec)> {
     let mut specs = Vec::new();
-    for example in ["minimal", "full", "private-only", "eksctl-cluster"] {
+    for example in integration_tests::cli::examples() {
+        let example = example.as_str();
         for profile in [SecurityGroupProfile::Minimum, SecurityGroupProfile::Recommended] {
             specs.push((format!("{example} ({profile:?})"), with_profile(spec_of(example), profile)));
         }

@@ -21,6 +21,8 @@ pub enum StackKind {
     Iam,
     /// The EKS cluster, its KMS key and access entries.
     Cluster,
+    /// The OIDC provider, IAM roles for service accounts, Pod Identity associations.
+    Identity,
     /// One node group.
     NodeGroup(String),
 }
@@ -33,6 +35,7 @@ impl StackKind {
             Self::SecurityGroups => "security-groups".into(),
             Self::Iam => "iam".into(),
             Self::Cluster => "cluster".into(),
+            Self::Identity => "identity".into(),
             Self::NodeGroup(name) => format!("nodegroup-{name}"),
         }
     }

@@ -37,6 +37,7 @@ pub fn plan(spec: &ValidSpec) -> Plan {
         stacks::security_groups::stack(&cx),
         stacks::cluster::stack(&cx),
     ];
+    planned.extend(stacks::identity::stack(&cx));
     planned.extend(spec.node_groups.iter().map(|group| stacks::node_group::stack(&cx, group)));
     Plan {
         cluster: spec.metadata.name.clone(),

@@ -101,7 +101,8 @@ impl fmt::Display for Port {
     }
 }
 
-/// An Amazon Resource Name: `arn:PARTITION:SERVICE:REGION:ACCOUNT:RESOURCE`.
+/// An Amazon Resource Name: `arn:PARTITION:SERVICE:REGION:ACCOUNT:RESOURCE` (the account is
+/// twelve digits, empty, or `aws` for what AWS owns, such as its managed policies).
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct Arn(String);
 
@@ -136,7 +137,9 @@ impl FromStr for Arn {
             && parts[0] == "arn"
             && matches!(parts[1], "aws" | "aws-cn" | "aws-us-gov" | "aws-iso" | "aws-iso-b")
             && !parts[2].is_empty()
-            && (parts[4].is_empty() || (parts[4].len() == 12 && parts[4].bytes().all(|b| b.is_ascii_digit())))
+            && (parts[4].is_empty()
+                || parts[4] == "aws"
+                || (parts[4].len() == 12 && parts[4].bytes().all(|b| b.is_ascii_digit())))
             && !parts[5].is_empty();
         if well_formed {
             Ok(Self(text.to_owned()))

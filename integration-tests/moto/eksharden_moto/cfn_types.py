@@ -17,6 +17,7 @@ from moto.kms.models import kms_backends
 
 from .common import Resource, ec2, eks, iam, is_true, suffix
 from .eks import access_entries, new_access_entry
+from .eks_workloads import apply_auto_mode
 from .registry import cloudformation_type, gap, replaces
 
 NETWORK_ACLS = gap("network_acl_types", """AWS::EC2::NetworkAcl (with the `*` entries that deny what no
@@ -216,10 +217,11 @@ def _security_group_create(cls, resource_name, cloudformation_json, account_id, 
     return group
 
 
-EKS_AMIS = gap("eks_ami_parameters", """the public SSM parameters of the EKS-optimized AMIs
-    (/aws/service/eks/optimized-ami/...), which moto does not publish: they resolve to an Amazon
+EKS_AMIS = gap("eks_ami_parameters", """the public SSM parameters of the EKS-optimized and the
+    Bottlerocket AMIs (/aws/service/eks/optimized-ami/..., /aws/service/bottlerocket/...), which
+    moto does not publish: they resolve to an Amazon
     Linux image of moto's catalogue""")
-EKS_AMI_PARAMETERS = "/aws/service/eks/optimized-ami/"
+EKS_AMI_PARAMETERS = ("/aws/service/eks/optimized-ami/", "/aws/service/bottlerocket/")
 
 
 @replaces(parsing.ResourceMap, "parse_ssm_parameter", EKS_AMIS)
@@ -345,6 +347,7 @@ class EksCluster(Resource):
             "authenticationMode": access.get("AuthenticationMode", "CONFIG_MAP"),
             "bootstrapClusterCreatorAdminPermissions": is_true(access.get("BootstrapClusterCreatorAdminPermissions", True)),
         }
+        apply_auto_mode(cluster, props)
         keys = [c.get("Provider", {}).get("KeyArn") for c in props.get("EncryptionConfig", [])]
         return cls(name, {
             "Arn": cluster.arn,

@@ -1,12 +1,15 @@
-"""EC2 as eksharden reads it back: tags, rules, endpoints, instances and IPv6 as EC2 keeps them."""
+"""EC2 as eksharden reads it back: tags, rules, endpoints, instances (and the Auto Scaling groups
+that launch them) and IPv6 as EC2 keeps them."""
 
 import copy
 
+from moto.autoscaling.models import FakeAutoScalingGroup
 from moto.ec2.models import EC2Backend
 from moto.ec2.models.elastic_network_interfaces import NetworkInterfaceBackend
-from moto.ec2.models.instances import MetadataOptions
+from moto.ec2.models.instances import Instance, MetadataOptions
 from moto.ec2.models.security_groups import SecurityGroupRule
 from moto.ec2.models.tags import TagBackend
+from moto.ec2.responses.instances import InstanceResponse
 
 from .registry import gap, replaces
 
@@ -141,3 +144,37 @@ def _create_network_interface(self, subnet, *args, **kwargs):
     if not asked and getattr(subnet, "assign_ipv6_address_on_creation", False) and subnet.ipv6_cidr_block_associations:
         kwargs["ipv6_address_count"] = 1
     return _create_network_interface.original(self, subnet, *args, **kwargs)
+
+
+MIXED_INSTANCES = gap("mixed_instances_policy_types", """an Auto Scaling group with a mixed instances
+    policy launches instances of its overrides' types (moto launched them with no type at all)""")
+
+
+@replaces(FakeAutoScalingGroup, "instance_type", MIXED_INSTANCES)
+def _group_instance_type(self):
+    overrides = ((self.mixed_instances_policy or {}).get("LaunchTemplate") or {}).get("Overrides") or []
+    if overrides and overrides[0].get("InstanceType"):
+        return overrides[0]["InstanceType"]
+    return _group_instance_type.original(self)
+
+
+IMAGE_VOLUMES = gap("mapping_of_an_image_volume", """a block device mapping that sets only how a volume of
+    the image is kept (encryption, type; no size and no snapshot) gets the image's volume, as in
+    EC2: Bottlerocket's OS volume is mapped that way (moto refused the mapping; its images all have
+    one 8 GiB volume, so such a volume is 8 GiB)""")
+MOTO_IMAGE_VOLUME_GIB = 8
+
+
+@replaces(Instance, "add_block_device", IMAGE_VOLUMES)
+def _add_block_device(self, size, device_path, snapshot_id, *args, **kwargs):
+    if size is None and snapshot_id is None:
+        size = MOTO_IMAGE_VOLUME_GIB
+    return _add_block_device.original(self, size, device_path, snapshot_id, *args, **kwargs)
+
+
+@replaces(InstanceResponse, "_validate_block_device_mapping", IMAGE_VOLUMES)
+def _validate_block_device_mapping(device_mapping):
+    ebs = device_mapping.get("Ebs") or {}
+    if "Ebs" in device_mapping and not ebs.get("VolumeSize") and not ebs.get("SnapshotId"):
+        return
+    _validate_block_device_mapping.original(device_mapping)

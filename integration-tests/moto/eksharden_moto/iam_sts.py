@@ -14,7 +14,8 @@ from moto.sts.exceptions import STSClientError
 from moto.sts.models import sts_backends
 from moto.sts.responses import TokenResponse
 
-from .registry import gap, replaces
+from .common import Resource, iam
+from .registry import cloudformation_type, gap, replaces
 
 PRESIGNED = gap("presigned_requests", """a presigned request (an EKS token replayed against STS) goes
     to the service of its X-Amz-Credential scope and is made by that access key (moto sent it to S3,
@@ -145,3 +146,32 @@ def _assume_role(self):
             f"User: {callers[0]} is not authorized to perform: sts:AssumeRole on resource: {role_arn}",
         )
     return _assume_role.original(self)
+
+
+OIDC_PROVIDER = gap("oidc_provider_type", """AWS::IAM::OIDCProvider (moto's IAM keeps OIDC providers but had no
+    CloudFormation type): its Ref and Arn are the provider's ARN""")
+
+
+@cloudformation_type(OIDC_PROVIDER)
+class OidcProvider(Resource):
+    ATTRIBUTES = ("Arn",)
+
+    @staticmethod
+    def cloudformation_type():
+        return "AWS::IAM::OIDCProvider"
+
+    @classmethod
+    def create_from_cloudformation_json(cls, resource_name, cloudformation_json, account_id, region_name, **kwargs):
+        props = cloudformation_json["Properties"]
+        provider = iam(account_id).create_open_id_connect_provider(
+            url=props["Url"],
+            thumbprint_list=list(props.get("ThumbprintList", [])),
+            client_id_list=list(props.get("ClientIdList", [])),
+            tags=list(props.get("Tags", [])),
+        )
+        return cls(provider.arn, {"Arn": provider.arn})
+
+    def delete(self, account_id, region_name):
+        backend = iam(account_id)
+        if self._physical_id in backend.open_id_providers:
+            backend.delete_open_id_connect_provider(self._physical_id)

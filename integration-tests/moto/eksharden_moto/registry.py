@@ -44,7 +44,7 @@ def _name(owner):
 def replaces(owner, name, closes):
     """Decorator: the function replaces moto's `owner.name` (a method, classmethod or
     property of that name must exist) for the gap `closes`. The replaced one stays callable
-    as `function.original` (a classmethod's underlying function, a property's getter)."""
+    as `function.original` (a class or static method's underlying function, a property's getter)."""
 
     def install(function):
         if not hasattr(owner, name):
@@ -53,6 +53,9 @@ def replaces(owner, name, closes):
         if isinstance(current, classmethod):
             function.original = current.__func__
             setattr(owner, name, classmethod(function))
+        elif isinstance(current, staticmethod):
+            function.original = current.__func__
+            setattr(owner, name, staticmethod(function))
         elif isinstance(current, property):
             function.original = current.fget
             setattr(owner, name, property(function))

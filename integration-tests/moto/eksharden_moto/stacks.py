@@ -29,6 +29,19 @@ def _model_map():
     return models
 
 
+UNKNOWN_TYPES = gap("unsupported_types_fail", """a resource type neither moto nor this package supports
+    fails its stack, naming the type (moto logged a warning, skipped the resource and reported the
+    stack complete, so a test could pass on something that was never made)""")
+
+
+@replaces(parsing, "resource_class_from_type", UNKNOWN_TYPES)
+def _resource_class(resource_type):
+    found = _resource_class.original(resource_type)
+    if found is None and resource_type not in parsing.NULL_MODELS:
+        raise ValidationError(message=f"eksharden's emulator does not support the resource type {resource_type}")
+    return found
+
+
 class ResourceFailed(Exception):
     """A resource of a stack could not be created."""
 

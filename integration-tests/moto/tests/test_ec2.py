@@ -68,3 +68,34 @@ def test_interface_ipv6_on_creation(aws):
     ec2.modify_subnet_attribute(SubnetId=subnets[0], AssignIpv6AddressOnCreation={"Value": True})
     interface = ec2.create_network_interface(SubnetId=subnets[0])["NetworkInterface"]
     assert len(interface["Ipv6Addresses"]) == 1
+
+
+def test_mixed_instances_policy_types(aws):
+    ec2 = aws("ec2")
+    _, subnets = network(aws, "10.68.0.0/16")
+    image = ec2.describe_images()["Images"][0]["ImageId"]
+    template = ec2.create_launch_template(LaunchTemplateName=unique("lt"), LaunchTemplateData={"ImageId": image})["LaunchTemplate"]["LaunchTemplateId"]
+    name = unique("asg")
+    aws("autoscaling").create_auto_scaling_group(
+        AutoScalingGroupName=name, MinSize=1, MaxSize=1, DesiredCapacity=1, VPCZoneIdentifier=subnets[0],
+        MixedInstancesPolicy={
+            "LaunchTemplate": {"LaunchTemplateSpecification": {"LaunchTemplateId": template},
+                               "Overrides": [{"InstanceType": "c6i.large"}, {"InstanceType": "c5.large"}]},
+            "InstancesDistribution": {"OnDemandPercentageAboveBaseCapacity": 0}})
+    group = aws("autoscaling").describe_auto_scaling_groups(AutoScalingGroupNames=[name])["AutoScalingGroups"][0]
+    instance = group["Instances"][0]["InstanceId"]
+    described = ec2.describe_instances(InstanceIds=[instance])["Reservations"][0]["Instances"][0]
+    assert described["InstanceType"] == "c6i.large"
+
+
+def test_mapping_of_an_image_volume(aws):
+    ec2 = aws("ec2")
+    _, subnets = network(aws, "10.69.0.0/16")
+    image = ec2.describe_images()["Images"][0]["ImageId"]
+    mappings = [{"DeviceName": "/dev/xvda", "Ebs": {"Encrypted": True, "VolumeType": "gp3"}},
+                {"DeviceName": "/dev/xvdb", "Ebs": {"Encrypted": True, "VolumeSize": 50, "VolumeType": "gp3"}}]
+    instance = ec2.run_instances(ImageId=image, MinCount=1, MaxCount=1, SubnetId=subnets[0], BlockDeviceMappings=mappings)["Instances"][0]["InstanceId"]
+    volumes = ec2.describe_volumes(Filters=[{"Name": "attachment.instance-id", "Values": [instance]}])["Volumes"]
+    by_device = {v["Attachments"][0]["Device"]: v for v in volumes}
+    assert by_device["/dev/xvda"]["Size"] == 8 and by_device["/dev/xvda"]["Encrypted"]
+    assert by_device["/dev/xvdb"]["Size"] == 50

@@ -11,7 +11,7 @@ from botocore.credentials import Credentials
 from botocore.model import ServiceId
 from botocore.signers import RequestSigner
 
-from conftest import unique
+from conftest import deploy, unique
 
 
 def _role(aws, principal):
@@ -63,3 +63,16 @@ def test_assume_role_trust(aws):
     with pytest.raises(botocore.exceptions.ClientError, match="AccessDenied"):
         sts.assume_role(RoleArn="arn:aws:iam::123456789012:role/does-not-exist", RoleSessionName="nobody")
     assert sts.assume_role(RoleArn=_role(aws, "123456789012"), RoleSessionName="insider")["Credentials"]["AccessKeyId"]
+
+
+def test_oidc_provider_type(aws):
+    url = f"https://oidc.eks.eu-west-1.amazonaws.com/id/{unique('ID').upper()}"
+    template = {"Resources": {"Provider": {"Type": "AWS::IAM::OIDCProvider", "Properties": {
+        "Url": url, "ClientIdList": ["sts.amazonaws.com"], "Tags": [{"Key": "team", "Value": "a"}]}}},
+        "Outputs": {"Ref": {"Value": {"Ref": "Provider"}}, "Arn": {"Value": {"Fn::GetAtt": ["Provider", "Arn"]}}}}
+    stack, status, out = deploy(aws, template)
+    assert status == "CREATE_COMPLETE" and out["Ref"] == out["Arn"]
+    provider = aws("iam").get_open_id_connect_provider(OpenIDConnectProviderArn=out["Arn"])
+    assert provider["ClientIDList"] == ["sts.amazonaws.com"] and provider["Url"] == url.removeprefix("https://")
+    aws("cloudformation").delete_stack(StackName=stack)
+    assert out["Arn"] not in [p["Arn"] for p in aws("iam").list_open_id_connect_providers()["OpenIDConnectProviderList"]]

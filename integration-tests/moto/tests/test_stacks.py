@@ -109,3 +109,12 @@ def test_stack_tags_on_eks(aws):
     assert tags["team"] == "platform"
     assert tags["aws:cloudformation:stack-name"] == stack
     assert tags["aws:cloudformation:logical-id"] == "Cluster"
+
+
+def test_unsupported_types_fail(aws):
+    template = {"Resources": {"Thing": {"Type": "AWS::Transfer::Server", "Properties": {}}}}
+    name, status, _ = deploy(aws, template)
+    assert status == "ROLLBACK_COMPLETE"
+    events = aws("cloudformation").describe_stack_events(StackName=name)["StackEvents"]
+    failed = [e for e in events if e["ResourceStatus"] == "CREATE_FAILED"]
+    assert "AWS::Transfer::Server" in failed[0]["ResourceStatusReason"]

@@ -2,15 +2,18 @@
 
 pub mod cluster;
 pub mod iam;
+pub mod identity;
 pub mod network;
 pub mod node_group;
 pub mod security_groups;
+mod trust;
 
 use eksharden_spec::model::CLUSTER_TAG;
 use eksharden_spec::ValidSpec;
 use serde_json::Value;
 
-use crate::cfn;
+use crate::cfn::{self, Template};
+use crate::graph::{OutputRef, ParameterBinding, StackKind};
 
 /// The tag that names the part a security group or subnet plays (`node-general`,
 /// `bastion`), so that `verify` finds the roles of the flow policy in a deployed cluster.
@@ -51,5 +54,31 @@ impl Context<'_> {
         let mut tags = self.tags(name);
         tags.push((key.to_owned(), value.to_owned()));
         cfn::tag_list(&tags)
+    }
+}
+
+/// A stack's parameters that other stacks' outputs feed, each declared on the template as it
+/// is bound.
+#[derive(Default)]
+pub struct Inputs(Vec<ParameterBinding>);
+
+impl Inputs {
+    /// Declares parameter `name` on `t` and binds it to `output` of `stack`.
+    pub fn bind(
+        &mut self,
+        t: &mut Template,
+        name: &str,
+        kind: &str,
+        description: &str,
+        stack: StackKind,
+        output: &str,
+    ) {
+        t.parameter(name, kind, description);
+        self.0.push(ParameterBinding { parameter: name.into(), from: OutputRef { stack, output: output.into() } });
+    }
+
+    /// The bindings, for the stack.
+    pub fn into_bindings(self) -> Vec<ParameterBinding> {
+        self.0
     }
 }

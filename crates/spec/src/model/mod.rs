@@ -1,7 +1,10 @@
 //! The `eksharden.dev/v1alpha1` `Cluster` spec. What is not written is the safe choice.
 
 mod access;
+mod addons;
+mod compute;
 mod hardening;
+mod identity;
 mod network;
 mod node_group;
 mod security_groups;
@@ -12,9 +15,15 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 pub use access::{Access, AccessMode, CreatorRole, Principal};
+pub use addons::{addon_namespace, known_service_account, Addon, POD_IDENTITY_AGENT};
+pub use compute::{AutoMode, AutoModeNodePool, FargateProfile, FargateSelector};
 pub use hardening::{Hardening, Imds, LogType, SecretsEncryption, SshLockdown};
+pub use identity::{Identity, WorkloadRole};
 pub use network::{Bastion, EndpointAccess, IpFamily, NatMode, Subnets, Vpc, VpcEndpointService, ZONES_FROM_REGION};
-pub use node_group::{is_graviton, Capacity, NodeGroup, NodeGroupRole, NodeGroupType, Taint, TaintEffect, VolumeType};
+pub use node_group::{
+    is_graviton, AmiFamily, Capacity, NodeGroup, NodeGroupRole, NodeGroupType, Taint, TaintEffect, UpdateConfig,
+    VolumeType,
+};
 pub use security_groups::{App, Cache, Database, LoadBalancer, SecurityGroupProfile, SecurityGroups};
 
 /// The `apiVersion` of eksharden's own spec.
@@ -48,9 +57,46 @@ pub struct ClusterSpec {
     /// The node groups; each is its own stack.
     #[serde(default)]
     pub node_groups: Vec<NodeGroup>,
+    /// Fargate profiles: pods that run on Fargate, in the private subnets.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub fargate_profiles: Vec<FargateProfile>,
+    /// EKS Auto Mode: nodes EKS runs.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub auto_mode: Option<AutoMode>,
+    /// How pods get AWS credentials: IAM roles for service accounts and EKS Pod Identity.
+    #[serde(default)]
+    pub identity: Identity,
+    /// EKS add-ons installed with the cluster.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub addons: Vec<Addon>,
     /// The hardening settings.
     #[serde(default)]
     pub hardening: Hardening,
+}
+
+impl ClusterSpec {
+    /// Whether EKS Auto Mode is on.
+    pub fn auto_mode_on(&self) -> bool {
+        self.auto_mode.as_ref().is_some_and(|a| a.enabled)
+    }
+
+    /// The add-ons to install: those the spec names, and the Pod Identity agent when
+    /// associations need it and the spec does not name it.
+    pub fn addons_to_install(&self) -> Vec<Addon> {
+        let mut addons = self.addons.clone();
+        let agent_needed = !self.identity.pod_identity_associations.is_empty()
+            || self.addons.iter().any(|a| !a.policy_arns.is_empty());
+        if agent_needed && !self.auto_mode_on() && !addons.iter().any(|a| a.name == POD_IDENTITY_AGENT) {
+            addons.push(Addon {
+                name: POD_IDENTITY_AGENT.to_owned(),
+                version: None,
+                configuration_values: None,
+                policy_arns: Vec::new(),
+                service_account: None,
+            });
+        }
+        addons
+    }
 }
 
 /// The cluster's identity.

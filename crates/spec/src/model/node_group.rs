@@ -68,6 +68,27 @@ pub struct NodeGroup {
     /// their own (encoded, so nothing in them can change the user data's structure).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub pre_bootstrap_commands: Vec<String>,
+    /// The nodes' operating system: the EKS-optimized Amazon Linux 2023 or Bottlerocket.
+    #[serde(default)]
+    pub ami_family: AmiFamily,
+    /// A custom AMI of the family (self-managed groups), instead of the EKS-optimized one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ami: Option<String>,
+    /// A self-managed group with several types or spot capacity launches through a mixed
+    /// instances policy: this many instances on demand first (default 0).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub on_demand_base_capacity: Option<u32>,
+    /// Of the instances above the base, the percentage on demand (default: 0 with spot
+    /// capacity, 100 without).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub on_demand_percentage_above_base: Option<u32>,
+    /// How many nodes an update of a managed group may take down at once.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub update: Option<UpdateConfig>,
+    /// Security groups of the user's (ids), put on the nodes beside eksharden's; `verify`
+    /// reads their rules like the rest.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub extra_security_groups: Vec<String>,
     /// An EC2 key pair. Rejected while SSH is locked down (STACKROX-EKS, "Control SSH Access").
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ssh_key: Option<String>,
@@ -81,10 +102,40 @@ impl NodeGroup {
             .collect()
     }
 
+    /// Whether a self-managed group launches through a mixed instances policy (several
+    /// types, or spot capacity).
+    pub fn is_mixed(&self) -> bool {
+        self.kind == NodeGroupType::SelfManaged
+            && (!self.extra_instance_types.is_empty() || self.capacity == Capacity::Spot)
+    }
+
     /// The desired size, defaulting to the minimum.
     pub fn desired(&self) -> u32 {
         self.desired_size.unwrap_or(self.min_size)
     }
+}
+
+/// The operating system of a group's nodes.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+pub enum AmiFamily {
+    /// The EKS-optimized Amazon Linux 2023 AMI, joined by nodeadm.
+    #[default]
+    AmazonLinux2023,
+    /// Bottlerocket, configured by TOML settings: its admin container (the SSH path) off,
+    /// its control container (Systems Manager) on.
+    Bottlerocket,
+}
+
+/// How many nodes an update of a managed group may replace at once: one of the two.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct UpdateConfig {
+    /// A number of nodes (1 to 100).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_unavailable: Option<u32>,
+    /// A percentage of the group (1 to 100).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_unavailable_percentage: Option<u32>,
 }
 
 /// Whether an instance type is a Graviton (arm64) one: `m7g`, `c6gn`, `r7gd`.

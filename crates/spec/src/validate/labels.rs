@@ -5,7 +5,7 @@
 //! and the `Labels` and `Taints` of a managed group, so anything the API server would refuse
 //! is refused here, before it can change what a node runs at boot.
 
-use std::collections::HashSet;
+use std::collections::{BTreeMap, HashSet};
 
 use crate::diagnostic::Finding;
 use crate::model::{NodeGroup, NodeGroupType};
@@ -63,6 +63,36 @@ pub(super) fn check(group: &NodeGroup, at: &Path, findings: &mut Vec<Finding>) {
                 .push(Finding::error(path.key("value"), format!("taint value `{}`: {problem}", shown(&taint.value))));
         }
     }
+}
+
+/// Errors for labels that select pods (a Fargate selector's), at `at`.
+pub(super) fn check_selector(labels: &BTreeMap<String, String>, at: &Path, findings: &mut Vec<Finding>) {
+    for (key, value) in labels {
+        let path = at.key(key);
+        if let Some(problem) = key_problem(key, false) {
+            findings.push(Finding::error(path.clone(), format!("label key `{}`: {problem}", shown(key))).at_key());
+        }
+        if let Some(problem) = value_problem(value) {
+            findings.push(Finding::error(path, format!("label value `{}`: {problem}", shown(value))));
+        }
+    }
+}
+
+/// Why `name` is not a Kubernetes namespace name (a DNS label: 1 to 63 lower-case letters,
+/// digits and `-`, alphanumeric at both ends), if it is not.
+pub(super) fn namespace_problem(name: &str) -> Option<String> {
+    let edges_ok = name.chars().next().is_some_and(|c| c.is_ascii_alphanumeric())
+        && name.chars().last().is_some_and(|c| c.is_ascii_alphanumeric());
+    let chars_ok = name.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-');
+    (name.is_empty() || name.len() > MAX_NAME || !edges_ok || !chars_ok).then(|| {
+        format!("`{}` is not a namespace name: 1 to {MAX_NAME} lower-case letters, digits and `-`, starting and ending with a letter or digit", shown(name))
+    })
+}
+
+/// Why `name` is not a Kubernetes object name such as a service account's (a DNS
+/// subdomain), if it is not.
+pub(super) fn object_name_problem(name: &str) -> Option<String> {
+    subdomain_problem(name).map(|problem| format!("`{}` is not an object name: it {problem}", shown(name)))
 }
 
 /// Why `key` is not a label key (`[prefix/]name`), if it is not. EKS managed node groups

@@ -4,9 +4,13 @@
 //! or by the first error: all problems are reported together.
 
 mod access;
+mod addons;
+mod compute;
 mod endpoint;
 mod hardening;
+mod identity;
 mod labels;
+mod launch;
 mod metadata;
 mod network;
 mod node_groups;
@@ -30,6 +34,9 @@ pub fn check(spec: &ClusterSpec, today: Option<Date>) -> Vec<Finding> {
     security_groups::check(spec, &mut findings);
     access::check(spec, &mut findings);
     node_groups::check(spec, &mut findings);
+    compute::check(spec, &mut findings);
+    identity::check(spec, &mut findings);
+    addons::check(spec, &mut findings);
     hardening::check(spec, &mut findings);
     findings
 }

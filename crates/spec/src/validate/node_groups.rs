@@ -1,8 +1,8 @@
 //! Node groups: names, sizes, volumes, roles, SSH keys.
 
-use super::{check_tags, duplicates, is_dns_like, labels};
+use super::{check_tags, duplicates, is_dns_like, labels, launch};
 use crate::diagnostic::Finding;
-use crate::model::{is_graviton, Capacity, ClusterSpec, NodeGroup, NodeGroupRole, NodeGroupType, VolumeType};
+use crate::model::{ClusterSpec, NodeGroup, NodeGroupRole, NodeGroupType, VolumeType};
 use crate::path::Path;
 
 /// Longest node-group name: EKS takes 63 characters, and `harden` replaces a group with one
@@ -16,10 +16,13 @@ const MAX_TEMPLATE_OUTPUTS: usize = 200;
 
 pub(super) fn check(spec: &ClusterSpec, findings: &mut Vec<Finding>) {
     let path = Path::root().key("nodeGroups");
-    if spec.node_groups.is_empty() {
+    if spec.node_groups.is_empty() && spec.fargate_profiles.is_empty() && !spec.auto_mode_on() {
         findings.push(
-            Finding::warning(path.clone(), "no node groups: the cluster will run no pods")
-                .with_hint("add at least one entry under nodeGroups"),
+            Finding::warning(
+                path.clone(),
+                "no node groups, Fargate profiles or Auto Mode: the cluster will run no pods",
+            )
+            .with_hint("add at least one entry under nodeGroups"),
         );
     }
     duplicates(spec.node_groups.iter().map(|g| &g.name), |i| path.index(i).key("name"), "node group name", findings);
@@ -68,7 +71,7 @@ pub(super) fn check(spec: &ClusterSpec, findings: &mut Vec<Finding>) {
                 .with_hint("write a type like m6i.large"),
             );
         }
-        check_capacity(group, &at, findings);
+        launch::check(spec, group, &at, findings);
         check_volume(group, &at, findings);
         check_commands(group, &at, findings);
         check_tags(&group.tags, &at.key("tags"), findings);
@@ -93,16 +96,21 @@ pub(super) fn check(spec: &ClusterSpec, findings: &mut Vec<Finding>) {
 }
 
 /// The quotas a list of node groups meets: EKS's managed node groups per cluster, and the
-/// outputs of the `iam` stack, which has one or two per group.
+/// outputs of the `iam` stack, which has one or two per group and one per other role it
+/// makes (Pod Identity, add-ons, Fargate, Auto Mode).
 fn check_counts(spec: &ClusterSpec, path: &Path, findings: &mut Vec<Finding>) {
     let managed = spec.node_groups.iter().filter(|g| g.kind == NodeGroupType::Managed).count();
-    let outputs = 2 + managed + 2 * (spec.node_groups.len() - managed);
+    let others = spec.identity.pod_identity_associations.iter().filter(|r| r.makes_role()).count()
+        + spec.addons.iter().filter(|a| !a.policy_arns.is_empty()).count()
+        + usize::from(!spec.fargate_profiles.is_empty())
+        + usize::from(spec.auto_mode_on());
+    let outputs = 2 + managed + 2 * (spec.node_groups.len() - managed) + others;
     if outputs > MAX_TEMPLATE_OUTPUTS {
         findings.push(
             Finding::error(
                 path.clone(),
                 format!(
-                    "{} node groups ({managed} managed) need {outputs} outputs in the iam stack; \
+                    "{} node groups ({managed} managed) and {others} other roles need {outputs} outputs in the iam stack; \
                      CloudFormation allows {MAX_TEMPLATE_OUTPUTS} per template",
                     spec.node_groups.len()
                 ),
@@ -122,7 +130,6 @@ fn check_counts(spec: &ClusterSpec, path: &Path, findings: &mut Vec<Finding>) {
     }
 }
 
-/// `m6i.large`, `c7g.2xlarge`, `u-6tb1.metal`.
 /// The root volume's performance, as EBS allows it for its type and size (AWS-EBS-TYPES).
 fn check_volume(group: &NodeGroup, at: &Path, findings: &mut Vec<Finding>) {
     let size = u64::from(group.volume_size);
@@ -213,42 +220,8 @@ fn is_kms_key(key: &str) -> bool {
     }
 }
 
-/// Several instance types and spot capacity: a managed group's, of one architecture.
-fn check_capacity(group: &NodeGroup, at: &Path, findings: &mut Vec<Finding>) {
-    let several = !group.extra_instance_types.is_empty();
-    if group.kind == NodeGroupType::SelfManaged && (several || group.capacity == Capacity::Spot) {
-        let field = if several { "extraInstanceTypes" } else { "capacity" };
-        findings.push(
-            Finding::error(
-                at.key(field),
-                "a self-managed group launches one instance type on demand: several types and spot capacity need a managed group",
-            )
-            .with_hint("make the group `type: managed`, or give it one instance type on demand"),
-        );
-    }
-    for (i, extra) in group.extra_instance_types.iter().enumerate() {
-        let at = at.key("extraInstanceTypes").index(i);
-        if !is_instance_type(extra) {
-            findings.push(Finding::error(at, format!("`{extra}` is not an EC2 instance type")));
-        } else if is_graviton(extra) != is_graviton(&group.instance_type) {
-            findings.push(Finding::error(
-                at,
-                format!(
-                    "`{extra}` and `{}` run different architectures: one group has one AMI type",
-                    group.instance_type
-                ),
-            ));
-        }
-    }
-    duplicates(
-        group.instance_types(),
-        |i| at.key("extraInstanceTypes").index(i.saturating_sub(1)),
-        "instance type",
-        findings,
-    );
-}
-
-fn is_instance_type(text: &str) -> bool {
+/// `m6i.large`, `c7g.2xlarge`, `u-6tb1.metal`.
+pub(super) fn is_instance_type(text: &str) -> bool {
     let Some((family, size)) = text.split_once('.') else { return false };
     family.chars().next().is_some_and(|c| c.is_ascii_lowercase())
         && family.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')

@@ -1,13 +1,17 @@
 //! The `cluster` stack: the EKS cluster, its secrets key, access entries, and the EKS-SG-ROLES
-//! outbound rule of the cluster security group EKS creates.
+//! outbound rule of the cluster security group EKS creates; its add-ons, Fargate profiles
+//! and EKS Auto Mode settings.
+
+mod addons;
+mod compute;
 
 use eksharden_spec::model::{AccessMode, ClusterSpec, CreatorRole, IpFamily};
 use eksharden_spec::values::Cidr;
 use serde_json::{json, Value};
 
-use super::Context;
+use super::{Context, Inputs};
 use crate::cfn::{get_att, reference, sub, Template};
-use crate::graph::{OutputRef, ParameterBinding, Stack, StackKind};
+use crate::graph::{OutputRef, Stack, StackKind};
 use crate::rules::Group;
 use crate::stacks::{iam, network, security_groups};
 
@@ -23,6 +27,8 @@ pub mod outputs {
     pub const CLUSTER_SECURITY_GROUP_ID: &str = "ClusterSecurityGroupId";
     /// The Kubernetes service block EKS assigned to an IPv6 cluster (from fc00::/7).
     pub const SERVICE_IPV6_CIDR: &str = "ServiceIpv6Cidr";
+    /// The cluster's OIDC issuer URL (made when the spec needs the OIDC provider).
+    pub const OIDC_ISSUER_URL: &str = "OidcIssuerUrl";
 }
 
 /// The Kubernetes groups eksharden maps admins and viewers to, bound by RBAC to
@@ -38,12 +44,8 @@ pub mod groups {
 pub fn stack(cx: &Context) -> Stack {
     let spec = cx.spec;
     let mut t = Template::new(format!("eksharden {}: EKS cluster", cx.cluster()));
-    let mut parameters = Vec::new();
-    let mut input = |t: &mut Template, name: &str, kind: &str, description: &str, stack: StackKind, output: &str| {
-        t.parameter(name, kind, description);
-        parameters.push(ParameterBinding { parameter: name.into(), from: OutputRef { stack, output: output.into() } });
-    };
-    input(
+    let mut inputs = Inputs::default();
+    inputs.bind(
         &mut t,
         "PrivateSubnetIds",
         "List<AWS::EC2::Subnet::Id>",
@@ -51,7 +53,7 @@ pub fn stack(cx: &Context) -> Stack {
         StackKind::Network,
         network::outputs::PRIVATE_SUBNET_IDS,
     );
-    input(
+    inputs.bind(
         &mut t,
         "ControlPlaneSecurityGroupId",
         "AWS::EC2::SecurityGroup::Id",
@@ -59,7 +61,7 @@ pub fn stack(cx: &Context) -> Stack {
         StackKind::SecurityGroups,
         &security_groups::output_name(Group::ControlPlane),
     );
-    input(
+    inputs.bind(
         &mut t,
         "ClusterRoleArn",
         "String",
@@ -86,7 +88,7 @@ pub fn stack(cx: &Context) -> Stack {
     if endpoint.public {
         vpc_config["PublicAccessCidrs"] = endpoint.public_access_cidrs.iter().map(ToString::to_string).collect();
     }
-    t.resource("Cluster", "AWS::EKS::Cluster", json!({
+    let mut cluster = json!({
         "Name": cx.cluster(),
         "Version": spec.metadata.version,
         "RoleArn": reference("ClusterRoleArn"),
@@ -105,7 +107,11 @@ pub fn stack(cx: &Context) -> Stack {
             "BootstrapClusterCreatorAdminPermissions": access.mode == AccessMode::AwsAuth,
         },
         "Tags": cx.tag_list("cluster"),
-    }));
+    });
+    if spec.auto_mode_on() {
+        compute::auto_mode(cx, &mut t, &mut inputs, &mut cluster);
+    }
+    t.resource("Cluster", "AWS::EKS::Cluster", cluster);
     if access.mode.uses_access_entries() {
         access_entries(cx, &mut t);
     }
@@ -123,6 +129,9 @@ pub fn stack(cx: &Context) -> Stack {
         }),
     );
 
+    addons::addons(cx, &mut t, &mut inputs);
+    compute::fargate_profiles(cx, &mut t, &mut inputs);
+
     t.output(outputs::CLUSTER_NAME, reference("Cluster"), "The EKS cluster");
     t.output("ClusterArn", get_att("Cluster", "Arn"), "The EKS cluster ARN");
     t.output(outputs::ENDPOINT, get_att("Cluster", "Endpoint"), "The API server endpoint");
@@ -132,6 +141,9 @@ pub fn stack(cx: &Context) -> Stack {
         get_att("Cluster", "ClusterSecurityGroupId"),
         "The security group EKS created",
     );
+    if spec.identity.needs_oidc_provider() {
+        t.output(outputs::OIDC_ISSUER_URL, get_att("Cluster", "OpenIdConnectIssuerUrl"), "The cluster's OIDC issuer");
+    }
     if spec.vpc.ip_family == IpFamily::Ipv6 {
         t.output(
             outputs::SERVICE_IPV6_CIDR,
@@ -146,7 +158,7 @@ pub fn stack(cx: &Context) -> Stack {
         kind: StackKind::Cluster,
         stack_name: StackKind::Cluster.stack_name(cx.cluster()),
         template: t.build(),
-        parameters,
+        parameters: inputs.into_bindings(),
         service_role,
         named_iam: false,
     }

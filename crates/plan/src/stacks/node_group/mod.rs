@@ -2,13 +2,16 @@
 //! limit, encrypted root volume) and either an EKS managed node group or an Auto Scaling
 //! group, in the private subnets only.
 
-use base64::Engine;
-use eksharden_spec::model::{is_graviton, AccessMode, Capacity, IpFamily, NodeGroup, NodeGroupRole, NodeGroupType};
+mod user_data;
+
+use eksharden_spec::model::{
+    is_graviton, AccessMode, AmiFamily, Capacity, IpFamily, NodeGroup, NodeGroupRole, NodeGroupType,
+};
 use serde_json::{json, Value};
 
-use super::Context;
+use super::{Context, Inputs};
 use crate::cfn::{get_att, reference, tag_list, tag_map, Template};
-use crate::graph::{OutputRef, ParameterBinding, Stack, StackKind};
+use crate::graph::{Stack, StackKind};
 use crate::rules::Group;
 use crate::stacks::{cluster, iam, network, security_groups};
 
@@ -17,10 +20,10 @@ pub fn stack(cx: &Context, group: &NodeGroup) -> Stack {
     let kind = StackKind::NodeGroup(group.name.clone());
     let self_managed = group.kind == NodeGroupType::SelfManaged;
     let mut t = Template::new(format!("eksharden {}: node group {}", cx.cluster(), group.name));
-    let mut parameters = Vec::new();
+    let mut inputs = Inputs::default();
     let mut input = |t: &mut Template, name: &str, kind: &str, stack: StackKind, output: &str| {
-        t.parameter(name, kind, &format!("From the {stack} stack's {output} output"));
-        parameters.push(ParameterBinding { parameter: name.into(), from: OutputRef { stack, output: output.into() } });
+        let description = format!("From the {stack} stack's {output} output");
+        inputs.bind(t, name, kind, &description, stack, output);
     };
     input(&mut t, "ClusterName", "String", StackKind::Cluster, cluster::outputs::CLUSTER_NAME);
     input(
@@ -65,22 +68,14 @@ pub fn stack(cx: &Context, group: &NodeGroup) -> Stack {
         if cx.spec.vpc.ip_family == IpFamily::Ipv6 {
             input(&mut t, "ServiceCidr", "String", StackKind::Cluster, cluster::outputs::SERVICE_IPV6_CIDR);
         }
-        t.parameter_with_default(
-            "ImageId",
-            "AWS::SSM::Parameter::Value<AWS::EC2::Image::Id>",
-            "The EKS-optimized Amazon Linux 2023 AMI",
-            &format!(
-                "/aws/service/eks/optimized-ami/{}/amazon-linux-2023/{}/standard/recommended/image_id",
-                cx.spec.metadata.version,
-                architecture(group).ssm
-            ),
-        );
+        image_parameter(cx, &mut t, group);
     }
 
     let mut security_groups = vec![reference("NodeGeneralSecurityGroupId")];
     if role_group.is_some() {
         security_groups.push(reference("RoleSecurityGroupId"));
     }
+    security_groups.extend(group.extra_security_groups.iter().map(|id| Value::String(id.clone())));
     let mut instance_tags = group_tags(cx, group);
     instance_tags.push((super::NODE_GROUP_TAG.to_owned(), group.name.clone()));
     let mut data = json!({
@@ -89,10 +84,7 @@ pub fn stack(cx: &Context, group: &NodeGroup) -> Stack {
             "HttpTokens": if cx.spec.hardening.imds.tokens_required { "required" } else { "optional" },
             "HttpPutResponseHopLimit": cx.spec.hardening.imds.hop_limit,
         },
-        "BlockDeviceMappings": [{
-            "DeviceName": "/dev/xvda",
-            "Ebs": volume(group),
-        }],
+        "BlockDeviceMappings": block_devices(group),
         "SecurityGroupIds": security_groups,
         "TagSpecifications": [
             { "ResourceType": "instance", "Tags": tag_list(&instance_tags) },
@@ -101,14 +93,11 @@ pub fn stack(cx: &Context, group: &NodeGroup) -> Stack {
     });
     if self_managed {
         data["ImageId"] = reference("ImageId");
-        data["InstanceType"] = group.instance_type.clone().into();
+        if !group.is_mixed() {
+            data["InstanceType"] = group.instance_type.clone().into();
+        }
         data["IamInstanceProfile"] = json!({ "Arn": reference("InstanceProfileArn") });
-        // An IPv6 cluster's service block is EKS's choice, read from the cluster stack.
-        let service_cidr = match cx.spec.vpc.ip_family {
-            IpFamily::Ipv4 => cluster::service_cidr(cx.spec).to_string(),
-            IpFamily::Ipv6 => "${ServiceCidr}".to_owned(),
-        };
-        data["UserData"] = json!({ "Fn::Base64": { "Fn::Sub": node_config(group, &service_cidr) } });
+        data["UserData"] = json!({ "Fn::Base64": { "Fn::Sub": self_managed_user_data(cx, group) } });
     } else if let Some(user_data) = managed_user_data(group) {
         data["UserData"] = json!({ "Fn::Base64": user_data });
     }
@@ -126,13 +115,26 @@ pub fn stack(cx: &Context, group: &NodeGroup) -> Stack {
         stack_name: kind.stack_name(cx.cluster()),
         kind,
         template: t.build(),
-        parameters,
+        parameters: inputs.into_bindings(),
         service_role: None,
         named_iam: false,
     }
 }
 
-/// The root volume: encrypted always, of the group's type and performance.
+/// The group's volumes: Amazon Linux boots from the spec's volume; Bottlerocket keeps its
+/// small OS volume (encrypted too) and puts containers and images on a data volume, which is
+/// the spec's.
+fn block_devices(group: &NodeGroup) -> Value {
+    match group.ami_family {
+        AmiFamily::AmazonLinux2023 => json!([{ "DeviceName": "/dev/xvda", "Ebs": volume(group) }]),
+        AmiFamily::Bottlerocket => json!([
+            { "DeviceName": "/dev/xvda", "Ebs": { "Encrypted": true, "VolumeType": "gp3", "DeleteOnTermination": true } },
+            { "DeviceName": "/dev/xvdb", "Ebs": volume(group) },
+        ]),
+    }
+}
+
+/// The spec's volume: encrypted always, of the group's type and performance.
 fn volume(group: &NodeGroup) -> Value {
     let mut ebs = json!({
         "VolumeSize": group.volume_size,
@@ -160,116 +162,66 @@ fn group_tags(cx: &Context, group: &NodeGroup) -> Vec<(String, String)> {
     tags
 }
 
-struct Architecture {
-    ssm: &'static str,
-    ami_type: &'static str,
-}
-
-/// Graviton families (`m7g`, `c6gn`, `r7gd`) run the arm64 AMI.
-fn architecture(group: &NodeGroup) -> Architecture {
-    if is_graviton(&group.instance_type) {
-        Architecture { ssm: "arm64", ami_type: "AL2023_ARM_64_STANDARD" }
-    } else {
-        Architecture { ssm: "x86_64", ami_type: "AL2023_x86_64_STANDARD" }
-    }
-}
-
-/// The nodeadm `NodeConfig` that joins a self-managed node to the cluster, with its labels
-/// and taints, as a MIME multi-part user data document for `Fn::Sub`.
-///
-/// No spec value is pasted: each kubelet flag is a quoted YAML scalar (JSON's escapes, so a
-/// newline cannot end the line or the MIME part) with `${` escaped for `Fn::Sub`. The spec's
-/// validation already refuses such values; this keeps the document's shape even without it.
-fn node_config(group: &NodeGroup, service_cidr: &str) -> String {
-    let flags = kubelet_flags(group);
-    let kubelet = if flags.is_empty() {
-        String::new()
-    } else {
-        let quoted = flags.iter().map(|f| format!("      - {}\n", sub_literal(&yaml_quoted(f)))).collect::<String>();
-        format!("  kubelet:\n    flags:\n{quoted}")
+/// The image of a self-managed group: the custom AMI, else the family's current EKS image,
+/// read from its public SSM parameter when the stack is created.
+fn image_parameter(cx: &Context, t: &mut Template, group: &NodeGroup) {
+    let version = &cx.spec.metadata.version;
+    let architecture = if is_graviton(&group.instance_type) { "arm64" } else { "x86_64" };
+    let latest = "AWS::SSM::Parameter::Value<AWS::EC2::Image::Id>";
+    let (kind, description, default) = match (&group.ami, group.ami_family) {
+        (Some(ami), _) => ("AWS::EC2::Image::Id", "The custom AMI", ami.clone()),
+        (None, AmiFamily::AmazonLinux2023) => (
+            latest,
+            "The EKS-optimized Amazon Linux 2023 AMI",
+            format!("/aws/service/eks/optimized-ami/{version}/amazon-linux-2023/{architecture}/standard/recommended/image_id"),
+        ),
+        (None, AmiFamily::Bottlerocket) => (
+            latest,
+            "The Bottlerocket AMI for EKS",
+            format!("/aws/service/bottlerocket/aws-k8s-{version}/{architecture}/latest/image_id"),
+        ),
     };
-    format!(
-        "MIME-Version: 1.0\nContent-Type: multipart/mixed; boundary=\"{USER_DATA_BOUNDARY}\"\n\n{}--{USER_DATA_BOUNDARY}\n\
-         Content-Type: {NODE_CONFIG_TYPE}\n\n\
-         ---\napiVersion: node.eks.aws/v1alpha1\nkind: NodeConfig\nspec:\n  cluster:\n    name: ${{ClusterName}}\n    \
-         apiServerEndpoint: ${{ClusterEndpoint}}\n    certificateAuthority: ${{CertificateAuthorityData}}\n    cidr: {service_cidr}\n\
-         {kubelet}\n--{USER_DATA_BOUNDARY}--\n",
-        pre_bootstrap_part(group)
-    )
+    t.parameter_with_default("ImageId", kind, description, &default);
 }
 
-/// The group's pre-bootstrap commands as a user-data part of their own, before eksharden's:
-/// a shell script that stops at the first failing command, base64-encoded, so that no
-/// command can end the part, add one or reach `Fn::Sub` (its alphabet has no `-`, `$` or
-/// line breaks but the encoding's own). Empty without commands.
-fn pre_bootstrap_part(group: &NodeGroup) -> String {
-    if group.pre_bootstrap_commands.is_empty() {
-        return String::new();
+/// A managed group's AMI type: its family on its architecture (Graviton families such as
+/// `m7g`, `c6gn`, `r7gd` are arm64).
+fn ami_type(group: &NodeGroup) -> &'static str {
+    match (group.ami_family, is_graviton(&group.instance_type)) {
+        (AmiFamily::AmazonLinux2023, false) => "AL2023_x86_64_STANDARD",
+        (AmiFamily::AmazonLinux2023, true) => "AL2023_ARM_64_STANDARD",
+        (AmiFamily::Bottlerocket, false) => "BOTTLEROCKET_x86_64",
+        (AmiFamily::Bottlerocket, true) => "BOTTLEROCKET_ARM_64",
     }
-    let script = format!("#!/bin/bash\nset -o errexit\n{}\n", group.pre_bootstrap_commands.join("\n"));
-    let encoded = base64::engine::general_purpose::STANDARD.encode(script);
-    let lines: Vec<&str> =
-        encoded.as_bytes().chunks(76).map(|l| std::str::from_utf8(l).expect("base64 is ASCII")).collect();
-    format!(
-        "--{USER_DATA_BOUNDARY}\nContent-Type: text/x-shellscript; charset=\"us-ascii\"\nContent-Transfer-Encoding: base64\n\n{}\n\n",
-        lines.join("\n")
-    )
 }
 
-/// A managed group's user data: only its pre-bootstrap part (EKS adds its own NodeConfig),
-/// or none.
-fn managed_user_data(group: &NodeGroup) -> Option<String> {
-    let part = pre_bootstrap_part(group);
-    (!part.is_empty()).then(|| {
-        format!(
-            "MIME-Version: 1.0\nContent-Type: multipart/mixed; boundary=\"{USER_DATA_BOUNDARY}\"\n\n{part}--{USER_DATA_BOUNDARY}--\n"
-        )
-    })
-}
-
-/// The MIME boundary of a self-managed node's user data.
-const USER_DATA_BOUNDARY: &str = "//";
-
-/// The content type of the one part eksharden writes: nodeadm's `NodeConfig`.
-const NODE_CONFIG_TYPE: &str = "application/node.eks.aws";
-
-/// The kubelet flags that carry a group's labels and taints.
-fn kubelet_flags(group: &NodeGroup) -> Vec<String> {
-    let mut flags = Vec::new();
-    if !group.labels.is_empty() {
-        let labels: Vec<String> = group.labels.iter().map(|(k, v)| format!("{k}={v}")).collect();
-        flags.push(format!("--node-labels={}", labels.join(",")));
-    }
-    if !group.taints.is_empty() {
-        let taints: Vec<String> =
-            group.taints.iter().map(|t| format!("{}={}:{}", t.key, t.value, t.effect.kubernetes_name())).collect();
-        flags.push(format!("--register-with-taints={}", taints.join(",")));
-    }
-    flags
-}
-
-/// `text` as a double-quoted YAML scalar on one line, in ASCII (a MIME part without a
-/// charset is ASCII): `"` and `\\` escaped, every other character outside printable ASCII
-/// (line breaks, control characters, anything non-ASCII) written as a `\\u` or `\\U` escape.
-fn yaml_quoted(text: &str) -> String {
-    let mut quoted = String::with_capacity(text.len() + 2);
-    quoted.push('"');
-    for c in text.chars() {
-        match c {
-            '"' => quoted.push_str("\\\""),
-            '\\' => quoted.push_str("\\\\"),
-            ' '..='~' => quoted.push(c),
-            _ if u32::from(c) <= 0xffff => quoted.push_str(&format!("\\u{:04x}", u32::from(c))),
-            _ => quoted.push_str(&format!("\\U{:08x}", u32::from(c))),
+/// A self-managed node's user data, for `Fn::Sub`: nodeadm's `NodeConfig`, or Bottlerocket's
+/// settings.
+fn self_managed_user_data(cx: &Context, group: &NodeGroup) -> String {
+    match (group.ami_family, cx.spec.vpc.ip_family) {
+        // An IPv6 cluster's service block is EKS's choice, read from the cluster stack.
+        (AmiFamily::AmazonLinux2023, IpFamily::Ipv6) => user_data::node_config(group, "${ServiceCidr}"),
+        (AmiFamily::AmazonLinux2023, IpFamily::Ipv4) => {
+            user_data::node_config(group, &cluster::service_cidr(cx.spec).to_string())
         }
+        // Validation refuses self-managed Bottlerocket in an IPv6 cluster: its DNS address
+        // would come from the block EKS assigns.
+        (AmiFamily::Bottlerocket, _) => user_data::bottlerocket(group, &cluster_dns_ip(cx).to_string()),
     }
-    quoted.push('"');
-    quoted
 }
 
-/// `text` as literal text inside an `Fn::Sub` string: `${` written `${!`.
-fn sub_literal(text: &str) -> String {
-    text.replace("${", "${!")
+/// The cluster DNS service's address: the tenth of the service block, as EKS assigns it.
+fn cluster_dns_ip(cx: &Context) -> std::net::Ipv4Addr {
+    let block = cluster::service_cidr(cx.spec).net();
+    std::net::Ipv4Addr::from(u32::from(block.network()) + 10)
+}
+
+/// A managed group's user data: what it adds to EKS's own, if anything.
+fn managed_user_data(group: &NodeGroup) -> Option<String> {
+    match group.ami_family {
+        AmiFamily::AmazonLinux2023 => user_data::managed_al2023(group),
+        AmiFamily::Bottlerocket => Some(user_data::BOTTLEROCKET_HARDENING.to_owned()),
+    }
 }
 
 fn managed_node_group(cx: &Context, t: &mut Template, group: &NodeGroup, mut launch_template: Value) {
@@ -281,7 +233,7 @@ fn managed_node_group(cx: &Context, t: &mut Template, group: &NodeGroup, mut lau
         "Subnets": reference("PrivateSubnetIds"),
         "ScalingConfig": { "MinSize": group.min_size, "MaxSize": group.max_size, "DesiredSize": group.desired() },
         "InstanceTypes": group.instance_types(),
-        "AmiType": architecture(group).ami_type,
+        "AmiType": ami_type(group),
         "LaunchTemplate": launch_template,
         "Labels": group.labels,
         "Taints": group.taints.iter().map(|t| json!({ "Key": t.key, "Value": t.value, "Effect": t.effect.eks_name() })).collect::<Vec<_>>(),
@@ -291,8 +243,35 @@ fn managed_node_group(cx: &Context, t: &mut Template, group: &NodeGroup, mut lau
     if group.capacity == Capacity::Spot {
         properties["CapacityType"] = group.capacity.eks_name().into();
     }
+    if let Some(update) = group.update {
+        properties["UpdateConfig"] = match (update.max_unavailable, update.max_unavailable_percentage) {
+            (Some(n), _) => json!({ "MaxUnavailable": n }),
+            (None, p) => json!({ "MaxUnavailablePercentage": p }),
+        };
+    }
     t.resource("NodeGroup", "AWS::EKS::Nodegroup", properties);
     t.output("NodegroupName", json!({ "Fn::GetAtt": ["NodeGroup", "NodegroupName"] }), "The managed node group");
+}
+
+/// Several instance types, spot capacity, or both: the group's types as overrides of its
+/// launch template, the on-demand base and share above it (without spot capacity, all on
+/// demand), spot bought from the pools least likely to be reclaimed at the lowest price.
+fn mixed_instances_policy(group: &NodeGroup, launch_template: Value) -> Value {
+    let spot = group.capacity == Capacity::Spot;
+    let mut distribution = json!({
+        "OnDemandBaseCapacity": group.on_demand_base_capacity.unwrap_or(0),
+        "OnDemandPercentageAboveBaseCapacity": group.on_demand_percentage_above_base.unwrap_or(if spot { 0 } else { 100 }),
+    });
+    if spot {
+        distribution["SpotAllocationStrategy"] = "price-capacity-optimized".into();
+    }
+    json!({
+        "LaunchTemplate": {
+            "LaunchTemplateSpecification": launch_template,
+            "Overrides": group.instance_types().iter().map(|t| json!({ "InstanceType": t })).collect::<Vec<_>>(),
+        },
+        "InstancesDistribution": distribution,
+    })
 }
 
 fn auto_scaling_group(cx: &Context, t: &mut Template, group: &NodeGroup, mut launch_template: Value) {
@@ -303,18 +282,21 @@ fn auto_scaling_group(cx: &Context, t: &mut Template, group: &NodeGroup, mut lau
         .collect();
     tags.push(json!({ "Key": format!("kubernetes.io/cluster/{}", cx.cluster()), "Value": "owned", "PropagateAtLaunch": true }));
     tags.push(json!({ "Key": super::NODE_GROUP_TAG, "Value": group.name, "PropagateAtLaunch": true }));
-    t.resource(
-        "AutoScalingGroup",
-        "AWS::AutoScaling::AutoScalingGroup",
-        json!({
-            "LaunchTemplate": launch_template,
-            "MinSize": group.min_size.to_string(),
-            "MaxSize": group.max_size.to_string(),
-            "DesiredCapacity": group.desired().to_string(),
-            "VPCZoneIdentifier": reference("PrivateSubnetIds"),
-            "Tags": tags,
-        }),
-    );
+    let mut properties = json!({
+        "MinSize": group.min_size.to_string(),
+        "MaxSize": group.max_size.to_string(),
+        "DesiredCapacity": group.desired().to_string(),
+        "VPCZoneIdentifier": reference("PrivateSubnetIds"),
+        "Tags": tags,
+    });
+    if group.is_mixed() {
+        properties["MixedInstancesPolicy"] = mixed_instances_policy(group, launch_template);
+        // Spot instances get a warning before they are reclaimed; rebalancing replaces them early.
+        properties["CapacityRebalance"] = (group.capacity == Capacity::Spot).into();
+    } else {
+        properties["LaunchTemplate"] = launch_template;
+    }
+    t.resource("AutoScalingGroup", "AWS::AutoScaling::AutoScalingGroup", properties);
     t.output("AutoScalingGroupName", reference("AutoScalingGroup"), "The Auto Scaling group");
     if cx.spec.access.mode != AccessMode::AwsAuth {
         // Managed node groups get their access entry from EKS; self-managed nodes need one.

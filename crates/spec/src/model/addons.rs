@@ -1,0 +1,64 @@
+//! EKS add-ons installed with the cluster.
+
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+
+use crate::values::Arn;
+
+/// An EKS add-on.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct Addon {
+    /// The add-on's name, as EKS lists it (`vpc-cni`, `coredns`, `aws-ebs-csi-driver`).
+    pub name: String,
+    /// The add-on version (`v1.19.2-eksbuild.1`); EKS's default for the cluster's Kubernetes
+    /// version when absent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub version: Option<String>,
+    /// Configuration values: a JSON object, as the add-on's configuration schema takes them.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub configuration_values: Option<String>,
+    /// Managed policies for the add-on's service account, given through an EKS Pod Identity
+    /// association to a role eksharden makes for it alone.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub policy_arns: Vec<Arn>,
+    /// The add-on's service account, for `policyArns`; known for the AWS add-ons that call
+    /// AWS APIs (`vpc-cni`, `aws-ebs-csi-driver`, `aws-efs-csi-driver`, ...).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub service_account: Option<String>,
+}
+
+impl Addon {
+    /// The service account the add-on's role is for: the one given, else the one the add-on
+    /// is known to run as.
+    pub fn role_service_account(&self) -> Option<&str> {
+        self.service_account.as_deref().or_else(|| known_service_account(&self.name))
+    }
+}
+
+/// The add-on that EKS Pod Identity needs on the nodes.
+pub const POD_IDENTITY_AGENT: &str = "eks-pod-identity-agent";
+
+/// The service account an AWS add-on calls AWS APIs as (the EKS User Guide's add-on pages).
+pub fn known_service_account(addon: &str) -> Option<&'static str> {
+    match addon {
+        "vpc-cni" => Some("aws-node"),
+        "aws-ebs-csi-driver" => Some("ebs-csi-controller-sa"),
+        "aws-efs-csi-driver" => Some("efs-csi-controller-sa"),
+        "aws-mountpoint-s3-csi-driver" => Some("s3-csi-driver-sa"),
+        "adot" => Some("opentelemetry-operator"),
+        "amazon-cloudwatch-observability" => Some("cloudwatch-agent"),
+        _ => None,
+    }
+}
+
+/// The namespace of an add-on's service account: EKS's AWS add-ons run in `kube-system`
+/// (`amazon-cloudwatch-observability` in `amazon-cloudwatch`, `adot` in
+/// `opentelemetry-operator-system`).
+pub fn addon_namespace(addon: &str) -> &'static str {
+    match addon {
+        "amazon-cloudwatch-observability" => "amazon-cloudwatch",
+        "adot" => "opentelemetry-operator-system",
+        _ => "kube-system",
+    }
+}
