@@ -5,6 +5,7 @@
 
 mod read;
 mod roles;
+mod trust;
 
 use std::collections::HashMap;
 
@@ -15,6 +16,7 @@ use eksharden_spec::versions::{Date, Support};
 
 pub use read::{ClusterInfo, Instance, LaunchTemplate, ManagedNodeGroup, Network};
 pub use roles::build;
+pub use trust::trust_statements;
 
 /// What discovery found.
 #[derive(Debug, Clone, Default)]

@@ -41,6 +41,10 @@ pub struct ClusterInfo {
     pub version: Option<String>,
     /// Whether the cluster's pods and services use IPv6 (`kubernetesNetworkConfig.ipFamily`).
     pub ipv6: bool,
+    /// EKS Auto Mode's built-in node pools, when Auto Mode is on.
+    pub auto_mode_pools: Option<Vec<String>>,
+    /// The cluster's OIDC issuer URL.
+    pub oidc_issuer: Option<String>,
 }
 
 /// A managed node group.

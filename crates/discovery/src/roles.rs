@@ -8,7 +8,7 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 use std::net::Ipv4Addr;
 
 use eksharden_net::model::{Eni, Model, Origin, SecurityGroup};
-use eksharden_net::posture::{AccessEntryFact, ClusterFacts, NodeGroupFacts};
+use eksharden_net::posture::{AccessEntryFact, ClusterFacts, Compute, NodeGroupFacts};
 use eksharden_net::topology::{self, Members, NodePurpose, Role, RoleKind, Topology};
 use eksharden_plan::stacks::{NODE_GROUP_TAG, ROLE_TAG};
 use eksharden_spec::model::CLUSTER_TAG;
@@ -61,6 +61,7 @@ pub fn build(
         access_entries,
         logging: info.logging.clone(),
         secrets_key: info.secrets_key.clone(),
+        compute: Compute { auto_mode_pools: info.auto_mode_pools.clone(), fargate_profiles: Vec::new() },
         ..ClusterFacts::default()
     };
     facts.cluster_groups.extend(info.cluster_group.iter().cloned());

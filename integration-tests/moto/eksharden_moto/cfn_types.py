@@ -370,9 +370,9 @@ class EksCluster(Resource):
             cluster.tags.update(tags)
 
 
-EKS_NODEGROUP = gap("eks_nodegroup_type", """AWS::EKS::Nodegroup, made through the EKS backend; a
-    launch template named without a version takes the template's default version, which the group
-    reports (moto kept the text "None")""")
+EKS_NODEGROUP = gap("eks_nodegroup_type", """AWS::EKS::Nodegroup, made through the EKS backend, with
+    its update settings; a launch template named without a version takes the template's default
+    version, which the group reports (moto kept the text "None")""")
 
 
 def _launch_template(account_id, region_name, template):
@@ -419,6 +419,9 @@ class EksNodegroup(Resource):
             launch_template=_launch_template(account_id, region_name, props.get("LaunchTemplate")),
             capacity_type=props.get("CapacityType"),
         )
+        update = props.get("UpdateConfig")
+        if update:
+            nodegroup.update_config = {k[0].lower() + k[1:]: int(v) for k, v in update.items()}
         resource = cls(f"{props['ClusterName']}/{name}", {"Arn": nodegroup.arn, "ClusterName": props["ClusterName"], "NodegroupName": name})
         resource.key = (props["ClusterName"], name)
         return resource

@@ -157,12 +157,14 @@ def test_eks_nodegroup_type(aws):
     template_id = aws("ec2").create_launch_template(LaunchTemplateName=unique("lt"), LaunchTemplateData={"InstanceType": "m5.large"})["LaunchTemplate"]["LaunchTemplateId"]
     nodegroup = {"Resources": {"Nodes": {"Type": "AWS::EKS::Nodegroup", "Properties": {
         "ClusterName": name, "NodegroupName": "workers", "NodeRole": _cluster_role(aws), "Subnets": subnets,
-        "ScalingConfig": {"MinSize": 1, "MaxSize": 2, "DesiredSize": 1}, "LaunchTemplate": {"Id": template_id}}}}}
+        "ScalingConfig": {"MinSize": 1, "MaxSize": 2, "DesiredSize": 1}, "LaunchTemplate": {"Id": template_id},
+        "UpdateConfig": {"MaxUnavailablePercentage": 33}}}}}
     _, status, _ = deploy(aws, nodegroup)
     assert status == "CREATE_COMPLETE"
     described = aws("eks").describe_nodegroup(clusterName=name, nodegroupName="workers")["nodegroup"]
     assert (described["launchTemplate"]["id"], described["launchTemplate"]["version"]) == (template_id, "1")
     assert described["scalingConfig"]["desiredSize"] == 1
+    assert described["updateConfig"] == {"maxUnavailablePercentage": 33}
 
 
 def test_eks_access_entry_type(aws):

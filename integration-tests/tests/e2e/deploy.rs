@@ -37,7 +37,7 @@ fn filter(name: &str, value: &str) -> Filter {
 }
 
 /// Checks everything the spec asks for against what EC2, EKS and IAM report.
-async fn check_cluster(aws: &Aws, spec: &ValidSpec) {
+pub(crate) async fn check_cluster(aws: &Aws, spec: &ValidSpec) {
     let out = outputs(aws, spec).await;
     let vpc_id = &out["network"]["VpcId"];
     let vpc = aws.ec2.describe_vpcs().vpc_ids(vpc_id).send().await.unwrap();
@@ -319,7 +319,14 @@ async fn check_cluster(aws: &Aws, spec: &ValidSpec) {
             "{}: encrypted volumes",
             group.name
         );
-        let root = data.block_device_mappings()[0].ebs().unwrap();
+        // Bottlerocket keeps its OS on /dev/xvda; the spec's volume is its data volume.
+        let device = match group.ami_family {
+            eksharden_spec::model::AmiFamily::AmazonLinux2023 => "/dev/xvda",
+            eksharden_spec::model::AmiFamily::Bottlerocket => "/dev/xvdb",
+        };
+        let mapping = data.block_device_mappings().iter().find(|b| b.device_name() == Some(device));
+        let root = mapping.and_then(|b| b.ebs()).unwrap_or_else(|| panic!("{}: a volume at {device}", group.name));
+        assert_eq!(root.volume_size(), Some(group.volume_size as i32), "{}: volume size", group.name);
         assert_eq!(root.volume_type().map(|t| t.as_str()), Some(group.volume_type.ec2_name()), "{}", group.name);
         assert_eq!(root.iops(), group.volume_iops.map(|i| i as i32), "{}: IOPS", group.name);
         assert_eq!(root.throughput(), group.volume_throughput.map(|t| t as i32), "{}: throughput", group.name);
@@ -329,6 +336,7 @@ async fn check_cluster(aws: &Aws, spec: &ValidSpec) {
             eksharden_spec::model::NodeGroupRole::App => wanted_groups.push(group_id(Group::App)),
             eksharden_spec::model::NodeGroupRole::General => {}
         }
+        wanted_groups.extend(group.extra_security_groups.iter().cloned());
         assert_eq!(data.security_group_ids(), wanted_groups.as_slice(), "{}: security groups", group.name);
     }
 }

@@ -17,6 +17,7 @@ mod readback;
 mod region;
 mod safety;
 mod verify;
+mod workloads;
 
 use std::path::PathBuf;
 

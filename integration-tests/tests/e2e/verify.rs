@@ -18,7 +18,7 @@ use serde_json::Value;
 use super::{block_on, create, example, launch_public_node, run, Target};
 
 /// `verify -f FILE --format json`: the exit code and the report.
-fn verify(target: &Target, file: &str) -> (Exit, Value) {
+pub(crate) fn verify(target: &Target, file: &str) -> (Exit, Value) {
     let verified = run(target, &["verify", "-f", file, "--format", "json"]);
     let report = serde_json::from_str(&verified.stdout).unwrap_or_else(|e| panic!("{e}: {}", verified.stderr));
     (verified.exit, report)
@@ -38,7 +38,7 @@ pub(crate) fn failed(report: &Value) -> Vec<String> {
 }
 
 /// What a failed check says: the explanations of its failing cells, or its details.
-fn finding(report: &Value, id: &str) -> String {
+pub(crate) fn finding(report: &Value, id: &str) -> String {
     let mut lines = Vec::new();
     for check in report["flows"].as_array().unwrap().iter().filter(|c| c["id"] == id && c["status"] == "fail") {
         for cell in check["cells"].as_array().unwrap().iter().filter(|c| c["status"] == "fail") {

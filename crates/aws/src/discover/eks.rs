@@ -42,6 +42,11 @@ pub async fn cluster(aws: &Aws, name: &str) -> Result<ClusterInfo, AwsError> {
         authentication_mode: c.access_config().and_then(|a| a.authentication_mode()).map(|m| m.as_str().to_owned()),
         version: c.version().map(str::to_owned),
         ipv6: c.kubernetes_network_config().and_then(|k| k.ip_family()) == Some(&aws_sdk_eks::types::IpFamily::Ipv6),
+        auto_mode_pools: c
+            .compute_config()
+            .filter(|compute| compute.enabled() == Some(true))
+            .map(|compute| compute.node_pools().to_vec()),
+        oidc_issuer: c.identity().and_then(|i| i.oidc()).and_then(|o| o.issuer()).map(str::to_owned),
     })
 }
 

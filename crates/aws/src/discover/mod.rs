@@ -5,10 +5,13 @@
 //! template per managed node group, ListAccessEntries and DescribeAccessEntry per entry;
 //! EC2 one filtered, paginated describe per resource type of the VPC (pages of 1,000), and
 //! one read per prefix list a rule names; IAM GetRole, ListRolePolicies and
-//! ListAttachedRolePolicies for the creator role. None of it grows with the number of nodes.
+//! ListAttachedRolePolicies for the creator role; the Fargate profiles, the Pod Identity
+//! associations and IAM ListRoles for the roles pods assume (see `workloads`). None of it
+//! grows with the number of nodes.
 
 mod eks;
 mod network;
+mod workloads;
 
 use eksharden_discovery::version_fact;
 pub use eksharden_discovery::{Discovery, Instance, Tagging};
@@ -20,11 +23,13 @@ use crate::error::AwsError;
 /// Reads everything `verify` needs about `cluster`.
 pub async fn discover(aws: &Aws, cluster: &str) -> Result<Discovery, AwsError> {
     let info = eks::cluster(aws, cluster).await?;
-    let (network, node_groups, access_entries, creator) = futures_util::join!(
+    let (network, node_groups, access_entries, creator, fargate, workload_roles) = futures_util::join!(
         network::read(aws, &info.vpc),
         eks::node_groups(aws, cluster),
         eks::access_entries(aws, cluster),
         crate::creator::inspect(aws, cluster),
+        workloads::fargate_profiles(aws, cluster),
+        workloads::workload_roles(aws, cluster, info.oidc_issuer.as_deref()),
     );
     let mut notes = Vec::new();
     let (node_groups, node_groups_unread) = match node_groups {
@@ -53,6 +58,17 @@ pub async fn discover(aws: &Aws, cluster: &str) -> Result<Discovery, AwsError> {
     };
     discovery.facts.kubernetes_version = info.version.as_deref().map(|v| version_fact(v, crate::clock::today()));
     discovery.facts.node_groups_unread = node_groups_unread;
+    match fargate {
+        Ok(profiles) => discovery.facts.compute.fargate_profiles = profiles,
+        Err(error) => discovery.notes.push(format!("the Fargate profiles could not be listed: {error}")),
+    }
+    discovery.facts.workload_roles = match workload_roles {
+        Ok(roles) => Some(roles),
+        Err(error) => {
+            discovery.notes.push(format!("the roles pods assume could not be read: {error}"));
+            None
+        }
+    };
     Ok(discovery)
 }
 

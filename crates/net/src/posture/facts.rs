@@ -4,6 +4,7 @@
 use ipnet::IpNet;
 use serde::Serialize;
 
+use super::workloads::{Compute, WorkloadRole};
 use crate::model::{Eni, Model, Origin, Subnet};
 
 /// The control-plane log types STACKROX-EKS asks for (AWS-EKS-BP).
@@ -38,6 +39,11 @@ pub struct ClusterFacts {
     pub creator_role: CreatorRoleFact,
     /// The cluster's Kubernetes version and where it stands in EKS's calendar.
     pub kubernetes_version: Option<VersionFact>,
+    /// What runs pods besides node groups: EKS Auto Mode, Fargate.
+    pub compute: Compute,
+    /// The roles pods assume (Pod Identity associations, roles trusting the cluster's OIDC
+    /// provider); `None` when they could not be read.
+    pub workload_roles: Option<Vec<WorkloadRole>>,
 }
 
 /// A cluster's Kubernetes version and its support on the day it was read.

@@ -6,8 +6,10 @@
 
 mod checks;
 mod facts;
+mod workloads;
 
 pub use facts::*;
+pub use workloads::{Compute, TrustCondition, TrustStatement, WorkloadAccess, WorkloadRole};
 
 use crate::model::{Model, Unread};
 use crate::report::{PostureCheck, Status};

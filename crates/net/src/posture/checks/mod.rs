@@ -26,4 +26,5 @@ table! {
     ssh_keys,
     public_addresses,
     open_ingress,
+    workload_identity,
 }

@@ -36,9 +36,14 @@ fn judge(Input { facts, expected_node_groups: expected, .. }: &Input) -> Judged 
         return (Status::Unknown, unread);
     }
     if facts.node_groups.is_empty() {
-        let detail = "the cluster has no node groups: no node flow is checked".to_owned();
-        return (Status::Warn, vec![detail]);
+        // Nodes AWS runs (Auto Mode) or no nodes at all (Fargate) are not missing groups.
+        return match facts.compute.describe() {
+            Some(compute) => (Status::Pass, vec![format!("no node groups: {compute}")]),
+            None => (Status::Warn, vec!["the cluster has no node groups: no node flow is checked".to_owned()]),
+        };
     }
     let names: Vec<&str> = facts.node_groups.iter().map(|g| g.name.as_str()).collect();
-    (Status::Pass, vec![format!("node groups: {}", names.join(", "))])
+    let mut found = vec![format!("node groups: {}", names.join(", "))];
+    found.extend(facts.compute.describe());
+    (Status::Pass, found)
 }
