@@ -105,7 +105,9 @@ fn the_eksctl_example_translates_field_by_field() {
     assert_eq!(spec.hardening.logging.len(), 5, "`*` enables every log type");
     // One warning per field that is not carried over, each at that field.
     let warnings: Vec<String> = loaded.warnings.iter().map(|w| w.path.as_ref().unwrap().to_string()).collect();
-    assert_eq!(warnings, ["iam", "iamIdentityMappings[0].groups", "nodeGroups[0].amiFamily"]);
+    assert_eq!(warnings, ["iamIdentityMappings[0].groups"]);
+    assert!(spec.identity.oidc_provider, "iam.withOIDC carries over");
+    assert_eq!(self_managed.ami_family, eksharden_spec::model::AmiFamily::AmazonLinux2023);
 }
 
 #[test]
@@ -119,14 +121,7 @@ fn eksctl_dropped_fields_each_get_one_warning() {
     paths.sort();
     assert_eq!(
         paths,
-        [
-            "addons",
-            "fargateProfiles",
-            "iamIdentityMappings[0].groups",
-            "managedNodeGroups[0].amiType",
-            "metadata.annotations",
-            "vpc.id",
-        ]
+        ["iamIdentityMappings[0].groups", "managedNodeGroups[0].amiType", "metadata.annotations", "vpc.id",]
     );
 }
 

@@ -113,7 +113,7 @@ fn workload_roles(cx: &Context, t: &mut Template) {
         );
         t.output(&outputs::pod_identity_role_arn(i), get_att(&logical, "Arn"), &description);
     }
-    for addon in cx.spec.addons_to_install().iter().filter(|a| !a.policy_arns.is_empty()) {
+    for addon in cx.spec.addons_to_install().iter().filter(|a| a.has_role()) {
         let Some(role) = addon_role(addon) else { continue };
         let logical = addon_role_id(&addon.name);
         let trust = trust::pod_identity(cluster, &role.namespace, &role.service_account);
@@ -143,8 +143,8 @@ pub fn addon_role(addon: &Addon) -> Option<WorkloadRole> {
         namespace: addon_namespace(&addon.name).to_owned(),
         service_account: addon.role_service_account()?.to_owned(),
         policy_arns: addon.policy_arns.clone(),
-        policy: None,
-        permissions_boundary: None,
+        policy: addon.policy.clone(),
+        permissions_boundary: addon.permissions_boundary.clone(),
         role_arn: None,
         target_role_arn: None,
         disable_session_tags: false,
@@ -190,7 +190,7 @@ fn roles_the_cluster_stack_passes(cx: &Context) -> Vec<Value> {
         .spec
         .addons_to_install()
         .iter()
-        .filter(|a| !a.policy_arns.is_empty() && a.role_service_account().is_some())
+        .filter(|a| a.has_role() && a.role_service_account().is_some())
         .map(|a| get_att(&addon_role_id(&a.name), "Arn"))
         .collect();
     if !cx.spec.fargate_profiles.is_empty() {

@@ -19,9 +19,15 @@ pub struct Addon {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub configuration_values: Option<String>,
     /// Managed policies for the add-on's service account, given through an EKS Pod Identity
-    /// association to a role eksharden makes for it alone.
+    /// association to a role eksharden makes for it alone (with `policy`, if any).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub policy_arns: Vec<Arn>,
+    /// An inline policy document for the add-on's role.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub policy: Option<serde_json::Value>,
+    /// The permissions boundary of the add-on's role.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub permissions_boundary: Option<Arn>,
     /// The add-on's service account, for `policyArns`; known for the AWS add-ons that call
     /// AWS APIs (`vpc-cni`, `aws-ebs-csi-driver`, `aws-efs-csi-driver`, ...).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -29,6 +35,11 @@ pub struct Addon {
 }
 
 impl Addon {
+    /// Whether the add-on's service account gets a role: it has policies.
+    pub fn has_role(&self) -> bool {
+        !self.policy_arns.is_empty() || self.policy.is_some()
+    }
+
     /// The service account the add-on's role is for: the one given, else the one the add-on
     /// is known to run as.
     pub fn role_service_account(&self) -> Option<&str> {

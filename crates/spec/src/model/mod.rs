@@ -84,14 +84,16 @@ impl ClusterSpec {
     /// associations need it and the spec does not name it.
     pub fn addons_to_install(&self) -> Vec<Addon> {
         let mut addons = self.addons.clone();
-        let agent_needed = !self.identity.pod_identity_associations.is_empty()
-            || self.addons.iter().any(|a| !a.policy_arns.is_empty());
+        let agent_needed =
+            !self.identity.pod_identity_associations.is_empty() || self.addons.iter().any(Addon::has_role);
         if agent_needed && !self.auto_mode_on() && !addons.iter().any(|a| a.name == POD_IDENTITY_AGENT) {
             addons.push(Addon {
                 name: POD_IDENTITY_AGENT.to_owned(),
                 version: None,
                 configuration_values: None,
                 policy_arns: Vec::new(),
+                policy: None,
+                permissions_boundary: None,
                 service_account: None,
             });
         }

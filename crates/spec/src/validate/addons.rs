@@ -2,7 +2,7 @@
 //! accounts.
 
 use super::duplicates;
-use super::identity::check_policy_arn;
+use super::identity::{check_policy_arn, check_policy_document};
 use crate::diagnostic::Finding;
 use crate::model::{ClusterSpec, POD_IDENTITY_AGENT};
 use crate::path::Path;
@@ -53,7 +53,13 @@ pub(super) fn check(spec: &ClusterSpec, findings: &mut Vec<Finding>) {
         for (j, arn) in addon.policy_arns.iter().enumerate() {
             check_policy_arn(arn, &at.key("policyArns").index(j), findings);
         }
-        if !addon.policy_arns.is_empty() && addon.role_service_account().is_none() {
+        if let Some(policy) = &addon.policy {
+            check_policy_document(policy, &at.key("policy"), findings);
+        }
+        if let Some(boundary) = &addon.permissions_boundary {
+            check_policy_arn(boundary, &at.key("permissionsBoundary"), findings);
+        }
+        if addon.has_role() && addon.role_service_account().is_none() {
             findings.push(
                 Finding::error(
                     at.key("policyArns"),

@@ -142,7 +142,7 @@ pub(super) fn check_policy_arn(arn: &Arn, at: &Path, findings: &mut Vec<Finding>
 }
 
 /// An inline policy: an object with a `Statement`, each statement allowing or denying.
-fn check_policy_document(policy: &serde_json::Value, at: &Path, findings: &mut Vec<Finding>) {
+pub(super) fn check_policy_document(policy: &serde_json::Value, at: &Path, findings: &mut Vec<Finding>) {
     let statements = match policy.get("Statement") {
         Some(serde_json::Value::Array(items)) => items.clone(),
         Some(statement @ serde_json::Value::Object(_)) => vec![statement.clone()],

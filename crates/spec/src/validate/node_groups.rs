@@ -101,7 +101,7 @@ pub(super) fn check(spec: &ClusterSpec, findings: &mut Vec<Finding>) {
 fn check_counts(spec: &ClusterSpec, path: &Path, findings: &mut Vec<Finding>) {
     let managed = spec.node_groups.iter().filter(|g| g.kind == NodeGroupType::Managed).count();
     let others = spec.identity.pod_identity_associations.iter().filter(|r| r.makes_role()).count()
-        + spec.addons.iter().filter(|a| !a.policy_arns.is_empty()).count()
+        + spec.addons.iter().filter(|a| a.has_role()).count()
         + usize::from(!spec.fargate_profiles.is_empty())
         + usize::from(spec.auto_mode_on());
     let outputs = 2 + managed + 2 * (spec.node_groups.len() - managed) + others;

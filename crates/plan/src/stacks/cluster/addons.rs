@@ -25,7 +25,7 @@ pub(super) fn addons(cx: &Context, t: &mut Template, inputs: &mut Inputs) {
         if let Some(values) = &addon.configuration_values {
             properties["ConfigurationValues"] = values.clone().into();
         }
-        if let (Some(service_account), false) = (addon.role_service_account(), addon.policy_arns.is_empty()) {
+        if let (Some(service_account), true) = (addon.role_service_account(), addon.has_role()) {
             let parameter = format!("{id}RoleArn");
             inputs.bind(
                 t,
