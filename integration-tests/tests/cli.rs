@@ -113,7 +113,7 @@ fn the_eksctl_example_translates_field_by_field() {
 #[test]
 fn eksctl_dropped_fields_each_get_one_warning() {
     let text = "apiVersion: eksctl.io/v1alpha5\nkind: ClusterConfig\nmetadata: {name: a, region: us-east-2, annotations: {x: y}}\n\
-        availabilityZones: [us-east-2a, us-east-2b]\nvpc: {id: vpc-1, clusterEndpoints: {privateAccess: true, publicAccess: true}, publicAccessCIDRs: [198.51.100.0/24]}\n\
+        availabilityZones: [us-east-2a, us-east-2b]\nvpc: {hostnameType: resource-name, clusterEndpoints: {privateAccess: true, publicAccess: true}, publicAccessCIDRs: [198.51.100.0/24]}\n\
         iamIdentityMappings: [{arn: 'arn:aws:iam::111122223333:role/a', groups: [system:masters]}]\naddons: [{name: vpc-cni}]\nfargateProfiles: []\n\
         managedNodeGroups: [{name: m, spot: true, amiType: AL2_x86_64, instanceTypes: [m5.large, m5a.large]}]\n";
     let loaded = load(&SourceFile { name: "e.yaml".into(), text: text.into() }).expect("valid with warnings");
@@ -121,7 +121,7 @@ fn eksctl_dropped_fields_each_get_one_warning() {
     paths.sort();
     assert_eq!(
         paths,
-        ["iamIdentityMappings[0].groups", "managedNodeGroups[0].amiType", "metadata.annotations", "vpc.id",]
+        ["iamIdentityMappings[0].groups", "managedNodeGroups[0].amiType", "metadata.annotations", "vpc.hostnameType",]
     );
 }
 

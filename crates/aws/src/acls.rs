@@ -112,6 +112,52 @@ pub async fn guard_subnet(
     associate(aws, subnet, &copy).await
 }
 
+/// Undoes [`guard_subnet`] for a cluster that goes: every subnet on one of the cluster's ACL
+/// copies moves back to the ACL the copy was made from (or, if that is gone, to the VPC's
+/// default ACL), and the copy is deleted. Returns the subnets moved back. A run cut short is
+/// finished by the next: what is already back is left as it is.
+pub async fn restore_guarded_subnets(aws: &Aws, cluster: &str) -> Result<Vec<String>, AwsError> {
+    let copies = aws
+        .ec2
+        .describe_network_acls()
+        .filters(filter(&format!("tag:{ROLE_TAG}"), NODE_ACL_ROLE))
+        .filters(filter(&format!("tag:{CLUSTER_TAG}"), cluster))
+        .send()
+        .await
+        .map_err(aws_error("EC2.DescribeNetworkAcls"))?;
+    let mut moved = Vec::new();
+    for copy in copies.network_acls() {
+        let id = copy.network_acl_id().unwrap_or_default();
+        let source = copy.tags().iter().find(|t| t.key() == Some(COPIED_FROM_TAG)).and_then(|t| t.value());
+        let back = original_acl(aws, copy.vpc_id().unwrap_or_default(), source).await?;
+        for subnet in copy.associations().iter().filter_map(|a| a.subnet_id()) {
+            associate(aws, subnet, &back).await?;
+            moved.push(subnet.to_owned());
+        }
+        aws.ec2.delete_network_acl().network_acl_id(id).send().await.map_err(aws_error("EC2.DeleteNetworkAcl"))?;
+    }
+    Ok(moved)
+}
+
+/// The ACL a copy goes back to: the one it was copied from, if `vpc` still has it, else the
+/// VPC's default ACL.
+async fn original_acl(aws: &Aws, vpc: &str, source: Option<&str>) -> Result<String, AwsError> {
+    let found = aws
+        .ec2
+        .describe_network_acls()
+        .filters(filter("vpc-id", vpc))
+        .send()
+        .await
+        .map_err(aws_error("EC2.DescribeNetworkAcls"))?;
+    let acls = found.network_acls();
+    let source = source.filter(|s| acls.iter().any(|a| a.network_acl_id() == Some(s)));
+    let default = || acls.iter().find(|a| a.is_default() == Some(true)).and_then(|a| a.network_acl_id());
+    source
+        .or_else(default)
+        .map(str::to_owned)
+        .ok_or_else(|| missing("EC2.DescribeNetworkAcls", &format!("the default ACL of {vpc}")))
+}
+
 /// The ACL tagged for this cluster, role and source, or a new one.
 async fn find_or_create_acl(
     aws: &Aws,

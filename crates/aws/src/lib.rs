@@ -12,6 +12,7 @@ pub mod cluster;
 pub mod creator;
 pub mod discover;
 pub mod error;
+pub mod existing_vpc;
 pub mod identity;
 pub mod inventory;
 pub mod nodegroups;

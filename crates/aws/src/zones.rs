@@ -4,12 +4,10 @@
 //! run again makes the same choice.
 
 use aws_sdk_ec2::types::{AvailabilityZone, Filter};
+use eksharden_spec::model::ZONE_IDS_NOT_FOR_EKS;
 
 use crate::client::Aws;
 use crate::error::{aws_error, AwsError};
-
-/// Zone ids where EKS does not place a cluster's control plane (AWS-EKS-NETWORK).
-const NOT_FOR_EKS: [&str; 3] = ["use1-az3", "usw1-az2", "cac1-az3"];
 
 /// Up to `count` zones of the caller's region for an EKS cluster; two at least, or an error.
 pub async fn for_eks(aws: &Aws, count: usize) -> Result<Vec<String>, AwsError> {
@@ -36,7 +34,7 @@ fn choose(zones: &[AvailabilityZone], count: usize) -> Vec<String> {
     let mut usable: Vec<String> = zones
         .iter()
         .filter(|z| z.zone_type().is_none_or(|t| t == "availability-zone"))
-        .filter(|z| z.zone_id().is_none_or(|id| !NOT_FOR_EKS.contains(&id)))
+        .filter(|z| z.zone_id().is_none_or(|id| !ZONE_IDS_NOT_FOR_EKS.contains(&id)))
         .filter_map(|z| z.zone_name().map(str::to_owned))
         .collect();
     usable.sort();

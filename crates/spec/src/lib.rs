@@ -7,6 +7,7 @@ pub mod budget;
 mod decode;
 pub mod diagnostic;
 pub mod eksctl;
+pub mod existing;
 pub mod layout;
 mod load;
 pub mod model;

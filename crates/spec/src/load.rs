@@ -2,6 +2,8 @@
 //!
 //! Every problem comes back as a located [`Diagnostic`]; nothing here panics on input.
 
+use std::sync::Arc;
+
 use serde::Deserialize;
 use serde_yaml::Value;
 
@@ -35,6 +37,24 @@ pub struct LoadedSpec {
     pub dialect: Dialect,
     /// Warnings: fields dropped from an eksctl file, unsafe choices made explicitly.
     pub warnings: Vec<Diagnostic>,
+    /// The file it was read from.
+    source: SourceFile,
+    /// Where the translated values of an eksctl file came from.
+    paths: Arc<eksctl::PathMap>,
+}
+
+impl LoadedSpec {
+    /// Findings about the spec made after loading (by `create`, which reads AWS), located in
+    /// the file it was read from: for an eksctl file, at the eksctl field.
+    pub fn locate(&self, findings: Vec<Finding>) -> Vec<Diagnostic> {
+        let positions = Positions::read(&self.source.text);
+        findings.into_iter().map(|f| self.paths.to_source(f).locate(&self.source, &positions)).collect()
+    }
+
+    /// The file it was read from.
+    pub fn source(&self) -> &SourceFile {
+        &self.source
+    }
 }
 
 /// A spec that was rejected: its errors, and any warnings found before them.
@@ -59,12 +79,12 @@ pub fn load_as_of(source: &SourceFile, today: Option<Date>) -> Result<LoadedSpec
         findings.into_iter().map(|f| f.locate(source, &positions)).collect()
     };
 
-    let (dialect, native, path_map, mut notes) = match api_version(&document) {
+    let (dialect, native, path_map, mut notes, cidr_from_vpc) = match api_version(&document) {
         Some(eksctl::API_VERSION) => {
             let translated = eksctl::translate(&document);
-            (Dialect::Eksctl, translated.document, translated.paths, translated.findings)
+            (Dialect::Eksctl, translated.document, translated.paths, translated.findings, translated.cidr_from_vpc)
         }
-        Some(API_VERSION) => (Dialect::Eksharden, document, eksctl::PathMap::default(), Vec::new()),
+        Some(API_VERSION) => (Dialect::Eksharden, document, eksctl::PathMap::default(), Vec::new(), false),
         other => return Err(Rejected { diagnostics: located(vec![wrong_api_version(other)]) }),
     };
     if notes.iter().any(Finding::is_error) {
@@ -78,6 +98,9 @@ pub fn load_as_of(source: &SourceFile, today: Option<Date>) -> Result<LoadedSpec
             return Err(rejected(located(notes)));
         }
     };
+    if let (Some(existing), true) = (spec.vpc.existing.as_mut(), cidr_from_vpc) {
+        existing.cidr_from_vpc = true;
+    }
     notes.extend(zones_from_region(&mut spec).map(|f| path_map.to_source(f)));
     if dialect == Dialect::Eksctl {
         notes.extend(admins_from_caller(&mut spec).map(|f| path_map.to_source(f)));
@@ -87,7 +110,13 @@ pub fn load_as_of(source: &SourceFile, today: Option<Date>) -> Result<LoadedSpec
     if diagnostics.iter().any(Diagnostic::is_error) {
         return Err(Rejected { diagnostics });
     }
-    Ok(LoadedSpec { spec: ValidSpec::validated(spec), dialect, warnings: diagnostics })
+    Ok(LoadedSpec {
+        spec: ValidSpec::validated(spec),
+        dialect,
+        warnings: diagnostics,
+        source: source.clone(),
+        paths: Arc::new(path_map),
+    })
 }
 
 /// Orders diagnostics: errors first, then warnings, each in file order.
@@ -180,23 +209,31 @@ fn wrong_api_version(found: Option<&str>) -> Finding {
 }
 
 /// A spec that names no zones gets the region's: assumed here (its a, b and c) for `validate`
-/// and `render`, chosen by `create` from those EC2 says the region offers to EKS. Says so.
+/// and `render`, chosen by `create` from those EC2 says the region offers to EKS; in an
+/// existing VPC, `create` takes the zones of the given node subnets. Says so.
 fn zones_from_region(spec: &mut ClusterSpec) -> Option<Finding> {
     if !spec.vpc.availability_zones.is_empty() || spec.vpc.subnets.is_some() {
         return None;
     }
     let region = &spec.metadata.region;
     let assumed: Vec<String> = ["a", "b", "c"].iter().take(ZONES_FROM_REGION).map(|z| format!("{region}{z}")).collect();
+    let (chosen, hint) = match &spec.vpc.existing {
+        Some(existing) => (
+            format!("`create` takes the zones of the node subnets of {}", existing.id),
+            "the zones are those of the node subnets: list other subnets to use other zones",
+        ),
+        None => (
+            format!("`create` takes {ZONES_FROM_REGION} zones of {region} that EC2 lists as available and EKS offers for the control plane (AWS-EKS-NETWORK), in name order"),
+            "name the zones (`availabilityZones: [...]`) to choose them yourself",
+        ),
+    };
     let finding = Finding::warning(
         Path::root().key("vpc").key("availabilityZones"),
-        format!(
-            "no availabilityZones: `create` takes {ZONES_FROM_REGION} zones of {region} that EC2 lists as available and EKS offers for the control plane (AWS-EKS-NETWORK), in name order; `validate` and `render` assume {}",
-            assumed.join(", ")
-        ),
+        format!("no availabilityZones: {chosen}; `validate` and `render` assume {}", assumed.join(", ")),
     )
-    .with_hint("name the zones (`availabilityZones: [...]`) to choose them yourself");
+    .with_hint(hint);
     spec.vpc.availability_zones = assumed;
-    spec.vpc.zones_from_region = true;
+    spec.vpc.zones_from_region = spec.vpc.existing.is_none();
     Some(finding)
 }
 

@@ -8,6 +8,7 @@ from moto.ec2.models import EC2Backend
 from moto.ec2.models.elastic_network_interfaces import NetworkInterfaceBackend
 from moto.ec2.models.instances import Instance, MetadataOptions
 from moto.ec2.models.security_groups import SecurityGroupRule
+from moto.ec2.models.subnets import SubnetBackend
 from moto.ec2.models.tags import TagBackend
 from moto.ec2.responses.instances import InstanceResponse
 
@@ -178,3 +179,16 @@ def _validate_block_device_mapping(device_mapping):
     if "Ebs" in device_mapping and not ebs.get("VolumeSize") and not ebs.get("SnapshotId"):
         return
     _validate_block_device_mapping.original(device_mapping)
+
+
+SUBNET_ACL = gap("subnet_acl_association_goes", """a deleted subnet leaves its network ACL's associations, as
+    in EC2 (moto kept listing it on the ACL it had)""")
+
+
+@replaces(SubnetBackend, "delete_subnet", SUBNET_ACL)
+def _delete_subnet(self, subnet_id):
+    subnet = _delete_subnet.original(self, subnet_id)
+    for acl in self.network_acls.values():
+        for key in [k for k, a in acl._associations.items() if a.subnet_id == subnet_id]:
+            del acl._associations[key]
+    return subnet

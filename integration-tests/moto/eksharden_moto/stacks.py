@@ -147,6 +147,23 @@ def _parameter_list(self):
     ]
 
 
+LIST_DEFAULTS = gap("list_parameter_defaults", """a list parameter's default is a list, as CloudFormation
+    takes it (moto split given values but kept a default as one text, so Fn::Join and a resource's
+    list property saw its characters)""")
+
+
+@replaces(parsing.ResourceMap, "load_parameters", LIST_DEFAULTS)
+def _load_parameters(self):
+    _load_parameters.original(self)
+    for name, slot in self._template.get("Parameters", {}).items():
+        kind = slot.get("Type", "String")
+        value = self.resolved_parameters.get(name)
+        listed = kind == "CommaDelimitedList" or kind.startswith("List<")
+        if listed and isinstance(value, str) and name not in self.input_parameters:
+            self.resolved_parameters[name] = value.split(",") if value else []
+            self._parsed_resources[name] = self.resolved_parameters[name]
+
+
 NETWORK_DELETION = gap("network_stack_deletion", """deleting a stack deletes what it made: moto has
     no deletion for internet gateways and their attachments, route tables, routes and their subnet
     associations, EIPs, NAT gateways, VPC endpoints and flow logs, so a network stack could never

@@ -99,3 +99,12 @@ def test_mapping_of_an_image_volume(aws):
     by_device = {v["Attachments"][0]["Device"]: v for v in volumes}
     assert by_device["/dev/xvda"]["Size"] == 8 and by_device["/dev/xvda"]["Encrypted"]
     assert by_device["/dev/xvdb"]["Size"] == 50
+
+
+def test_subnet_acl_association_goes(aws):
+    ec2 = aws("ec2")
+    vpc, subnets = network(aws, "10.70.0.0/16")
+    associated = lambda: [a["SubnetId"] for acl in ec2.describe_network_acls(Filters=[{"Name": "vpc-id", "Values": [vpc]}])["NetworkAcls"] for a in acl["Associations"]]
+    assert subnets[0] in associated()
+    ec2.delete_subnet(SubnetId=subnets[0])
+    assert subnets[0] not in associated()

@@ -118,3 +118,15 @@ def test_unsupported_types_fail(aws):
     events = aws("cloudformation").describe_stack_events(StackName=name)["StackEvents"]
     failed = [e for e in events if e["ResourceStatus"] == "CREATE_FAILED"]
     assert "AWS::Transfer::Server" in failed[0]["ResourceStatusReason"]
+
+
+def test_list_parameter_defaults(aws):
+    template = {
+        "Parameters": {"Blocks": {"Type": "CommaDelimitedList", "Default": "a,b"}},
+        "Resources": {"Nothing": {"Type": "AWS::CloudFormation::WaitConditionHandle"}},
+        "Outputs": {"Joined": {"Value": {"Fn::Join": ["+", {"Ref": "Blocks"}]}},
+                    "Second": {"Value": {"Fn::Select": [1, {"Ref": "Blocks"}]}}},
+    }
+    _, status, out = deploy(aws, template)
+    assert status == "CREATE_COMPLETE"
+    assert out == {"Joined": "a+b", "Second": "b"}

@@ -8,6 +8,7 @@
 mod degraded;
 mod deploy;
 mod eksctl;
+mod existing_vpc;
 mod faults;
 mod handmade;
 mod harden;

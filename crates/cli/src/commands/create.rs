@@ -8,7 +8,7 @@ use eksharden_aws::{cluster, Aws};
 use eksharden_harden::{Outcome, StepId, Target};
 use eksharden_plan::{plan, Plan};
 use eksharden_spec::model::{ClusterSpec, NodeGroupType, Principal, CLUSTER_TAG, ZONES_FROM_REGION};
-use eksharden_spec::ValidSpec;
+use eksharden_spec::{LoadedSpec, ValidSpec};
 
 use super::aws::{block_on, confirm, connect, interruptible, progress, report_aws_error, report_interrupted};
 use super::load_checked;
@@ -42,7 +42,7 @@ pub fn run(args: &CreateArgs, global: &Global, out: &mut Output) -> Exit {
             Ok(aws) => aws,
             Err(exit) => return exit,
         };
-        let spec = match completed(&aws, loaded.spec.clone(), out).await {
+        let spec = match completed(&aws, &loaded, out).await {
             Ok(spec) => spec,
             Err(exit) => return exit,
         };
@@ -189,14 +189,19 @@ fn report_failures(report: &stacks::DeployReport, out: &mut Output) {
     }
 }
 
-/// The spec with what the loader left to `create`: the region's zones when it names none (as
-/// EC2 lists them for EKS), and the caller as admin for an eksctl file that names none (as
-/// eksctl makes its creator the administrator); each said. A spec that names both is kept.
-async fn completed(aws: &Aws, spec: ValidSpec, out: &mut Output<'_>) -> Result<ValidSpec, Exit> {
-    if !spec.vpc.zones_from_region && !spec.access.admins_from_caller {
-        return Ok(spec);
+/// The spec with what the loader left to `create`: an existing VPC read and checked before
+/// anything is written, the region's zones when it names none (as EC2 lists them for EKS),
+/// and the caller as admin for an eksctl file that names none (as eksctl makes its creator
+/// the administrator); each said. A spec that leaves nothing to `create` is kept.
+async fn completed(aws: &Aws, loaded: &LoadedSpec, out: &mut Output<'_>) -> Result<ValidSpec, Exit> {
+    let spec = &loaded.spec;
+    if !spec.vpc.zones_from_region && !spec.access.admins_from_caller && spec.vpc.existing.is_none() {
+        return Ok(spec.clone());
     }
-    let mut spec = spec.into_inner();
+    let mut spec = spec.clone().into_inner();
+    if let Some(existing) = spec.vpc.existing.clone() {
+        spec = in_existing_vpc(aws, spec, &existing.id, loaded, out).await?;
+    }
     if spec.vpc.zones_from_region {
         let zones = match eksharden_aws::zones::for_eks(aws, ZONES_FROM_REGION).await {
             Ok(zones) => zones,
@@ -237,6 +242,43 @@ async fn completed(aws: &Aws, spec: ValidSpec, out: &mut Output<'_>) -> Result<V
     })
 }
 
+/// The spec taken into its existing VPC (its block, zones, subnet ids and route tables), or
+/// every reason it cannot go there, located at the spec's fields, before any write.
+async fn in_existing_vpc(
+    aws: &Aws,
+    spec: ClusterSpec,
+    id: &str,
+    loaded: &LoadedSpec,
+    out: &mut Output<'_>,
+) -> Result<ClusterSpec, Exit> {
+    let facts = match eksharden_aws::existing_vpc::read(aws, id).await {
+        Ok(facts) => facts,
+        Err(error) => {
+            report_aws_error(out, &format!("cannot read the VPC {id}: "), &error);
+            return Err(Exit::Infrastructure);
+        }
+    };
+    match eksharden_spec::existing::resolve(spec, &facts) {
+        Ok((spec, warnings)) => {
+            out.diagnostics(loaded.source(), &loaded.locate(warnings));
+            let private =
+                spec.vpc.existing.as_ref().and_then(|e| e.resolved.as_ref()).map(|r| r.private_subnet_ids.join(", "));
+            out.note(&format!(
+                "vpc: {id} ({}), node subnets {} in {}",
+                spec.vpc.cidr,
+                private.unwrap_or_default(),
+                spec.vpc.availability_zones.join(", ")
+            ));
+            Ok(spec)
+        }
+        Err(errors) => {
+            out.diagnostics(loaded.source(), &loaded.locate(errors));
+            out.hint("nothing was created: fix the spec or the VPC and run `eksharden create` again");
+            Err(Exit::Input)
+        }
+    }
+}
+
 /// The hardening steps the stacks do not already make true: above all the creator role,
 /// stripped now that the cluster exists (STACKROX-EKS, "Dedicated IAM Role for EKS Cluster Creation"), and the cluster tag on the
 /// security group EKS made. With `kube_endpoint`, also the Kubernetes steps for the spec's
@@ -251,6 +293,11 @@ async fn harden_after_stacks(
     out: &mut Output<'_>,
 ) -> bool {
     let mut only: Vec<StepId> = StepId::all().filter(|s| s.after_create()).collect();
+    // In a VPC eksharden did not make, the node-subnet ACL guard is no stack's: its subnets
+    // move to a guarded copy of their ACL, as `harden` does, reported (and `delete` moves them back).
+    if spec.vpc.existing.is_some() && spec.hardening.ssh.nacl {
+        only.extend(StepId::parse("network-acl"));
+    }
     let kube = match kube_endpoint {
         Some(url) => {
             only.extend(StepId::all().filter(|s| s.needs_cluster_api()));

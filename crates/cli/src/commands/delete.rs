@@ -46,6 +46,17 @@ pub fn run(args: &DeleteArgs, global: &Global, out: &mut Output) -> Exit {
                 return Exit::Infrastructure;
             }
         }
+        // Subnets eksharden did not make go back to the ACL they had before the SSH guard.
+        match eksharden_aws::acls::restore_guarded_subnets(&aws, &cluster).await {
+            Ok(moved) if !moved.is_empty() => {
+                out.note(&format!("moved subnets {} back to the network ACL they had", moved.join(", ")))
+            }
+            Ok(_) => {}
+            Err(error) => {
+                report_aws_error(out, "cannot move the guarded subnets back to their network ACL: ", &error);
+                return Exit::Infrastructure;
+            }
+        }
         let tag = (CLUSTER_TAG, cluster.as_str());
         let (report, running) = {
             let progress = progress(out, global);

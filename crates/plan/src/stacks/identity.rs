@@ -18,7 +18,16 @@ pub fn stack(cx: &Context) -> Option<Stack> {
     let mut t =
         Template::new(format!("eksharden {}: workload identity (OIDC provider, IRSA, Pod Identity)", cx.cluster()));
     let mut inputs = Inputs::default();
-    inputs.bind(&mut t, "ClusterName", "String", "The EKS cluster", StackKind::Cluster, cluster::outputs::CLUSTER_NAME);
+    if !identity.pod_identity_associations.is_empty() {
+        inputs.bind(
+            &mut t,
+            "ClusterName",
+            "String",
+            "The EKS cluster",
+            StackKind::Cluster,
+            cluster::outputs::CLUSTER_NAME,
+        );
+    }
     if identity.needs_oidc_provider() {
         oidc(cx, &mut t, &mut inputs);
     }

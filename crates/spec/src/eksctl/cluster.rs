@@ -14,9 +14,8 @@ const EKSCTL_DEFAULT_CIDR: &str = "192.168.0.0/16";
 const METADATA_CARRIED: &[&str] = &["name", "region", "version", "tags"];
 const METADATA_DROPPED: &[(&str, &str)] = &[("annotations", "annotations have no eksharden equivalent")];
 const VPC_CARRIED: &[&str] =
-    &["cidr", "subnets", "nat", "clusterEndpoints", "publicAccessCIDRs", "controlPlaneOnPrivateSubnets"];
+    &["id", "cidr", "subnets", "nat", "clusterEndpoints", "publicAccessCIDRs", "controlPlaneOnPrivateSubnets"];
 const VPC_DROPPED: &[(&str, &str)] = &[
-    ("id", "eksharden always creates a dedicated VPC"),
     ("securityGroup", "eksharden creates the EKS-SG-ROLES security groups itself"),
     ("sharedNodeSecurityGroup", "eksharden creates the EKS-SG-ROLES security groups itself"),
     ("manageSharedNodeSecurityGroupRules", "eksharden manages its own security-group rules"),
@@ -30,7 +29,6 @@ const VPC_DROPPED: &[(&str, &str)] = &[
     ("controlPlaneSecurityGroupIDs", "the control plane gets the EKS-SG-ROLES control-plane group"),
 ];
 const SUBNET_CARRIED: &[&str] = &["cidr", "az"];
-const SUBNET_DROPPED: &[(&str, &str)] = &[("id", "eksharden creates its own subnets")];
 
 impl Translator {
     pub(super) fn metadata(&mut self, root: &Mapping) {
@@ -53,11 +51,16 @@ impl Translator {
         self.paths.section(&ours, &at);
         let vpc = self.mapping(root.get("vpc"), &at).cloned().unwrap_or_default();
         self.review(&vpc, &at, VPC_CARRIED, VPC_DROPPED);
+        let existing = is_existing(&vpc);
         match vpc.get("cidr") {
             Some(cidr) => self.put(&ours.key("cidr"), cidr.clone(), &at.key("cidr")),
-            None => self.put(&ours.key("cidr"), EKSCTL_DEFAULT_CIDR.into(), &at),
+            None => {
+                self.put(&ours.key("cidr"), EKSCTL_DEFAULT_CIDR.into(), &at);
+                self.cidr_from_vpc = existing;
+            }
         }
-        let zones = self.subnets(&vpc, &at, &ours);
+        let zones =
+            if existing { self.existing_subnets(&vpc, &at, &ours, root) } else { self.subnets(&vpc, &at, &ours) };
         match root.get("availabilityZones") {
             Some(listed) => {
                 self.put(&ours.key("availabilityZones"), listed.clone(), &Path::root().key("availabilityZones"))
@@ -163,36 +166,89 @@ impl Translator {
         }
     }
 
-    /// Carries `vpc.subnets.private` and `.public`; returns the zones they name, in order.
-    fn subnets(&mut self, vpc: &Mapping, at: &Path, ours: &Path) -> Vec<String> {
-        let Some(subnets) = self.mapping(vpc.get("subnets"), &at.key("subnets")) else { return Vec::new() };
-        let subnets_at = at.key("subnets");
-        self.review(subnets, &subnets_at, &["private", "public"], &[]);
+    /// An existing VPC (`vpc.id`, subnets by `id` or by `cidr`): `vpc.existing`; returns the
+    /// zones its node subnets name (their `az`, or keys that are zones of the region).
+    fn existing_subnets(&mut self, vpc: &Mapping, at: &Path, ours: &Path, root: &Mapping) -> Vec<String> {
+        let existing = ours.key("existing");
+        self.paths.section(&existing, at);
+        match vpc.get("id") {
+            Some(id) => self.put(&existing.key("id"), id.clone(), &at.key("id")),
+            None => self
+                .findings
+                .push(Finding::error(at.key("subnets"), "subnets of an existing VPC need its `vpc.id`").at_key()),
+        }
+        let region = root.get("metadata").and_then(|m| m.get("region")).and_then(Value::as_str).unwrap_or_default();
+        let entries = self.subnet_entries(vpc, at, &["id", "cidr", "az"]);
         let mut zones = Vec::new();
+        for subnet in &entries {
+            let zone = subnet
+                .entry
+                .get("az")
+                .and_then(Value::as_str)
+                .map(str::to_owned)
+                .or_else(|| subnet.name.strip_prefix(region).filter(|z| z.len() == 1).map(|_| subnet.name.clone()));
+            if subnet.kind == "private" {
+                zones.extend(zone);
+            }
+            let (value, from) = match (subnet.entry.get("id"), subnet.entry.get("cidr")) {
+                (Some(id), _) => (id.clone(), subnet.at.key("id")),
+                (None, Some(cidr)) => (cidr.clone(), subnet.at.key("cidr")),
+                (None, None) => {
+                    self.findings.push(Finding::error(subnet.at.clone(), "give this subnet's `id` or `cidr`").at_key());
+                    continue;
+                }
+            };
+            let field = if subnet.kind == "private" { "privateSubnets" } else { "publicSubnets" };
+            self.put(&existing.key(field).index(subnet.index), value, &from);
+        }
+        // Zones named for some subnets only are left to `create`, which reads them all.
+        let named = entries.iter().filter(|s| s.kind == "private").count();
+        if zones.len() == named {
+            zones
+        } else {
+            Vec::new()
+        }
+    }
+
+    /// Every entry of `vpc.subnets.private` and `.public`, each reviewed against `carried`.
+    fn subnet_entries(&mut self, vpc: &Mapping, at: &Path, carried: &[&str]) -> Vec<SubnetEntry> {
+        let subnets_at = at.key("subnets");
+        let Some(subnets) = self.mapping(vpc.get("subnets"), &subnets_at) else { return Vec::new() };
+        self.review(subnets, &subnets_at, &["private", "public"], &[]);
+        let mut found = Vec::new();
         for kind in ["private", "public"] {
             let kind_at = subnets_at.key(kind);
             let Some(entries) = self.mapping(subnets.get(kind), &kind_at) else { continue };
-            for (i, (name, entry)) in entries.iter().enumerate() {
+            for (index, (name, entry)) in entries.iter().enumerate() {
                 let name = name.as_str().unwrap_or_default().to_owned();
                 let entry_at = kind_at.key(&name);
                 let Some(entry) = self.mapping(Some(entry), &entry_at) else { continue };
-                self.review(entry, &entry_at, SUBNET_CARRIED, SUBNET_DROPPED);
-                let zone = entry.get("az").and_then(Value::as_str).map_or(name.clone(), str::to_owned);
-                if kind == "private" {
-                    zones.push(zone);
+                self.review(entry, &entry_at, carried, &[]);
+                found.push(SubnetEntry { kind, index, name, at: entry_at, entry: entry.clone() });
+            }
+        }
+        found
+    }
+
+    /// Carries `vpc.subnets.private` and `.public`; returns the zones they name, in order.
+    fn subnets(&mut self, vpc: &Mapping, at: &Path, ours: &Path) -> Vec<String> {
+        let mut zones = Vec::new();
+        for subnet in self.subnet_entries(vpc, at, SUBNET_CARRIED) {
+            if subnet.kind == "private" {
+                zones.push(subnet.entry.get("az").and_then(Value::as_str).map_or(subnet.name.clone(), str::to_owned));
+            }
+            match subnet.entry.get("cidr") {
+                Some(cidr) => {
+                    let ours = ours.key("subnets").key(subnet.kind).index(subnet.index);
+                    self.put(&ours, cidr.clone(), &subnet.at.key("cidr"))
                 }
-                match entry.get("cidr") {
-                    Some(cidr) => {
-                        self.put(&ours.key("subnets").key(kind).index(i), cidr.clone(), &entry_at.key("cidr"))
-                    }
-                    None => self.findings.push(
-                        Finding::error(
-                            entry_at,
-                            "this subnet has no `cidr`: eksharden creates its subnets and needs their blocks",
-                        )
-                        .at_key(),
-                    ),
-                }
+                None => self.findings.push(
+                    Finding::error(
+                        subnet.at,
+                        "this subnet has no `cidr`: eksharden creates its subnets and needs their blocks",
+                    )
+                    .at_key(),
+                ),
             }
         }
         zones
@@ -247,7 +303,20 @@ impl Translator {
                     .and_then(Value::as_sequence)
                     .map(|ps| ps.iter().filter_map(|p| p.get("policyARN").and_then(Value::as_str)).collect())
                     .unwrap_or_default();
-                if policies
+                let scope = entry
+                    .get("accessPolicies")
+                    .and_then(Value::as_sequence)
+                    .into_iter()
+                    .flatten()
+                    .find_map(|p| p.get("accessScope")?.get("type")?.as_str().filter(|t| *t != "cluster"));
+                if scope.is_some() {
+                    // eksharden's admins and viewers are cluster-wide: carrying a namespace's
+                    // access over would widen it.
+                    self.findings.push(Finding::warning(
+                        at,
+                        "access entry not carried over: its access is scoped to namespaces, and eksharden's admins and viewers are cluster-wide; bind the namespaces with RBAC",
+                    ));
+                } else if policies
                     .iter()
                     .any(|p| p.ends_with("/AmazonEKSClusterAdminPolicy") || p.ends_with("/AmazonEKSAdminPolicy"))
                 {
@@ -319,4 +388,28 @@ impl Translator {
             self.carry(secrets, "keyARN", &secrets_at, &hardening.key("secretsEncryption").key("kmsKeyArn"));
         }
     }
+}
+
+/// Whether an eksctl `vpc` names an existing VPC: its `id`, or a subnet's.
+fn is_existing(vpc: &Mapping) -> bool {
+    let subnet_ids = ["private", "public"]
+        .iter()
+        .filter_map(|kind| vpc.get("subnets")?.get(kind)?.as_mapping())
+        .flat_map(Mapping::values)
+        .any(|entry| entry.get("id").is_some());
+    vpc.contains_key("id") || subnet_ids
+}
+
+/// One entry of an eksctl file's `vpc.subnets`.
+struct SubnetEntry {
+    /// `private` or `public`.
+    kind: &'static str,
+    /// Its place among the entries of its kind.
+    index: usize,
+    /// Its key: a zone, or a name of the user's.
+    name: String,
+    /// Where it is in the file.
+    at: Path,
+    /// Its fields.
+    entry: Mapping,
 }

@@ -32,6 +32,8 @@ pub struct Translation {
     pub paths: PathMap,
     /// Warnings for dropped fields, errors for unknown ones (in eksctl paths).
     pub findings: Vec<Finding>,
+    /// Whether the file names an existing VPC without its block: `create` takes the VPC's.
+    pub cidr_from_vpc: bool,
 }
 
 /// From paths in the translated document to paths in the eksctl file.
@@ -86,7 +88,12 @@ fn append(path: &Path, segment: &Segment) -> Path {
 
 /// Translates an eksctl `ClusterConfig` document.
 pub fn translate(document: &Value) -> Translation {
-    let mut t = Translator { out: Value::Mapping(Mapping::new()), paths: PathMap::default(), findings: Vec::new() };
+    let mut t = Translator {
+        out: Value::Mapping(Mapping::new()),
+        paths: PathMap::default(),
+        findings: Vec::new(),
+        cidr_from_vpc: false,
+    };
     let root = Path::root();
     t.paths.section(&root, &root);
     let Some(map) = document.as_mapping() else {
@@ -149,11 +156,17 @@ struct Translator {
     out: Value,
     paths: PathMap,
     findings: Vec<Finding>,
+    cidr_from_vpc: bool,
 }
 
 impl Translator {
     fn finish(self) -> Translation {
-        Translation { document: self.out, paths: self.paths, findings: self.findings }
+        Translation {
+            document: self.out,
+            paths: self.paths,
+            findings: self.findings,
+            cidr_from_vpc: self.cidr_from_vpc,
+        }
     }
 
     /// Warns about each dropped key of `map` and rejects each unknown one.

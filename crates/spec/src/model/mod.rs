@@ -19,7 +19,10 @@ pub use addons::{addon_namespace, known_service_account, Addon, POD_IDENTITY_AGE
 pub use compute::{AutoMode, AutoModeNodePool, FargateProfile, FargateSelector};
 pub use hardening::{Hardening, Imds, LogType, SecretsEncryption, SshLockdown};
 pub use identity::{Identity, WorkloadRole};
-pub use network::{Bastion, EndpointAccess, IpFamily, NatMode, Subnets, Vpc, VpcEndpointService, ZONES_FROM_REGION};
+pub use network::{
+    Bastion, EndpointAccess, ExistingVpc, IpFamily, NatMode, ResolvedVpc, Subnets, Vpc, VpcEndpointService,
+    ZONES_FROM_REGION, ZONE_IDS_NOT_FOR_EKS,
+};
 pub use node_group::{
     is_graviton, AmiFamily, Capacity, NodeGroup, NodeGroupRole, NodeGroupType, Taint, TaintEffect, UpdateConfig,
     VolumeType,

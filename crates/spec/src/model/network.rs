@@ -8,6 +8,9 @@ use crate::values::Cidr;
 /// How many zones `create` takes from the region when a spec names none (as eksctl does).
 pub const ZONES_FROM_REGION: usize = 3;
 
+/// Zone ids where EKS does not place a cluster's control plane (AWS-EKS-NETWORK).
+pub const ZONE_IDS_NOT_FOR_EKS: [&str; 3] = ["use1-az3", "usw1-az2", "cac1-az3"];
+
 /// The dedicated VPC of the cluster.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
@@ -24,9 +27,16 @@ pub struct Vpc {
     #[serde(skip)]
     #[schemars(skip)]
     pub zones_from_region: bool,
-    /// Subnet blocks per zone; laid out from `cidr` when absent.
+    /// Subnet blocks per zone; laid out from `cidr` when absent. With `existing`, filled by
+    /// `create` from the given subnets.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub subnets: Option<Subnets>,
+    /// An existing VPC to create the cluster in, instead of a dedicated one: eksharden then
+    /// creates only what it owns in it (its security groups, the bastion subnet, VPC
+    /// endpoints and flow logs where the spec asks for them), and never edits the VPC's
+    /// subnets, routes or network ACLs.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub existing: Option<ExistingVpc>,
     /// How private subnets reach the internet.
     #[serde(default)]
     pub nat: NatMode,
@@ -49,6 +59,51 @@ pub struct Vpc {
     /// `kubernetesNetworkConfig.ipFamily: IPv6` does.
     #[serde(default)]
     pub ip_family: IpFamily,
+}
+
+/// An existing VPC, by id, with its subnets.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct ExistingVpc {
+    /// The VPC's id (`vpc-...`); `vpc.cidr` must be one of its blocks.
+    pub id: String,
+    /// The node subnets, by id (`subnet-...`) or by their block: no route to an internet
+    /// gateway, no public addresses, in at least two zones; `create` checks each.
+    pub private_subnets: Vec<String>,
+    /// Load-balancer subnets, by id or block (optional).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub public_subnets: Vec<String>,
+    /// What `create` read from EC2 (not part of the file).
+    #[serde(skip)]
+    #[schemars(skip)]
+    pub resolved: Option<ResolvedVpc>,
+    /// Set by the loader when the file gives no `vpc.cidr` (an eksctl file): `create` takes
+    /// the VPC's own block. Not part of the file.
+    #[serde(skip)]
+    #[schemars(skip)]
+    pub cidr_from_vpc: bool,
+}
+
+/// An existing VPC as `create` read it: its subnets' ids, and the route tables eksharden's
+/// own resources use.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ResolvedVpc {
+    /// The node subnets' ids, in the order given.
+    pub private_subnet_ids: Vec<String>,
+    /// The load-balancer subnets' ids, in the order given.
+    pub public_subnet_ids: Vec<String>,
+    /// The route tables of the node subnets (a gateway endpoint is added to them).
+    pub private_route_tables: Vec<String>,
+    /// The route table of the first public subnet, for the bastion subnet (none: the
+    /// bastion subnet gets a table of its own without a route out).
+    pub public_route_table: Option<String>,
+}
+
+impl ExistingVpc {
+    /// Whether `entry` names a subnet by id (else by its block).
+    pub fn is_subnet_id(entry: &str) -> bool {
+        entry.starts_with("subnet-")
+    }
 }
 
 /// The address family of a cluster's pods and services.

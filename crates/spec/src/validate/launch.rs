@@ -2,8 +2,8 @@
 //! policy for self-managed groups), the AMI family and a custom AMI, update settings, and the
 //! user's own security groups.
 
-use super::duplicates;
 use super::node_groups::is_instance_type;
+use super::{duplicates, is_resource_id};
 use crate::diagnostic::Finding;
 use crate::model::{is_graviton, AmiFamily, ClusterSpec, IpFamily, NodeGroup, NodeGroupRole, NodeGroupType};
 use crate::path::Path;
@@ -89,7 +89,7 @@ fn check_image(spec: &ClusterSpec, group: &NodeGroup, at: &Path, findings: &mut 
                     )
                     .at_key(),
             );
-        } else if !is_ami_id(ami) {
+        } else if !is_resource_id(ami, "ami-") {
             findings.push(
                 Finding::error(at.key("ami"), format!("`{ami}` is not an AMI id"))
                     .with_hint("write an id like ami-0abcd1234ef567890"),
@@ -115,18 +115,6 @@ fn check_image(spec: &ClusterSpec, group: &NodeGroup, at: &Path, findings: &mut 
             .with_hint("make the group `type: managed`: EKS configures Bottlerocket's cluster settings itself"),
         );
     }
-}
-
-/// `ami-` and 8 or 17 hexadecimal digits.
-fn is_ami_id(text: &str) -> bool {
-    text.strip_prefix("ami-")
-        .is_some_and(|hex| matches!(hex.len(), 8 | 17) && hex.chars().all(|c| c.is_ascii_hexdigit()))
-}
-
-/// `sg-` and 8 or 17 hexadecimal digits.
-fn is_security_group_id(text: &str) -> bool {
-    text.strip_prefix("sg-")
-        .is_some_and(|hex| matches!(hex.len(), 8 | 17) && hex.chars().all(|c| c.is_ascii_hexdigit()))
 }
 
 /// Update settings: managed groups, one of the two limits, 1 to 100.
@@ -159,7 +147,7 @@ fn check_update(group: &NodeGroup, at: &Path, findings: &mut Vec<Finding>) {
 fn check_extra_groups(group: &NodeGroup, at: &Path, findings: &mut Vec<Finding>) {
     let at = at.key("extraSecurityGroups");
     for (i, id) in group.extra_security_groups.iter().enumerate() {
-        if !is_security_group_id(id) {
+        if !is_resource_id(id, "sg-") {
             findings.push(
                 Finding::error(at.index(i), format!("`{id}` is not a security group id"))
                     .with_hint("write an id like sg-0abcd1234ef567890"),

@@ -7,6 +7,7 @@ mod access;
 mod addons;
 mod compute;
 mod endpoint;
+mod existing_vpc;
 mod hardening;
 mod identity;
 mod labels;
@@ -63,6 +64,13 @@ fn is_dns_like(name: &str, max: usize) -> bool {
         && name.len() <= max
         && chars.all(|c| c.is_ascii_alphanumeric() || c == '-')
         && !name.ends_with('-')
+}
+
+/// Whether `text` is an AWS resource id: `prefix` (`vpc-`, `sg-`) and 8 or 17 hexadecimal
+/// digits.
+fn is_resource_id(text: &str, prefix: &str) -> bool {
+    text.strip_prefix(prefix)
+        .is_some_and(|hex| matches!(hex.len(), 8 | 17) && hex.chars().all(|c| c.is_ascii_hexdigit()))
 }
 
 /// Tags a user may give a resource: AWS allows 50, and eksharden adds its own few.

@@ -1,6 +1,6 @@
 //! The VPC: zones, subnet blocks, bastion, VPN ranges, VPC endpoints, NAT.
 
-use super::duplicates;
+use super::{duplicates, existing_vpc};
 use crate::diagnostic::Finding;
 use crate::layout::{self, LayoutError, LONGEST_CARVABLE_PREFIX, MAX_ZONES};
 use crate::model::{ClusterSpec, NatMode, VpcEndpointService};
@@ -20,7 +20,10 @@ pub(super) fn check(spec: &ClusterSpec, findings: &mut Vec<Finding>) {
         return;
     }
     check_zones(spec, &vpc_path.key("availabilityZones"), findings);
-    check_subnets(spec, &vpc_path, findings);
+    match &vpc.existing {
+        Some(_) => existing_vpc::check(spec, &vpc_path, findings),
+        None => check_subnets(spec, &vpc_path, findings),
+    }
     check_bastion_and_vpn(spec, &vpc_path, findings);
     check_endpoints(spec, &vpc_path, findings);
     if !vpc.flow_logs {

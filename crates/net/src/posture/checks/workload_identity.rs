@@ -35,7 +35,10 @@ fn judge(Input { facts, .. }: &Input) -> Judged {
         return (Status::Unknown, unread);
     }
     if roles.is_empty() {
-        return (Status::Pass, vec!["no Pod Identity association and no role trusting the cluster's OIDC provider".to_owned()]);
+        return (
+            Status::Pass,
+            vec!["no Pod Identity association and no role trusting the cluster's OIDC provider".to_owned()],
+        );
     }
     let pod_identity = roles.iter().filter(|r| matches!(r.access, WorkloadAccess::PodIdentity { .. })).count();
     let detail = format!(
@@ -57,9 +60,9 @@ fn too_broad(role: &WorkloadRole, trust: &[TrustStatement]) -> Vec<String> {
                     "the Pod Identity association of {account} passes no session tags: role {arn} cannot tell this service account from any other pod of the cluster"
                 )];
             }
-            let admitting = trust.iter().filter(|s| {
-                s.admits("Service", "pods.eks.amazonaws.com", &["sts:AssumeRole", "sts:TagSession"])
-            });
+            let admitting = trust
+                .iter()
+                .filter(|s| s.admits("Service", "pods.eks.amazonaws.com", &["sts:AssumeRole", "sts:TagSession"]));
             admitting
                 .filter(|s| {
                     s.pinned("aws:RequestTag/kubernetes-namespace") != Some(namespace)
@@ -75,7 +78,9 @@ fn too_broad(role: &WorkloadRole, trust: &[TrustStatement]) -> Vec<String> {
         }
         WorkloadAccess::ServiceAccountToken { issuer } => {
             let admitting = trust.iter().filter(|s| {
-                s.principals.iter().any(|(kind, p)| kind == "Federated" && p.ends_with(&format!(":oidc-provider/{issuer}")))
+                s.principals
+                    .iter()
+                    .any(|(kind, p)| kind == "Federated" && p.ends_with(&format!(":oidc-provider/{issuer}")))
                     && s.admits("Federated", &federated(s, issuer), &["sts:AssumeRoleWithWebIdentity"])
             });
             admitting
@@ -119,7 +124,11 @@ mod tests {
     fn pod_identity(conditions: Vec<TrustCondition>, session_tags: bool) -> WorkloadRole {
         WorkloadRole {
             role_arn: "arn:aws:iam::111122223333:role/reader".into(),
-            access: WorkloadAccess::PodIdentity { namespace: "apps".into(), service_account: "reader".into(), session_tags },
+            access: WorkloadAccess::PodIdentity {
+                namespace: "apps".into(),
+                service_account: "reader".into(),
+                session_tags,
+            },
             trust: Some(vec![TrustStatement {
                 allow: true,
                 principals: vec![("Service".into(), "pods.eks.amazonaws.com".into())],

@@ -1,40 +1,20 @@
-//! The `network` stack: VPC, subnets, gateways, routes, network ACLs, VPC endpoints, flow logs.
-//!
-//! Nodes live in private subnets with no route to the internet gateway and no public IPs
-//! (STACKROX-EKS, "VPC Layout"); public subnets hold only load balancers and NAT gateways.
+//! A dedicated VPC: nodes live in private subnets with no route to the internet gateway and
+//! no public IPs (STACKROX-EKS, "VPC Layout"); public subnets hold only load balancers and
+//! NAT gateways.
 
 use eksharden_spec::layout::{zone_subnets, ZoneSubnets};
 use eksharden_spec::model::{IpFamily, NatMode};
 use serde_json::{json, Value};
 
-use super::Context;
-use crate::cfn::{get_att, join_commas, reference, sub, Template};
-use crate::graph::{Stack, StackKind};
-use crate::nacl::{self, Action, Block, Entry};
-use crate::rules::{has_interface_endpoints, Group};
+use super::{network_acl, outputs, vpc_ipv6_block, VpcRefs};
+use crate::cfn::{get_att, reference, Template};
+use crate::nacl;
+use crate::stacks::Context;
 
-/// Outputs other stacks read.
-pub mod outputs {
-    /// The VPC id.
-    pub const VPC_ID: &str = "VpcId";
-    /// The private (node) subnet ids, comma-separated.
-    pub const PRIVATE_SUBNET_IDS: &str = "PrivateSubnetIds";
-    /// The public subnet ids, comma-separated.
-    pub const PUBLIC_SUBNET_IDS: &str = "PublicSubnetIds";
-    /// The bastion subnet id.
-    pub const BASTION_SUBNET_ID: &str = "BastionSubnetId";
-    /// The VPC endpoint security group id.
-    pub const ENDPOINT_SECURITY_GROUP_ID: &str = "VpcEndpointSecurityGroupId";
-}
-
-/// The network stack.
-pub fn stack(cx: &Context) -> Stack {
+/// A dedicated VPC: its subnets, gateways, routes and network ACLs.
+pub(super) fn build(cx: &Context, t: &mut Template) -> VpcRefs {
     let spec = cx.spec;
     let zones = zone_subnets(&spec.vpc).expect("a validated spec has a layout");
-    let mut t =
-        Template::new(format!("eksharden {}: network (VPC, subnets, routes, network ACLs, endpoints)", cx.cluster()));
-    // W3010 "avoid hardcoding availability zones": the spec names its zones on purpose.
-    t.ignore_lint_check("W3010");
 
     t.resource(
         "Vpc",
@@ -70,14 +50,14 @@ pub fn stack(cx: &Context) -> Stack {
         "InternetGatewayAttachment",
     );
     if spec.vpc.ip_family == IpFamily::Ipv6 {
-        dual_stack(&mut t);
+        dual_stack(t);
     }
 
     for (i, zone) in zones.iter().enumerate() {
-        zone_resources(cx, &mut t, i, zone);
+        zone_resources(cx, t, i, zone);
     }
     if let Some(entries) = nacl::node_subnet_entries(spec) {
-        network_acl(cx, &mut t, "NodeNetworkAcl", "nodes", &entries);
+        network_acl(cx, t, "NodeNetworkAcl", "nodes", &entries, &reference("Vpc"));
         for i in 0..zones.len() {
             t.resource(
                 &format!("PrivateSubnet{i}NetworkAclAssociation"),
@@ -91,14 +71,14 @@ pub fn stack(cx: &Context) -> Stack {
     if let Some(bastion) = &spec.vpc.bastion {
         subnet(
             cx,
-            &mut t,
+            t,
             "BastionSubnet",
             json!({
                 "VpcId": reference("Vpc"),
                 "CidrBlock": bastion.cidr.to_string(),
                 "AvailabilityZone": zones[0].zone,
                 "MapPublicIpOnLaunch": false,
-                "Tags": cx.tag_list_with("bastion", (super::ROLE_TAG, "bastion")),
+                "Tags": cx.tag_list_with("bastion", (crate::stacks::ROLE_TAG, "bastion")),
             }),
             2 * zones.len(),
         );
@@ -110,7 +90,7 @@ pub fn stack(cx: &Context) -> Stack {
             }),
         );
         let entries = nacl::bastion_subnet_entries(spec).expect("a bastion has entries");
-        network_acl(cx, &mut t, "BastionNetworkAcl", "bastion", &entries);
+        network_acl(cx, t, "BastionNetworkAcl", "bastion", &entries, &reference("Vpc"));
         t.resource(
             "BastionSubnetNetworkAclAssociation",
             "AWS::EC2::SubnetNetworkAclAssociation",
@@ -120,23 +100,17 @@ pub fn stack(cx: &Context) -> Stack {
         );
         t.output(outputs::BASTION_SUBNET_ID, reference("BastionSubnet"), "The bastion subnet");
     }
-    vpc_endpoints(cx, &mut t, &zones);
-    if spec.vpc.flow_logs {
-        flow_logs(cx, &mut t);
-    }
-
-    let ids = |prefix: &str| join_commas((0..zones.len()).map(|i| reference(&format!("{prefix}{i}"))).collect());
-    t.output(outputs::VPC_ID, reference("Vpc"), "The cluster VPC");
-    t.output(outputs::PRIVATE_SUBNET_IDS, ids("PrivateSubnet"), "Node subnets, one per zone");
-    t.output(outputs::PUBLIC_SUBNET_IDS, ids("PublicSubnet"), "Load-balancer and NAT subnets, one per zone");
-
-    Stack {
-        kind: StackKind::Network,
-        stack_name: StackKind::Network.stack_name(cx.cluster()),
-        template: t.build(),
-        parameters: Vec::new(),
-        service_role: None,
-        named_iam: false,
+    let refs = |prefix: &str| (0..zones.len()).map(|i| reference(&format!("{prefix}{i}"))).collect::<Value>();
+    let private_route_tables = if spec.vpc.nat == NatMode::HighlyAvailable {
+        (0..zones.len()).map(|i| reference(&format!("PrivateRouteTable{i}"))).collect()
+    } else {
+        json!([reference("PrivateRouteTable0")])
+    };
+    VpcRefs {
+        id: reference("Vpc"),
+        private_subnets: refs("PrivateSubnet"),
+        public_subnets: Some(refs("PublicSubnet")),
+        private_route_tables,
     }
 }
 
@@ -170,16 +144,6 @@ fn dual_stack(t: &mut Template) {
         }),
         "InternetGatewayAttachment",
     );
-}
-
-/// The VPC's Amazon-provided IPv6 block, as CloudFormation reads it.
-fn vpc_ipv6_block() -> Value {
-    get_att_first("Vpc", "Ipv6CidrBlocks")
-}
-
-/// The first item of a list attribute.
-fn get_att_first(resource: &str, attribute: &str) -> Value {
-    json!({ "Fn::Select": [0, get_att(resource, attribute)] })
 }
 
 /// A subnet; in an IPv6 cluster also the `n`th /64 of the VPC's IPv6 block, handing IPv6
@@ -281,119 +245,6 @@ fn zone_resources(cx: &Context, t: &mut Template, i: usize, zone: &ZoneSubnets) 
         "AWS::EC2::SubnetRouteTableAssociation",
         json!({
             "SubnetId": reference(&private), "RouteTableId": reference(&table),
-        }),
-    );
-}
-
-fn network_acl(cx: &Context, t: &mut Template, id: &str, name: &str, entries: &[Entry]) {
-    t.resource(id, "AWS::EC2::NetworkAcl", json!({ "VpcId": reference("Vpc"), "Tags": cx.tag_list(name) }));
-    for entry in entries {
-        let direction = if entry.egress { "Egress" } else { "Ingress" };
-        let mut properties = json!({
-            "NetworkAclId": reference(id),
-            "RuleNumber": entry.rule_number,
-            "Egress": entry.egress,
-            "Protocol": if entry.tcp_ports.is_some() { 6 } else { -1 },
-            "RuleAction": match entry.action { Action::Allow => "allow", Action::Deny => "deny" },
-        });
-        let (key, block) = match entry.cidr {
-            Block::Net(net) if net.network().is_ipv4() => ("CidrBlock", json!(net.to_string())),
-            Block::Net(net) => ("Ipv6CidrBlock", json!(net.to_string())),
-            Block::VpcIpv6 => ("Ipv6CidrBlock", vpc_ipv6_block()),
-            Block::BastionIpv6 => ("Ipv6CidrBlock", get_att_first("BastionSubnet", "Ipv6CidrBlocks")),
-        };
-        properties[key] = block;
-        if let Some((from, to)) = entry.tcp_ports {
-            properties["PortRange"] = json!({ "From": from, "To": to });
-        }
-        t.resource(&format!("{id}{direction}{}", entry.rule_number), "AWS::EC2::NetworkAclEntry", properties);
-    }
-}
-
-fn vpc_endpoints(cx: &Context, t: &mut Template, zones: &[ZoneSubnets]) {
-    let spec = cx.spec;
-    if has_interface_endpoints(spec) {
-        // Rules are added by the security-groups stack, which knows the node groups; this
-        // group starts with no outbound rule (EKS-SG-ROLES: the endpoint group's outbound table is empty).
-        t.resource(
-            Group::VpcEndpoint.logical_id(),
-            "AWS::EC2::SecurityGroup",
-            json!({
-                "GroupDescription": format!("eksharden {}: VPC endpoints (EKS-SG-ROLES)", cx.cluster()),
-                "VpcId": reference("Vpc"),
-                "SecurityGroupEgress": [crate::stacks::security_groups::no_egress()],
-                "Tags": cx.tag_list_with("vpc-endpoints", (super::ROLE_TAG, Group::VpcEndpoint.role())),
-            }),
-        );
-        t.output(
-            outputs::ENDPOINT_SECURITY_GROUP_ID,
-            reference(Group::VpcEndpoint.logical_id()),
-            "The VPC endpoint security group",
-        );
-    }
-    let route_tables: Vec<Value> = if spec.vpc.nat == NatMode::HighlyAvailable {
-        (0..zones.len()).map(|i| reference(&format!("PrivateRouteTable{i}"))).collect()
-    } else {
-        vec![reference("PrivateRouteTable0")]
-    };
-    for service in &spec.vpc.endpoints {
-        let id = format!("{}Endpoint", crate::cfn::pascal_case(service.name()));
-        let service_name = sub(&format!("com.amazonaws.${{AWS::Region}}.{}", service.name()));
-        let properties = if service.is_gateway() {
-            json!({ "VpcId": reference("Vpc"), "ServiceName": service_name, "VpcEndpointType": "Gateway", "RouteTableIds": route_tables })
-        } else {
-            json!({
-                "VpcId": reference("Vpc"),
-                "ServiceName": service_name,
-                "VpcEndpointType": "Interface",
-                "PrivateDnsEnabled": true,
-                "SubnetIds": (0..zones.len()).map(|i| reference(&format!("PrivateSubnet{i}"))).collect::<Vec<_>>(),
-                "SecurityGroupIds": [reference(Group::VpcEndpoint.logical_id())],
-            })
-        };
-        t.resource(&id, "AWS::EC2::VPCEndpoint", properties);
-    }
-}
-
-fn flow_logs(cx: &Context, t: &mut Template) {
-    t.resource(
-        "FlowLogGroup",
-        "AWS::Logs::LogGroup",
-        json!({
-            "LogGroupName": format!("/eksharden/{}/vpc-flow-logs", cx.cluster()),
-            "RetentionInDays": 90,
-            "Tags": cx.tag_list("flow-logs"),
-        }),
-    );
-    t.resource("FlowLogRole", "AWS::IAM::Role", json!({
-        "AssumeRolePolicyDocument": {
-            "Version": "2012-10-17",
-            "Statement": [{ "Effect": "Allow", "Principal": { "Service": "vpc-flow-logs.amazonaws.com" }, "Action": "sts:AssumeRole" }],
-        },
-        "Policies": [{
-            "PolicyName": "deliver-flow-logs",
-            "PolicyDocument": {
-                "Version": "2012-10-17",
-                "Statement": [{
-                    "Effect": "Allow",
-                    "Action": ["logs:CreateLogStream", "logs:PutLogEvents", "logs:DescribeLogGroups", "logs:DescribeLogStreams"],
-                    "Resource": get_att("FlowLogGroup", "Arn"),
-                }],
-            },
-        }],
-        "Tags": cx.tag_list("flow-logs"),
-    }));
-    t.resource(
-        "FlowLog",
-        "AWS::EC2::FlowLog",
-        json!({
-            "ResourceId": reference("Vpc"),
-            "ResourceType": "VPC",
-            "TrafficType": "ALL",
-            "LogDestinationType": "cloud-watch-logs",
-            "LogGroupName": reference("FlowLogGroup"),
-            "DeliverLogsPermissionArn": get_att("FlowLogRole", "Arn"),
-            "Tags": cx.tag_list("flow-logs"),
         }),
     );
 }
