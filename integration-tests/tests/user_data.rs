@@ -1,6 +1,8 @@
 //! The user data of self-managed nodes keeps its shape whatever the labels and taints: one
 //! MIME part, nodeadm's `NodeConfig`, with exactly the kubelet flags the spec's labels and
-//! taints make, and no `Fn::Sub` reference but the three parameters eksharden writes.
+//! taints make, and no `Fn::Sub` reference but the three parameters eksharden writes; on
+//! Bottlerocket, TOML settings with exactly the labels and taints given and the admin
+//! container off.
 //!
 //! Hostile values reach the planner twice: set on a spec directly, past validation, so the
 //! encoding is tested on its own; and through the loader, where validation must refuse what
@@ -9,7 +11,7 @@
 use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
-use eksharden_spec::model::{ClusterSpec, NodeGroup, NodeGroupType, Taint, TaintEffect};
+use eksharden_spec::model::{AmiFamily, ClusterSpec, NodeGroup, NodeGroupType, Taint, TaintEffect};
 use eksharden_spec::{load, SourceFile, ValidSpec};
 use integration_tests::cli::{eksharden, repo_root};
 use proptest::prelude::*;
@@ -116,10 +118,9 @@ fn expected_flags(group: &NodeGroup) -> Vec<String> {
 /// Checks the user data of every self-managed group of `spec`'s plan.
 fn check_user_data(spec: &ValidSpec) {
     let plan = eksharden_plan::plan(spec);
-    for group in spec.node_groups.iter().filter(|g| g.kind == NodeGroupType::SelfManaged) {
-        let stack = plan.stacks.iter().find(|s| s.stack_name.ends_with(&format!("nodegroup-{}", group.name))).unwrap();
-        let data = &stack.template["Resources"]["LaunchTemplate"]["Properties"]["LaunchTemplateData"]["UserData"];
-        let text = substitute(data["Fn::Base64"]["Fn::Sub"].as_str().expect("user data through Fn::Sub"));
+    let self_managed = |g: &&NodeGroup| g.kind == NodeGroupType::SelfManaged;
+    for group in spec.node_groups.iter().filter(self_managed).filter(|g| g.ami_family == AmiFamily::AmazonLinux2023) {
+        let text = self_managed_user_data(&plan, group);
         assert!(text.is_ascii(), "a MIME part without a charset is ASCII: {text}");
         let mail = mailparse::parse_mail(text.as_bytes()).unwrap_or_else(|e| panic!("{e}: {text}"));
         assert_eq!(mail.ctype.mimetype, "multipart/mixed", "{text}");
@@ -148,6 +149,55 @@ fn check_user_data(spec: &ValidSpec) {
         assert_eq!(flags, expected_flags(group), "{text}");
         let spec_keys = config["spec"].as_object().unwrap().len();
         assert_eq!(spec_keys, if flags.is_empty() { 1 } else { 2 }, "{config:#}");
+    }
+}
+
+/// A self-managed group's user data, as CloudFormation substitutes it.
+fn self_managed_user_data(plan: &eksharden_plan::Plan, group: &NodeGroup) -> String {
+    let stack = plan.stacks.iter().find(|s| s.stack_name.ends_with(&format!("nodegroup-{}", group.name))).unwrap();
+    let data = &stack.template["Resources"]["LaunchTemplate"]["Properties"]["LaunchTemplateData"]["UserData"];
+    substitute(data["Fn::Base64"]["Fn::Sub"].as_str().expect("user data through Fn::Sub"))
+}
+
+/// A self-managed Bottlerocket group's settings are TOML that holds exactly the cluster's
+/// settings, the group's labels and taints as given, and the admin container off.
+fn check_bottlerocket(spec: &ValidSpec) {
+    let plan = eksharden_plan::plan(spec);
+    let rocket = |g: &&NodeGroup| g.kind == NodeGroupType::SelfManaged && g.ami_family == AmiFamily::Bottlerocket;
+    for group in spec.node_groups.iter().filter(rocket) {
+        let text = self_managed_user_data(&plan, group);
+        let settings: toml::Table = text.parse().unwrap_or_else(|e| panic!("{e}: {text}"));
+        assert_eq!(settings.keys().collect::<Vec<_>>(), ["settings"], "{text}");
+        let settings = settings["settings"].as_table().unwrap();
+        let mut sections: Vec<&String> = settings.keys().collect();
+        sections.sort();
+        assert_eq!(sections, ["host-containers", "kubernetes"], "{text}");
+        let kubernetes = settings["kubernetes"].as_table().unwrap();
+        assert_eq!(kubernetes["cluster-name"].as_str(), Some("fuzz"), "{text}");
+        assert_eq!(kubernetes["api-server"].as_str(), Some("https://fuzz.example"), "{text}");
+        let labels: BTreeMap<String, String> = kubernetes
+            .get("node-labels")
+            .and_then(|l| l.as_table())
+            .map(|l| l.iter().map(|(k, v)| (k.clone(), v.as_str().unwrap().to_owned())).collect())
+            .unwrap_or_default();
+        assert_eq!(labels, group.labels, "{text}");
+        let mut taints: Vec<String> = kubernetes
+            .get("node-taints")
+            .and_then(|t| t.as_table())
+            .into_iter()
+            .flatten()
+            .flat_map(|(key, values)| {
+                values.as_array().unwrap().iter().map(move |v| format!("{key}={}", v.as_str().unwrap()))
+            })
+            .collect();
+        let mut expected: Vec<String> =
+            group.taints.iter().map(|t| format!("{}={}:{}", t.key, t.value, t.effect.kubernetes_name())).collect();
+        taints.sort();
+        expected.sort();
+        assert_eq!(taints, expected, "{text}");
+        let containers = settings["host-containers"].as_table().unwrap();
+        assert_eq!(containers["admin"]["enabled"].as_bool(), Some(false), "the admin container is off: {text}");
+        assert_eq!(containers["control"]["enabled"].as_bool(), Some(true), "{text}");
     }
 }
 
@@ -224,6 +274,27 @@ proptest! {
 
 proptest! {
     #![proptest_config(ProptestConfig { cases: 1000, failure_persistence: None, ..ProptestConfig::default() })]
+
+    /// A self-managed Bottlerocket group: whatever validation lets through keeps its TOML
+    /// settings whole, and what it refuses is refused for its labels or taints.
+    #[test]
+    fn any_label_or_taint_keeps_bottlerocket_settings_whole(
+        labels in prop::collection::btree_map(prop_oneof![3 => "[a-z][a-z0-9.-]{0,8}(/[a-z0-9]{1,5})?", 1 => hostile_text()], prop_oneof![3 => "[A-Za-z0-9_.-]{0,10}", 1 => hostile_text()], 0..4),
+        taints in prop::collection::vec((prop_oneof![3 => "[a-z]{1,8}", 1 => hostile_text()], prop_oneof![3 => "[a-z0-9]{0,8}", 1 => hostile_text()], effect()), 0..3),
+    ) {
+        let mut spec = minimal();
+        spec.node_groups[0].kind = NodeGroupType::SelfManaged;
+        spec.node_groups[0].ami_family = AmiFamily::Bottlerocket;
+        spec.node_groups[0].labels = labels;
+        spec.node_groups[0].taints = taints.into_iter().map(|(key, value, effect)| Taint { key, value, effect }).collect();
+        match ValidSpec::check(spec) {
+            Ok(valid) => check_bottlerocket(&valid),
+            Err(errors) => prop_assert!(
+                errors.iter().all(|e| e.path.to_string().contains("labels") || e.path.to_string().contains("taints")),
+                "refused for something else: {errors:?}"
+            ),
+        }
+    }
 
     /// Whatever the commands, they stay one part of their own, decoded as they were given,
     /// and eksharden's part after them is unchanged; or validation refuses them.
