@@ -3,7 +3,7 @@
 
 use serde_yaml::{Mapping, Value};
 
-use super::Translator;
+use super::{NamedSubnet, Translator};
 use crate::diagnostic::Finding;
 use crate::path::Path;
 use crate::suggest;
@@ -199,6 +199,7 @@ impl Translator {
                 }
             };
             let field = if subnet.kind == "private" { "privateSubnets" } else { "publicSubnets" };
+            self.name_subnet(subnet, value.as_str().unwrap_or_default(), zone_of(subnet, region));
             self.put(&existing.key(field).index(subnet.index), value, &from);
         }
         // Zones named for some subnets only are left to `create`, which reads them all.
@@ -207,6 +208,17 @@ impl Translator {
             zones
         } else {
             Vec::new()
+        }
+    }
+
+    /// Remembers how node groups may name `subnet`: its key and id, for `value` in the spec.
+    fn name_subnet(&mut self, subnet: &SubnetEntry, value: &str, zone: Option<String>) {
+        let mut names = vec![subnet.name.clone()];
+        names.extend(subnet.entry.get("id").and_then(Value::as_str).map(str::to_owned));
+        if subnet.kind == "private" {
+            self.subnet_names.private.push(NamedSubnet { names, value: value.to_owned(), zone });
+        } else {
+            self.subnet_names.public.extend(names);
         }
     }
 
@@ -234,8 +246,10 @@ impl Translator {
     fn subnets(&mut self, vpc: &Mapping, at: &Path, ours: &Path) -> Vec<String> {
         let mut zones = Vec::new();
         for subnet in self.subnet_entries(vpc, at, SUBNET_CARRIED) {
+            let zone = subnet.entry.get("az").and_then(Value::as_str).map_or(subnet.name.clone(), str::to_owned);
+            self.name_subnet(&subnet, &zone, Some(zone.clone()));
             if subnet.kind == "private" {
-                zones.push(subnet.entry.get("az").and_then(Value::as_str).map_or(subnet.name.clone(), str::to_owned));
+                zones.push(zone);
             }
             match subnet.entry.get("cidr") {
                 Some(cidr) => {
@@ -412,4 +426,14 @@ struct SubnetEntry {
     at: Path,
     /// Its fields.
     entry: Mapping,
+}
+
+/// The zone of an eksctl subnet entry: its `az`, or its key when that is a zone of the region.
+fn zone_of(subnet: &SubnetEntry, region: &str) -> Option<String> {
+    subnet
+        .entry
+        .get("az")
+        .and_then(Value::as_str)
+        .map(str::to_owned)
+        .or_else(|| subnet.name.strip_prefix(region).filter(|z| z.len() == 1).map(|_| subnet.name.clone()))
 }

@@ -93,6 +93,7 @@ pub fn translate(document: &Value) -> Translation {
         paths: PathMap::default(),
         findings: Vec::new(),
         cidr_from_vpc: false,
+        subnet_names: SubnetNames::default(),
     };
     let root = Path::root();
     t.paths.section(&root, &root);
@@ -157,6 +158,27 @@ struct Translator {
     paths: PathMap,
     findings: Vec<Finding>,
     cidr_from_vpc: bool,
+    /// What a node group's `subnets` and `availabilityZones` may name (filled from `vpc`).
+    subnet_names: SubnetNames,
+}
+
+/// How the file's subnets are named, for its node groups: each node subnet by its key and
+/// its id, with the value the spec gives it (a zone, or an existing VPC's subnet entry) and
+/// its zone if known; the public subnets' keys and ids, which node groups may not use.
+#[derive(Default)]
+struct SubnetNames {
+    private: Vec<NamedSubnet>,
+    public: Vec<String>,
+}
+
+/// A node subnet of the file.
+struct NamedSubnet {
+    /// The names a node group may give it: its key, and its id if it has one.
+    names: Vec<String>,
+    /// What the spec's node group `subnets` say for it.
+    value: String,
+    /// Its zone, if the file says.
+    zone: Option<String>,
 }
 
 impl Translator {

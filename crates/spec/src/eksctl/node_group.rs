@@ -34,6 +34,8 @@ const NODE_GROUP_CARRIED: &[&str] = &[
     "instancesDistribution",
     "updateConfig",
     "securityGroups",
+    "subnets",
+    "availabilityZones",
 ];
 const NODE_GROUP_DROPPED: &[(&str, &str)] = &[
     ("releaseVersion", "nodes use the current AMI release"),
@@ -54,8 +56,6 @@ const NODE_GROUP_DROPPED: &[(&str, &str)] = &[
     ("clusterDNS", "cluster DNS keeps the default"),
     ("launchTemplate", "eksharden writes the launch template (IMDSv2, encrypted volumes)"),
     ("propagateASGTags", "node groups carry the cluster's tags"),
-    ("subnets", "nodes go to every private subnet"),
-    ("availabilityZones", "nodes go to every zone of the cluster"),
     ("containerRuntime", "the runtime is containerd"),
     ("cpuCredits", "burst credits keep the EC2 default"),
     ("instanceSelector", "name the instance type"),
@@ -133,6 +133,7 @@ impl Translator {
         self.distribution(group, at, ours);
         self.image(group, at, ours);
         self.update_and_groups(group, at, ours);
+        self.group_subnets(group, at, ours);
         if group.get("spot").and_then(Value::as_bool) == Some(true) {
             self.put(&ours.key("capacity"), "spot".into(), &at.key("spot"));
         }
@@ -155,6 +156,51 @@ impl Translator {
             self.findings.push(
                 Finding::warning(at.key("disableIMDSv1"), "IMDSv1 is disabled regardless (hardening.imds)").at_key(),
             );
+        }
+    }
+
+    /// A group's own `subnets` (the file's subnet names or ids) and `availabilityZones`, as the
+    /// node subnets the spec names; a public subnet is refused (nodes go in private subnets).
+    fn group_subnets(&mut self, group: &Mapping, at: &Path, ours: &Path) {
+        let mut chosen: Vec<(String, Path)> = Vec::new();
+        let subnets_at = at.key("subnets");
+        for (i, name) in self.sequence(group.get("subnets"), &subnets_at).iter().enumerate() {
+            let name = name.as_str().unwrap_or_default();
+            let found = self.subnet_names.private.iter().find(|s| s.names.iter().any(|n| n == name));
+            match found {
+                Some(subnet) => chosen.push((subnet.value.clone(), subnets_at.index(i))),
+                None if self.subnet_names.public.iter().any(|n| n == name) => self.findings.push(Finding::error(
+                    subnets_at.index(i),
+                    format!(
+                        "`{name}` is a public subnet: nodes go in private subnets only (STACKROX-EKS, \"VPC Layout\")"
+                    ),
+                )),
+                // An id the file's VPC does not list: `create` checks it against the VPC.
+                None => chosen.push((name.to_owned(), subnets_at.index(i))),
+            }
+        }
+        let zones_at = at.key("availabilityZones");
+        for (i, zone) in self.sequence(group.get("availabilityZones"), &zones_at).iter().enumerate() {
+            let zone = zone.as_str().unwrap_or_default();
+            let in_zone: Vec<String> = self
+                .subnet_names
+                .private
+                .iter()
+                .filter(|s| s.zone.as_deref() == Some(zone))
+                .map(|s| s.value.clone())
+                .collect();
+            if in_zone.is_empty() && !self.subnet_names.private.is_empty() {
+                self.findings.push(
+                    Finding::error(zones_at.index(i), format!("no node subnet of the file is in {zone}"))
+                        .with_hint("name the group's subnets in `subnets`"),
+                );
+            } else if in_zone.is_empty() {
+                chosen.push((zone.to_owned(), zones_at.index(i)));
+            }
+            chosen.extend(in_zone.into_iter().map(|value| (value, zones_at.index(i))));
+        }
+        for (i, (value, from)) in chosen.into_iter().enumerate() {
+            self.put(&ours.key("subnets").index(i), value.into(), &from);
         }
     }
 

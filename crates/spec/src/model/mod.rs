@@ -78,6 +78,19 @@ pub struct ClusterSpec {
 }
 
 impl ClusterSpec {
+    /// The positions, among the cluster's node subnets, of those `group` uses: the ones its
+    /// `subnets` name (zones, or entries of an existing VPC's node subnets), else all.
+    pub fn node_subnet_indexes(&self, group: &NodeGroup) -> Vec<usize> {
+        let names: &[String] = match &self.vpc.existing {
+            Some(existing) => &existing.private_subnets,
+            None => &self.vpc.availability_zones,
+        };
+        if group.subnets.is_empty() {
+            return (0..names.len()).collect();
+        }
+        group.subnets.iter().filter_map(|wanted| names.iter().position(|name| name == wanted)).collect()
+    }
+
     /// Whether EKS Auto Mode is on.
     pub fn auto_mode_on(&self) -> bool {
         self.auto_mode.as_ref().is_some_and(|a| a.enabled)

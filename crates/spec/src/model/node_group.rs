@@ -85,6 +85,10 @@ pub struct NodeGroup {
     /// How many nodes an update of a managed group may take down at once.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub update: Option<UpdateConfig>,
+    /// The node subnets the group uses, when not all of them: zones of `vpc.availabilityZones`
+    /// (a dedicated VPC) or entries of `vpc.existing.privateSubnets` (an existing one).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub subnets: Vec<String>,
     /// Security groups of the user's (ids), put on the nodes beside eksharden's; `verify`
     /// reads their rules like the rest.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]

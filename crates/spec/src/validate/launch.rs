@@ -19,6 +19,25 @@ pub(super) fn check(spec: &ClusterSpec, group: &NodeGroup, at: &Path, findings: 
     check_image(spec, group, at, findings);
     check_update(group, at, findings);
     check_extra_groups(group, at, findings);
+    check_subnets(spec, group, at, findings);
+}
+
+/// A group's own subnets: node subnets of the cluster, each once.
+fn check_subnets(spec: &ClusterSpec, group: &NodeGroup, at: &Path, findings: &mut Vec<Finding>) {
+    let at = at.key("subnets");
+    let (names, what): (&[String], &str) = match &spec.vpc.existing {
+        Some(existing) => (&existing.private_subnets, "vpc.existing.privateSubnets"),
+        None => (&spec.vpc.availability_zones, "vpc.availabilityZones"),
+    };
+    for (i, subnet) in group.subnets.iter().enumerate() {
+        if !names.contains(subnet) {
+            findings.push(
+                Finding::error(at.index(i), format!("`{subnet}` is not one of the cluster's node subnets"))
+                    .with_hint(format!("name entries of {what}: nodes go in private subnets only (STACKROX-EKS)")),
+            );
+        }
+    }
+    duplicates(&group.subnets, |i| at.index(i), "subnet", findings);
 }
 
 /// Several instance types, of one architecture (one group has one AMI).

@@ -121,6 +121,21 @@ pub fn stack(cx: &Context, group: &NodeGroup) -> Stack {
     }
 }
 
+/// The node subnets the group uses: all of them, or those its `subnets` name, picked from
+/// the network stack's list by their position.
+fn node_subnets(cx: &Context, group: &NodeGroup) -> Value {
+    if group.subnets.is_empty() {
+        return reference("PrivateSubnetIds");
+    }
+    let picked: Vec<Value> = cx
+        .spec
+        .node_subnet_indexes(group)
+        .into_iter()
+        .map(|i| json!({ "Fn::Select": [i, reference("PrivateSubnetIds")] }))
+        .collect();
+    Value::Array(picked)
+}
+
 /// The group's volumes: Amazon Linux boots from the spec's volume; Bottlerocket keeps its
 /// small OS volume (encrypted too) and puts containers and images on a data volume, which is
 /// the spec's.
@@ -230,7 +245,7 @@ fn managed_node_group(cx: &Context, t: &mut Template, group: &NodeGroup, mut lau
         "ClusterName": reference("ClusterName"),
         "NodegroupName": group.name,
         "NodeRole": reference("NodeRoleArn"),
-        "Subnets": reference("PrivateSubnetIds"),
+        "Subnets": node_subnets(cx, group),
         "ScalingConfig": { "MinSize": group.min_size, "MaxSize": group.max_size, "DesiredSize": group.desired() },
         "InstanceTypes": group.instance_types(),
         "AmiType": ami_type(group),
@@ -286,7 +301,7 @@ fn auto_scaling_group(cx: &Context, t: &mut Template, group: &NodeGroup, mut lau
         "MinSize": group.min_size.to_string(),
         "MaxSize": group.max_size.to_string(),
         "DesiredCapacity": group.desired().to_string(),
-        "VPCZoneIdentifier": reference("PrivateSubnetIds"),
+        "VPCZoneIdentifier": node_subnets(cx, group),
         "Tags": tags,
     });
     if group.is_mixed() {
