@@ -137,7 +137,7 @@ fn every_check_of_the_report_cites_a_listed_source() {
     let text = std::fs::read_to_string(repo_root().join("examples/full.yaml")).unwrap();
     let full = eksharden_spec::load(&eksharden_spec::SourceFile { name: "full.yaml".into(), text }).unwrap().spec;
     let spec_like = eksharden_cli::commands::verify::policy_input(&full);
-    let mut citations: Vec<&str> = [spec_like, PolicyInput::discovered()]
+    let mut citations: Vec<&str> = [spec_like, PolicyInput::discovered(&eksharden_spec::model::GUARDED_PORTS)]
         .iter()
         .flat_map(|input| requirements(&topology, input))
         .map(|r| r.citation)

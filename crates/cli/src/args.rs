@@ -5,6 +5,7 @@ use std::path::PathBuf;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use clap_complete::Shell;
 use eksharden_harden::StepId;
+use eksharden_spec::model::GUARDED_PORTS;
 use eksharden_spec::values::{Arn, Cidr};
 
 /// Create Amazon EKS clusters hardened from the first minute, and prove it.
@@ -222,6 +223,10 @@ pub struct HardenArgs {
     /// Encrypt secrets with this KMS key (otherwise the cluster's own, made on first use).
     #[arg(long, value_name = "ARN", value_parser = kms_key_arn)]
     pub kms_key: Option<Arn>,
+    /// The ports node subnets admit only from the bastion, 22 among them (STACKROX-EKS:
+    /// "sensitive ports like ssh").
+    #[arg(long, value_name = "PORT", value_delimiter = ',', default_values_t = GUARDED_PORTS, value_parser = guarded_port)]
+    pub guard_ports: Vec<u16>,
     /// How to print the plan and the outcome (`--format` works too, as for `verify`).
     #[arg(long, visible_alias = "format", value_enum, default_value_t = Format::Text)]
     pub output: Format,
@@ -258,6 +263,14 @@ fn role_arn(text: &str) -> Result<Arn, String> {
     match text.split(':').nth(5) {
         Some(resource) if text.split(':').nth(2) == Some("iam") && resource.starts_with("role/") => Ok(arn),
         _ => Err("not an IAM role ARN (arn:PARTITION:iam::ACCOUNT:role/NAME)".into()),
+    }
+}
+
+/// A port to guard: 1 to 65535.
+fn guarded_port(text: &str) -> Result<u16, String> {
+    match text.parse::<u16>() {
+        Ok(port) if port > 0 => Ok(port),
+        _ => Err("not a port (1 to 65535)".into()),
     }
 }
 

@@ -38,9 +38,20 @@ pub struct Options {
     pub replace_node_groups: bool,
     /// The KMS key for secrets encryption (otherwise the cluster's own key, made on first use).
     pub kms_key: Option<String>,
+    /// The ports node subnets admit only from the bastion (none given: 22 and 3389).
+    pub guarded_ports: Vec<u16>,
 }
 
 impl Options {
+    /// The ports node subnets admit only from the bastion.
+    pub fn guarded_ports(&self) -> Vec<u16> {
+        if self.guarded_ports.is_empty() {
+            eksharden_spec::model::GUARDED_PORTS.to_vec()
+        } else {
+            self.guarded_ports.clone()
+        }
+    }
+
     /// The steps to run, in their order.
     pub fn steps(&self) -> Vec<StepId> {
         StepId::all().filter(|s| self.only.is_empty() || self.only.contains(s)).collect()

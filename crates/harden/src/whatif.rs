@@ -22,7 +22,7 @@ use crate::Options;
 
 /// The changes of `plans` that would break a required flow, each with why.
 pub fn refusals(found: &Discovery, plans: &[StepPlan], options: &Options) -> Vec<Refused> {
-    let input = PolicyInput::discovered();
+    let input = PolicyInput::discovered(&options.guarded_ports());
     let baseline = required_flows(&found.model, &found.topology, &found.facts, &input);
     let automated: Vec<&Change> = plans.iter().flat_map(|p| p.automated(options)).collect();
     let moving: Vec<&str> = automated.iter().filter_map(|c| c.replaces()).collect();

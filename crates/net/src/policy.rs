@@ -43,6 +43,9 @@ pub struct PolicyInput {
     pub services: Vec<String>,
     /// Whether the node-subnet ACL must block SSH on its own (STACKROX-EKS).
     pub ssh_acl: bool,
+    /// The ports that reach nodes only from the bastion: 22, and the other "sensitive ports
+    /// like ssh" (STACKROX-EKS) the spec guards.
+    pub guarded_ports: Vec<u16>,
     /// The node groups the spec names, each of which must be found (none when discovered).
     pub node_groups: Vec<String>,
     /// Which ports nodes must reach on each other.
@@ -72,8 +75,9 @@ impl PolicyInput {
     }
 
     /// For a cluster known only from AWS: the minimum profile, the default services, the
-    /// node-subnet ACL of STACKROX-EKS, and no app, database or cache ports (they need a spec).
-    pub fn discovered() -> Self {
+    /// node-subnet ACL of STACKROX-EKS guarding `guarded_ports`, and no app, database or cache
+    /// ports (they need a spec).
+    pub fn discovered(guarded_ports: &[u16]) -> Self {
         Self {
             profile: Profile::Minimum,
             app_ports: Vec::new(),
@@ -81,6 +85,7 @@ impl PolicyInput {
             cache_port: None,
             services: Self::default_services(),
             ssh_acl: true,
+            guarded_ports: guarded_ports.to_vec(),
             node_groups: Vec::new(),
             node_ports: NodePorts::Essential,
         }
@@ -285,8 +290,21 @@ pub fn requirements(topology: &Topology, input: &PolicyInput) -> Vec<Requirement
                 h,
                 Target::Role(n),
                 tcp(22),
-                BlockedAtEachLayer(layers),
+                BlockedAtEachLayer(layers.clone()),
             );
+            for &port in input.guarded_ports.iter().filter(|&&p| p != 22) {
+                // A stateless ACL cannot deny a port of the ephemeral range inbound without
+                // dropping replies: such a port is the security groups' alone.
+                let layers = if port < 1024 { layers.clone() } else { vec![Layer::SecurityGroup] };
+                add(
+                    "sensitive-ports-only-from-bastion",
+                    "STACKROX-EKS: sensitive ports like ssh to nodes only from the bastion (security groups; the node-subnet ACL too below port 1024)",
+                    h,
+                    Target::Role(n),
+                    tcp(port),
+                    BlockedAtEachLayer(layers),
+                );
+            }
         }
     }
     for &b in &bastion {

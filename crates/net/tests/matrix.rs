@@ -138,6 +138,21 @@ fn each_break_is_its_own_finding() {
         .flat_map(|c| &c.explanation)
         .collect();
     assert!(said.iter().all(|s| s.contains("acl-nodes entry 105 allows 22")), "{said:#?}");
+
+    // RDP from the other hosts' group to the nodes: a sensitive port the security groups
+    // alone guard (an ACL deny of a port in the ephemeral range would drop replies).
+    let mut c = cluster(SMALL);
+    let others = c.model.enis.iter().find(|e| e.label.starts_with("another host")).map(|e| e.groups.clone());
+    let others = others.expect("the synthetic cluster has other hosts").remove(0);
+    let nodes = c.model.security_groups.iter_mut().find(|g| g.id == "sg-nodes").unwrap();
+    nodes.ingress.push(SgRule {
+        protocol: RuleProtocol::One(Protocol::Tcp),
+        ports: PortRange::single(3389),
+        peer: Peer::Group(others),
+        description: Some("rdp".into()),
+    });
+    let report = verify(&c.model, &c.topology, &c.facts, &c.input, false, Vec::new());
+    assert_eq!(failed(&report), ["sensitive-ports-only-from-bastion"]);
 }
 
 #[test]

@@ -310,6 +310,7 @@ async fn harden_after_stacks(
         only,
         admins: arns(&spec.access.admins),
         viewers: arns(&spec.access.viewers),
+        guarded_ports: spec.hardening.ssh.guarded_ports.iter().map(|p| p.get()).collect(),
         ..eksharden_harden::Options::default()
     };
     let target = Target { aws, cluster, kube };

@@ -15,6 +15,10 @@ use crate::output::{redact_userinfo, Output};
 
 /// Runs `harden`.
 pub fn run(args: &HardenArgs, global: &Global, out: &mut Output) -> Exit {
+    if !args.guard_ports.contains(&22) {
+        out.error("--guard-ports must include 22 (SSH, STACKROX-EKS)");
+        return Exit::Input;
+    }
     let text = |values: &[eksharden_spec::values::Arn]| values.iter().map(|v| v.as_str().to_owned()).collect();
     let options = eksharden_harden::Options {
         public_cidrs: args.public_cidrs.iter().map(ToString::to_string).collect(),
@@ -23,6 +27,7 @@ pub fn run(args: &HardenArgs, global: &Global, out: &mut Output) -> Exit {
         only: args.only.clone(),
         replace_node_groups: args.replace_node_groups,
         kms_key: args.kms_key.as_ref().map(|key| key.as_str().to_owned()),
+        guarded_ports: args.guard_ports.clone(),
     };
     block_on(async {
         let aws = match connect(global, None, out).await {
@@ -81,7 +86,9 @@ pub fn run(args: &HardenArgs, global: &Global, out: &mut Output) -> Exit {
             .any(|r| matches!(r.outcome, Outcome::CannotInspect(_) | Outcome::Failed(_)) || !r.plan.unread.is_empty());
         // With JSON output, stdout is JSON documents only: the plans, the results, the report.
         let report = if args.output == Format::Json { ReportFormat::Json } else { ReportFormat::Table };
-        let verified = super::verify::verify(&aws, &args.cluster, &PolicyInput::discovered(), report, false, out).await;
+        let verified =
+            super::verify::verify(&aws, &args.cluster, &PolicyInput::discovered(&args.guard_ports), report, false, out)
+                .await;
         if incomplete {
             out.error("the run was incomplete: some steps could not inspect or did not hold (see above)");
             Exit::Infrastructure

@@ -3,7 +3,7 @@
 
 use eksharden_aws::{discover, Aws};
 use eksharden_net::policy::{NodePorts, PolicyInput, Profile};
-use eksharden_spec::model::{ClusterSpec, SecurityGroupProfile};
+use eksharden_spec::model::{ClusterSpec, SecurityGroupProfile, GUARDED_PORTS};
 
 use super::aws::{block_on, connect, report_aws_error};
 use super::load_checked;
@@ -15,7 +15,7 @@ use crate::report;
 /// Runs `verify`.
 pub fn run(args: &VerifyArgs, global: &Global, out: &mut Output) -> Exit {
     let (cluster, region, input) = match (&args.cluster, &args.file) {
-        (Some(cluster), _) => (cluster.clone(), None, PolicyInput::discovered()),
+        (Some(cluster), _) => (cluster.clone(), None, PolicyInput::discovered(&GUARDED_PORTS)),
         (None, Some(file)) => match load_checked(file, out) {
             Ok(loaded) => {
                 let spec = &loaded.spec;
@@ -48,6 +48,7 @@ pub fn policy_input(spec: &ClusterSpec) -> PolicyInput {
         cache_port: groups.cache.as_ref().map(|c| c.port.get()),
         services: PolicyInput::default_services(),
         ssh_acl: eksharden_plan::nacl::node_subnet_entries(spec).is_some(),
+        guarded_ports: spec.hardening.ssh.guarded_ports.iter().map(|p| p.get()).collect(),
         node_groups: spec.node_groups.iter().map(|g| g.name.clone()).collect(),
         node_ports: NodePorts::AllButSsh,
     }

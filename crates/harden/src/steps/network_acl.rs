@@ -1,6 +1,8 @@
 //! Step 5 (STACKROX-EKS, "Create a dedicated subnet in the VPC"): a bastion subnet with its own
-//! network ACL, and on the node subnets an ACL that admits port 22 only from the bastion
-//! subnet's block, followed by an explicit deny.
+//! network ACL, and on the node subnets an ACL that admits the guarded ports ("sensitive
+//! ports like ssh") below the ephemeral range (22; 3389 is left to the security groups, as
+//! a deny of it would drop replies) only from the bastion subnet's block, each followed by an
+//! explicit deny.
 //!
 //! The node subnets are those the node groups use and the cluster's private subnets (where
 //! replacement node groups go). A node subnet's ACL may be shared with other subnets (the
@@ -42,14 +44,15 @@ const INTERNET_PROBE_V6: Ipv6Addr = Ipv6Addr::new(0x2001, 0xdb8, 0x77, 0, 0, 0, 
 /// The step: network-acl.
 pub static STEP: AwsStep = AwsStep {
     id: "network-acl",
-    title: "a bastion subnet with its own ACL; node subnets admit 22 only from it",
+    title:
+        "a bastion subnet with its own ACL; node subnets admit 22 (and the other guarded ports below 1024) only from it",
     after_create: false,
     reads: &[Unread::Vpc, Unread::Subnets, Unread::NetworkAcls],
     judge,
 };
 
 /// The bastion subnet and the node subnets' ACLs.
-pub(super) fn judge(found: &Discovery, _options: &Options) -> Inspected {
+pub(super) fn judge(found: &Discovery, options: &Options) -> Inspected {
     let model = &found.model;
     let mut current = Vec::new();
     let mut changes = Vec::new();
@@ -104,24 +107,34 @@ pub(super) fn judge(found: &Discovery, _options: &Options) -> Inspected {
         IpAddr::V4(a) => bastion_block.contains(a),
         IpAddr::V6(a) => bastion_ipv6.is_some_and(|b| b.contains(a)),
     };
+    // Ports of the ephemeral range are the security groups' (an ACL deny would drop replies).
+    let ports: Vec<u16> = options.guarded_ports().into_iter().filter(|&p| nacl::acl_can_guard(p)).collect();
+    let listed = ports.iter().map(ToString::to_string).collect::<Vec<_>>().join(", ");
     for subnet in node_subnets(found) {
         let Some(acl) = model.network_acls.iter().find(|a| a.id == subnet.network_acl) else {
             current.push(format!("node subnet {}: its ACL {} was not read", subnet.id, subnet.network_acl));
             continue;
         };
-        let admitted: Vec<String> = probes(found, subnet, dual_stack)
-            .filter(|(_, address)| !from_bastion(address))
-            .filter(|(_, address)| acl.admits(false, *address, Protocol::Tcp, PortRange::single(22)))
-            .map(|(label, _)| label)
-            .collect();
+        let mut admitted = Vec::new();
+        for &port in &ports {
+            let from: Vec<String> = probes(found, subnet, dual_stack)
+                .filter(|(_, address)| !from_bastion(address))
+                .filter(|(_, address)| acl.admits(false, *address, Protocol::Tcp, PortRange::single(port)))
+                .map(|(label, _)| label)
+                .collect();
+            if !from.is_empty() {
+                admitted.push(format!("{port} from {}", from.join(", ")));
+            }
+        }
         if admitted.is_empty() {
-            current.push(format!("node subnet {}: ACL {} admits 22 only from the bastion", subnet.id, acl.id));
+            current.push(format!("node subnet {}: ACL {} admits {listed} only from the bastion", subnet.id, acl.id));
         } else {
-            current.push(format!("node subnet {}: ACL {} admits 22 from {}", subnet.id, acl.id, admitted.join(", ")));
+            current.push(format!("node subnet {}: ACL {} admits {}", subnet.id, acl.id, admitted.join("; ")));
             changes.push(Change::new(GuardNodeSubnet {
                 subnet: subnet.id.clone(),
                 acl: acl.id.clone(),
                 bastion: Cidr(bastion_block),
+                ports: ports.clone(),
                 dual_stack,
                 bastion_ipv6,
             }));
@@ -240,6 +253,8 @@ pub struct GuardNodeSubnet {
     pub acl: String,
     /// The bastion subnet's block.
     pub bastion: Cidr,
+    /// The ports guarded.
+    pub ports: Vec<u16>,
     /// In a dual-stack VPC, the guard covers IPv6 too: SSH from the bastion subnet's IPv6
     /// block (if it has one), then a deny from `::/0`.
     pub dual_stack: bool,
@@ -251,17 +266,19 @@ pub struct GuardNodeSubnet {
 impl GuardNodeSubnet {
     /// The entries the guard puts in front.
     fn entries(&self) -> Vec<nacl::Entry> {
-        nacl::ssh_guard_entries(self.bastion, self.dual_stack.then_some(self.bastion_ipv6))
+        nacl::ssh_guard_entries(self.bastion, self.dual_stack.then_some(self.bastion_ipv6), &self.ports)
     }
 }
 
 impl fmt::Display for GuardNodeSubnet {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let Self { subnet, acl, bastion, .. } = self;
+        let ports = self.ports.iter().map(ToString::to_string).collect::<Vec<_>>().join(", ");
+        let last = self.entries().iter().map(|e| e.rule_number).max().unwrap_or(0);
         if !self.dual_stack {
             return write!(
                 f,
-                "give {subnet} a copy of {acl} that admits 22 only from the bastion subnet {bastion} (entries 1-2 in front of {acl}'s; {acl} itself is left as it is)"
+                "give {subnet} a copy of {acl} that admits {ports} only from the bastion subnet {bastion} (entries 1-{last} in front of {acl}'s; {acl} itself is left as it is)"
             );
         }
         let ipv6 = match self.bastion_ipv6 {
@@ -270,7 +287,7 @@ impl fmt::Display for GuardNodeSubnet {
         };
         write!(
             f,
-            "give {subnet} a copy of {acl} that admits 22 only from the bastion subnet, {ipv6} (entries 1-4, IPv4 and IPv6, in front of {acl}'s; {acl} itself is left as it is)"
+            "give {subnet} a copy of {acl} that admits {ports} only from the bastion subnet, {ipv6} (entries 1-{last}, IPv4 and IPv6, in front of {acl}'s; {acl} itself is left as it is)"
         )
     }
 }

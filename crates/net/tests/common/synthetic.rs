@@ -368,6 +368,7 @@ pub fn cluster(size: Size) -> Synthetic {
         cache_port: Some(6379),
         services: PolicyInput::default_services(),
         ssh_acl: true,
+        guarded_ports: vec![22, 3389],
         node_groups: Vec::new(),
         node_ports: NodePorts::AllButSsh,
     };

@@ -4,7 +4,7 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 use super::network::yes;
-use crate::values::Arn;
+use crate::values::{Arn, Port};
 
 /// The hardening settings; every default is the hardened choice.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
@@ -39,9 +39,13 @@ impl Default for Hardening {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct SshLockdown {
-    /// Node-subnet network ACL: port 22 from the bastion subnet, then an explicit deny.
+    /// Node-subnet network ACL: each guarded port from the bastion subnet, then an explicit deny.
     #[serde(default = "yes")]
     pub nacl: bool,
+    /// The sensitive ports ("sensitive ports like ssh", STACKROX-EKS) that reach nodes only
+    /// from the bastion: guarded by the node-subnet ACL and checked by `verify`.
+    #[serde(default = "default_guarded_ports")]
+    pub guarded_ports: Vec<Port>,
     /// A NetworkPolicy blocking pod egress to port 22.
     #[serde(default = "yes")]
     pub network_policy: bool,
@@ -56,8 +60,15 @@ impl SshLockdown {
 
 impl Default for SshLockdown {
     fn default() -> Self {
-        Self { nacl: true, network_policy: true }
+        Self { nacl: true, guarded_ports: default_guarded_ports(), network_policy: true }
     }
+}
+
+/// The ports guarded when a spec names none: SSH and RDP.
+pub const GUARDED_PORTS: [u16; 2] = [22, 3389];
+
+fn default_guarded_ports() -> Vec<Port> {
+    GUARDED_PORTS.iter().map(|&p| Port(p)).collect()
 }
 
 /// A control-plane log type.

@@ -17,7 +17,7 @@ use serde::{Deserialize, Serialize};
 pub use access::{Access, AccessMode, CreatorRole, Principal};
 pub use addons::{addon_namespace, known_service_account, Addon, POD_IDENTITY_AGENT};
 pub use compute::{AutoMode, AutoModeNodePool, FargateProfile, FargateSelector};
-pub use hardening::{Hardening, Imds, LogType, SecretsEncryption, SshLockdown};
+pub use hardening::{Hardening, Imds, LogType, SecretsEncryption, SshLockdown, GUARDED_PORTS};
 pub use identity::{Identity, WorkloadRole};
 pub use network::{
     Bastion, EndpointAccess, ExistingVpc, IpFamily, NatMode, ResolvedVpc, Subnets, Vpc, VpcEndpointService,

@@ -2,7 +2,7 @@
 
 use super::duplicates;
 use crate::diagnostic::Finding;
-use crate::model::{ClusterSpec, LogType};
+use crate::model::{ClusterSpec, IpFamily, LogType};
 use crate::path::Path;
 
 pub(super) fn check(spec: &ClusterSpec, findings: &mut Vec<Finding>) {
@@ -25,6 +25,7 @@ pub(super) fn check(spec: &ClusterSpec, findings: &mut Vec<Finding>) {
             );
         }
     }
+    check_guarded_ports(spec, &path.key("ssh").key("guardedPorts"), findings);
     let imds = path.key("imds");
     if !(1..=64).contains(&hardening.imds.hop_limit) {
         findings.push(Finding::error(
@@ -53,6 +54,35 @@ pub(super) fn check(spec: &ClusterSpec, findings: &mut Vec<Finding>) {
         findings.push(
             Finding::warning(path.key("ssh"), "SSH lockdown is off: pods can reach port 22 of the nodes")
                 .with_hint("keep `nacl: true` and `networkPolicy: true` (STACKROX-EKS)"),
+        );
+    }
+}
+
+/// Network ACL entries a rule list may hold per direction (the default quota).
+const ACL_ENTRIES: usize = 20;
+
+/// The guarded ports: port 22 among them, each once, and room in the node-subnet ACL for an
+/// allow and a deny per port and family, besides the entries that let the rest through.
+fn check_guarded_ports(spec: &ClusterSpec, at: &Path, findings: &mut Vec<Finding>) {
+    let ports = &spec.hardening.ssh.guarded_ports;
+    duplicates(ports.iter().map(|p| p.get()), |i| at.index(i), "port", findings);
+    if !ports.iter().any(|p| p.get() == 22) {
+        findings.push(Finding::error(at.clone(), "the guarded ports must include 22 (SSH, STACKROX-EKS)"));
+    }
+    let families = if spec.vpc.ip_family == IpFamily::Ipv6 { 2 } else { 1 };
+    // Ports in the ephemeral range are left to the security groups (see the plan's NACLs).
+    let in_acl = ports.iter().filter(|p| p.get() < 1024).count();
+    let entries = families * (2 * in_acl + 1);
+    if entries > ACL_ENTRIES {
+        findings.push(
+            Finding::error(
+                at.clone(),
+                format!(
+                    "{} guarded ports need {entries} inbound entries in the node-subnet ACL: AWS allows {ACL_ENTRIES}",
+                    ports.len()
+                ),
+            )
+            .with_hint("guard fewer ports; security groups already admit nothing they do not list"),
         );
     }
 }
