@@ -153,7 +153,7 @@ pub fn groups(spec: &ClusterSpec) -> Vec<Group> {
 
 /// Whether the spec asks for any interface endpoint, which needs the endpoint group.
 pub fn has_interface_endpoints(spec: &ClusterSpec) -> bool {
-    spec.vpc.endpoints.iter().any(|e| !e.is_gateway())
+    spec.vpc_endpoints().iter().any(|e| !e.is_gateway())
 }
 
 /// Every rule of every group the spec creates.

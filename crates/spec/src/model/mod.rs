@@ -78,6 +78,21 @@ pub struct ClusterSpec {
 }
 
 impl ClusterSpec {
+    /// The AWS services the VPC reaches through endpoints: the spec's, and in a dedicated VPC
+    /// without NAT also those Session Manager needs, so that nodes can be reached without
+    /// SSH (STACKROX-EKS).
+    pub fn vpc_endpoints(&self) -> Vec<VpcEndpointService> {
+        let mut services = self.vpc.endpoints.clone();
+        if self.vpc.nat == NatMode::None && self.vpc.existing.is_none() {
+            for service in VpcEndpointService::SESSION_MANAGER {
+                if !services.contains(&service) {
+                    services.push(service);
+                }
+            }
+        }
+        services
+    }
+
     /// The positions, among the cluster's node subnets, of those `group` uses: the ones its
     /// `subnets` name (zones, or entries of an existing VPC's node subnets), else all.
     pub fn node_subnet_indexes(&self, group: &NodeGroup) -> Vec<usize> {

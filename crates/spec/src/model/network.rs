@@ -226,6 +226,10 @@ impl VpcEndpointService {
         self == Self::S3
     }
 
+    /// The endpoints Systems Manager's Session Manager needs, the way into nodes instead of
+    /// SSH (STACKROX-EKS).
+    pub const SESSION_MANAGER: [Self; 3] = [Self::Ssm, Self::SsmMessages, Self::Ec2Messages];
+
     /// The endpoints nodes need to join a cluster and pull images with no NAT (the set
     /// eksctl requires for fully private clusters).
     pub const REQUIRED_WITHOUT_NAT: [Self; 5] = [Self::EcrApi, Self::EcrDkr, Self::S3, Self::Sts, Self::Ec2];

@@ -129,7 +129,7 @@ fn vpc_endpoints(cx: &Context, t: &mut Template, vpc: &VpcRefs) {
             "The VPC endpoint security group",
         );
     }
-    for service in &spec.vpc.endpoints {
+    for service in &spec.vpc_endpoints() {
         let id = format!("{}Endpoint", crate::cfn::pascal_case(service.name()));
         let service_name = sub(&format!("com.amazonaws.${{AWS::Region}}.{}", service.name()));
         let properties = if service.is_gateway() {
@@ -189,4 +189,27 @@ fn flow_logs(cx: &Context, t: &mut Template, vpc: &Value) {
             "Tags": cx.tag_list("flow-logs"),
         }),
     );
+}
+
+#[cfg(test)]
+mod tests {
+    use eksharden_spec::{load, SourceFile};
+
+    #[test]
+    fn a_vpc_without_nat_gets_the_endpoints_session_manager_needs() {
+        let text = "apiVersion: eksharden.dev/v1alpha1\nkind: Cluster\nmetadata: {name: c, region: eu-west-1}\n\
+            vpc: {cidr: 10.0.0.0/16, availabilityZones: [eu-west-1a, eu-west-1b], nat: none, vpnCidrs: [172.16.0.0/16], \
+            endpoints: [ecr.api, ecr.dkr, s3, sts, ec2]}\naccess: {admins: [{arn: 'arn:aws:iam::111122223333:role/a'}]}\n";
+        let spec = load(&SourceFile { name: "c.yaml".into(), text: text.into() }).unwrap().spec;
+        let network = super::stack(&super::Context { spec: &spec });
+        let resources = network.template["Resources"].as_object().unwrap();
+        for service in ["Ssm", "Ssmmessages", "Ec2messages"] {
+            let endpoint = &resources[&format!("{service}Endpoint")]["Properties"];
+            assert_eq!(endpoint["VpcEndpointType"], "Interface", "{service}");
+        }
+        let with_nat = text.replace("nat: none, ", "");
+        let spec = load(&SourceFile { name: "c.yaml".into(), text: with_nat }).unwrap().spec;
+        let network = super::stack(&super::Context { spec: &spec });
+        assert!(network.template["Resources"].get("SsmEndpoint").is_none(), "with NAT, nodes reach SSM through it");
+    }
 }
