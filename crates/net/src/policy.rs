@@ -295,7 +295,7 @@ pub fn requirements(topology: &Topology, input: &PolicyInput) -> Vec<Requirement
             for &port in input.guarded_ports.iter().filter(|&&p| p != 22) {
                 // A stateless ACL cannot deny a port of the ephemeral range inbound without
                 // dropping replies: such a port is the security groups' alone.
-                let layers = if port < 1024 { layers.clone() } else { vec![Layer::SecurityGroup] };
+                let layers = if port < PortRange::EPHEMERAL.from { layers.clone() } else { vec![Layer::SecurityGroup] };
                 add(
                     "sensitive-ports-only-from-bastion",
                     "STACKROX-EKS: sensitive ports like ssh to nodes only from the bastion (security groups; the node-subnet ACL too below port 1024)",

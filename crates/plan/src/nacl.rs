@@ -4,7 +4,7 @@
 //! ACL, and on the node subnets' ACL a rule admitting SSH only from the bastion subnet's
 //! block, followed by an explicit DENY. Rule numbers matter: the lowest match decides.
 
-use eksharden_spec::model::{ClusterSpec, IpFamily};
+use eksharden_spec::model::{acl_can_guard, ClusterSpec, IpFamily};
 use eksharden_spec::values::Cidr;
 use ipnet::{IpNet, Ipv4Net, Ipv6Net};
 
@@ -46,7 +46,7 @@ pub enum Block {
 }
 
 impl Block {
-    /// The block, when it is known now (every block of [`ssh_guard_entries`] and
+    /// The block, when it is known now (every block of [`port_guard_entries`] and
     /// [`bastion_entries`] is).
     pub fn known(self) -> Option<IpNet> {
         match self {
@@ -80,13 +80,6 @@ impl Entry {
 
 /// Ephemeral ports of clients, for return traffic through stateless ACLs.
 pub const EPHEMERAL: Ports = (1024, 65535);
-
-/// Whether a stateless ACL can deny `port` inbound: only below the ephemeral range, since a
-/// deny inside it would also drop the replies to connections the nodes make (3389 is left to
-/// the security groups, which are stateful and admit nothing they do not list).
-pub fn acl_can_guard(port: u16) -> bool {
-    port < EPHEMERAL.0
-}
 
 /// The node-subnet ACL, when `hardening.ssh.nacl` is on: each guarded port below the
 /// ephemeral range ([`acl_can_guard`]: 22 of the default 22 and 3389, STACKROX-EKS's
@@ -184,7 +177,7 @@ pub fn bastion_entries(vpc: Cidr, operators: &[Cidr]) -> Vec<Entry> {
 /// from everywhere (2 + 4k), so they come before whatever the ACL had. In a dual-stack VPC
 /// (`ipv6`), the same for IPv6: from the bastion subnet's IPv6 block if it has one (3 + 4k),
 /// then a deny from `::/0` (4 + 4k).
-pub fn ssh_guard_entries(bastion: Cidr, ipv6: Option<Option<Ipv6Net>>, ports: &[u16]) -> Vec<Entry> {
+pub fn port_guard_entries(bastion: Cidr, ipv6: Option<Option<Ipv6Net>>, ports: &[u16]) -> Vec<Entry> {
     let mut entries = Vec::new();
     for (k, &port) in ports.iter().filter(|&&p| acl_can_guard(p)).enumerate() {
         let base = 1 + 4 * u16::try_from(k).unwrap_or(u16::MAX / 8);
@@ -244,7 +237,7 @@ mod tests {
             ],
             "3389 is in the ephemeral range: a deny would drop replies"
         );
-        let guard = ssh_guard_entries("10.0.250.0/24".parse().unwrap(), Some(None), &[22, 3389, 23]);
+        let guard = port_guard_entries("10.0.250.0/24".parse().unwrap(), Some(None), &[22, 3389, 23]);
         let numbers: Vec<(u16, u16)> = guard.iter().map(|e| (e.rule_number, e.tcp_ports.unwrap().0)).collect();
         assert_eq!(numbers, [(1, 22), (2, 22), (4, 22), (5, 23), (6, 23), (8, 23)]);
     }

@@ -288,9 +288,7 @@ def apply_auto_mode(cluster, props):
     cluster.kubernetes_network_config = {**cluster.kubernetes_network_config, "elasticLoadBalancing": {"enabled": on}}
 
 
-@replaces(EKSResponse, "describe_cluster", AUTO_MODE)
-def _describe_cluster(self):
-    cluster = cluster_or_raise(self)
-    if not hasattr(cluster, "compute_config"):
-        apply_auto_mode(cluster, {})
-    return _describe_cluster.original(self)
+@replaces(Cluster, "__init__", AUTO_MODE)
+def _cluster_without_auto_mode(self, *args, **kwargs):
+    _cluster_without_auto_mode.original(self, *args, **kwargs)
+    apply_auto_mode(self, {})

@@ -21,6 +21,7 @@ use eksharden_net::model::{self, AclEntry, Model, Subnet, Unread, DEFAULT_ACL_EN
 use eksharden_net::topology::{has_ipv6, last_usable, last_usable_v6, Topology};
 use eksharden_net::{PortRange, Protocol, RuleProtocol};
 use eksharden_plan::nacl;
+use eksharden_spec::model::acl_can_guard;
 use eksharden_spec::values::Cidr;
 use ipnet::{Ipv4Net, Ipv6Net};
 use serde::Serialize;
@@ -108,7 +109,7 @@ pub(super) fn judge(found: &Discovery, options: &Options) -> Inspected {
         IpAddr::V6(a) => bastion_ipv6.is_some_and(|b| b.contains(a)),
     };
     // Ports of the ephemeral range are the security groups' (an ACL deny would drop replies).
-    let ports: Vec<u16> = options.guarded_ports().into_iter().filter(|&p| nacl::acl_can_guard(p)).collect();
+    let ports: Vec<u16> = options.guarded_ports().into_iter().filter(|&p| acl_can_guard(p)).collect();
     let listed = ports.iter().map(ToString::to_string).collect::<Vec<_>>().join(", ");
     for subnet in node_subnets(found) {
         let Some(acl) = model.network_acls.iter().find(|a| a.id == subnet.network_acl) else {
@@ -266,7 +267,7 @@ pub struct GuardNodeSubnet {
 impl GuardNodeSubnet {
     /// The entries the guard puts in front.
     fn entries(&self) -> Vec<nacl::Entry> {
-        nacl::ssh_guard_entries(self.bastion, self.dual_stack.then_some(self.bastion_ipv6), &self.ports)
+        nacl::port_guard_entries(self.bastion, self.dual_stack.then_some(self.bastion_ipv6), &self.ports)
     }
 }
 

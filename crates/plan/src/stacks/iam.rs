@@ -145,9 +145,7 @@ pub fn addon_role(addon: &Addon) -> Option<WorkloadRole> {
         policy_arns: addon.policy_arns.clone(),
         policy: addon.policy.clone(),
         permissions_boundary: addon.permissions_boundary.clone(),
-        role_arn: None,
-        target_role_arn: None,
-        disable_session_tags: false,
+        ..WorkloadRole::default()
     })
 }
 

@@ -176,7 +176,9 @@ impl Translator {
         }
         self.carry(entry, keys.inline, theirs, &mine.key("policy"));
         self.carry(entry, keys.boundary, theirs, &mine.key("permissionsBoundary"));
-        self.carry(entry, keys.role, theirs, &mine.key("roleArn"));
+        if let Some(role) = keys.role {
+            self.carry(entry, role, theirs, &mine.key("roleArn"));
+        }
     }
 
     /// `addons`: each with its version (`latest` is EKS's default), configuration values and
@@ -236,13 +238,13 @@ impl Translator {
     }
 }
 
-/// Where an eksctl entry keeps a workload role's policies (an empty name: it has none, as
-/// an add-on has no role of the user's).
+/// Where an eksctl entry keeps a workload role's policies, and the user's own role if it
+/// can name one (an add-on cannot).
 struct PolicyKeys {
     arns: &'static str,
     inline: &'static str,
     boundary: &'static str,
-    role: &'static str,
+    role: Option<&'static str>,
 }
 
 /// `iam.serviceAccounts[]`.
@@ -250,15 +252,15 @@ const SERVICE_ACCOUNT_KEYS: PolicyKeys = PolicyKeys {
     arns: "attachPolicyARNs",
     inline: "attachPolicy",
     boundary: "permissionsBoundary",
-    role: "attachRoleARN",
+    role: Some("attachRoleARN"),
 };
 /// `iam.podIdentityAssociations[]`.
 const POD_IDENTITY_KEYS: PolicyKeys = PolicyKeys {
     arns: "permissionPolicyARNs",
     inline: "permissionPolicy",
     boundary: "permissionsBoundaryARN",
-    role: "roleARN",
+    role: Some("roleARN"),
 };
 /// `addons[]`.
 const ADDON_KEYS: PolicyKeys =
-    PolicyKeys { arns: "attachPolicyARNs", inline: "attachPolicy", boundary: "permissionsBoundary", role: "" };
+    PolicyKeys { arns: "attachPolicyARNs", inline: "attachPolicy", boundary: "permissionsBoundary", role: None };

@@ -6,7 +6,7 @@ use serde::{Deserialize, Serialize};
 use crate::values::Arn;
 
 /// An EKS add-on.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct Addon {
     /// The add-on's name, as EKS lists it (`vpc-cni`, `coredns`, `aws-ebs-csi-driver`).

@@ -64,6 +64,13 @@ impl Default for SshLockdown {
     }
 }
 
+/// Whether a stateless network ACL can deny `port` inbound: only below the ephemeral range
+/// (1024-65535), since a deny inside it would also drop the replies to connections the nodes
+/// make. A guarded port above it (3389) is left to the security groups, which are stateful.
+pub fn acl_can_guard(port: u16) -> bool {
+    port < 1024
+}
+
 /// The ports guarded when a spec names none: SSH and RDP.
 pub const GUARDED_PORTS: [u16; 2] = [22, 3389];
 

@@ -33,7 +33,7 @@ impl Identity {
 }
 
 /// An IAM role for one Kubernetes service account.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct WorkloadRole {
     /// The service account's namespace.

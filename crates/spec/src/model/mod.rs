@@ -17,7 +17,7 @@ use serde::{Deserialize, Serialize};
 pub use access::{Access, AccessMode, CreatorRole, Principal};
 pub use addons::{addon_namespace, known_service_account, Addon, POD_IDENTITY_AGENT};
 pub use compute::{AutoMode, AutoModeNodePool, FargateProfile, FargateSelector};
-pub use hardening::{Hardening, Imds, LogType, SecretsEncryption, SshLockdown, GUARDED_PORTS};
+pub use hardening::{acl_can_guard, Hardening, Imds, LogType, SecretsEncryption, SshLockdown, GUARDED_PORTS};
 pub use identity::{Identity, WorkloadRole};
 pub use network::{
     Bastion, EndpointAccess, ExistingVpc, IpFamily, NatMode, ResolvedVpc, Subnets, Vpc, VpcEndpointService,
@@ -118,15 +118,7 @@ impl ClusterSpec {
         let agent_needed =
             !self.identity.pod_identity_associations.is_empty() || self.addons.iter().any(Addon::has_role);
         if agent_needed && !self.auto_mode_on() && !addons.iter().any(|a| a.name == POD_IDENTITY_AGENT) {
-            addons.push(Addon {
-                name: POD_IDENTITY_AGENT.to_owned(),
-                version: None,
-                configuration_values: None,
-                policy_arns: Vec::new(),
-                policy: None,
-                permissions_boundary: None,
-                service_account: None,
-            });
+            addons.push(Addon { name: POD_IDENTITY_AGENT.to_owned(), ..Addon::default() });
         }
         addons
     }

@@ -2,7 +2,7 @@
 
 use super::duplicates;
 use crate::diagnostic::Finding;
-use crate::model::{ClusterSpec, IpFamily, LogType};
+use crate::model::{acl_can_guard, ClusterSpec, IpFamily, LogType};
 use crate::path::Path;
 
 pub(super) fn check(spec: &ClusterSpec, findings: &mut Vec<Finding>) {
@@ -71,7 +71,7 @@ fn check_guarded_ports(spec: &ClusterSpec, at: &Path, findings: &mut Vec<Finding
     }
     let families = if spec.vpc.ip_family == IpFamily::Ipv6 { 2 } else { 1 };
     // Ports in the ephemeral range are left to the security groups (see the plan's NACLs).
-    let in_acl = ports.iter().filter(|p| p.get() < 1024).count();
+    let in_acl = ports.iter().filter(|p| acl_can_guard(p.get())).count();
     let entries = families * (2 * in_acl + 1);
     if entries > ACL_ENTRIES {
         findings.push(

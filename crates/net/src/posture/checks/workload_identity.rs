@@ -60,28 +60,27 @@ fn too_broad(role: &WorkloadRole, trust: &[TrustStatement]) -> Vec<String> {
                     "the Pod Identity association of {account} passes no session tags: role {arn} cannot tell this service account from any other pod of the cluster"
                 )];
             }
-            let admitting = trust
+            let pinned = |s: &&TrustStatement| {
+                s.pinned("aws:RequestTag/kubernetes-namespace") == Some(namespace)
+                    && s.pinned("aws:RequestTag/kubernetes-service-account") == Some(service_account)
+            };
+            let broad = trust
                 .iter()
-                .filter(|s| s.admits("Service", "pods.eks.amazonaws.com", &["sts:AssumeRole", "sts:TagSession"]));
-            admitting
-                .filter(|s| {
-                    s.pinned("aws:RequestTag/kubernetes-namespace") != Some(namespace)
-                        || s.pinned("aws:RequestTag/kubernetes-service-account") != Some(service_account)
-                })
-                .map(|_| {
+                .filter(|s| s.admits("Service", "pods.eks.amazonaws.com", &["sts:AssumeRole", "sts:TagSession"]))
+                .any(|s| !pinned(&s));
+            broad
+                .then(|| {
                     format!(
                         "role {arn}, associated with {account}, trusts EKS Pod Identity without requiring that namespace and service account (aws:RequestTag/kubernetes-namespace and kubernetes-service-account): any pod given an association to it can assume it"
                     )
                 })
-                .take(1)
+                .into_iter()
                 .collect()
         }
         WorkloadAccess::ServiceAccountToken { issuer } => {
             let admitting = trust.iter().filter(|s| {
-                s.principals
-                    .iter()
-                    .any(|(kind, p)| kind == "Federated" && p.ends_with(&format!(":oidc-provider/{issuer}")))
-                    && s.admits("Federated", &federated(s, issuer), &["sts:AssumeRoleWithWebIdentity"])
+                federated(s, issuer)
+                    .is_some_and(|provider| s.admits("Federated", provider, &["sts:AssumeRoleWithWebIdentity"]))
             });
             admitting
                 .filter_map(|s| {
@@ -102,14 +101,10 @@ fn too_broad(role: &WorkloadRole, trust: &[TrustStatement]) -> Vec<String> {
     }
 }
 
-/// The OIDC provider ARN a statement names for `issuer`.
-fn federated(statement: &TrustStatement, issuer: &str) -> String {
-    statement
-        .principals
-        .iter()
-        .find(|(kind, p)| kind == "Federated" && p.ends_with(&format!(":oidc-provider/{issuer}")))
-        .map(|(_, p)| p.clone())
-        .unwrap_or_default()
+/// The OIDC provider of `issuer` a statement names, if it names it.
+fn federated<'s>(statement: &'s TrustStatement, issuer: &str) -> Option<&'s str> {
+    let provider = format!(":oidc-provider/{issuer}");
+    statement.principals.iter().find(|(kind, p)| kind == "Federated" && p.ends_with(&provider)).map(|(_, p)| p.as_str())
 }
 
 #[cfg(test)]

@@ -17,18 +17,18 @@ pub(super) fn build(cx: &Context, t: &mut Template, existing: &ExistingVpc) -> V
     let resolved = existing.resolved.as_ref();
     let ids_given =
         |entries: &[String]| entries.iter().all(|e| ExistingVpc::is_subnet_id(e)).then(|| entries.join(","));
-    list_parameter(t, "VpcId", "AWS::EC2::VPC::Id", "The existing VPC", Some(existing.id.clone()));
+    parameter(t, "VpcId", "AWS::EC2::VPC::Id", "The existing VPC", Some(existing.id.clone()));
     let private = resolved.map(|r| r.private_subnet_ids.join(",")).or_else(|| ids_given(&existing.private_subnets));
-    list_parameter(t, "PrivateSubnetIds", "List<AWS::EC2::Subnet::Id>", "The node subnets (private)", private);
+    parameter(t, "PrivateSubnetIds", "List<AWS::EC2::Subnet::Id>", "The node subnets (private)", private);
     let public_subnets = (!existing.public_subnets.is_empty()).then(|| {
         let public = resolved.map(|r| r.public_subnet_ids.join(",")).or_else(|| ids_given(&existing.public_subnets));
-        list_parameter(t, "PublicSubnetIds", "List<AWS::EC2::Subnet::Id>", "The load-balancer subnets", public);
+        parameter(t, "PublicSubnetIds", "List<AWS::EC2::Subnet::Id>", "The load-balancer subnets", public);
         reference("PublicSubnetIds")
     });
     let gateway_endpoint = cx.spec.vpc.endpoints.iter().any(|s| VpcEndpointService::is_gateway(*s));
     if gateway_endpoint {
         let tables = resolved.map(|r| r.private_route_tables.join(","));
-        list_parameter(t, "PrivateRouteTableIds", "CommaDelimitedList", "The node subnets' route tables", tables);
+        parameter(t, "PrivateRouteTableIds", "CommaDelimitedList", "The node subnets' route tables", tables);
     }
     if cx.spec.vpc.bastion.is_some() {
         bastion(cx, t, existing);
@@ -42,7 +42,7 @@ pub(super) fn build(cx: &Context, t: &mut Template, existing: &ExistingVpc) -> V
 }
 
 /// A parameter, with its default when it is known.
-fn list_parameter(t: &mut Template, name: &str, kind: &str, description: &str, default: Option<String>) {
+fn parameter(t: &mut Template, name: &str, kind: &str, description: &str, default: Option<String>) {
     match default {
         Some(default) => t.parameter_with_default(name, kind, description, &default),
         None => t.parameter(name, kind, description),
@@ -74,7 +74,7 @@ fn bastion(cx: &Context, t: &mut Template, existing: &ExistingVpc) {
         reference("BastionRouteTable")
     } else {
         let table = existing.resolved.as_ref().and_then(|r| r.public_route_table.clone());
-        list_parameter(t, "BastionRouteTableId", "String", "The first public subnet's route table", table);
+        parameter(t, "BastionRouteTableId", "String", "The first public subnet's route table", table);
         reference("BastionRouteTableId")
     };
     t.resource(
