@@ -80,7 +80,7 @@ pub async fn wait_active(
     Ok(summary)
 }
 
-fn check(status: &str, what: &str, deadline: tokio::time::Instant) -> Result<(), AwsError> {
+pub(crate) fn check(status: &str, what: &str, deadline: tokio::time::Instant) -> Result<(), AwsError> {
     let problem = if status.ends_with("FAILED") || status == "DEGRADED" {
         Some(format!("{what} is {status}"))
     } else if tokio::time::Instant::now() > deadline {

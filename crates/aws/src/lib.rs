@@ -5,6 +5,7 @@
 //! eksharden types here and go no further.
 
 pub mod acls;
+pub mod addons;
 pub mod changes;
 pub mod client;
 pub mod clock;

@@ -161,6 +161,13 @@ pub struct VerifyArgs {
     /// Count warnings (layers that could not be read) as findings.
     #[arg(long)]
     pub strict: bool,
+    /// Also read the cluster API at the endpoint EKS reports (with an EKS token of the
+    /// caller's identity): the NetworkPolicies and what enforces them.
+    #[arg(long)]
+    pub cluster_api: bool,
+    /// Read the cluster API here instead (a tunnel to a private endpoint); implies --cluster-api.
+    #[arg(long, value_name = "URL", value_parser = endpoint_url)]
+    pub kube_endpoint: Option<String>,
 }
 
 /// Output formats of a verification report.

@@ -9,6 +9,7 @@ pub mod classes;
 pub mod engine;
 pub mod matrix;
 pub mod model;
+pub mod pod_policy;
 pub mod policy;
 pub mod ports;
 pub mod posture;
@@ -40,7 +41,7 @@ pub fn verify(
     let requirements = policy::requirements(topology, input);
     Report {
         cluster: facts.name.clone(),
-        flows: matrix::check_flows(&engine, topology, &requirements, strict),
+        flows: matrix::check_flows(&engine, topology, &requirements, facts.pod_network.policies().as_ref(), strict),
         posture: posture::check(facts, model, &input.node_groups),
         notes,
         strict,

@@ -6,6 +6,7 @@ use std::collections::BTreeMap;
 use crate::classes::{Class, Classifier};
 use crate::engine::{Endpoint, Engine, Flow};
 use crate::model::{Family, Origin};
+use crate::pod_policy::{PodEgress, PodPolicies};
 use crate::policy::{Expectation, Requirement, Target};
 use crate::report::{Basis, Cell, FlowCheck, Status};
 use crate::topology::{Members, Topology};
@@ -19,12 +20,14 @@ struct Candidate {
     label: String,
 }
 
-/// Evaluates every requirement. With `strict`, what only network policies could block
-/// fails instead of warning.
+/// Evaluates every requirement. What only network policies can block is judged by
+/// `pod_policies` (the NetworkPolicies read and what enforces them); when they were not read
+/// it is a warning, and with `strict` a failure.
 pub fn check_flows(
     engine: &Engine<'_>,
     topology: &Topology,
     requirements: &[Requirement],
+    pod_policies: Option<&PodPolicies>,
     strict: bool,
 ) -> Vec<FlowCheck> {
     let model = engine.model();
@@ -79,10 +82,11 @@ pub fn check_flows(
                         ports: requirement.ports,
                     };
                     // A pair the engine has no path for is said, never silently passed.
+                    let layer = PolicyLayer { policies: pod_policies, engine, flow: &flow };
                     let (verdict, (status, explanation)) = match engine.evaluate(&flow) {
                         Ok(verdict) => {
                             let judged = in_doubt(&requirement.expectation, &verdict, &unread)
-                                .unwrap_or_else(|| judge(&requirement.expectation, &verdict, strict));
+                                .unwrap_or_else(|| judge(&requirement.expectation, &verdict, &layer, strict));
                             (verdict, judged)
                         }
                         Err(unsupported) => (
@@ -217,8 +221,26 @@ fn in_doubt(
     }
 }
 
+/// The network-policy layer as one flow meets it: the policies read, if any, and the flow's
+/// destination addresses.
+struct PolicyLayer<'a> {
+    policies: Option<&'a PodPolicies>,
+    engine: &'a Engine<'a>,
+    flow: &'a Flow,
+}
+
+impl PolicyLayer<'_> {
+    /// Whether pods reach the flow's destination by the policies read; `None` when they were
+    /// not read or the destination has no address of the flow's family.
+    fn pod_egress(&self) -> Option<PodEgress> {
+        let Endpoint::Eni(index) = self.flow.destination else { return None };
+        let address = self.engine.model().enis[index].address(self.flow.family)?;
+        Some(self.policies?.egress_to(&[address], self.flow.protocol, self.flow.ports))
+    }
+}
+
 /// The status of one cell and the words that explain it.
-fn judge(expectation: &Expectation, verdict: &Verdict, strict: bool) -> (Status, Vec<String>) {
+fn judge(expectation: &Expectation, verdict: &Verdict, layer: &PolicyLayer, strict: bool) -> (Status, Vec<String>) {
     let allowed: Vec<&Segment> = verdict.segments.iter().filter(|s| s.allowed).collect();
     match expectation {
         Expectation::Allowed => {
@@ -230,12 +252,14 @@ fn judge(expectation: &Expectation, verdict: &Verdict, strict: bool) -> (Status,
                 .collect();
             fail_on(blocked)
         }
-        Expectation::Advised(why) => {
-            softened(judge(&Expectation::Allowed, verdict, strict), format!("advised, not required: {why}"), strict)
-        }
+        Expectation::Advised(why) => softened(
+            judge(&Expectation::Allowed, verdict, layer, strict),
+            format!("advised, not required: {why}"),
+            strict,
+        ),
         Expectation::Blocked => fail_on(allowed.iter().map(|s| explain_allowed(s)).collect()),
         Expectation::Discouraged(why) => softened(
-            judge(&Expectation::Blocked, verdict, strict),
+            judge(&Expectation::Blocked, verdict, layer, strict),
             format!("discouraged, not forbidden: {why}"),
             strict,
         ),
@@ -256,16 +280,42 @@ fn judge(expectation: &Expectation, verdict: &Verdict, strict: bool) -> (Status,
             if allowed.is_empty() {
                 return (Status::Pass, Vec::new());
             }
-            let words = allowed
-                .iter()
-                .map(|s| {
-                    format!(
-                        "{}; the network-policy layer was not read, so nothing is known to block pod traffic",
-                        explain_allowed(s)
-                    )
-                })
-                .collect();
-            (if strict { Status::Fail } else { Status::Warn }, words)
+            let open: Vec<String> = allowed.iter().map(|s| explain_allowed(s)).collect();
+            match layer.pod_egress() {
+                Some(PodEgress::Blocked { policies, enforcers }) => {
+                    let mut words = open;
+                    words.push(format!(
+                        "blocked at the network-policy layer by NetworkPolicy {}, enforced by {}",
+                        policies.join(", "),
+                        enforcers.join(" and ")
+                    ));
+                    (Status::Pass, words)
+                }
+                Some(PodEgress::Unenforced { policies }) => {
+                    let mut words = open;
+                    words.push(format!(
+                        "NetworkPolicy {} would block it, but nothing enforces network policies (no VPC CNI policy agent, no Calico)",
+                        policies.join(", ")
+                    ));
+                    (Status::Fail, words)
+                }
+                Some(PodEgress::Open { namespaces }) => {
+                    let mut words = open;
+                    words.push(format!("no network policy blocks the pods of namespace(s) {}", namespaces.join(", ")));
+                    (Status::Fail, words)
+                }
+                None => {
+                    let words = open
+                        .into_iter()
+                        .map(|s| {
+                            format!(
+                                "{s}; the network-policy layer was not read, so nothing is known to block pod traffic"
+                            )
+                        })
+                        .collect();
+                    (if strict { Status::Fail } else { Status::Warn }, words)
+                }
+            }
         }
     }
 }

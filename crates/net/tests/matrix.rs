@@ -5,7 +5,8 @@ mod common;
 
 use common::synthetic::{cluster, dual_stack, Size};
 use eksharden_net::model::{AclEntry, Peer, SgRule};
-use eksharden_net::posture::CreatorRoleFact;
+use eksharden_net::pod_policy::{EgressRule, NamespacePolicies, NetworkPolicy, PodPolicies, PolicyPort};
+use eksharden_net::posture::{ClusterApiRead, CreatorRoleFact, VpcCniAddon};
 use eksharden_net::report::Status;
 use eksharden_net::topology::{Members, RoleKind};
 use eksharden_net::{verify, PortRange, Protocol, RuleProtocol};
@@ -86,6 +87,65 @@ fn a_hardened_cluster_verifies_clean() {
     assert!(report.warnings() > 0);
     let strict = verify(&c.model, &c.topology, &c.facts, &c.input, true, Vec::new());
     assert_eq!(failed(&strict), ["pods-no-ssh-to-nodes"]);
+}
+
+/// eksharden's SSH egress policy (every TCP port but 22, every UDP port) in `namespaces`.
+fn ssh_policy_in(namespaces: &[&str], enforcers: &[&str]) -> PodPolicies {
+    let tcp = |from, to| PolicyPort { protocol: Some(Protocol::Tcp), ports: Some(PortRange::new(from, to)) };
+    let policy = NetworkPolicy {
+        name: "eksharden-deny-ssh-egress".into(),
+        selects_every_pod: true,
+        egress: Some(vec![EgressRule {
+            ports: vec![
+                tcp(1, 21),
+                tcp(23, 65535),
+                PolicyPort { protocol: Some(Protocol::Udp), ports: Some(PortRange::new(1, 65535)) },
+            ],
+            to: vec![],
+        }]),
+    };
+    PodPolicies {
+        enforcers: enforcers.iter().map(|e| e.to_string()).collect(),
+        namespaces: namespaces
+            .iter()
+            .map(|n| NamespacePolicies { name: n.to_string(), policies: vec![policy.clone()] })
+            .collect(),
+    }
+}
+
+#[test]
+fn pods_to_nodes_on_22_is_judged_by_the_policies_read_and_their_enforcer() {
+    let mut c = cluster(SMALL);
+    let ssh_cells = |c: &common::synthetic::Synthetic| {
+        let report = verify(&c.model, &c.topology, &c.facts, &c.input, true, Vec::new());
+        let check = report.flows.into_iter().find(|f| f.id == "pods-no-ssh-to-nodes").unwrap();
+        let words = check.cells.iter().flat_map(|cell| cell.explanation.clone()).collect::<Vec<_>>().join("\n");
+        (check.status, words)
+    };
+    // The policy everywhere and the add-on's agent on: a pass that names both, even --strict.
+    c.facts.pod_network.vpc_cni = VpcCniAddon::Installed { network_policy: true, configuration: None };
+    c.facts.pod_network.cluster_api = ClusterApiRead::Read(ssh_policy_in(&["default", "kube-system"], &[]));
+    let (status, words) = ssh_cells(&c);
+    assert_eq!(status, Status::Pass, "{words}");
+    assert!(words.contains("NetworkPolicy eksharden-deny-ssh-egress (in all 2 namespaces)"), "{words}");
+    assert!(words.contains("vpc-cni add-on, enableNetworkPolicy"), "{words}");
+    // The same policy with the agent off and nothing else running: a finding.
+    c.facts.pod_network.vpc_cni = VpcCniAddon::Installed { network_policy: false, configuration: None };
+    let (status, words) = ssh_cells(&c);
+    assert_eq!(status, Status::Fail);
+    assert!(words.contains("nothing enforces network policies"), "{words}");
+    let report = verify(&c.model, &c.topology, &c.facts, &c.input, false, Vec::new());
+    let enforced = report.posture.iter().find(|p| p.id == "network-policies-enforced").unwrap();
+    assert_eq!(enforced.status, Status::Fail, "{:?}", enforced.details);
+    assert!(enforced.details[0].contains("enableNetworkPolicy off"), "{:?}", enforced.details);
+    // Calico running enforces them; a namespace made later without the policy is open.
+    c.facts.pod_network.cluster_api = ClusterApiRead::Read(ssh_policy_in(&["default"], &["Calico (calico-node)"]));
+    assert_eq!(ssh_cells(&c).0, Status::Pass);
+    let ClusterApiRead::Read(read) = &mut c.facts.pod_network.cluster_api else { unreachable!() };
+    read.namespaces.push(NamespacePolicies { name: "team-a".into(), policies: vec![] });
+    let (status, words) = ssh_cells(&c);
+    assert_eq!(status, Status::Fail);
+    assert!(words.contains("namespace(s) team-a"), "{words}");
 }
 
 /// Opens port 22 on the node group to the whole IPv4 internet.

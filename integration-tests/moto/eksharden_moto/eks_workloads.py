@@ -1,6 +1,7 @@
 """What runs pods besides node groups, and how pods get AWS credentials: add-ons, EKS Pod
 Identity associations, Fargate profiles, EKS Auto Mode, and a cluster's own OIDC issuer."""
 
+import json
 import uuid
 
 from moto.core.responses import ActionResult
@@ -137,8 +138,29 @@ routes(eks_urls, "{0}/clusters/(?P<name>[^/]+)/pod-identity-associations$", POD_
 routes(eks_urls, "{0}/clusters/(?P<name>[^/]+)/pod-identity-associations/(?P<associationId>[^/]+)$", POD_IDENTITY)
 
 ADDONS = gap("addons", """EKS add-ons: the CloudFormation type AWS::EKS::Addon (its version, configuration
-    values and Pod Identity associations, which EKS makes and owns for the add-on) and ListAddons
-    and DescribeAddon (moto has none of them)""")
+    values and Pod Identity associations, which EKS makes and owns for the add-on), ListAddons,
+    DescribeAddon, CreateAddon and UpdateAddon (a new configuration, at once ACTIVE) (moto has
+    none of them)""")
+
+
+def new_addon(cluster, name, arn, version, configuration, tags, associations=(), role_arn=None):
+    """An add-on as EKS describes it, ACTIVE at once."""
+    addon = {
+        "addonName": name,
+        "clusterName": cluster.name,
+        "status": "ACTIVE",
+        "addonVersion": version or "v1.0.0-eksbuild.1",
+        "addonArn": arn,
+        "health": {"issues": []},
+        "tags": tags,
+        "podIdentityAssociations": list(associations),
+    }
+    if configuration:
+        addon["configurationValues"] = configuration
+    if role_arn:
+        addon["serviceAccountRoleArn"] = role_arn
+    addons(cluster)[name] = addon
+    return addon
 
 
 @cloudformation_type(ADDONS)
@@ -165,21 +187,9 @@ class EksAddon(Resource):
             new_association(cluster, "kube-system", a["ServiceAccount"], a["RoleArn"], tags={}, owner_arn=arn)["associationArn"]
             for a in props.get("PodIdentityAssociations", [])
         ]
-        addon = {
-            "addonName": name,
-            "clusterName": cluster.name,
-            "status": "ACTIVE",
-            "addonVersion": props.get("AddonVersion") or "v1.0.0-eksbuild.1",
-            "addonArn": arn,
-            "health": {"issues": []},
-            "tags": {t["Key"]: t["Value"] for t in props.get("Tags", [])},
-            "podIdentityAssociations": associations,
-        }
-        if props.get("ConfigurationValues"):
-            addon["configurationValues"] = props["ConfigurationValues"]
-        if props.get("ServiceAccountRoleArn"):
-            addon["serviceAccountRoleArn"] = props["ServiceAccountRoleArn"]
-        addons(cluster)[name] = addon
+        new_addon(cluster, name, arn, props.get("AddonVersion"), props.get("ConfigurationValues"),
+                  {t["Key"]: t["Value"] for t in props.get("Tags", [])}, associations,
+                  props.get("ServiceAccountRoleArn"))
         resource = cls(name, {"Arn": arn})
         resource.key = (cluster.name, name)
         return resource
@@ -210,8 +220,41 @@ def _describe_addon(self):
     return ActionResult({"addon": addon})
 
 
+def _body(self):
+    return json.loads(self.body or "{}")
+
+
+@adds(EKSResponse, "create_addon", ADDONS)
+def _create_addon(self):
+    cluster = cluster_or_raise(self)
+    body = _body(self)
+    name = body["addonName"]
+    if name in addons(cluster):
+        raise ResourceInUseException(clusterName=cluster.name, nodegroupName=None, addonName=name, message=f"Addon already exists: {name}")
+    arn = f"{cluster.arn.replace(':cluster/', ':addon/')}/{name}/{uuid.uuid4()}"
+    addon = new_addon(cluster, name, arn, body.get("addonVersion"), body.get("configurationValues"), body.get("tags", {}))
+    return ActionResult({"addon": addon})
+
+
+@adds(EKSResponse, "update_addon", ADDONS)
+def _update_addon(self):
+    cluster = cluster_or_raise(self)
+    name = self._get_param("addonName")
+    addon = addons(cluster).get(name)
+    if addon is None:
+        raise _not_found(cluster.name, f"No addon: {name} found in cluster: {cluster.name}", addon=name)
+    body = _body(self)
+    if "configurationValues" in body:
+        addon["configurationValues"] = body["configurationValues"]
+    if body.get("addonVersion"):
+        addon["addonVersion"] = body["addonVersion"]
+    update = {"id": str(uuid.uuid4()), "status": "Successful", "type": "AddonUpdate", "params": [], "errors": []}
+    return ActionResult({"update": update})
+
+
 routes(eks_urls, "{0}/clusters/(?P<name>[^/]+)/addons$", ADDONS)
 routes(eks_urls, "{0}/clusters/(?P<name>[^/]+)/addons/(?P<addonName>[^/]+)$", ADDONS)
+routes(eks_urls, "{0}/clusters/(?P<name>[^/]+)/addons/(?P<addonName>[^/]+)/update$", ADDONS)
 
 FARGATE = gap("fargate_profile_type", """AWS::EKS::FargateProfile, made through moto's EKS backend
     (which serves the Fargate API but had no CloudFormation type); private subnets only, as EKS

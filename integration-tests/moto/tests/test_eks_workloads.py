@@ -67,8 +67,19 @@ def test_addons(aws):
     assert [(a["namespace"], a["serviceAccount"], a["ownerArn"]) for a in owned] == [("kube-system", "aws-node", cni["addonArn"])]
     assert cni["podIdentityAssociations"] == [owned[0]["associationArn"]]
     assert eks.describe_addon(clusterName=name, addonName="coredns")["addon"]["addonVersion"]
+    # The API's writes: a new configuration, and an add-on made outside a stack.
+    update = eks.update_addon(clusterName=name, addonName="vpc-cni", configurationValues='{"enableNetworkPolicy": "false"}',
+                              resolveConflicts="PRESERVE")["update"]
+    assert update["type"] == "AddonUpdate"
+    assert eks.describe_addon(clusterName=name, addonName="vpc-cni")["addon"]["configurationValues"] == '{"enableNetworkPolicy": "false"}'
+    made = eks.create_addon(clusterName=name, addonName="kube-proxy", resolveConflicts="NONE")["addon"]
+    assert made["status"] == "ACTIVE" and "configurationValues" not in made
+    with pytest.raises(botocore.exceptions.ClientError, match="ResourceInUse"):
+        eks.create_addon(clusterName=name, addonName="kube-proxy")
+    with pytest.raises(botocore.exceptions.ClientError, match="ResourceNotFound"):
+        eks.update_addon(clusterName=name, addonName="aws-ebs-csi-driver", configurationValues="{}")
     aws("cloudformation").delete_stack(StackName=stack)
-    assert eks.list_addons(clusterName=name)["addons"] == []
+    assert eks.list_addons(clusterName=name)["addons"] == ["kube-proxy"], "only the stack's go with it"
     assert eks.list_pod_identity_associations(clusterName=name)["associations"] == [], "the add-on's association goes with it"
 
 

@@ -49,6 +49,7 @@ fn resources(store: &Store) -> Vec<Resource> {
         Resource::new("rbac.authorization.k8s.io", "v1", "roles", "Role", true),
         Resource::new("rbac.authorization.k8s.io", "v1", "rolebindings", "RoleBinding", true),
         Resource::new("networking.k8s.io", "v1", "networkpolicies", "NetworkPolicy", true),
+        Resource::new("apps", "v1", "daemonsets", "DaemonSet", true),
         Resource::new("apiextensions.k8s.io", "v1", "customresourcedefinitions", "CustomResourceDefinition", false),
         Resource::new("authorization.k8s.io", "v1", "subjectaccessreviews", "SubjectAccessReview", false),
         Resource::new("authorization.k8s.io", "v1", "selfsubjectaccessreviews", "SelfSubjectAccessReview", false),

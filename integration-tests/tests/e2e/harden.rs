@@ -19,8 +19,8 @@ use serde_json::Value;
 use super::harden_json::HardenJson;
 
 use super::{
-    api_server_for_caller, block_on, cluster_through_the_api, create, create_roles, example, kube_client,
-    launch_public_node, run, Target,
+    api_server_for_caller, block_on, cluster_through_the_api, create_roles, created_with_api_server, example,
+    kube_client, launch_public_node, node_general_group, run, Created, Target,
 };
 
 pub(crate) const ADMIN: &str = "arn:aws:iam::123456789012:role/platform-admin";
@@ -42,13 +42,7 @@ pub(crate) struct Insecure {
 }
 
 fn insecure_cluster() -> Insecure {
-    let target = Target::emulator(&MotoOptions::default());
-    let (file, spec) = example("minimal");
-    let dir = tempfile::tempdir().unwrap();
-    assert_eq!(create(&target, &file, &dir).0.exit, Exit::Ok);
-    let (cluster, region) = (spec.metadata.name.clone(), spec.metadata.region.clone());
-    let aws = target.aws(&region);
-    let server = api_server_for_caller(&target, &cluster, &region);
+    let Created { target, aws, server, cluster, region } = created_with_api_server("minimal");
 
     create_roles(&aws, &["platform-admin", "oncall", "break-glass"]);
     // The endpoint open to the internet, no logging.
@@ -61,15 +55,7 @@ fn insecure_cluster() -> Insecure {
     block_on(aws.eks.update_cluster_config().name(&cluster).logging(off).send()).unwrap();
     // SSH from anywhere on the nodes; a node subnet that hands out public addresses.
     let tagged = |key: &str, value: &str| Filter::builder().name(format!("tag:{key}")).values(value).build();
-    let groups = block_on(
-        aws.ec2
-            .describe_security_groups()
-            .filters(tagged(CLUSTER_TAG, &cluster))
-            .filters(tagged(eksharden_plan::stacks::ROLE_TAG, "node-general"))
-            .send(),
-    )
-    .unwrap();
-    let group = groups.security_groups()[0].group_id().unwrap().to_owned();
+    let group = node_general_group(&aws, &cluster);
     let ssh = IpPermission::builder()
         .ip_protocol("tcp")
         .from_port(22)

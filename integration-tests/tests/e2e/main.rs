@@ -14,6 +14,7 @@ mod handmade;
 mod harden;
 mod harden_json;
 mod kube;
+mod pod_policy;
 mod readback;
 mod region;
 mod safety;
@@ -23,6 +24,7 @@ mod workloads;
 use std::path::PathBuf;
 
 use eksharden_aws::{Aws, Settings};
+use eksharden_cli::exit::Exit;
 use eksharden_spec::{load, SourceFile, ValidSpec};
 use integration_tests::cli::{eksharden, isolate_from_real_aws, repo_root, Run, TEST_AWS_ENVIRONMENT};
 use integration_tests::kube_server::{KubeServer, KubeServerOptions, Secrets};
@@ -114,6 +116,48 @@ pub fn test_secrets() -> Secrets {
 /// A client of the test API server at `url` with `token`, on the shared runtime.
 pub fn kube_client(url: &str, token: &str) -> eksharden_kube::Client {
     block_on(async { eksharden_kube::connect(url, None, token) }).unwrap()
+}
+
+/// A cluster `create` made from an example, with its test API server.
+pub struct Created {
+    /// The emulator.
+    pub target: Target,
+    /// Clients of the cluster's region.
+    pub aws: Aws,
+    /// The cluster's API server.
+    pub server: KubeServer,
+    /// The cluster's name.
+    pub cluster: String,
+    /// Its region.
+    pub region: String,
+}
+
+/// Creates example `name` on a fresh emulator and starts its API server, whose bootstrap
+/// admin is the test's own identity (EKS makes the creator one).
+pub fn created_with_api_server(name: &str) -> Created {
+    let target = Target::emulator(&MotoOptions::default());
+    let (file, spec) = example(name);
+    let dir = tempfile::tempdir().unwrap();
+    assert_eq!(create(&target, &file, &dir).0.exit, Exit::Ok);
+    let (cluster, region) = (spec.metadata.name.clone(), spec.metadata.region.clone());
+    let aws = target.aws(&region);
+    let server = api_server_for_caller(&target, &cluster, &region);
+    Created { target, aws, server, cluster, region }
+}
+
+/// The id of the node-general security group eksharden made for `cluster`.
+pub fn node_general_group(aws: &Aws, cluster: &str) -> String {
+    let tagged =
+        |key: &str, value: &str| aws_sdk_ec2::types::Filter::builder().name(format!("tag:{key}")).values(value).build();
+    let groups = block_on(
+        aws.ec2
+            .describe_security_groups()
+            .filters(tagged(eksharden_spec::model::CLUSTER_TAG, cluster))
+            .filters(tagged(eksharden_plan::stacks::ROLE_TAG, "node-general"))
+            .send(),
+    )
+    .unwrap();
+    groups.security_groups()[0].group_id().unwrap().to_owned()
 }
 
 /// The test API server for `cluster`, whose bootstrap admin is the test's own identity (EKS

@@ -4,10 +4,11 @@
 use aws_sdk_ec2::types as ec2;
 use aws_sdk_eks::types as eks;
 use eksharden_discovery::{ClusterInfo, LaunchTemplate, ManagedNodeGroup};
-use eksharden_net::posture::{AccessEntryFact, Imds};
+use eksharden_net::posture::{AccessEntryFact, Imds, VpcCniAddon};
+use eksharden_spec::model::{NETWORK_POLICY_KEY, VPC_CNI};
 
 use crate::client::Aws;
-use crate::error::{aws_error, AwsError};
+use crate::error::{absent_as_none, aws_error, AwsError};
 
 /// Reads the cluster's configuration.
 pub async fn cluster(aws: &Aws, name: &str) -> Result<ClusterInfo, AwsError> {
@@ -163,4 +164,22 @@ pub async fn access_entries(aws: &Aws, cluster: &str) -> Result<Vec<AccessEntryF
         entries.push(AccessEntryFact { principal, groups });
     }
     Ok(entries)
+}
+
+/// The `vpc-cni` add-on, and whether its configuration turns the network policy agent on
+/// (one DescribeAddon call; a cluster without the add-on is not an error).
+pub async fn vpc_cni(aws: &Aws, cluster: &str) -> VpcCniAddon {
+    let described = aws.eks.describe_addon().cluster_name(cluster).addon_name(VPC_CNI).send().await;
+    match absent_as_none(described.map_err(aws_error("EKS.DescribeAddon"))) {
+        Ok(None) => VpcCniAddon::Absent,
+        Ok(Some(response)) => {
+            let configuration = response.addon().and_then(|a| a.configuration_values()).filter(|c| !c.is_empty());
+            let network_policy = configuration
+                .and_then(|c| serde_json::from_str::<serde_json::Value>(c).ok())
+                .and_then(|v| v.get(NETWORK_POLICY_KEY).and_then(|on| on.as_str().map(|s| s == "true")))
+                .unwrap_or(false);
+            VpcCniAddon::Installed { network_policy, configuration: configuration.map(str::to_owned) }
+        }
+        Err(error) => VpcCniAddon::Unreadable(format!("{}: {}", error.operation, error.message)),
+    }
 }

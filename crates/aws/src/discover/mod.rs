@@ -2,7 +2,8 @@
 //! the posture facts, read from the EKS and EC2 APIs.
 //!
 //! The calls: EKS DescribeCluster, ListNodegroups, DescribeNodegroup and one launch
-//! template per managed node group, ListAccessEntries and DescribeAccessEntry per entry;
+//! template per managed node group, ListAccessEntries and DescribeAccessEntry per entry,
+//! DescribeAddon for the VPC CNI;
 //! EC2 one filtered, paginated describe per resource type of the VPC (pages of 1,000), and
 //! one read per prefix list a rule names; IAM GetRole, ListRolePolicies and
 //! ListAttachedRolePolicies for the creator role; the Fargate profiles, the Pod Identity
@@ -23,13 +24,14 @@ use crate::error::AwsError;
 /// Reads everything `verify` needs about `cluster`.
 pub async fn discover(aws: &Aws, cluster: &str) -> Result<Discovery, AwsError> {
     let info = eks::cluster(aws, cluster).await?;
-    let (network, node_groups, access_entries, creator, fargate, workload_roles) = futures_util::join!(
+    let (network, node_groups, access_entries, creator, fargate, workload_roles, vpc_cni) = futures_util::join!(
         network::read(aws, &info.vpc),
         eks::node_groups(aws, cluster),
         eks::access_entries(aws, cluster),
         crate::creator::inspect(aws, cluster),
         workloads::fargate_profiles(aws, cluster),
         workloads::workload_roles(aws, cluster, info.oidc_issuer.as_deref()),
+        eks::vpc_cni(aws, cluster),
     );
     let mut notes = Vec::new();
     let (node_groups, node_groups_unread) = match node_groups {
@@ -58,6 +60,7 @@ pub async fn discover(aws: &Aws, cluster: &str) -> Result<Discovery, AwsError> {
     };
     discovery.facts.kubernetes_version = info.version.as_deref().map(|v| version_fact(v, crate::clock::today()));
     discovery.facts.node_groups_unread = node_groups_unread;
+    discovery.facts.pod_network.vpc_cni = vpc_cni;
     match fargate {
         Ok(profiles) => discovery.facts.compute.fargate_profiles = profiles,
         Err(error) => discovery.notes.push(format!("the Fargate profiles could not be listed: {error}")),

@@ -5,7 +5,7 @@ use std::time::{Duration, Instant};
 
 use eksharden_aws::stacks::{self, DeployOptions, Preview, StackOutcome};
 use eksharden_aws::{cluster, Aws};
-use eksharden_harden::{Outcome, StepId, Target};
+use eksharden_harden::{KubeAccess, Outcome, StepId, Target};
 use eksharden_plan::{plan, Plan};
 use eksharden_spec::model::{ClusterSpec, NodeGroupType, Principal, CLUSTER_TAG, ZONES_FROM_REGION};
 use eksharden_spec::{LoadedSpec, ValidSpec};
@@ -124,10 +124,19 @@ pub fn run(args: &CreateArgs, global: &Global, out: &mut Output) -> Exit {
                 }
             }
         }
-        let hardened = harden_after_stacks(&aws, &plan.cluster, spec, args.kube_endpoint.as_deref(), out).await;
+        let kube = match args.kube_endpoint.as_deref() {
+            Some(url) => Some(super::harden::cluster_api(&aws, &plan.cluster, Some(url)).await),
+            None => None,
+        };
+        let client = match &kube {
+            Some(reached) => reached.as_ref().map(|k| k.client.clone()).map_err(Clone::clone),
+            None => Err("not asked for (--kube-endpoint)".to_owned()),
+        };
+        let hardened = harden_after_stacks(&aws, &plan.cluster, spec, kube, out).await;
         // The proof: read the cluster back and check every flow and setting.
+        let input = policy_input(spec);
         let verified =
-            super::verify::verify(&aws, &plan.cluster, &policy_input(spec), ReportFormat::Table, false, out).await;
+            super::verify::verify(&aws, &plan.cluster, &input, client, ReportFormat::Table, false, out).await;
         if !hardened {
             not_done.push("a hardening step (see above; `eksharden harden` finishes it)");
         }
@@ -281,15 +290,15 @@ async fn in_existing_vpc(
 
 /// The hardening steps the stacks do not already make true: above all the creator role,
 /// stripped now that the cluster exists (STACKROX-EKS, "Dedicated IAM Role for EKS Cluster Creation"), and the cluster tag on the
-/// security group EKS made. With `kube_endpoint`, also the Kubernetes steps for the spec's
-/// admins and viewers (`system:masters` goes only once they are proven); without it the
-/// private endpoint is out of reach and `eksharden harden` runs them.
+/// security group EKS made. With the cluster API (`--kube-endpoint`, reached or not), also the Kubernetes
+/// steps for the spec's admins and viewers (`system:masters` goes only once they are
+/// proven); without it the private endpoint is out of reach and `eksharden harden` runs them.
 /// Returns whether every step completed.
 async fn harden_after_stacks(
     aws: &Aws,
     cluster: &str,
     spec: &ClusterSpec,
-    kube_endpoint: Option<&str>,
+    kube: Option<Result<KubeAccess, String>>,
     out: &mut Output<'_>,
 ) -> bool {
     let mut only: Vec<StepId> = StepId::all().filter(|s| s.after_create()).collect();
@@ -298,13 +307,10 @@ async fn harden_after_stacks(
     if spec.vpc.existing.is_some() && spec.hardening.ssh.nacl {
         only.extend(StepId::parse("network-acl"));
     }
-    let kube = match kube_endpoint {
-        Some(url) => {
-            only.extend(StepId::all().filter(|s| s.needs_cluster_api()));
-            super::harden::cluster_api(aws, cluster, Some(url)).await
-        }
-        None => Err("not asked for (--kube-endpoint)".to_owned()),
-    };
+    if kube.is_some() {
+        only.extend(StepId::all().filter(|s| s.needs_cluster_api()));
+    }
+    let kube = kube.unwrap_or_else(|| Err("not asked for (--kube-endpoint)".to_owned()));
     let arns = |principals: &[Principal]| principals.iter().map(|p| p.arn.to_string()).collect();
     let options = eksharden_harden::Options {
         only,

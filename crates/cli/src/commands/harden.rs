@@ -86,9 +86,9 @@ pub fn run(args: &HardenArgs, global: &Global, out: &mut Output) -> Exit {
             .any(|r| matches!(r.outcome, Outcome::CannotInspect(_) | Outcome::Failed(_)) || !r.plan.unread.is_empty());
         // With JSON output, stdout is JSON documents only: the plans, the results, the report.
         let report = if args.output == Format::Json { ReportFormat::Json } else { ReportFormat::Table };
-        let verified =
-            super::verify::verify(&aws, &args.cluster, &PolicyInput::discovered(&args.guard_ports), report, false, out)
-                .await;
+        let client = target.kube.as_ref().map(|k| k.client.clone()).map_err(Clone::clone);
+        let input = PolicyInput::discovered(&args.guard_ports);
+        let verified = super::verify::verify(&aws, &args.cluster, &input, client, report, false, out).await;
         if incomplete {
             out.error("the run was incomplete: some steps could not inspect or did not hold (see above)");
             Exit::Infrastructure

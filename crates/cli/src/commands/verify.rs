@@ -3,6 +3,7 @@
 
 use eksharden_aws::{discover, Aws};
 use eksharden_net::policy::{NodePorts, PolicyInput, Profile};
+use eksharden_net::posture::ClusterApiRead;
 use eksharden_spec::model::{ClusterSpec, SecurityGroupProfile, GUARDED_PORTS};
 
 use super::aws::{block_on, connect, report_aws_error};
@@ -30,7 +31,13 @@ pub fn run(args: &VerifyArgs, global: &Global, out: &mut Output) -> Exit {
             Ok(aws) => aws,
             Err(exit) => return exit,
         };
-        verify(&aws, &cluster, &input, args.format, args.strict, out).await
+        let kube = if args.cluster_api || args.kube_endpoint.is_some() {
+            let endpoint = args.kube_endpoint.as_deref();
+            super::harden::cluster_api(&aws, &cluster, endpoint).await.map(|k| k.client)
+        } else {
+            Err("not asked for (--cluster-api or --kube-endpoint)".to_owned())
+        };
+        verify(&aws, &cluster, &input, kube, args.format, args.strict, out).await
     })
 }
 
@@ -54,21 +61,30 @@ pub fn policy_input(spec: &ClusterSpec) -> PolicyInput {
     }
 }
 
-/// Discovers `cluster`, verifies it and prints the report in `format`.
+/// Discovers `cluster`, verifies it and prints the report in `format`. With the cluster API
+/// (`kube`, else why it is not read), the network-policy layer is read too.
 pub async fn verify(
     aws: &Aws,
     cluster: &str,
     input: &PolicyInput,
+    kube: Result<eksharden_kube::Client, String>,
     format: ReportFormat,
     strict: bool,
     out: &mut Output<'_>,
 ) -> Exit {
-    let discovery = match discover::discover(aws, cluster).await {
+    let mut discovery = match discover::discover(aws, cluster).await {
         Ok(discovery) => discovery,
         Err(error) => {
             report_aws_error(out, &format!("cannot read cluster {cluster}: "), &error);
             return Exit::Infrastructure;
         }
+    };
+    discovery.facts.pod_network.cluster_api = match kube {
+        Ok(client) => match eksharden_kube::pod_policies::read(&client).await {
+            Ok(policies) => ClusterApiRead::Read(policies),
+            Err(error) => ClusterApiRead::NotRead(error.to_string()),
+        },
+        Err(why) => ClusterApiRead::NotRead(why),
     };
     let verification = eksharden_net::verify(
         &discovery.model,

@@ -25,6 +25,7 @@ table! {
     imds,
     network_acl,
     ssh_egress_policy,
+    network_policy_enforcer,
     endpoint_access,
     logging,
     secrets_encryption,

@@ -4,6 +4,7 @@
 use ipnet::IpNet;
 use serde::Serialize;
 
+use super::pod_network::PodNetworkFacts;
 use super::workloads::{Compute, WorkloadRole};
 use crate::model::{Eni, Model, Origin, Subnet};
 
@@ -44,6 +45,8 @@ pub struct ClusterFacts {
     /// The roles pods assume (Pod Identity associations, roles trusting the cluster's OIDC
     /// provider); `None` when they could not be read.
     pub workload_roles: Option<Vec<WorkloadRole>>,
+    /// How pods are networked and what polices them.
+    pub pod_network: PodNetworkFacts,
 }
 
 /// A cluster's Kubernetes version and its support on the day it was read.

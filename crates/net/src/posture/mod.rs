@@ -6,9 +6,11 @@
 
 mod checks;
 mod facts;
+mod pod_network;
 mod workloads;
 
 pub use facts::*;
+pub use pod_network::{ClusterApiRead, PodNetworkFacts, VpcCniAddon, ADDON_AGENT};
 pub use workloads::{Compute, TrustCondition, TrustStatement, WorkloadAccess, WorkloadRole};
 
 use crate::model::{Model, Unread};

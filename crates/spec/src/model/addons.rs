@@ -50,6 +50,44 @@ impl Addon {
 /// The add-on that EKS Pod Identity needs on the nodes.
 pub const POD_IDENTITY_AGENT: &str = "eks-pod-identity-agent";
 
+/// The Amazon VPC CNI's add-on.
+pub const VPC_CNI: &str = "vpc-cni";
+
+/// The add-ons every cluster whose nodes are not EKS Auto Mode's gets, in the cluster stack
+/// so that they run from the first node (AWS-EKS-COMPUTE, "Amazon EKS add-ons"): the VPC CNI
+/// with its network policy agent on (AWS-EKS-NETPOL), kube-proxy, CoreDNS, and the Pod
+/// Identity agent.
+pub const DEFAULT_ADDONS: [&str; 4] = [VPC_CNI, "kube-proxy", "coredns", POD_IDENTITY_AGENT];
+
+/// The VPC CNI configuration key that turns its network policy agent on (AWS-EKS-NETPOL).
+pub const NETWORK_POLICY_KEY: &str = "enableNetworkPolicy";
+
+/// `configuration` (a JSON object, or none) with the VPC CNI's network policy agent on,
+/// unless it says otherwise (then it is left as written, as is one that is no JSON object:
+/// validation reports that).
+pub fn with_network_policy(configuration: Option<&str>) -> Option<String> {
+    network_policy_on(configuration, false)
+}
+
+/// `configuration` (a JSON object, or none) with the VPC CNI's network policy agent on,
+/// whatever it said, and the rest kept: what `harden` sets. `None` when it is no JSON object.
+pub fn network_policy_turned_on(configuration: Option<&str>) -> Option<String> {
+    network_policy_on(configuration, true)
+}
+
+fn network_policy_on(configuration: Option<&str>, overwrite: bool) -> Option<String> {
+    let mut object = match configuration {
+        None => serde_json::Map::new(),
+        Some(text) => match serde_json::from_str::<serde_json::Value>(text) {
+            Ok(serde_json::Value::Object(object)) if overwrite || !object.contains_key(NETWORK_POLICY_KEY) => object,
+            Ok(serde_json::Value::Object(_)) => return Some(text.to_owned()),
+            _ => return (!overwrite).then(|| text.to_owned()),
+        },
+    };
+    object.insert(NETWORK_POLICY_KEY.to_owned(), "true".into());
+    Some(serde_json::Value::Object(object).to_string())
+}
+
 /// The service account an AWS add-on calls AWS APIs as (the EKS User Guide's add-on pages).
 pub fn known_service_account(addon: &str) -> Option<&'static str> {
     match addon {
@@ -71,5 +109,25 @@ pub fn addon_namespace(addon: &str) -> &'static str {
         "amazon-cloudwatch-observability" => "amazon-cloudwatch",
         "adot" => "opentelemetry-operator-system",
         _ => "kube-system",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_network_policy_agent_is_on_unless_the_spec_says_otherwise_and_harden_turns_it_on() {
+        assert_eq!(with_network_policy(None).as_deref(), Some(r#"{"enableNetworkPolicy":"true"}"#));
+        let env = r#"{"env": {"WARM_IP_TARGET": "2"}}"#;
+        assert_eq!(
+            with_network_policy(Some(env)).as_deref(),
+            Some(r#"{"env":{"WARM_IP_TARGET":"2"},"enableNetworkPolicy":"true"}"#)
+        );
+        let off = r#"{"enableNetworkPolicy": "false"}"#;
+        assert_eq!(with_network_policy(Some(off)).as_deref(), Some(off), "the spec's choice, as written");
+        assert_eq!(with_network_policy(Some("[1]")).as_deref(), Some("[1]"), "validation reports it");
+        assert_eq!(network_policy_turned_on(Some(off)).as_deref(), Some(r#"{"enableNetworkPolicy":"true"}"#));
+        assert_eq!(network_policy_turned_on(Some("not json")), None);
     }
 }

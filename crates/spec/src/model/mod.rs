@@ -15,7 +15,10 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 pub use access::{Access, AccessMode, CreatorRole, Principal};
-pub use addons::{addon_namespace, known_service_account, Addon, POD_IDENTITY_AGENT};
+pub use addons::{
+    addon_namespace, known_service_account, network_policy_turned_on, with_network_policy, Addon, DEFAULT_ADDONS,
+    NETWORK_POLICY_KEY, POD_IDENTITY_AGENT, VPC_CNI,
+};
 pub use compute::{AutoMode, AutoModeNodePool, FargateProfile, FargateSelector};
 pub use hardening::{acl_can_guard, Hardening, Imds, LogType, SecretsEncryption, SshLockdown, GUARDED_PORTS};
 pub use identity::{Identity, WorkloadRole};
@@ -111,14 +114,20 @@ impl ClusterSpec {
         self.auto_mode.as_ref().is_some_and(|a| a.enabled)
     }
 
-    /// The add-ons to install: those the spec names, and the Pod Identity agent when
-    /// associations need it and the spec does not name it.
+    /// The add-ons to install: those the spec names, then the defaults it does not name
+    /// ([`DEFAULT_ADDONS`], unless EKS Auto Mode runs them itself). The VPC CNI's
+    /// configuration turns its network policy agent on unless the spec's says otherwise.
     pub fn addons_to_install(&self) -> Vec<Addon> {
         let mut addons = self.addons.clone();
-        let agent_needed =
-            !self.identity.pod_identity_associations.is_empty() || self.addons.iter().any(Addon::has_role);
-        if agent_needed && !self.auto_mode_on() && !addons.iter().any(|a| a.name == POD_IDENTITY_AGENT) {
-            addons.push(Addon { name: POD_IDENTITY_AGENT.to_owned(), ..Addon::default() });
+        if !self.auto_mode_on() {
+            for name in DEFAULT_ADDONS {
+                if !addons.iter().any(|a| a.name == name) {
+                    addons.push(Addon { name: name.to_owned(), ..Addon::default() });
+                }
+            }
+        }
+        for addon in addons.iter_mut().filter(|a| a.name == VPC_CNI) {
+            addon.configuration_values = with_network_policy(addon.configuration_values.as_deref());
         }
         addons
     }

@@ -4,7 +4,7 @@
 use super::duplicates;
 use super::identity::{check_policy_arn, check_policy_document};
 use crate::diagnostic::Finding;
-use crate::model::{ClusterSpec, POD_IDENTITY_AGENT};
+use crate::model::{ClusterSpec, NETWORK_POLICY_KEY, POD_IDENTITY_AGENT, VPC_CNI};
 use crate::path::Path;
 
 pub(super) fn check(spec: &ClusterSpec, findings: &mut Vec<Finding>) {
@@ -38,7 +38,18 @@ pub(super) fn check(spec: &ClusterSpec, findings: &mut Vec<Finding>) {
         }
         if let Some(values) = &addon.configuration_values {
             match serde_json::from_str::<serde_json::Value>(values) {
-                Ok(serde_json::Value::Object(_)) => {}
+                Ok(serde_json::Value::Object(object)) => {
+                    let policy = object.get(NETWORK_POLICY_KEY).and_then(serde_json::Value::as_str);
+                    if addon.name == VPC_CNI && policy.is_some_and(|on| on != "true") {
+                        findings.push(
+                            Finding::warning(
+                                at.key("configurationValues"),
+                                "the VPC CNI's network policy agent is off: nothing enforces the SSH egress policy",
+                            )
+                            .with_hint("leave enableNetworkPolicy out (eksharden turns it on) unless Calico runs"),
+                        );
+                    }
+                }
                 Ok(_) => findings
                     .push(Finding::error(at.key("configurationValues"), "configuration values are a JSON object")),
                 Err(error) => findings.push(

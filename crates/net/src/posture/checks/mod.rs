@@ -27,4 +27,5 @@ table! {
     public_addresses,
     open_ingress,
     workload_identity,
+    network_policies,
 }
