@@ -118,6 +118,7 @@ pub async fn hand_made(aws: &Aws, cluster: &str, cluster_tags: &[(&str, &str)]) 
         .await
         .map_err(failed("CreateLaunchTemplate"))?;
     let template = template.launch_template().and_then(|t| t.launch_template_id()).unwrap_or_default().to_owned();
+    node_role(aws, &format!("{cluster}-nodes")).await?;
     aws.eks
         .create_nodegroup()
         .cluster_name(cluster)
@@ -248,6 +249,29 @@ pub async fn launch(
         .await
         .map_err(failed("RunInstances"))?;
     Ok(launched.instances().first().and_then(|i| i.instance_id()).unwrap_or_default().to_owned())
+}
+
+/// The node role as terraform-aws-eks makes it: trusted by EC2, with the worker, CNI and
+/// registry policies (and not Systems Manager's).
+async fn node_role(aws: &Aws, name: &str) -> Result<(), String> {
+    let trust = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":"ec2.amazonaws.com"},"Action":"sts:AssumeRole"}]}"#;
+    aws.iam
+        .create_role()
+        .role_name(name)
+        .assume_role_policy_document(trust)
+        .send()
+        .await
+        .map_err(failed("CreateRole"))?;
+    for policy in ["AmazonEKSWorkerNodePolicy", "AmazonEKS_CNI_Policy", "AmazonEC2ContainerRegistryReadOnly"] {
+        aws.iam
+            .attach_role_policy()
+            .role_name(name)
+            .policy_arn(format!("arn:aws:iam::aws:policy/{policy}"))
+            .send()
+            .await
+            .map_err(failed("AttachRolePolicy"))?;
+    }
+    Ok(())
 }
 
 /// Where a route table sends everything.

@@ -147,7 +147,7 @@ fn every_check_of_the_report_cites_a_listed_source() {
     citations.extend(posture.iter().map(|p| p.citation));
     assert!(citations.len() > 30, "{citations:?}");
     for citation in citations {
-        let id = citation.split([':', ',', ' ']).next().unwrap();
+        let id = citation.split([':', ';', ',', ' ']).next().unwrap();
         assert!(ids.iter().any(|listed| listed == id), "{citation:?} does not open with an id of docs/sources.md");
     }
 }

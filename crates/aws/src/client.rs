@@ -26,6 +26,10 @@ pub struct Settings {
 pub struct Aws {
     /// CloudFormation.
     pub cloudformation: aws_sdk_cloudformation::Client,
+    /// CloudTrail.
+    pub cloudtrail: aws_sdk_cloudtrail::Client,
+    /// CloudWatch Logs.
+    pub logs: aws_sdk_cloudwatchlogs::Client,
     /// EC2.
     pub ec2: aws_sdk_ec2::Client,
     /// EKS.
@@ -79,6 +83,8 @@ impl Aws {
         };
         Ok(Self {
             cloudformation: aws_sdk_cloudformation::Client::new(&config),
+            cloudtrail: aws_sdk_cloudtrail::Client::new(&config),
+            logs: aws_sdk_cloudwatchlogs::Client::new(&config),
             ec2: aws_sdk_ec2::Client::new(&config),
             eks: aws_sdk_eks::Client::new(&config),
             iam: aws_sdk_iam::Client::new(&config),

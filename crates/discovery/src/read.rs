@@ -64,6 +64,8 @@ pub struct ManagedNodeGroup {
     pub ssh_key: Option<String>,
     /// The security group EKS made for remote access.
     pub remote_access_group: Option<String>,
+    /// The ARN of the IAM role its nodes run as.
+    pub node_role: Option<String>,
     /// Its launch template's settings, when it has one and it could be read.
     pub launch_template: Option<LaunchTemplate>,
     /// What about it could not be read (its description, its launch template), and why.
@@ -96,6 +98,8 @@ pub struct Instance {
     pub imds: Option<Imds>,
     /// Its network interfaces.
     pub enis: Vec<String>,
+    /// The ARN of its instance profile, if it has one.
+    pub instance_profile: Option<String>,
 }
 
 /// What EC2 says about a VPC: the model, plus what roles are built from.

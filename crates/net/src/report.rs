@@ -130,3 +130,12 @@ impl Report {
         self.statuses().filter(|s| *s == Status::Pass).count()
     }
 }
+
+/// The first `shown` of `items`, comma-separated, and how many more there are.
+pub fn some_of(items: &[String], shown: usize) -> String {
+    let mut text = items.iter().take(shown).cloned().collect::<Vec<_>>().join(", ");
+    if items.len() > shown {
+        text.push_str(&format!(" and {} more", items.len() - shown));
+    }
+    text
+}

@@ -25,6 +25,9 @@ pub enum StackKind {
     Identity,
     /// One node group.
     NodeGroup(String),
+    /// VPC flow logs that `harden` adds to a VPC without them (`create` makes them in the
+    /// network stack).
+    FlowLogs,
 }
 
 impl StackKind {
@@ -37,6 +40,7 @@ impl StackKind {
             Self::Cluster => "cluster".into(),
             Self::Identity => "identity".into(),
             Self::NodeGroup(name) => format!("nodegroup-{name}"),
+            Self::FlowLogs => "flow-logs".into(),
         }
     }
 

@@ -228,6 +228,18 @@ impl JsonSchema for Port {
     }
 }
 
+/// The partition of a region, for the ARNs of AWS managed policies (`aws-cn` for `cn-`
+/// regions, `aws-us-gov` for `us-gov-` ones, else `aws`).
+pub fn partition_of(region: &str) -> &'static str {
+    if region.starts_with("cn-") {
+        "aws-cn"
+    } else if region.starts_with("us-gov-") {
+        "aws-us-gov"
+    } else {
+        "aws"
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

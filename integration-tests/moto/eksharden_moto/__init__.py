@@ -3,6 +3,7 @@ they describe and stacks succeed and fail the way CloudFormation's do.
 
 Importing the package closes every gap it records (see `registry` and the README's generated
 list), by area: `cfn_types` (resource types and properties), `stacks` (stack behaviour), `ec2`,
+`cloudtrail` (a new trail's default event selectors),
 `eks` (clusters, node groups, access entries), `eks_workloads` (add-ons, Pod
 Identity, Fargate, Auto Mode), `iam_sts` (the EKS token's STS and IAM), `server`
 and `faults` (failures and delays a test asks for). Import it before the server starts: moto
@@ -17,5 +18,5 @@ PINNED_MOTO = "5.2.5"
 if moto.__version__ != PINNED_MOTO:
     raise ImportError(f"eksharden_moto is written against moto {PINNED_MOTO}, not {moto.__version__}: recheck each gap")
 
-from . import cfn_types, ec2, eks, eks_workloads, faults, iam_sts, server, stacks  # noqa: E402,F401
+from . import cfn_types, cloudtrail, ec2, eks, eks_workloads, faults, iam_sts, server, stacks  # noqa: E402,F401
 from .registry import GAPS, markdown  # noqa: E402,F401

@@ -14,6 +14,7 @@ from moto.ec2.models.vpcs import VPC
 from moto.iam.models import Role as IamRole
 from moto.kms.models import Key as KmsKey
 from moto.kms.models import kms_backends
+from moto.logs.models import LogGroup, logs_backends
 
 from .common import Resource, ec2, eks, iam, is_true, suffix
 from .eks import access_entries, new_access_entry
@@ -613,3 +614,19 @@ def _route_create(cls, resource_name, cloudformation_json, account_id, region_na
         nat_gateway_id=props.get("NatGatewayId"),
         interface_id=props.get("NetworkInterfaceId"),
     )
+
+
+LOG_GROUP_PROPERTIES = gap("log_group_properties", """AWS::Logs::LogGroup's KmsKeyId and RetentionInDays
+    reach the group (moto passed the template's property names through, which its log group does not
+    read, so a stack's group was unencrypted and kept its logs forever)""")
+
+
+@replaces(LogGroup, "create_from_cloudformation_json", LOG_GROUP_PROPERTIES)
+def _log_group_from_cloudformation(cls, resource_name, cloudformation_json, account_id, region_name, **kwargs):
+    props = cloudformation_json["Properties"]
+    tags = {t["Key"]: t["Value"] for t in props.get("Tags", [])}
+    backend = logs_backends[account_id][region_name]
+    group = backend.create_log_group(resource_name, tags, kmsKeyId=props.get("KmsKeyId"))
+    if props.get("RetentionInDays"):
+        backend.put_retention_policy(resource_name, int(props["RetentionInDays"]))
+    return group

@@ -82,20 +82,31 @@ def _create_vpc_endpoint(self, *args, **kwargs):
     return endpoint
 
 
-TEMPLATE_METADATA = gap("launch_template_metadata_options", """instances launched from a launch
-    template (by an Auto Scaling group) get the template's metadata options (moto left IMDSv1
-    allowed)""")
+LAUNCHED = gap("launched_instance_settings", """instances get what they are launched with: from a
+    launch template (by an Auto Scaling group), its metadata options and instance profile (moto left
+    IMDSv1 allowed and no profile); from RunInstances with a profile, the profile on every instance
+    of the call (moto gave it to the first only)""")
 
 
-@replaces(EC2Backend, "run_instances", TEMPLATE_METADATA)
+@replaces(EC2Backend, "run_instances", LAUNCHED)
 def _run_instances(self, *args, **kwargs):
     reservation = _run_instances.original(self, *args, **kwargs)
+    named, arn = kwargs.get("iam_instance_profile_name"), kwargs.get("iam_instance_profile_arn")
+    if named or arn:
+        # moto's response associates the first instance itself, after this returns.
+        for instance in reservation.instances[1:]:
+            self.associate_iam_instance_profile(instance.id, iam_instance_profile_name=named, iam_instance_profile_arn=arn)
     template_ref = kwargs.get("launch_template")
     if template_ref:
-        options = self._get_template_from_args(template_ref).data.get("MetadataOptions")
-        if options:
-            for instance in reservation.instances:
+        data = self._get_template_from_args(template_ref).data
+        options = data.get("MetadataOptions")
+        profile = data.get("IamInstanceProfile") or {}
+        for instance in reservation.instances:
+            if options:
                 instance.metadata_options = MetadataOptions(options)
+            if profile.get("Arn") or profile.get("Name"):
+                self.associate_iam_instance_profile(instance.id, iam_instance_profile_name=profile.get("Name"),
+                                                   iam_instance_profile_arn=profile.get("Arn"))
     return reservation
 
 

@@ -239,3 +239,17 @@ def test_ipv6_routing(aws):
     routes = aws("ec2").describe_route_tables(RouteTableIds=[out["Table"]])["RouteTables"][0]["Routes"]
     route = next(r for r in routes if r.get("DestinationIpv6CidrBlock") == "::/0")
     assert route["EgressOnlyInternetGatewayId"].startswith("eigw-")
+
+
+def test_log_group_properties(aws):
+    name = unique("/test/flow-logs")
+    template = {"Resources": {
+        "Key": {"Type": "AWS::KMS::Key", "Properties": {"KeyPolicy": {"Version": "2012-10-17", "Statement": []}}},
+        "Group": {"Type": "AWS::Logs::LogGroup", "Properties": {
+            "LogGroupName": name, "RetentionInDays": 90, "KmsKeyId": {"Fn::GetAtt": ["Key", "Arn"]},
+            "Tags": [{"Key": "team", "Value": "platform"}]}},
+    }, "Outputs": {"Key": {"Value": {"Fn::GetAtt": ["Key", "Arn"]}}}}
+    _, status, out = deploy(aws, template)
+    assert status == "CREATE_COMPLETE"
+    group = aws("logs").describe_log_groups(logGroupNamePrefix=name)["logGroups"][0]
+    assert group["kmsKeyId"] == out["Key"] and group["retentionInDays"] == 90

@@ -36,11 +36,14 @@ def test_endpoint_interfaces(aws):
     assert interface["PrivateIpAddress"].startswith("10.32.1.")
 
 
-def test_launch_template_metadata_options(aws):
+def test_launched_instance_settings(aws):
     ec2 = aws("ec2")
     _, subnets = network(aws, "10.33.0.0/16")
+    iam = aws("iam")
+    profile = iam.create_instance_profile(InstanceProfileName=unique("nodes"))["InstanceProfile"]
     template = ec2.create_launch_template(LaunchTemplateName=unique("lt"), LaunchTemplateData={
-        "ImageId": "ami-12c6146b", "MetadataOptions": {"HttpTokens": "required", "HttpPutResponseHopLimit": 1}})["LaunchTemplate"]
+        "ImageId": "ami-12c6146b", "MetadataOptions": {"HttpTokens": "required", "HttpPutResponseHopLimit": 1},
+        "IamInstanceProfile": {"Arn": profile["Arn"]}})["LaunchTemplate"]
     autoscaling = aws("autoscaling")
     name = unique("asg")
     autoscaling.create_auto_scaling_group(AutoScalingGroupName=name, MinSize=1, MaxSize=1, DesiredCapacity=1,
@@ -49,6 +52,12 @@ def test_launch_template_metadata_options(aws):
     instance = ec2.describe_instances(InstanceIds=[instance_id])["Reservations"][0]["Instances"][0]
     assert instance["MetadataOptions"]["HttpTokens"] == "required"
     assert instance["MetadataOptions"]["HttpPutResponseHopLimit"] == 1
+    assert instance["IamInstanceProfile"]["Arn"] == profile["Arn"]
+    # RunInstances with a profile: every instance of the call has it.
+    launched = ec2.run_instances(ImageId="ami-12c6146b", MinCount=3, MaxCount=3, SubnetId=subnets[0],
+                                 IamInstanceProfile={"Arn": profile["Arn"]})["Instances"]
+    described = ec2.describe_instances(InstanceIds=[i["InstanceId"] for i in launched])["Reservations"][0]["Instances"]
+    assert [i["IamInstanceProfile"]["Arn"] for i in described] == [profile["Arn"]] * 3
 
 
 def test_default_acl_ipv6(aws):

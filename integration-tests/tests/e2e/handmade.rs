@@ -17,7 +17,7 @@ use serde_json::Value;
 
 use super::harden::{Insecure, ADMIN, BREAK_GLASS, VIEWER};
 use super::harden_json::HardenJson;
-use super::{api_server_for_caller, block_on, create, create_roles, example, kube_client, run, Target};
+use super::{account_trail, api_server_for_caller, block_on, create, create_roles, example, kube_client, run, Target};
 
 const CLUSTER: &str = "by-hand";
 const REGION: &str = "eu-west-1";
@@ -100,6 +100,54 @@ fn network_acls(cluster: &Insecure) -> Value {
     Value::Object(out)
 }
 
+/// The VPC's flow logs: what each records, its log group, and whether a KMS key encrypts it.
+async fn flow_logs(cluster: &Insecure) -> Vec<(String, String, bool)> {
+    let described = cluster.aws.eks.describe_cluster().name(CLUSTER).send().await.unwrap();
+    let vpc = described.cluster().unwrap().resources_vpc_config().unwrap().vpc_id().unwrap().to_owned();
+    let vpc = Filter::builder().name("resource-id").values(vpc).build();
+    let described = cluster.aws.ec2.describe_flow_logs().filter(vpc).send().await.unwrap();
+    let mut found = Vec::new();
+    for log in described.flow_logs() {
+        let group = log.log_group_name().unwrap_or_default().to_owned();
+        let groups = cluster.aws.logs.describe_log_groups().log_group_name_prefix(&group).send().await.unwrap();
+        let encrypted =
+            groups.log_groups().iter().any(|g| g.log_group_name() == Some(&group) && g.kms_key_id().is_some());
+        found.push((log.traffic_type().unwrap().as_str().to_owned(), group, encrypted));
+    }
+    found
+}
+
+/// Whether `role` has the Systems Manager policy.
+async fn has_session_manager(cluster: &Insecure, role: &str) -> bool {
+    let attached = cluster.aws.iam.list_attached_role_policies().role_name(role).send().await.unwrap();
+    attached.attached_policies().iter().any(|p| p.policy_name() == Some("AmazonSSMManagedInstanceCore"))
+}
+
+/// Each running node of the cluster, and whether its instance profile's roles have the
+/// Systems Manager policy.
+async fn node_profiles_with_session_manager(cluster: &Insecure) -> Vec<(String, bool)> {
+    let filters = [
+        Filter::builder().name("tag:eks:cluster-name").values(CLUSTER).build(),
+        Filter::builder().name("instance-state-name").values("running").build(),
+    ];
+    let found = cluster.aws.ec2.describe_instances().set_filters(Some(filters.to_vec())).send().await.unwrap();
+    let mut nodes = Vec::new();
+    for instance in found.reservations().iter().flat_map(|r| r.instances()) {
+        let Some(arn) = instance.iam_instance_profile().and_then(|p| p.arn()) else {
+            nodes.push((instance.instance_id().unwrap().to_owned(), false));
+            continue;
+        };
+        let name = arn.rsplit('/').next().unwrap();
+        let profile = cluster.aws.iam.get_instance_profile().instance_profile_name(name).send().await.unwrap();
+        let mut has = false;
+        for role in profile.instance_profile().unwrap().roles() {
+            has |= has_session_manager(cluster, role.role_name()).await;
+        }
+        nodes.push((instance.instance_id().unwrap().to_owned(), has));
+    }
+    nodes
+}
+
 /// The entries of a copy of an ACL with `entries` that admits 22 only from the bastion.
 fn guarded(entries: &Value) -> Value {
     let mut guarded: Vec<Value> = vec![
@@ -129,11 +177,27 @@ fn a_cluster_built_through_the_apis_is_hardened_until_verify_is_clean() {
         "now:  security group by-hand-cluster: no cluster tag",
         &format!("remove the system:masters mapping of {BREAK_GLASS}"),
         &format!("map in aws-auth: {ADMIN}, {VIEWER}"),
+        "record all traffic of vpc-",
+        "attach AmazonSSMManagedInstanceCore to role by-hand-nodes",
+        "associate an instance profile with AmazonSSMManagedInstanceCore (eksharden-<cluster>-ssm) with i-",
+        "record management events in a multi-region trail: aws cloudtrail create-trail",
     ]);
     assert_eq!((cluster.state(), acls()), before, "without --apply nothing changed");
+    assert!(block_on(flow_logs(&cluster)).is_empty(), "no flow log before");
 
     let applied = cluster.harden(&["--apply", "--yes", "--replace-node-groups"], &cluster.server.url());
     cluster.assert_hardened();
+    // Flow logs of all traffic, to a log group encrypted with the cluster's logs key; the
+    // role of every node group carries the Systems Manager policy (read back).
+    let logs = block_on(flow_logs(&cluster));
+    assert_eq!(logs, [("ALL".to_owned(), format!("/eksharden/{CLUSTER}/vpc-flow-logs"), true)], "{logs:?}");
+    let groups = block_on(cluster.aws.eks.list_nodegroups().cluster_name(CLUSTER).send()).unwrap();
+    for group in groups.nodegroups() {
+        let described =
+            block_on(cluster.aws.eks.describe_nodegroup().cluster_name(CLUSTER).nodegroup_name(group).send()).unwrap();
+        let role = described.nodegroup().unwrap().node_role().unwrap().rsplit('/').next().unwrap().to_owned();
+        assert!(block_on(has_session_manager(&cluster, &role)), "{group}: {role}");
+    }
     // The bastion subnet has an ACL of its own; both private subnets moved to a copy of the
     // default ACL with the SSH guard in front of its entries; the default ACL is unchanged.
     let acls = acls();
@@ -162,9 +226,39 @@ fn a_cluster_built_through_the_apis_is_hardened_until_verify_is_clean() {
     }
     // The verification that follows is clean, and is the exit code.
     assert_eq!(applied.exit, Exit::Ok, "{}\n{}", applied.stdout, applied.stderr);
+    // A trail is the account's: reported with the commands, not made.
+    let reported = "not applied: a trail belongs to the account";
+    assert!(applied.stdout.contains(reported), "{}", applied.stdout);
 
+    account_trail(&cluster.aws);
     let again = cluster.harden(&["--replace-node-groups"], &cluster.server.url());
     assert_eq!(again.exit, Exit::Ok, "{}\n{}", again.stdout, again.stderr);
+    assert!(again.stderr.contains("0 change(s) planned"), "{}\n{}", again.stdout, again.stderr);
+}
+
+#[test]
+fn session_manager_reaches_running_nodes_without_replacing_them() {
+    let cluster = handmade_cluster();
+    let before = block_on(node_profiles_with_session_manager(&cluster));
+    assert!(!before.is_empty() && before.iter().all(|(_, has)| !has), "{before:?}");
+    let only = ["--only", "session-manager"];
+    let planned = cluster.harden(&only, &cluster.server.url());
+    assert!(planned.stdout.contains("attach AmazonSSMManagedInstanceCore to role by-hand-nodes"), "{}", planned.stdout);
+    assert_eq!(block_on(node_profiles_with_session_manager(&cluster)), before, "a plan changes nothing");
+    let applied = cluster.harden(&["--only", "session-manager", "--apply", "--yes"], &cluster.server.url());
+    assert!(
+        applied.stdout.contains("session-manager    applied, and it held"),
+        "{}\n{}",
+        applied.stdout,
+        applied.stderr
+    );
+    // The same instances, each with a profile whose role has the policy; the node role too.
+    let after = block_on(node_profiles_with_session_manager(&cluster));
+    let ids = |nodes: &[(String, bool)]| nodes.iter().map(|(id, _)| id.clone()).collect::<Vec<_>>();
+    assert_eq!(ids(&after), ids(&before), "no node was replaced");
+    assert!(after.iter().all(|(_, has)| *has), "{after:?}");
+    assert!(block_on(has_session_manager(&cluster, "by-hand-nodes")));
+    let again = cluster.harden(&only, &cluster.server.url());
     assert!(again.stderr.contains("0 change(s) planned"), "{}\n{}", again.stdout, again.stderr);
 }
 

@@ -19,8 +19,8 @@ use serde_json::Value;
 use super::harden_json::HardenJson;
 
 use super::{
-    api_server_for_caller, block_on, cluster_through_the_api, create_roles, created_with_api_server, example,
-    kube_client, launch_public_node, node_general_group, run, Created, Target,
+    account_trail, api_server_for_caller, block_on, cluster_through_the_api, create_roles, created_with_api_server,
+    example, kube_client, launch_public_node, node_general_group, run, Created, Target,
 };
 
 pub(crate) const ADMIN: &str = "arn:aws:iam::123456789012:role/platform-admin";
@@ -44,7 +44,8 @@ pub(crate) struct Insecure {
 fn insecure_cluster() -> Insecure {
     let Created { target, aws, server, cluster, region } = created_with_api_server("minimal");
 
-    create_roles(&aws, &["platform-admin", "oncall", "break-glass"]);
+    // The roles of the admins and of the legacy node group's nodes.
+    create_roles(&aws, &["platform-admin", "oncall", "break-glass", "legacy-nodes"]);
     // The endpoint open to the internet, no logging.
     let open = VpcConfigRequest::builder().endpoint_public_access(true).public_access_cidrs("0.0.0.0/0").build();
     block_on(aws.eks.update_cluster_config().name(&cluster).resources_vpc_config(open).send()).unwrap();
@@ -320,12 +321,14 @@ fn harden_plans_without_changing_then_fixes_and_converges() {
     for step in ["endpoint-access", "public-addresses", "ssh-keys", "imds", "tags"] {
         assert!(json.held(step), "{step}: {:?}", json.outcome(step));
     }
+    assert_eq!(json.outcome("cloudtrail").0, "notApplied", "a trail is the account's");
     // The verification that follows is clean, and is the exit code.
     assert_eq!(applied.exit, Exit::Ok, "{}\n{}", applied.stdout, applied.stderr);
     let report = json.report.expect("the verification report follows");
     let checks = report["flows"].as_array().unwrap().iter().chain(report["posture"].as_array().unwrap());
     assert!(checks.clone().count() > 20 && checks.clone().all(|c| c["status"] != "fail"), "{report:#}");
 
+    account_trail(&cluster.aws);
     let again = cluster.harden(&["--replace-node-groups"], &cluster.server.url());
     assert_eq!(again.exit, Exit::Ok, "{}\n{}", again.stdout, again.stderr);
     assert!(

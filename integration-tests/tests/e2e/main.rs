@@ -145,6 +145,29 @@ pub fn created_with_api_server(name: &str) -> Created {
     Created { target, aws, server, cluster, region }
 }
 
+/// Gives the account a trail of every region's management events, as its owner would once
+/// `harden` reported none: a bucket (through CloudFormation, the SDK the tests have for S3),
+/// then the trail, logging.
+pub fn account_trail(aws: &Aws) {
+    let template = serde_json::json!({ "Resources": { "Bucket": { "Type": "AWS::S3::Bucket", "Properties": { "BucketName": "account-trail-logs" } } } });
+    let stacks = &aws.cloudformation;
+    block_on(stacks.create_stack().stack_name("account-trail-bucket").template_body(template.to_string()).send())
+        .unwrap();
+    let created = (0..100).any(|_| {
+        let described = block_on(stacks.describe_stacks().stack_name("account-trail-bucket").send()).unwrap();
+        let status = described.stacks()[0].stack_status().map(|s| s.as_str().to_owned()).unwrap_or_default();
+        std::thread::sleep(std::time::Duration::from_millis(100));
+        status == "CREATE_COMPLETE"
+    });
+    assert!(created, "the trail's bucket was made");
+    let trails = &aws.cloudtrail;
+    block_on(
+        trails.create_trail().name("account").s3_bucket_name("account-trail-logs").is_multi_region_trail(true).send(),
+    )
+    .unwrap();
+    block_on(trails.start_logging().name("account").send()).unwrap();
+}
+
 /// The id of the node-general security group eksharden made for `cluster`.
 pub fn node_general_group(aws: &Aws, cluster: &str) -> String {
     let tagged =

@@ -5,7 +5,10 @@
 
 use std::collections::BTreeMap;
 
-use aws_sdk_ec2::types::{Filter, InstanceType, IpPermission, IpRange, ResourceType, RuleAction, TagSpecification};
+use aws_sdk_ec2::types::{
+    Filter, IamInstanceProfileSpecification, InstanceType, IpPermission, IpRange, ResourceType, RuleAction,
+    TagSpecification,
+};
 use aws_sdk_eks::types::VpcConfigRequest;
 use eksharden_aws::Aws;
 use eksharden_cli::exit::Exit;
@@ -189,8 +192,15 @@ fn a_created_cluster_verifies_clean_and_each_break_is_its_own_finding() {
     let instance = launch_public_node(&aws, cluster, "general", &public_subnet, vec![nodes.clone()]);
     let (exit, report) = verify(&target, &file);
     assert_eq!(exit, Exit::Findings);
-    // Its subnet lacks the node ACL, so SSH to it is left to the security group alone.
-    assert_eq!(failed(&report), ["node-public-addresses", "ssh-to-nodes-only-from-bastion"], "{report:#}");
+    // Its subnet lacks the node ACL, so SSH to it is left to the security group alone; and,
+    // launched by hand without an instance profile, Systems Manager cannot reach it.
+    assert_eq!(
+        failed(&report),
+        ["node-public-addresses", "nodes-session-manager", "ssh-to-nodes-only-from-bastion"],
+        "{report:#}"
+    );
+    assert!(finding(&report, "nodes-session-manager")
+        .contains(&format!("instances without an instance profile: {instance}")));
     let public_acl = block_on(acl_of(&aws, &public_subnet));
     let said = finding(&report, "ssh-to-nodes-only-from-bastion");
     assert!(said.contains(&format!("destination subnet ACL (inbound): {public_acl} entry 100 allows 22")), "{said}");
@@ -270,6 +280,11 @@ fn discovery_makes_the_same_calls_for_3_nodes_and_for_300() {
             .min_count(297)
             .max_count(297)
             .subnet_id(node.subnet_id().unwrap())
+            .iam_instance_profile(
+                IamInstanceProfileSpecification::builder()
+                    .arn(node.iam_instance_profile().unwrap().arn().unwrap())
+                    .build(),
+            )
             .set_security_group_ids(Some(
                 node.security_groups().iter().filter_map(|g| g.group_id().map(str::to_owned)).collect(),
             ))

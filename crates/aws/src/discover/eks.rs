@@ -97,6 +97,7 @@ pub async fn node_groups(aws: &Aws, cluster: &str) -> Result<Vec<ManagedNodeGrou
             max_size: group.scaling_config().and_then(|s| s.max_size()).unwrap_or(1),
             ssh_key: group.remote_access().and_then(|r| r.ec2_ssh_key()).map(str::to_owned),
             remote_access_group: group.resources().and_then(|r| r.remote_access_security_group()).map(str::to_owned),
+            node_role: group.node_role().map(str::to_owned),
             launch_template,
             unread: unread_parts,
         });

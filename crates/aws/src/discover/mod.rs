@@ -7,9 +7,10 @@
 //! EC2 one filtered, paginated describe per resource type of the VPC (pages of 1,000), and
 //! one read per prefix list a rule names; IAM GetRole, ListRolePolicies and
 //! ListAttachedRolePolicies for the creator role; the Fargate profiles, the Pod Identity
-//! associations and IAM ListRoles for the roles pods assume (see `workloads`). None of it
-//! grows with the number of nodes.
+//! associations and IAM ListRoles for the roles pods assume (see `workloads`); the flow
+//! logs, trails and node roles (see `audit`). None of it grows with the number of nodes.
 
+mod audit;
 mod eks;
 mod network;
 mod workloads;
@@ -24,7 +25,7 @@ use crate::error::AwsError;
 /// Reads everything `verify` needs about `cluster`.
 pub async fn discover(aws: &Aws, cluster: &str) -> Result<Discovery, AwsError> {
     let info = eks::cluster(aws, cluster).await?;
-    let (network, node_groups, access_entries, creator, fargate, workload_roles, vpc_cni) = futures_util::join!(
+    let (network, node_groups, access_entries, creator, fargate, workload_roles, vpc_cni, flow_logs, trails) = futures_util::join!(
         network::read(aws, &info.vpc),
         eks::node_groups(aws, cluster),
         eks::access_entries(aws, cluster),
@@ -32,6 +33,8 @@ pub async fn discover(aws: &Aws, cluster: &str) -> Result<Discovery, AwsError> {
         workloads::fargate_profiles(aws, cluster),
         workloads::workload_roles(aws, cluster, info.oidc_issuer.as_deref()),
         eks::vpc_cni(aws, cluster),
+        audit::flow_logs(aws, &info.vpc),
+        audit::trails(aws),
     );
     let mut notes = Vec::new();
     let (node_groups, node_groups_unread) = match node_groups {
@@ -61,6 +64,19 @@ pub async fn discover(aws: &Aws, cluster: &str) -> Result<Discovery, AwsError> {
     discovery.facts.kubernetes_version = info.version.as_deref().map(|v| version_fact(v, crate::clock::today()));
     discovery.facts.node_groups_unread = node_groups_unread;
     discovery.facts.pod_network.vpc_cni = vpc_cni;
+    let audit = &mut discovery.facts.audit;
+    match flow_logs {
+        Ok(logs) => audit.flow_logs = Some(logs),
+        Err(error) => discovery.notes.push(format!("the VPC's flow logs could not be read: {error}")),
+    }
+    match trails {
+        Ok(trails) => audit.trails = Some(trails),
+        Err(error) => discovery.notes.push(format!("the CloudTrail trails could not be read: {error}")),
+    }
+    match audit::node_roles(aws, &mut discovery.facts.node_groups).await {
+        Ok(roles) => discovery.facts.audit.node_roles = Some(roles),
+        Err(error) => discovery.notes.push(format!("the roles the nodes run as could not be read: {error}")),
+    }
     match fargate {
         Ok(profiles) => discovery.facts.compute.fargate_profiles = profiles,
         Err(error) => discovery.notes.push(format!("the Fargate profiles could not be listed: {error}")),

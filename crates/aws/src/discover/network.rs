@@ -436,5 +436,6 @@ fn instance(instance: &ec2::Instance) -> Instance {
             .iter()
             .filter_map(|n| n.network_interface_id().map(str::to_owned))
             .collect(),
+        instance_profile: instance.iam_instance_profile().and_then(|p| p.arn()).map(str::to_owned),
     }
 }

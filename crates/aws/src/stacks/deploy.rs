@@ -72,8 +72,14 @@ enum Phase {
     NotDone,
 }
 
-/// Deploys every stack of `plan`.
-pub async fn deploy(aws: &Aws, plan: &Plan, progress: &dyn Progress, options: &DeployOptions) -> DeployReport {
+/// Deploys every stack of `plan` (generic over the progress, so that a `Sync` one makes a
+/// future that can move between threads).
+pub async fn deploy<P: Progress + ?Sized>(
+    aws: &Aws,
+    plan: &Plan,
+    progress: &P,
+    options: &DeployOptions,
+) -> DeployReport {
     let mut report = DeployReport::default();
     let mut phase: HashMap<StackKind, Phase> = plan.stacks.iter().map(|s| (s.kind.clone(), Phase::Pending)).collect();
     let mut running = FuturesUnordered::new();
@@ -171,11 +177,11 @@ async fn is_busy(aws: &Aws, stack: &str, error: &AwsError) -> bool {
 const UPDATABLE: [&str; 5] =
     ["CREATE_COMPLETE", "UPDATE_COMPLETE", "UPDATE_ROLLBACK_COMPLETE", "IMPORT_COMPLETE", "IMPORT_ROLLBACK_COMPLETE"];
 
-async fn deploy_stack(
+async fn deploy_stack<P: Progress + ?Sized>(
     aws: &Aws,
     stack: &Stack,
     inputs: Inputs,
-    progress: &dyn Progress,
+    progress: &P,
     options: &DeployOptions,
 ) -> Result<(StackAction, StackInfo), StackError> {
     let short = stack.kind.short_name();
@@ -249,12 +255,12 @@ fn capabilities(stack: &Stack) -> Vec<Capability> {
     }
 }
 
-async fn create(
+async fn create<P: Progress + ?Sized>(
     aws: &Aws,
     stack: &Stack,
     inputs: &Inputs,
     options: &DeployOptions,
-    watcher: &mut Watcher<'_>,
+    watcher: &mut Watcher<'_, P>,
 ) -> Result<StackInfo, StackError> {
     let tags: Vec<Tag> = options.tags.iter().map(|(k, v)| Tag::builder().key(k).value(v).build()).collect();
     let response = aws
@@ -276,7 +282,11 @@ async fn create(
 }
 
 /// Waits for the stack and checks it reached `wanted`.
-async fn settle(watcher: &mut Watcher<'_>, id: &str, wanted: &str) -> Result<StackInfo, StackError> {
+async fn settle<P: Progress + ?Sized>(
+    watcher: &mut Watcher<'_, P>,
+    id: &str,
+    wanted: &str,
+) -> Result<StackInfo, StackError> {
     match watcher.wait(id).await? {
         Some(info) if info.status == wanted => Ok(info),
         Some(info) => Err(StackError::Failed(watcher.failure(id, &info.status).await)),
@@ -285,7 +295,11 @@ async fn settle(watcher: &mut Watcher<'_>, id: &str, wanted: &str) -> Result<Sta
 }
 
 /// Deletes a stack (to create it again), lifting termination protection first.
-async fn remove(aws: &Aws, info: &StackInfo, watcher: &mut Watcher<'_>) -> Result<(), StackError> {
+async fn remove<P: Progress + ?Sized>(
+    aws: &Aws,
+    info: &StackInfo,
+    watcher: &mut Watcher<'_, P>,
+) -> Result<(), StackError> {
     if info.termination_protection {
         set_termination_protection(aws, &info.id, false).await?;
     }
@@ -325,12 +339,12 @@ async fn is_unchanged(aws: &Aws, stack: &Stack, inputs: &Inputs, info: &StackInf
     Ok(deployed_template(aws, &info.id).await? == stack.template)
 }
 
-async fn update(
+async fn update<P: Progress + ?Sized>(
     aws: &Aws,
     stack: &Stack,
     inputs: &Inputs,
     info: &StackInfo,
-    watcher: &mut Watcher<'_>,
+    watcher: &mut Watcher<'_, P>,
 ) -> Result<(StackAction, StackInfo), StackError> {
     let name = format!(
         "eksharden-{}",

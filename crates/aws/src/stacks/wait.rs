@@ -37,16 +37,16 @@ impl Default for Polling {
 }
 
 /// Follows one stack's events.
-pub(super) struct Watcher<'a> {
+pub(super) struct Watcher<'a, P: Progress + ?Sized = dyn Progress> {
     pub aws: &'a Aws,
-    pub progress: &'a dyn Progress,
+    pub progress: &'a P,
     pub short_name: &'a str,
     pub polling: Polling,
     seen: HashSet<String>,
 }
 
-impl<'a> Watcher<'a> {
-    pub fn new(aws: &'a Aws, progress: &'a dyn Progress, short_name: &'a str, polling: Polling) -> Self {
+impl<'a, P: Progress + ?Sized> Watcher<'a, P> {
+    pub fn new(aws: &'a Aws, progress: &'a P, short_name: &'a str, polling: Polling) -> Self {
         Self { aws, progress, short_name, polling, seen: HashSet::new() }
     }
 

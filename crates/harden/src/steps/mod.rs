@@ -28,6 +28,9 @@ table! {
     network_policy_enforcer,
     endpoint_access,
     logging,
+    flow_logs,
+    cloudtrail,
+    session_manager,
     secrets_encryption,
     tags,
 }

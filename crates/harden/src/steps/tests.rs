@@ -8,12 +8,13 @@ use eksharden_net::model::{
     AclEntry, Eni, NetworkAcl, Origin, Peer, Route, RouteDestination, RouteTable, RouteTarget, SecurityGroup, SgRule,
     Subnet,
 };
-use eksharden_net::posture::{Imds, NodeGroupFacts, LOG_TYPES};
+use eksharden_net::posture::{AuditFacts, FlowLogDestination, FlowLogFact, Imds, NodeGroupFacts, TrailFact, LOG_TYPES};
 use eksharden_net::topology::{Members, Role, RoleKind};
 use eksharden_net::{PortRange, Protocol, RuleProtocol};
 
 use super::{
-    endpoint_access, imds, logging, network_acl, public_addresses, secrets_encryption, ssh_ingress, ssh_keys, tags,
+    cloudtrail, endpoint_access, flow_logs, imds, logging, network_acl, public_addresses, secrets_encryption,
+    session_manager, ssh_ingress, ssh_keys, tags,
 };
 use crate::step::Inspected;
 use crate::Options;
@@ -117,8 +118,27 @@ fn hardened() -> Discovery {
         imds: Some(Imds { tokens_required: true, hop_limit: Some(1) }),
         enis: vec!["eni-node".into()],
         subnets: vec!["subnet-nodes".into()],
-        unread: Vec::new(),
+        roles: vec!["nodes".into()],
+        ..NodeGroupFacts::default()
     }];
+    facts.audit = AuditFacts {
+        flow_logs: Some(vec![FlowLogFact {
+            id: "fl-1".into(),
+            traffic: "ALL".into(),
+            active: true,
+            destination: FlowLogDestination::LogGroup {
+                name: "/eksharden/c/vpc-flow-logs".into(),
+                kms_key: Some("k".into()),
+            },
+        }]),
+        trails: Some(vec![TrailFact {
+            name: "account".into(),
+            logging: true,
+            management_events: true,
+            multi_region: true,
+        }]),
+        node_roles: Some([("nodes".to_owned(), Some(true))].into()),
+    };
     found.cluster_subnets = vec!["subnet-nodes".into()];
     found.bastion_subnets = vec!["subnet-bastion".into()];
     found.bastion_groups = vec![BASTION.into()];
@@ -138,7 +158,27 @@ type Edit = fn(&mut Discovery);
 
 #[test]
 fn each_step_plans_the_change_its_fact_calls_for_and_nothing_on_a_hardened_cluster() {
-    let cases: [(&str, Judge, Edit, &[&str]); 13] = [
+    let cases: [(&str, Judge, Edit, &[&str]); 18] = [
+        ("flow-logs", flow_logs::judge, |f| f.facts.audit.flow_logs = Some(Vec::new()), &["addFlowLogs"]),
+        (
+            "flow-logs, rejected traffic only",
+            flow_logs::judge,
+            |f| f.facts.audit.flow_logs.as_mut().unwrap()[0].traffic = "REJECT".into(),
+            &["addFlowLogs"],
+        ),
+        ("cloudtrail", cloudtrail::judge, |f| f.facts.audit.trails = Some(Vec::new()), &["recordManagementEvents"]),
+        (
+            "session-manager, role",
+            session_manager::judge,
+            |f| f.facts.audit.node_roles = Some([("nodes".to_owned(), Some(false))].into()),
+            &["attachSessionManagerPolicy"],
+        ),
+        (
+            "session-manager, instance",
+            session_manager::judge,
+            |f| f.facts.node_groups[0].without_profile = vec!["i-1".into()],
+            &["giveInstanceProfile"],
+        ),
         ("logging", logging::judge, |f| f.facts.logging.retain(|t| t != "audit"), &["enableLogging"]),
         ("secrets-encryption", secrets_encryption::judge, |f| f.facts.secrets_key = None, &["encryptSecrets"]),
         ("ssh-keys", ssh_keys::judge, |f| f.facts.node_groups[0].ssh_key = Some("ops".into()), &["replaceNodeGroup"]),

@@ -4,6 +4,7 @@
 use ipnet::IpNet;
 use serde::Serialize;
 
+use super::audit::AuditFacts;
 use super::pod_network::PodNetworkFacts;
 use super::workloads::{Compute, WorkloadRole};
 use crate::model::{Eni, Model, Origin, Subnet};
@@ -47,6 +48,8 @@ pub struct ClusterFacts {
     pub workload_roles: Option<Vec<WorkloadRole>>,
     /// How pods are networked and what polices them.
     pub pod_network: PodNetworkFacts,
+    /// Flow logs, trails, and the roles nodes run as.
+    pub audit: AuditFacts,
 }
 
 /// A cluster's Kubernetes version and its support on the day it was read.
@@ -126,6 +129,13 @@ pub struct NodeGroupFacts {
     pub enis: Vec<String>,
     /// The subnets it launches into.
     pub subnets: Vec<String>,
+    /// The IAM roles its nodes run as (a managed group's node role, the roles of its
+    /// instances' profiles), by name.
+    pub roles: Vec<String>,
+    /// The instance profiles of its instances, by ARN (discovery resolves them to `roles`).
+    pub instance_profiles: Vec<String>,
+    /// Its running instances that have no instance profile.
+    pub without_profile: Vec<String>,
     /// What about it could not be read (its description, its launch template), and why:
     /// the checks that depend on it are not judged.
     pub unread: Vec<String>,

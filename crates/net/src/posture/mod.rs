@@ -4,11 +4,14 @@
 //! A check is one module of `checks/` (its id, title, source and judgement); the table there
 //! lists them in report order. The facts they judge are in `facts`.
 
+mod audit;
 mod checks;
 mod facts;
 mod pod_network;
 mod workloads;
 
+pub use audit::{AuditFacts, FlowLogDestination, FlowLogFact, TrailFact, SESSION_MANAGER_POLICY};
+pub use checks::cloudtrail::CLOUDTRAIL_REMEDY;
 pub use facts::*;
 pub use pod_network::{ClusterApiRead, PodNetworkFacts, VpcCniAddon, ADDON_AGENT};
 pub use workloads::{Compute, TrustCondition, TrustStatement, WorkloadAccess, WorkloadRole};
@@ -90,7 +93,25 @@ mod tests {
             access_entries: Some(Vec::new()),
             logging: LOG_TYPES.iter().map(|t| t.to_string()).collect(),
             secrets_key: Some("arn:aws:kms:eu-west-1:111122223333:key/k".into()),
-            node_groups: vec![group("workers", |g| g.imds = Some(Imds { tokens_required: true, hop_limit: Some(1) }))],
+            node_groups: vec![group("workers", |g| {
+                g.imds = Some(Imds { tokens_required: true, hop_limit: Some(1) });
+                g.roles = vec!["nodes".into()];
+            })],
+            audit: AuditFacts {
+                flow_logs: Some(vec![FlowLogFact {
+                    id: "fl-1".into(),
+                    traffic: "ALL".into(),
+                    active: true,
+                    destination: FlowLogDestination::LogGroup { name: "g".into(), kms_key: Some("k".into()) },
+                }]),
+                trails: Some(vec![TrailFact {
+                    name: "t".into(),
+                    logging: true,
+                    management_events: true,
+                    multi_region: false,
+                }]),
+                node_roles: Some([("nodes".to_owned(), Some(true))].into()),
+            },
             ..ClusterFacts::default()
         }
     }
@@ -103,7 +124,25 @@ mod tests {
     #[test]
     fn each_check_judges_the_fact_it_names() {
         type Edit = fn(&mut ClusterFacts);
-        let cases: [(&str, Edit, Status); 14] = [
+        let cases: [(&str, Edit, Status); 21] = [
+            ("vpc-flow-logs", |f| f.audit.flow_logs = Some(Vec::new()), Status::Fail),
+            ("vpc-flow-logs", |f| f.audit.flow_logs.as_mut().unwrap()[0].traffic = "REJECT".into(), Status::Fail),
+            (
+                "vpc-flow-logs",
+                |f| {
+                    f.audit.flow_logs.as_mut().unwrap()[0].destination =
+                        FlowLogDestination::LogGroup { name: "g".into(), kms_key: None }
+                },
+                Status::Warn,
+            ),
+            ("vpc-flow-logs", |f| f.audit.flow_logs = None, Status::Unknown),
+            ("cloudtrail-management-events", |f| f.audit.trails.as_mut().unwrap()[0].logging = false, Status::Warn),
+            (
+                "nodes-session-manager",
+                |f| f.audit.node_roles = Some([("nodes".to_owned(), Some(false))].into()),
+                Status::Fail,
+            ),
+            ("nodes-session-manager", |f| f.node_groups[0].without_profile = vec!["i-1".into()], Status::Fail),
             ("control-plane-logging", |f| f.logging.retain(|t| t != "audit"), Status::Fail),
             ("secrets-encryption", |f| f.secrets_key = None, Status::Fail),
             (

@@ -8,7 +8,9 @@ use std::net::Ipv4Addr;
 
 use eksharden_net::model::*;
 use eksharden_net::policy::{NodePorts, PolicyInput, Profile};
-use eksharden_net::posture::{ClusterFacts, Imds, NodeGroupFacts};
+use eksharden_net::posture::{
+    AuditFacts, ClusterFacts, FlowLogDestination, FlowLogFact, Imds, NodeGroupFacts, TrailFact,
+};
 use eksharden_net::topology::{self, Members, NodePurpose, Role, RoleKind, Topology};
 use eksharden_net::{PortRange, Protocol, RuleProtocol};
 use ipnet::Ipv4Net;
@@ -309,6 +311,24 @@ pub fn cluster(size: Size) -> Synthetic {
         logging: eksharden_net::posture::LOG_TYPES.iter().map(|t| t.to_string()).collect(),
         secrets_key: Some("arn:aws:kms:eu-west-1:111122223333:key/synthetic".into()),
         cluster_groups: strings(&["sg-cluster", "sg-cp", "sg-nodes", "sg-addon", "sg-app"]),
+        audit: AuditFacts {
+            flow_logs: Some(vec![FlowLogFact {
+                id: "fl-synthetic".into(),
+                traffic: "ALL".into(),
+                active: true,
+                destination: FlowLogDestination::LogGroup {
+                    name: "/eksharden/synthetic/vpc-flow-logs".into(),
+                    kms_key: Some("arn:aws:kms:eu-west-1:111122223333:key/logs".into()),
+                },
+            }]),
+            trails: Some(vec![TrailFact {
+                name: "account".into(),
+                logging: true,
+                management_events: true,
+                multi_region: true,
+            }]),
+            node_roles: Some([("synthetic-nodes".to_owned(), Some(true))].into()),
+        },
         ..ClusterFacts::default()
     };
     for (n, (name, extra, purpose)) in node_groups.iter().enumerate() {
@@ -332,7 +352,9 @@ pub fn cluster(size: Size) -> Synthetic {
             imds: Some(Imds { tokens_required: true, hop_limit: Some(1) }),
             enis: enis.iter().map(|&e| model.enis[e].id.clone()).collect(),
             subnets: (0..private_count).map(|i| format!("private-{i}")).collect(),
+            roles: strings(&["synthetic-nodes"]),
             unread: Vec::new(),
+            ..NodeGroupFacts::default()
         });
         roles.push(Role {
             kind: RoleKind::NodeGroup { purpose: Some(*purpose) },

@@ -1,6 +1,7 @@
 //! One module per stack: each turns the spec into that stack's template and bindings.
 
 pub mod cluster;
+pub mod flow_logs;
 pub mod iam;
 pub mod identity;
 pub mod network;

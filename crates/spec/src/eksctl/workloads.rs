@@ -90,11 +90,7 @@ fn well_known(name: &str) -> Result<&'static str, &'static str> {
 
 /// The partition of a region, for the ARNs of AWS managed policies.
 fn partition(region: Option<&str>) -> &'static str {
-    match region {
-        Some(r) if r.starts_with("cn-") => "aws-cn",
-        Some(r) if r.starts_with("us-gov-") => "aws-us-gov",
-        _ => "aws",
-    }
+    crate::values::partition_of(region.unwrap_or_default())
 }
 
 impl Translator {

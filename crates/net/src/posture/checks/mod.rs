@@ -5,7 +5,7 @@ use super::{Check, Input, Judged};
 /// Declares each check's module and lists its `CHECK` in [`TABLE`], in order.
 macro_rules! table {
     ($($check:ident,)*) => {
-        $(mod $check;)*
+        $(pub(super) mod $check;)*
 
         /// Every check, in report order.
         pub static TABLE: &[&Check] = &[$(&$check::CHECK),*];
@@ -28,4 +28,7 @@ table! {
     open_ingress,
     workload_identity,
     network_policies,
+    session_manager,
+    flow_logs,
+    cloudtrail,
 }

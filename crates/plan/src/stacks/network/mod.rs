@@ -38,7 +38,7 @@ pub fn stack(cx: &Context) -> Stack {
     };
     vpc_endpoints(cx, &mut t, &vpc);
     if cx.spec.vpc.flow_logs {
-        flow_logs(cx, &mut t, &vpc.id);
+        super::flow_logs::add(&mut t, cx.cluster(), &vpc.id, &|name| cx.tag_list(name));
     }
     t.output(outputs::VPC_ID, vpc.id.clone(), "The cluster VPC");
     t.output(outputs::PRIVATE_SUBNET_IDS, joined(vpc.private_subnets), "Node subnets, one per zone");
@@ -146,49 +146,6 @@ fn vpc_endpoints(cx: &Context, t: &mut Template, vpc: &VpcRefs) {
         };
         t.resource(&id, "AWS::EC2::VPCEndpoint", properties);
     }
-}
-
-fn flow_logs(cx: &Context, t: &mut Template, vpc: &Value) {
-    t.resource(
-        "FlowLogGroup",
-        "AWS::Logs::LogGroup",
-        json!({
-            "LogGroupName": format!("/eksharden/{}/vpc-flow-logs", cx.cluster()),
-            "RetentionInDays": 90,
-            "Tags": cx.tag_list("flow-logs"),
-        }),
-    );
-    t.resource("FlowLogRole", "AWS::IAM::Role", json!({
-        "AssumeRolePolicyDocument": {
-            "Version": "2012-10-17",
-            "Statement": [{ "Effect": "Allow", "Principal": { "Service": "vpc-flow-logs.amazonaws.com" }, "Action": "sts:AssumeRole" }],
-        },
-        "Policies": [{
-            "PolicyName": "deliver-flow-logs",
-            "PolicyDocument": {
-                "Version": "2012-10-17",
-                "Statement": [{
-                    "Effect": "Allow",
-                    "Action": ["logs:CreateLogStream", "logs:PutLogEvents", "logs:DescribeLogGroups", "logs:DescribeLogStreams"],
-                    "Resource": get_att("FlowLogGroup", "Arn"),
-                }],
-            },
-        }],
-        "Tags": cx.tag_list("flow-logs"),
-    }));
-    t.resource(
-        "FlowLog",
-        "AWS::EC2::FlowLog",
-        json!({
-            "ResourceId": vpc,
-            "ResourceType": "VPC",
-            "TrafficType": "ALL",
-            "LogDestinationType": "cloud-watch-logs",
-            "LogGroupName": reference("FlowLogGroup"),
-            "DeliverLogsPermissionArn": get_att("FlowLogRole", "Arn"),
-            "Tags": cx.tag_list("flow-logs"),
-        }),
-    );
 }
 
 #[cfg(test)]
