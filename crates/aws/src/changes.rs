@@ -55,34 +55,93 @@ pub async fn enable_logging(aws: &Aws, cluster: &str, types: &[String]) -> Resul
     wait_active(aws, cluster, &[], UPDATE_LIMIT).await.map(|_| ())
 }
 
-/// Removes one inbound rule of `group`.
-pub async fn revoke_ingress(aws: &Aws, group: &str, rule: &SgRule) -> Result<(), AwsError> {
+/// Whether a security-group rule is added or removed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RuleChange {
+    /// Add it (with its description).
+    Authorize,
+    /// Remove it.
+    Revoke,
+}
+
+/// Adds or removes one rule of `group`, inbound when `ingress`. Adding a rule the group has,
+/// or removing one it lacks, changes nothing (another run may have done it).
+pub async fn change_rule(
+    aws: &Aws,
+    group: &str,
+    ingress: bool,
+    change: RuleChange,
+    rule: &SgRule,
+) -> Result<(), AwsError> {
+    let operation = match (change, ingress) {
+        (RuleChange::Authorize, true) => "EC2.AuthorizeSecurityGroupIngress",
+        (RuleChange::Authorize, false) => "EC2.AuthorizeSecurityGroupEgress",
+        (RuleChange::Revoke, true) => "EC2.RevokeSecurityGroupIngress",
+        (RuleChange::Revoke, false) => "EC2.RevokeSecurityGroupEgress",
+    };
     let protocol = match rule.protocol {
         RuleProtocol::All => "-1",
         RuleProtocol::One(Protocol::Tcp) => "tcp",
         RuleProtocol::One(Protocol::Udp) => "udp",
         RuleProtocol::One(Protocol::Icmp) => "icmp",
-        RuleProtocol::Other => {
-            return Err(AwsError::local("EC2.RevokeSecurityGroupIngress", "a rule of an unmodelled protocol"))
-        }
+        RuleProtocol::Other => return Err(AwsError::local(operation, "a rule of an unmodelled protocol")),
     };
     let mut permission = IpPermission::builder().ip_protocol(protocol);
     if protocol != "-1" {
         permission = permission.from_port(i32::from(rule.ports.from)).to_port(i32::from(rule.ports.to));
     }
-    permission = match &rule.peer {
-        Peer::Cidr(cidr) => permission.ip_ranges(IpRange::builder().cidr_ip(cidr.to_string()).build()),
-        Peer::Cidr6(cidr) => permission.ipv6_ranges(Ipv6Range::builder().cidr_ipv6(cidr.to_string()).build()),
-        Peer::Group(id) => permission.user_id_group_pairs(UserIdGroupPair::builder().group_id(id).build()),
-        Peer::PrefixList(id) => permission.prefix_list_ids(PrefixListId::builder().prefix_list_id(id).build()),
+    let description = rule.description.clone();
+    permission =
+        match &rule.peer {
+            Peer::Cidr(cidr) => {
+                permission.ip_ranges(IpRange::builder().cidr_ip(cidr.to_string()).set_description(description).build())
+            }
+            Peer::Cidr6(cidr) => permission
+                .ipv6_ranges(Ipv6Range::builder().cidr_ipv6(cidr.to_string()).set_description(description).build()),
+            Peer::Group(id) => permission
+                .user_id_group_pairs(UserIdGroupPair::builder().group_id(id).set_description(description).build()),
+            Peer::PrefixList(id) => permission
+                .prefix_list_ids(PrefixListId::builder().prefix_list_id(id).set_description(description).build()),
+        };
+    let permission = permission.build();
+    // The four calls take the same request; only the operation differs.
+    macro_rules! send {
+        ($call:ident) => {
+            aws.ec2
+                .$call()
+                .group_id(group)
+                .ip_permissions(permission)
+                .send()
+                .await
+                .map(|_| ())
+                .map_err(aws_error(operation))
+        };
+    }
+    let sent = match (change, ingress) {
+        (RuleChange::Authorize, true) => send!(authorize_security_group_ingress),
+        (RuleChange::Authorize, false) => send!(authorize_security_group_egress),
+        (RuleChange::Revoke, true) => send!(revoke_security_group_ingress),
+        (RuleChange::Revoke, false) => send!(revoke_security_group_egress),
     };
+    match sent {
+        Err(error)
+            if matches!(error.code.as_deref(), Some("InvalidPermission.Duplicate" | "InvalidPermission.NotFound")) =>
+        {
+            Ok(())
+        }
+        other => other,
+    }
+}
+
+/// Puts `key` = `value` on EC2 resource `resource`.
+pub async fn tag_ec2(aws: &Aws, resource: &str, key: &str, value: &str) -> Result<(), AwsError> {
     aws.ec2
-        .revoke_security_group_ingress()
-        .group_id(group)
-        .ip_permissions(permission.build())
+        .create_tags()
+        .resources(resource)
+        .tags(aws_sdk_ec2::types::Tag::builder().key(key).value(value).build())
         .send()
         .await
-        .map_err(aws_error("EC2.RevokeSecurityGroupIngress"))?;
+        .map_err(aws_error("EC2.CreateTags"))?;
     Ok(())
 }
 
@@ -214,13 +273,7 @@ pub async fn tag_with_cluster(aws: &Aws, cluster: &str, resource: &str) -> Resul
             .await
             .map_err(aws_error("EKS.TagResource"))?;
     } else {
-        aws.ec2
-            .create_tags()
-            .resources(resource)
-            .tags(aws_sdk_ec2::types::Tag::builder().key(CLUSTER_TAG).value(cluster).build())
-            .send()
-            .await
-            .map_err(aws_error("EC2.CreateTags"))?;
+        tag_ec2(aws, resource, CLUSTER_TAG, cluster).await?;
     }
     Ok(())
 }

@@ -234,6 +234,10 @@ pub struct HardenArgs {
     /// "sensitive ports like ssh").
     #[arg(long, value_name = "PORT", value_delimiter = ',', default_values_t = GUARDED_PORTS, value_parser = guarded_port)]
     pub guard_ports: Vec<u16>,
+    /// Close down the cluster security group EKS made: 443, 10250 and DNS within the group
+    /// instead of all traffic (STACKROX-EKS); refused if a flow the cluster needs would break.
+    #[arg(long)]
+    pub close_cluster_security_group: bool,
     /// How to print the plan and the outcome (`--format` works too, as for `verify`).
     #[arg(long, visible_alias = "format", value_enum, default_value_t = Format::Text)]
     pub output: Format,

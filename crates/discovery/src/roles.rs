@@ -8,7 +8,7 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 use std::net::Ipv4Addr;
 
 use eksharden_net::model::{Eni, Model, Origin, SecurityGroup};
-use eksharden_net::posture::{AccessEntryFact, ClusterFacts, Compute, NodeGroupFacts};
+use eksharden_net::posture::{AccessEntryFact, ClusterFacts, ClusterGroupFact, Compute, NodeGroupFacts, CLOSED_TAG};
 use eksharden_net::topology::{self, Members, NodePurpose, Role, RoleKind, Topology};
 use eksharden_plan::stacks::{NODE_GROUP_TAG, ROLE_TAG};
 use eksharden_spec::model::CLUSTER_TAG;
@@ -62,6 +62,10 @@ pub fn build(
         logging: info.logging.clone(),
         secrets_key: info.secrets_key.clone(),
         compute: Compute { auto_mode_pools: info.auto_mode_pools.clone(), fargate_profiles: Vec::new() },
+        cluster_security_group: info.cluster_group.as_ref().map(|id| ClusterGroupFact {
+            id: id.clone(),
+            closed_down: tags.get(id).and_then(|t| t.get(CLOSED_TAG)).is_some_and(|v| v == "true"),
+        }),
         ..ClusterFacts::default()
     };
     facts.cluster_groups.extend(info.cluster_group.iter().cloned());

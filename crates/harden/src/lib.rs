@@ -40,6 +40,8 @@ pub struct Options {
     pub kms_key: Option<String>,
     /// The ports node subnets admit only from the bastion (none given: 22 and 3389).
     pub guarded_ports: Vec<u16>,
+    /// Close down the cluster security group EKS made (once closed, it is kept closed).
+    pub close_cluster_security_group: bool,
 }
 
 impl Options {

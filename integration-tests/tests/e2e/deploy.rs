@@ -162,7 +162,13 @@ pub(crate) async fn check_cluster(aws: &Aws, spec: &ValidSpec) {
         ports,
         peer: cluster_sg.clone(),
     };
-    assert!(rows.contains(&self_rule(false, "-1", (0, 65535))), "EKS's cluster group admits itself: {rows:?}");
+    if spec.hardening.close_cluster_security_group {
+        // Closed down after the stacks (STACKROX-EKS): no all-traffic rule, 10250 within it.
+        assert!(rows.iter().all(|r| r.protocol != "-1"), "EKS's cluster group closed down: {rows:?}");
+        assert!(rows.contains(&self_rule(false, "tcp", (10250, 10250))), "{rows:?}");
+    } else {
+        assert!(rows.contains(&self_rule(false, "-1", (0, 65535))), "EKS's cluster group admits itself: {rows:?}");
+    }
     assert!(
         rows.contains(&self_rule(true, "tcp", (443, 443))),
         "EKS-SG-ROLES: the cluster group's 443 to itself: {rows:?}"

@@ -5,6 +5,7 @@
 //! With `EKSHARDEN_E2E_ENDPOINT` (LocalStack) or `EKSHARDEN_E2E_PROFILE` (a sandbox account)
 //! set, the tests that need no fault injection run against that instead.
 
+mod cluster_group;
 mod degraded;
 mod deploy;
 mod eksctl;

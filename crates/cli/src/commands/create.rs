@@ -307,6 +307,10 @@ async fn harden_after_stacks(
     if spec.vpc.existing.is_some() && spec.hardening.ssh.nacl {
         only.extend(StepId::parse("network-acl"));
     }
+    // The cluster security group is EKS's, made with the cluster: closed down here, when asked.
+    if spec.hardening.close_cluster_security_group {
+        only.extend(StepId::parse("cluster-security-group"));
+    }
     if kube.is_some() {
         only.extend(StepId::all().filter(|s| s.needs_cluster_api()));
     }
@@ -317,6 +321,7 @@ async fn harden_after_stacks(
         admins: arns(&spec.access.admins),
         viewers: arns(&spec.access.viewers),
         guarded_ports: spec.hardening.ssh.guarded_ports.iter().map(|p| p.get()).collect(),
+        close_cluster_security_group: spec.hardening.close_cluster_security_group,
         ..eksharden_harden::Options::default()
     };
     let target = Target { aws, cluster, kube };

@@ -28,6 +28,7 @@ pub fn run(args: &HardenArgs, global: &Global, out: &mut Output) -> Exit {
         replace_node_groups: args.replace_node_groups,
         kms_key: args.kms_key.as_ref().map(|key| key.as_str().to_owned()),
         guarded_ports: args.guard_ports.clone(),
+        close_cluster_security_group: args.close_cluster_security_group,
     };
     block_on(async {
         let aws = match connect(global, None, out).await {

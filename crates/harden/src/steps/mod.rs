@@ -21,6 +21,7 @@ table! {
     system_masters,
     public_addresses,
     ssh_ingress,
+    cluster_security_group,
     ssh_keys,
     imds,
     network_acl,

@@ -8,6 +8,7 @@ use std::collections::BTreeSet;
 use std::fmt;
 
 use async_trait::async_trait;
+use eksharden_aws::changes::RuleChange;
 use eksharden_discovery::Discovery;
 use eksharden_net::model::{Model, Peer, SgRule, Unread};
 use eksharden_net::topology::{RoleKind, Topology};
@@ -122,7 +123,7 @@ impl Alteration for RevokeIngress {
     const KIND: &'static str = "revokeIngress";
 
     async fn make(&self, target: &Target<'_>, _options: &Options) -> Result<Vec<String>, HardenError> {
-        eksharden_aws::changes::revoke_ingress(target.aws, &self.group, &self.rule).await?;
+        eksharden_aws::changes::change_rule(target.aws, &self.group, true, RuleChange::Revoke, &self.rule).await?;
         Ok(Vec::new())
     }
 

@@ -8,13 +8,15 @@ use eksharden_net::model::{
     AclEntry, Eni, NetworkAcl, Origin, Peer, Route, RouteDestination, RouteTable, RouteTarget, SecurityGroup, SgRule,
     Subnet,
 };
-use eksharden_net::posture::{AuditFacts, FlowLogDestination, FlowLogFact, Imds, NodeGroupFacts, TrailFact, LOG_TYPES};
+use eksharden_net::posture::{
+    AuditFacts, Closing, ClusterGroupFact, FlowLogDestination, FlowLogFact, Imds, NodeGroupFacts, TrailFact, LOG_TYPES,
+};
 use eksharden_net::topology::{Members, Role, RoleKind};
 use eksharden_net::{PortRange, Protocol, RuleProtocol};
 
 use super::{
-    cloudtrail, endpoint_access, flow_logs, imds, logging, network_acl, public_addresses, secrets_encryption,
-    session_manager, ssh_ingress, ssh_keys, tags,
+    cloudtrail, cluster_security_group, endpoint_access, flow_logs, imds, logging, network_acl, public_addresses,
+    secrets_encryption, session_manager, ssh_ingress, ssh_keys, tags,
 };
 use crate::step::Inspected;
 use crate::Options;
@@ -276,4 +278,26 @@ fn the_endpoint_may_stay_public_to_the_blocks_asked_for() {
     assert!(endpoint_access::judge(&found, &asked).changes.is_empty());
     let other = Options { public_cidrs: vec!["198.51.100.0/24".into()], ..Options::default() };
     assert_eq!(kinds(&endpoint_access::judge(&found, &other)), ["endpointAccess"]);
+}
+
+#[test]
+fn the_cluster_group_is_closed_when_asked_and_kept_closed_once_it_was() {
+    let all = |peer: Peer| SgRule { protocol: RuleProtocol::All, ports: PortRange::ALL, peer, description: None };
+    let mut found = hardened();
+    found.model.security_groups.push(SecurityGroup {
+        id: "sg-cluster".into(),
+        name: "eks-cluster-sg-c".into(),
+        ingress: vec![all(Peer::Group("sg-cluster".into()))],
+        egress: vec![all(Peer::Cidr("0.0.0.0/0".parse().unwrap()))],
+    });
+    found.facts.cluster_security_group = Some(ClusterGroupFact { id: "sg-cluster".into(), closed_down: false });
+    let asked = Options { close_cluster_security_group: true, ..Options::default() };
+    assert_eq!(kinds(&cluster_security_group::judge(&found, &Options::default())), Vec::<String>::new(), "opt-in");
+    assert_eq!(kinds(&cluster_security_group::judge(&found, &asked)), ["closeClusterGroup"]);
+    // Once closed (tagged), an all-traffic rule is drift to close again, asked or not.
+    found.facts.cluster_security_group = Some(ClusterGroupFact { id: "sg-cluster".into(), closed_down: true });
+    assert_eq!(kinds(&cluster_security_group::judge(&found, &Options::default())), ["closeClusterGroup"]);
+    let group = found.model.security_groups.iter_mut().find(|g| g.id == "sg-cluster").unwrap();
+    Closing::of(group).apply(group);
+    assert_eq!(kinds(&cluster_security_group::judge(&found, &Options::default())), Vec::<String>::new());
 }

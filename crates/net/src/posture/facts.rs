@@ -5,6 +5,7 @@ use ipnet::IpNet;
 use serde::Serialize;
 
 use super::audit::AuditFacts;
+use super::cluster_group::ClusterGroupFact;
 use super::pod_network::PodNetworkFacts;
 use super::workloads::{Compute, WorkloadRole};
 use crate::model::{Eni, Model, Origin, Subnet};
@@ -50,6 +51,8 @@ pub struct ClusterFacts {
     pub pod_network: PodNetworkFacts,
     /// Flow logs, trails, and the roles nodes run as.
     pub audit: AuditFacts,
+    /// The security group EKS made for the cluster, if it has one.
+    pub cluster_security_group: Option<ClusterGroupFact>,
 }
 
 /// A cluster's Kubernetes version and its support on the day it was read.

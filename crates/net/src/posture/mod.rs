@@ -6,12 +6,14 @@
 
 mod audit;
 mod checks;
+mod cluster_group;
 mod facts;
 mod pod_network;
 mod workloads;
 
 pub use audit::{AuditFacts, FlowLogDestination, FlowLogFact, TrailFact, SESSION_MANAGER_POLICY};
 pub use checks::cloudtrail::CLOUDTRAIL_REMEDY;
+pub use cluster_group::{minimum_rules, Closing, ClusterGroupFact, CLOSED_TAG};
 pub use facts::*;
 pub use pod_network::{ClusterApiRead, PodNetworkFacts, VpcCniAddon, ADDON_AGENT};
 pub use workloads::{Compute, TrustCondition, TrustStatement, WorkloadAccess, WorkloadRole};

@@ -22,6 +22,13 @@ pub struct Hardening {
     /// Instance metadata service settings of every node.
     #[serde(default)]
     pub imds: Imds,
+    /// Close down the cluster security group EKS makes (STACKROX-EKS, "Close down the cluster
+    /// security group"): only 443, 10250 and DNS within the group instead of all traffic, and
+    /// no all-traffic outbound rule. Off by default: nodes that carry only that group (EKS
+    /// gives it to managed nodes without a launch template of their own) need more, which
+    /// `create` and `harden` check before changing anything.
+    #[serde(default)]
+    pub close_cluster_security_group: bool,
 }
 
 impl Default for Hardening {
@@ -31,6 +38,7 @@ impl Default for Hardening {
             logging: LogType::all(),
             secrets_encryption: SecretsEncryption::default(),
             imds: Imds::default(),
+            close_cluster_security_group: false,
         }
     }
 }

@@ -26,6 +26,7 @@ table! {
     ssh_keys,
     public_addresses,
     open_ingress,
+    cluster_group,
     workload_identity,
     network_policies,
     session_manager,
