@@ -143,7 +143,8 @@ fn every_check_of_the_report_cites_a_listed_source() {
         .map(|r| r.citation)
         .collect();
     let facts = eksharden_net::posture::ClusterFacts::default();
-    let posture = eksharden_net::posture::check(&facts, &eksharden_net::Model::default(), &[]);
+    let discovered = PolicyInput::discovered(&eksharden_spec::model::GUARDED_PORTS);
+    let posture = eksharden_net::posture::check(&facts, &eksharden_net::Model::default(), &discovered);
     citations.extend(posture.iter().map(|p| p.citation));
     assert!(citations.len() > 30, "{citations:?}");
     for citation in citations {

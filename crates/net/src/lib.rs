@@ -42,7 +42,7 @@ pub fn verify(
     Report {
         cluster: facts.name.clone(),
         flows: matrix::check_flows(&engine, topology, &requirements, facts.pod_network.policies().as_ref(), strict),
-        posture: posture::check(facts, model, &input.node_groups),
+        posture: posture::check(facts, model, input),
         notes,
         strict,
     }

@@ -50,6 +50,8 @@ pub struct PolicyInput {
     pub node_groups: Vec<String>,
     /// Which ports nodes must reach on each other.
     pub node_ports: NodePorts,
+    /// Whether the spec asks for the cluster security group closed down.
+    pub closed_cluster_group: bool,
 }
 
 /// Which ports nodes must reach on each other.
@@ -88,6 +90,7 @@ impl PolicyInput {
             guarded_ports: guarded_ports.to_vec(),
             node_groups: Vec::new(),
             node_ports: NodePorts::Essential,
+            closed_cluster_group: false,
         }
     }
 }

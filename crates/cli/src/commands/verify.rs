@@ -58,6 +58,7 @@ pub fn policy_input(spec: &ClusterSpec) -> PolicyInput {
         guarded_ports: spec.hardening.ssh.guarded_ports.iter().map(|p| p.get()).collect(),
         node_groups: spec.node_groups.iter().map(|g| g.name.clone()).collect(),
         node_ports: NodePorts::AllButSsh,
+        closed_cluster_group: spec.hardening.close_cluster_security_group,
     }
 }
 

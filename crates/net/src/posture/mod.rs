@@ -19,6 +19,7 @@ pub use pod_network::{ClusterApiRead, PodNetworkFacts, VpcCniAddon, ADDON_AGENT}
 pub use workloads::{Compute, TrustCondition, TrustStatement, WorkloadAccess, WorkloadRole};
 
 use crate::model::{Model, Unread};
+use crate::policy::PolicyInput;
 use crate::report::{PostureCheck, Status};
 
 /// What a check judges from.
@@ -27,8 +28,9 @@ pub struct Input<'a> {
     pub facts: &'a ClusterFacts,
     /// The network.
     pub model: &'a Model,
-    /// The node groups a spec names (none for a discovered cluster).
-    pub expected_node_groups: &'a [String],
+    /// What a spec asks for (the node groups it names, whether the cluster security group is
+    /// closed down); nothing for a discovered cluster.
+    pub expected: &'a PolicyInput,
 }
 
 /// A check's verdict and what it found, in sentences.
@@ -46,10 +48,10 @@ pub struct Check {
     pub judge: fn(&Input) -> Judged,
 }
 
-/// Every posture check over the facts and the model; `expected_node_groups` are the node
-/// groups a spec names (none for a discovered cluster).
-pub fn check(facts: &ClusterFacts, model: &Model, expected_node_groups: &[String]) -> Vec<PostureCheck> {
-    let input = Input { facts, model, expected_node_groups };
+/// Every posture check over the facts and the model; `expected` is what a spec asks for
+/// ([`PolicyInput::discovered`] for a cluster known only from AWS).
+pub fn check(facts: &ClusterFacts, model: &Model, expected: &PolicyInput) -> Vec<PostureCheck> {
+    let input = Input { facts, model, expected };
     checks::TABLE
         .iter()
         .map(|check| {
@@ -120,7 +122,12 @@ mod tests {
 
     /// The status of check `id` on `facts`.
     fn status_of(id: &str, facts: &ClusterFacts, expected: &[String]) -> Status {
-        check(facts, &Model::default(), expected).into_iter().find(|c| c.id == id).expect("a check of the table").status
+        let expected = PolicyInput { node_groups: expected.to_vec(), ..PolicyInput::discovered(&[22]) };
+        check(facts, &Model::default(), &expected)
+            .into_iter()
+            .find(|c| c.id == id)
+            .expect("a check of the table")
+            .status
     }
 
     #[test]

@@ -393,6 +393,7 @@ pub fn cluster(size: Size) -> Synthetic {
         guarded_ports: vec![22, 3389],
         node_groups: Vec::new(),
         node_ports: NodePorts::AllButSsh,
+        closed_cluster_group: false,
     };
     Synthetic { model, topology: Topology { roles, family: Default::default() }, facts, input }
 }

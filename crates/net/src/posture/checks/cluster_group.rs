@@ -17,7 +17,7 @@ pub static CHECK: Check = Check {
     judge,
 };
 
-fn judge(Input { facts, model, .. }: &Input) -> Judged {
+fn judge(Input { facts, model, expected }: &Input) -> Judged {
     let Some(fact) = &facts.cluster_security_group else {
         return (Status::Pass, vec!["the cluster has no security group of EKS's".into()]);
     };
@@ -26,6 +26,14 @@ fn judge(Input { facts, model, .. }: &Input) -> Judged {
     };
     let closing = Closing::of(group);
     match (fact.closed_down, closing.is_empty()) {
+        (false, false) if expected.closed_cluster_group => (
+            Status::Fail,
+            vec![format!(
+                "the spec asks for {} closed down, and it is as EKS made it: `eksharden harden \
+                 --close-cluster-security-group` closes it",
+                fact.id
+            )],
+        ),
         (false, _) => (
             Status::Pass,
             vec![format!(
@@ -52,5 +60,39 @@ fn judge(Input { facts, model, .. }: &Input) -> Judged {
             found.extend(missing.map(|r| format!("missing: {}", r.description.as_deref().unwrap_or_default())));
             (Status::Fail, found)
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::{Model, Peer, SecurityGroup};
+    use crate::policy::PolicyInput;
+    use crate::ports::{PortRange, RuleProtocol};
+    use crate::posture::{ClusterFacts, ClusterGroupFact};
+
+    #[test]
+    fn an_open_group_is_a_choice_unless_the_spec_asks_for_it_closed_and_drift_once_closed() {
+        let all = |peer: Peer| SgRule { protocol: RuleProtocol::All, ports: PortRange::ALL, peer, description: None };
+        let model = Model {
+            security_groups: vec![SecurityGroup {
+                id: "sg-cluster".into(),
+                name: "eks-cluster-sg".into(),
+                ingress: vec![all(Peer::Group("sg-cluster".into()))],
+                egress: vec![all(Peer::Cidr("0.0.0.0/0".parse().unwrap()))],
+            }],
+            ..Model::default()
+        };
+        let status = |closed_down: bool, asked: bool| {
+            let facts = ClusterFacts {
+                cluster_security_group: Some(ClusterGroupFact { id: "sg-cluster".into(), closed_down }),
+                ..ClusterFacts::default()
+            };
+            let expected = PolicyInput { closed_cluster_group: asked, ..PolicyInput::discovered(&[22]) };
+            judge(&Input { facts: &facts, model: &model, expected: &expected }).0
+        };
+        assert_eq!(status(false, false), Status::Pass, "a choice");
+        assert_eq!(status(false, true), Status::Fail, "the spec asks for it");
+        assert_eq!(status(true, false), Status::Fail, "drift");
     }
 }

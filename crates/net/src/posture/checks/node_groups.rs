@@ -8,7 +8,8 @@ use super::{Check, Input, Judged};
 pub static CHECK: Check =
     Check { id: "node-groups-present", title: "Every node group is in the model", citation: "EKSHARDEN-VERIFY", judge };
 
-fn judge(Input { facts, expected_node_groups: expected, .. }: &Input) -> Judged {
+fn judge(Input { facts, expected, .. }: &Input) -> Judged {
+    let expected = &expected.node_groups;
     let mut found = Vec::new();
     for name in expected.iter().filter(|n| !facts.node_groups.iter().any(|g| &g.name == *n)) {
         found.push(format!("node group {name}, named by the spec, does not exist: its flows cannot be checked"));

@@ -110,6 +110,7 @@ fn federated<'s>(statement: &'s TrustStatement, issuer: &str) -> Option<&'s str>
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::policy::PolicyInput;
     use crate::posture::{ClusterFacts, TrustCondition};
 
     fn equals(key: &str, value: &str) -> TrustCondition {
@@ -150,7 +151,7 @@ mod tests {
 
     fn judged(roles: Vec<WorkloadRole>) -> Status {
         let facts = ClusterFacts { workload_roles: Some(roles), ..ClusterFacts::default() };
-        judge(&Input { facts: &facts, model: &Default::default(), expected_node_groups: &[] }).0
+        judge(&Input { facts: &facts, model: &Default::default(), expected: &PolicyInput::discovered(&[22]) }).0
     }
 
     #[test]
@@ -182,7 +183,8 @@ mod tests {
         assert_eq!(judged(vec![irsa(vec![like, aud])]), Status::Fail, "a wildcard subject");
         assert_eq!(judged(Vec::new()), Status::Pass);
         let facts = ClusterFacts::default();
-        let unread = judge(&Input { facts: &facts, model: &Default::default(), expected_node_groups: &[] }).0;
+        let unread =
+            judge(&Input { facts: &facts, model: &Default::default(), expected: &PolicyInput::discovered(&[22]) }).0;
         assert_eq!(unread, Status::Unknown);
     }
 }
