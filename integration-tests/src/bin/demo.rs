@@ -92,8 +92,8 @@ fn eksctl_demo(endpoint: &str, eksharden: &dyn Fn(&[&str]) -> Command) -> Result
 
 /// The hardening steps that work through the AWS APIs alone (less the creator role, which a
 /// cluster eksharden did not make may not have).
-const AWS_STEPS: &str =
-    "public-addresses,ssh-ingress,ssh-keys,imds,network-acl,endpoint-access,logging,secrets-encryption,tags";
+const AWS_STEPS: &str = "public-addresses,ssh-ingress,ssh-keys,imds,network-acl,endpoint-access,logging,flow-logs,\
+    cloudtrail,session-manager,secrets-encryption,tags";
 
 /// An SDK client of the emulator in `region`, with a runtime to drive the cluster builders.
 fn emulator(endpoint: &str, region: &str) -> Result<(tokio::runtime::Runtime, eksharden_aws::Aws), String> {
