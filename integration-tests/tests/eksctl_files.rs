@@ -108,3 +108,18 @@ fn the_files_use_every_field_of_eksctls_examples() {
     let missing: Vec<&&str> = fields.iter().filter(|f| !used.contains(**f)).collect();
     assert!(missing.is_empty(), "fields no file uses: {missing:#?}");
 }
+
+#[test]
+fn an_eksctl_file_without_default_add_ons_gets_only_the_ones_it_names() {
+    let path = repo_root().join("integration-tests/tests/eksctl-files/cilium.yaml");
+    let text = std::fs::read_to_string(&path).unwrap();
+    let loaded = load(&SourceFile { name: "cilium.yaml".into(), text }).unwrap();
+    assert!(!loaded.spec.default_addons);
+    let names: Vec<String> = loaded.spec.addons_to_install().into_iter().map(|a| a.name).collect();
+    assert_eq!(names, ["coredns"], "no VPC CNI of eksharden's beside Cilium");
+    assert!(
+        loaded.warnings.iter().any(|d| d.message.contains("autoApplyPodIdentityAssociations")),
+        "{:#?}",
+        loaded.warnings
+    );
+}

@@ -134,13 +134,13 @@ const TOP_CARRIED: &[&str] = &[
     "secretsEncryption",
     "iam",
     "addons",
+    "addonsConfig",
     "fargateProfiles",
     "autoModeConfig",
 ];
 const TOP_DROPPED: &[(&str, &str)] = &[
     ("remoteNetworkConfig", "hybrid nodes are not supported"),
     ("identityProviders", "OIDC identity providers are not configured"),
-    ("addonsConfig", "eksharden installs the add-ons the file names, each with a role for its service account alone"),
     ("privateCluster", "use endpointAccess and `nat: none` with vpc.endpoints instead"),
     ("localZones", "Local Zones are not supported"),
     ("status", "status is written by eksctl, not read"),

@@ -178,7 +178,7 @@ impl Translator {
     }
 
     /// `addons`: each with its version (`latest` is EKS's default), configuration values and
-    /// the policies of its service account.
+    /// the policies of its service account; and `addonsConfig.disableDefaultAddons`.
     pub(super) fn addons(&mut self, root: &Mapping) {
         let at = Path::root().key("addons");
         let region = root.get("metadata").and_then(|m| m.get("region")).and_then(Value::as_str);
@@ -207,6 +207,22 @@ impl Translator {
             }
             self.carry(addon, "configurationValues", &theirs, &mine.key("configurationValues"));
             self.workload_policies(addon, &theirs, &mine, &ADDON_KEYS, region);
+        }
+        let config_at = Path::root().key("addonsConfig");
+        if let Some(config) = self.mapping(root.get("addonsConfig"), &config_at) {
+            let dropped = [(
+                "autoApplyPodIdentityAssociations",
+                "each add-on eksharden makes a role for gets a Pod Identity association of its own",
+            )];
+            self.review(config, &config_at, &["disableDefaultAddons"], &dropped);
+            let off = config_at.key("disableDefaultAddons");
+            match config.get("disableDefaultAddons") {
+                Some(Value::Bool(disabled)) => {
+                    self.put(&Path::root().key("defaultAddons"), Value::Bool(!disabled), &off)
+                }
+                Some(_) => self.findings.push(Finding::error(off, "disableDefaultAddons is true or false")),
+                None => {}
+            }
         }
     }
 

@@ -75,6 +75,12 @@ pub struct ClusterSpec {
     /// EKS add-ons installed with the cluster.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub addons: Vec<Addon>,
+    /// Whether the default add-ons come with the cluster (the VPC CNI with its network policy
+    /// agent, kube-proxy, CoreDNS, the Pod Identity agent) besides those `addons` names. Off
+    /// for a cluster whose networking is another's (Cilium, Calico as the CNI): what then
+    /// enforces network policies is theirs, and `verify` says whether anything does.
+    #[serde(default = "network::yes")]
+    pub default_addons: bool,
     /// The hardening settings.
     #[serde(default)]
     pub hardening: Hardening,
@@ -115,11 +121,11 @@ impl ClusterSpec {
     }
 
     /// The add-ons to install: those the spec names, then the defaults it does not name
-    /// ([`DEFAULT_ADDONS`], unless EKS Auto Mode runs them itself). The VPC CNI's
+    /// ([`DEFAULT_ADDONS`], unless the spec turns them off or EKS Auto Mode runs them itself). The VPC CNI's
     /// configuration turns its network policy agent on unless the spec's says otherwise.
     pub fn addons_to_install(&self) -> Vec<Addon> {
         let mut addons = self.addons.clone();
-        if !self.auto_mode_on() {
+        if self.default_addons && !self.auto_mode_on() {
             for name in DEFAULT_ADDONS {
                 if !addons.iter().any(|a| a.name == name) {
                     addons.push(Addon { name: name.to_owned(), ..Addon::default() });
