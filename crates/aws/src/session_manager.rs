@@ -42,14 +42,14 @@ pub async fn attach_policy(aws: &Aws, role: &str) -> Result<(), AwsError> {
 }
 
 /// Associates eksharden's instance profile for `cluster` (made on first use) with each of
-/// `instances`. Returns the profile's name.
-pub async fn give_profile(aws: &Aws, cluster: &str, instances: &[String]) -> Result<String, AwsError> {
+/// `instances`.
+pub async fn give_profile(aws: &Aws, cluster: &str, instances: &[String]) -> Result<(), AwsError> {
     let name = profile_name(cluster);
     ensure_profile(aws, cluster, &name).await?;
     for instance in instances {
         associate(aws, instance, &name).await?;
     }
-    Ok(name)
+    Ok(())
 }
 
 async fn ensure_profile(aws: &Aws, cluster: &str, name: &str) -> Result<(), AwsError> {

@@ -15,7 +15,7 @@ use eksharden_net::topology::Topology;
 use eksharden_spec::versions::{Date, Support};
 
 pub use read::{ClusterInfo, Instance, LaunchTemplate, ManagedNodeGroup, Network};
-pub use roles::{build, role_name};
+pub use roles::{build, name_in_arn};
 pub use trust::trust_statements;
 
 /// What discovery found.

@@ -198,7 +198,7 @@ pub fn build(
                 Some(g) => g.subnets.clone(),
                 None => enis.iter().map(|&e| model.enis[e].subnet.clone()).collect(),
             },
-            roles: group.and_then(|g| g.node_role.as_deref()).map(role_name).into_iter().collect(),
+            roles: group.and_then(|g| g.node_role.as_deref()).map(name_in_arn).into_iter().collect(),
             instance_profiles: {
                 let mut profiles: Vec<String> = members.iter().filter_map(|i| i.instance_profile.clone()).collect();
                 profiles.sort();
@@ -317,8 +317,9 @@ pub fn build(
 /// The cluster's security groups (but the one EKS made, `eks_group`) that nothing else in
 /// the VPC carries: only the control plane's and the nodes' interfaces. A group shared with
 /// other hosts may belong to something else, and is not the cluster's to tag.
-/// A role's name from its ARN (`arn:aws:iam::1:role/path/name` is `name`).
-pub fn role_name(arn: &str) -> String {
+/// An IAM resource's name from its ARN, less its path (`arn:aws:iam::1:role/path/name` and
+/// `arn:aws:iam::1:instance-profile/name` are `name`).
+pub fn name_in_arn(arn: &str) -> String {
     arn.rsplit('/').next().unwrap_or(arn).to_owned()
 }
 

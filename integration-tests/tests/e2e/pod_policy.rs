@@ -80,7 +80,10 @@ fn pods_to_nodes_on_22_follows_the_policies_and_their_enforcer() {
             "--yes",
         ],
     );
-    assert!(applied.stdout.contains("ssh-egress-policy"), "{}\n{}", applied.stdout, applied.stderr);
+    for namespace in ["default", "kube-public", "kube-system"] {
+        let key = ("networking.k8s.io/v1/networkpolicies".into(), namespace.into(), "eksharden-deny-ssh-egress".into());
+        assert!(server.object(&key).is_some(), "{namespace}: {}\n{}", applied.stdout, applied.stderr);
+    }
     let ((flow, words), _) = judged(&verify(), "pods-no-ssh-to-nodes", "network-policies-enforced");
     assert_eq!(flow, "pass", "{words}");
     assert!(

@@ -8,7 +8,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use aws_sdk_ec2::types::{Filter, LogDestinationType};
-use eksharden_discovery::role_name;
+use eksharden_discovery::name_in_arn;
 use eksharden_net::posture::{FlowLogDestination, FlowLogFact, NodeGroupFacts, TrailFact, SESSION_MANAGER_POLICY};
 
 use crate::client::Aws;
@@ -106,7 +106,7 @@ pub async fn node_roles(aws: &Aws, groups: &mut [NodeGroupFacts]) -> Result<BTre
         let got = aws
             .iam
             .get_instance_profile()
-            .instance_profile_name(role_name(profile))
+            .instance_profile_name(name_in_arn(profile))
             .send()
             .await
             .map_err(aws_error("IAM.GetInstanceProfile"))?;

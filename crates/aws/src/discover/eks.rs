@@ -5,7 +5,7 @@ use aws_sdk_ec2::types as ec2;
 use aws_sdk_eks::types as eks;
 use eksharden_discovery::{ClusterInfo, LaunchTemplate, ManagedNodeGroup};
 use eksharden_net::posture::{AccessEntryFact, Imds, VpcCniAddon};
-use eksharden_spec::model::{NETWORK_POLICY_KEY, VPC_CNI};
+use eksharden_spec::model::{network_policy_setting, VPC_CNI};
 
 use crate::client::Aws;
 use crate::error::{absent_as_none, aws_error, AwsError};
@@ -175,10 +175,7 @@ pub async fn vpc_cni(aws: &Aws, cluster: &str) -> VpcCniAddon {
         Ok(None) => VpcCniAddon::Absent,
         Ok(Some(response)) => {
             let configuration = response.addon().and_then(|a| a.configuration_values()).filter(|c| !c.is_empty());
-            let network_policy = configuration
-                .and_then(|c| serde_json::from_str::<serde_json::Value>(c).ok())
-                .and_then(|v| v.get(NETWORK_POLICY_KEY).and_then(|on| on.as_str().map(|s| s == "true")))
-                .unwrap_or(false);
+            let network_policy = configuration.and_then(network_policy_setting).unwrap_or(false);
             VpcCniAddon::Installed { network_policy, configuration: configuration.map(str::to_owned) }
         }
         Err(error) => VpcCniAddon::Unreadable(format!("{}: {}", error.operation, error.message)),

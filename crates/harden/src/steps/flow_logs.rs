@@ -6,6 +6,7 @@ use std::fmt;
 
 use async_trait::async_trait;
 use eksharden_discovery::Discovery;
+use eksharden_net::posture::FlowLogFact;
 use eksharden_plan::stacks::flow_logs::log_group;
 use serde::Serialize;
 
@@ -35,7 +36,7 @@ pub(super) fn judge(found: &Discovery, _options: &Options) -> Inspected {
             .map(|l| format!("{}: {}{}", l.id, l.traffic, if l.active { "" } else { ", not delivering" }))
             .collect()
     };
-    let changes = if logs.iter().any(|l| l.active && l.traffic == "ALL") {
+    let changes = if logs.iter().any(FlowLogFact::records_all_traffic) {
         Vec::new()
     } else {
         vec![Change::new(AddFlowLogs { vpc: found.model.vpc_id.clone(), log_group: log_group(&found.facts.name) })]

@@ -10,6 +10,11 @@ use serde::Serialize;
 /// instance (AWS-SSM).
 pub const SESSION_MANAGER_POLICY: &str = "AmazonSSMManagedInstanceCore";
 
+/// The commands that make a trail of every region's management events (AWS-CLOUDTRAIL): a
+/// trail is the account's, so the check and the hardening step say them and make nothing.
+pub const CLOUDTRAIL_REMEDY: &str = "aws cloudtrail create-trail --name account-trail --s3-bucket-name BUCKET \
+    --is-multi-region-trail --enable-log-file-validation && aws cloudtrail start-logging --name account-trail";
+
 /// The audit facts.
 #[derive(Debug, Clone, Default, Serialize)]
 pub struct AuditFacts {
@@ -33,6 +38,13 @@ pub struct FlowLogFact {
     pub active: bool,
     /// Where it delivers.
     pub destination: FlowLogDestination,
+}
+
+impl FlowLogFact {
+    /// Whether it records all the VPC's traffic now (active, `ALL`).
+    pub fn records_all_traffic(&self) -> bool {
+        self.active && self.traffic == "ALL"
+    }
 }
 
 /// Where a flow log delivers.

@@ -11,8 +11,7 @@ mod facts;
 mod pod_network;
 mod workloads;
 
-pub use audit::{AuditFacts, FlowLogDestination, FlowLogFact, TrailFact, SESSION_MANAGER_POLICY};
-pub use checks::cloudtrail::CLOUDTRAIL_REMEDY;
+pub use audit::{AuditFacts, FlowLogDestination, FlowLogFact, TrailFact, CLOUDTRAIL_REMEDY, SESSION_MANAGER_POLICY};
 pub use cluster_group::{minimum_rules, Closing, ClusterGroupFact, CLOSED_TAG};
 pub use facts::*;
 pub use pod_network::{ClusterApiRead, PodNetworkFacts, VpcCniAddon, ADDON_AGENT};

@@ -62,6 +62,14 @@ pub const DEFAULT_ADDONS: [&str; 4] = [VPC_CNI, "kube-proxy", "coredns", POD_IDE
 /// The VPC CNI configuration key that turns its network policy agent on (AWS-EKS-NETPOL).
 pub const NETWORK_POLICY_KEY: &str = "enableNetworkPolicy";
 
+/// What a VPC CNI configuration says of its network policy agent: `Some(on)` when it sets
+/// [`NETWORK_POLICY_KEY`] (the add-on takes `"true"` or `"false"`), `None` when it does not
+/// or is no JSON object.
+pub fn network_policy_setting(configuration: &str) -> Option<bool> {
+    let value: serde_json::Value = serde_json::from_str(configuration).ok()?;
+    value.get(NETWORK_POLICY_KEY)?.as_str().map(|on| on == "true")
+}
+
 /// `configuration` (a JSON object, or none) with the VPC CNI's network policy agent on,
 /// unless it says otherwise (then it is left as written, as is one that is no JSON object:
 /// validation reports that).
@@ -129,5 +137,8 @@ mod tests {
         assert_eq!(with_network_policy(Some("[1]")).as_deref(), Some("[1]"), "validation reports it");
         assert_eq!(network_policy_turned_on(Some(off)).as_deref(), Some(r#"{"enableNetworkPolicy":"true"}"#));
         assert_eq!(network_policy_turned_on(Some("not json")), None);
+        assert_eq!(network_policy_setting(off), Some(false));
+        assert_eq!(network_policy_setting(r#"{"enableNetworkPolicy": "true"}"#), Some(true));
+        assert_eq!((network_policy_setting(env), network_policy_setting("[1]")), (None, None));
     }
 }

@@ -16,8 +16,8 @@ use serde::{Deserialize, Serialize};
 
 pub use access::{Access, AccessMode, CreatorRole, Principal};
 pub use addons::{
-    addon_namespace, known_service_account, network_policy_turned_on, with_network_policy, Addon, DEFAULT_ADDONS,
-    NETWORK_POLICY_KEY, POD_IDENTITY_AGENT, VPC_CNI,
+    addon_namespace, known_service_account, network_policy_setting, network_policy_turned_on, with_network_policy,
+    Addon, DEFAULT_ADDONS, NETWORK_POLICY_KEY, POD_IDENTITY_AGENT, VPC_CNI,
 };
 pub use compute::{AutoMode, AutoModeNodePool, FargateProfile, FargateSelector};
 pub use hardening::{acl_can_guard, Hardening, Imds, LogType, SecretsEncryption, SshLockdown, GUARDED_PORTS};

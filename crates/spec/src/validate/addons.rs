@@ -4,7 +4,7 @@
 use super::duplicates;
 use super::identity::{check_policy_arn, check_policy_document};
 use crate::diagnostic::Finding;
-use crate::model::{ClusterSpec, NETWORK_POLICY_KEY, POD_IDENTITY_AGENT, VPC_CNI};
+use crate::model::{network_policy_setting, ClusterSpec, POD_IDENTITY_AGENT, VPC_CNI};
 use crate::path::Path;
 
 pub(super) fn check(spec: &ClusterSpec, findings: &mut Vec<Finding>) {
@@ -38,9 +38,8 @@ pub(super) fn check(spec: &ClusterSpec, findings: &mut Vec<Finding>) {
         }
         if let Some(values) = &addon.configuration_values {
             match serde_json::from_str::<serde_json::Value>(values) {
-                Ok(serde_json::Value::Object(object)) => {
-                    let policy = object.get(NETWORK_POLICY_KEY).and_then(serde_json::Value::as_str);
-                    if addon.name == VPC_CNI && policy.is_some_and(|on| on != "true") {
+                Ok(serde_json::Value::Object(_)) => {
+                    if addon.name == VPC_CNI && network_policy_setting(values) == Some(false) {
                         findings.push(
                             Finding::warning(
                                 at.key("configurationValues"),

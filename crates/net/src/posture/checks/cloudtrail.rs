@@ -2,6 +2,7 @@
 //! trail belongs to the account, not to the cluster: its absence is a warning (a finding
 //! with `--strict`), and `harden` says how to make one.
 
+use crate::posture::CLOUDTRAIL_REMEDY;
 use crate::report::Status;
 
 use super::{Check, Input, Judged};
@@ -13,10 +14,6 @@ pub static CHECK: Check = Check {
     citation: "STACKROX-EKS, Cloud Infrastructure Security; AWS-CLOUDTRAIL",
     judge,
 };
-
-/// The commands that make a trail of every region's management events.
-pub const CLOUDTRAIL_REMEDY: &str = "aws cloudtrail create-trail --name account-trail --s3-bucket-name BUCKET \
-    --is-multi-region-trail --enable-log-file-validation && aws cloudtrail start-logging --name account-trail";
 
 fn judge(Input { facts, .. }: &Input) -> Judged {
     let Some(trails) = &facts.audit.trails else {

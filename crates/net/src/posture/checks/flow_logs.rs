@@ -17,7 +17,7 @@ fn judge(Input { facts, .. }: &Input) -> Judged {
     let Some(logs) = &facts.audit.flow_logs else {
         return (Status::Unknown, vec!["not judged: the VPC's flow logs could not be read (see the notes)".into()]);
     };
-    let all: Vec<_> = logs.iter().filter(|l| l.active && l.traffic == "ALL").collect();
+    let all: Vec<_> = logs.iter().filter(|l| l.records_all_traffic()).collect();
     if all.is_empty() {
         let partial: Vec<String> = logs
             .iter()

@@ -5,7 +5,7 @@ use super::{Check, Input, Judged};
 /// Declares each check's module and lists its `CHECK` in [`TABLE`], in order.
 macro_rules! table {
     ($($check:ident,)*) => {
-        $(pub(super) mod $check;)*
+        $(mod $check;)*
 
         /// Every check, in report order.
         pub static TABLE: &[&Check] = &[$(&$check::CHECK),*];
