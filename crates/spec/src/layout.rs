@@ -75,3 +75,14 @@ pub fn zone_subnets(vpc: &Vpc) -> Result<Vec<ZoneSubnets>, LayoutError> {
         })
         .collect())
 }
+
+/// The pod subnets of custom networking, one per zone in the order of `vpc.availabilityZones`:
+/// `pod_cidr` split into equal blocks, as few halvings as the zones need (three zones of a
+/// /16 get /18s).
+pub fn pod_subnets(vpc: &Vpc, pod_cidr: Cidr) -> Vec<(String, Cidr)> {
+    let zones = vpc.availability_zones.len();
+    let halvings = zones.max(1).next_power_of_two().trailing_zeros() as u8;
+    let prefix = (pod_cidr.net().prefix_len() + halvings).min(32);
+    let blocks = pod_cidr.net().subnets(prefix).expect("a prefix no shorter than the block's");
+    vpc.availability_zones.iter().cloned().zip(blocks.map(Cidr)).collect()
+}

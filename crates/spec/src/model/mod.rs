@@ -7,6 +7,7 @@ mod hardening;
 mod identity;
 mod network;
 mod node_group;
+mod pod_networking;
 mod security_groups;
 
 use std::collections::BTreeMap;
@@ -29,6 +30,10 @@ pub use network::{
 pub use node_group::{
     is_graviton, AmiFamily, Capacity, NodeGroup, NodeGroupRole, NodeGroupType, Taint, TaintEffect, UpdateConfig,
     VolumeType,
+};
+pub use pod_networking::{
+    cni_env_setting, with_pod_networking, PodNetworking, PodNetworkingMode, CUSTOM_NETWORK_KEY, DEFAULT_POD_CIDR,
+    ENI_CONFIG_LABEL_KEY, POD_ENI_KEY, TCP_EARLY_DEMUX_KEY, VPC_RESOURCE_CONTROLLER_POLICY, ZONE_LABEL,
 };
 pub use security_groups::{App, Cache, Database, LoadBalancer, SecurityGroupProfile, SecurityGroups};
 
@@ -81,6 +86,10 @@ pub struct ClusterSpec {
     /// enforces network policies is theirs, and `verify` says whether anything does.
     #[serde(default = "network::yes")]
     pub default_addons: bool,
+    /// Where pods get their addresses and security groups: on the nodes' interfaces (the
+    /// default), or apart from them, so that the nodes' groups decide what pods reach.
+    #[serde(default, skip_serializing_if = "PodNetworking::is_default")]
+    pub pod_networking: PodNetworking,
     /// The hardening settings.
     #[serde(default)]
     pub hardening: Hardening,
@@ -122,7 +131,8 @@ impl ClusterSpec {
 
     /// The add-ons to install: those the spec names, then the defaults it does not name
     /// ([`DEFAULT_ADDONS`], unless the spec turns them off or EKS Auto Mode runs them itself). The VPC CNI's
-    /// configuration turns its network policy agent on unless the spec's says otherwise.
+    /// configuration turns its network policy agent on unless the spec's says otherwise, and
+    /// has the settings of the spec's pod networking.
     pub fn addons_to_install(&self) -> Vec<Addon> {
         let mut addons = self.addons.clone();
         if self.default_addons && !self.auto_mode_on() {
@@ -133,7 +143,10 @@ impl ClusterSpec {
             }
         }
         for addon in addons.iter_mut().filter(|a| a.name == VPC_CNI) {
-            addon.configuration_values = with_network_policy(addon.configuration_values.as_deref());
+            let configuration = with_network_policy(addon.configuration_values.as_deref());
+            // A configuration that is no JSON object stays as written: validation reports it.
+            addon.configuration_values =
+                with_pod_networking(configuration.as_deref(), self.pod_networking.mode).or(configuration);
         }
         addons
     }

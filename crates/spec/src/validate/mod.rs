@@ -15,6 +15,7 @@ mod launch;
 mod metadata;
 mod network;
 mod node_groups;
+mod pod_networking;
 mod security_groups;
 
 use std::collections::{BTreeMap, HashSet};
@@ -38,6 +39,7 @@ pub fn check(spec: &ClusterSpec, today: Option<Date>) -> Vec<Finding> {
     compute::check(spec, &mut findings);
     identity::check(spec, &mut findings);
     addons::check(spec, &mut findings);
+    pod_networking::check(spec, &mut findings);
     hardening::check(spec, &mut findings);
     findings
 }
