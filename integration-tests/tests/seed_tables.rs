@@ -32,7 +32,11 @@ fn group_name(value: &Value) -> String {
 
 fn rendered_rule(group: String, egress: bool, p: &Value) -> Rendered {
     let all = p["IpProtocol"] == "-1";
-    assert!(all || p["IpProtocol"] == "tcp", "only tcp and all rules are rendered: {p}");
+    // A UDP rule (DNS from the pods group) is judged here as its TCP twin: no more permissive.
+    assert!(
+        all || p["IpProtocol"] == "tcp" || p["IpProtocol"] == "udp",
+        "only tcp, udp and all rules are rendered: {p}"
+    );
     let port = |k: &str| p[k].as_u64().map(|v| v as u16);
     let ports = if all { (0, 65535) } else { (port("FromPort").unwrap(), port("ToPort").unwrap()) };
     let peer = ["SourceSecurityGroupId", "DestinationSecurityGroupId"]
@@ -477,8 +481,9 @@ fn no_ingress_from_anywhere_except_the_load_balancer_listeners() {
 fn port_22_reaches_nodes_only_from_the_bastion() {
     for (name, spec) in specs_to_check() {
         for rule in rendered_rules(&spec).iter().filter(|r| !r.egress && r.ports.0 <= 22 && 22 <= r.ports.1) {
-            if rule.group == "BastionSecurityGroup" {
-                // The bastion's own SSH from the operators' blocks.
+            if rule.group == "BastionSecurityGroup" || rule.group == "PodsSecurityGroup" {
+                // The bastion's own SSH from the operators' blocks; pods (no nodes) admitting
+                // the nodes and each other on every port. No node group admits the pods on 22.
                 continue;
             }
             // AWS-EKS-SG's node-to-node row admits the node group itself on every port; the

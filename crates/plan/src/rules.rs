@@ -31,6 +31,9 @@ pub enum Group {
     Cache,
     /// EKS-SG-ROLES's "Bastion Instance Security Group".
     Bastion,
+    /// The pods' own group, when pods are apart from the nodes' interfaces (custom
+    /// networking's ENIConfigs, security groups for pods' SecurityGroupPolicies).
+    Pods,
 }
 
 impl Group {
@@ -46,6 +49,7 @@ impl Group {
             Self::Database => "DatabaseSecurityGroup",
             Self::Cache => "CacheSecurityGroup",
             Self::Bastion => "BastionSecurityGroup",
+            Self::Pods => "PodsSecurityGroup",
         }
     }
 
@@ -61,6 +65,7 @@ impl Group {
             Self::Database => "database",
             Self::Cache => "cache",
             Self::Bastion => "bastion",
+            Self::Pods => "pods",
         }
     }
 
@@ -76,6 +81,7 @@ impl Group {
             Self::Database => "database",
             Self::Cache => "cache",
             Self::Bastion => "bastion",
+            Self::Pods => "pods",
         }
     }
 }
@@ -94,8 +100,21 @@ pub enum Direction {
 pub enum Protocol {
     /// TCP on a port range.
     Tcp,
+    /// UDP on a port range.
+    Udp,
     /// Every protocol and port (`-1`).
     All,
+}
+
+impl Protocol {
+    /// The protocol as EC2 and CloudFormation write it (`tcp`, `udp`, `-1`).
+    pub fn ip_protocol(self) -> &'static str {
+        match self {
+            Self::Tcp => "tcp",
+            Self::Udp => "udp",
+            Self::All => "-1",
+        }
+    }
 }
 
 /// The other side of a rule.
@@ -124,7 +143,7 @@ pub struct Rule {
     pub group: Group,
     /// Inbound or outbound.
     pub direction: Direction,
-    /// TCP or all.
+    /// TCP, UDP or all.
     pub protocol: Protocol,
     /// The ports, inclusive.
     pub ports: Ports,
@@ -144,6 +163,7 @@ pub fn groups(spec: &ClusterSpec) -> Vec<Group> {
         (Group::Database, sg.database.is_some()),
         (Group::Cache, sg.cache.is_some()),
         (Group::Bastion, spec.vpc.bastion.is_some()),
+        (Group::Pods, spec.pod_networking.separates_pods()),
     ];
     [Group::ControlPlane, Group::NodeGeneral, Group::Addon]
         .into_iter()
@@ -162,6 +182,9 @@ pub fn rules(spec: &ClusterSpec) -> Vec<Rule> {
     let mut out = RuleSet { rules: Vec::new() };
     control_plane_and_nodes(spec, &mut out);
     role_groups(spec, &present, &mut out);
+    if present.contains(&Pods) {
+        pods(spec, &present, &mut out);
+    }
     out.rules
 }
 
@@ -179,6 +202,21 @@ impl RuleSet {
             peer,
             description: description.into(),
         });
+    }
+
+    /// Both ends of a flow between two of eksharden's groups: `from`'s outbound rule and
+    /// `to`'s inbound one.
+    fn both(&mut self, protocol: Protocol, ports: Ports, from: Group, to: Group, description: &str) {
+        for (group, direction, peer) in [(from, Egress, to), (to, Ingress, from)] {
+            self.rules.push(Rule {
+                group,
+                direction,
+                protocol,
+                ports,
+                peer: Peer::Group(peer),
+                description: description.to_owned(),
+            });
+        }
     }
 
     fn all(&mut self, group: Group, direction: Direction, peer: Peer, description: impl Into<String>) {
@@ -439,6 +477,83 @@ fn role_groups(spec: &ClusterSpec, present: &[Group], out: &mut RuleSet) {
                 Peer::Group(VpcEndpoint),
                 "EKS-SG-ROLES Bastion Instance Security Group - AWS APIs",
             );
+        }
+    }
+}
+
+/// The pods' group: what pods need once they are apart from the nodes, and nothing more; in
+/// particular no port of the nodes but the kubelet's and DNS, so that the nodes' groups keep
+/// pods from 22 (STACKROX-EKS, "Customize the AWS VPC CNI networking configuration").
+fn pods(spec: &ClusterSpec, present: &[Group], out: &mut RuleSet) {
+    let sg = &spec.security_groups;
+    let recommended = sg.profile == SecurityGroupProfile::Recommended;
+    out.both(Protocol::All, ALL_PORTS, Pods, Pods, "AWS-EKS-CUSTOM-NET pods reach each other (CoreDNS among them)");
+    out.both(
+        Protocol::All,
+        ALL_PORTS,
+        NodeGeneral,
+        Pods,
+        "AWS-EKS-SGP nodes reach their pods: kubelet probes, and kube-proxy's forwarding of node ports",
+    );
+    out.both(Protocol::Tcp, (443, 443), Pods, ControlPlane, "AWS-EKS-SG control plane inbound TCP 443, from pods");
+    let webhooks: &[Ports] = if recommended { &[(443, 443), (1025, 65535)] } else { &[(443, 443)] };
+    for &ports in webhooks {
+        out.both(
+            Protocol::Tcp,
+            ports,
+            ControlPlane,
+            Pods,
+            "AWS-EKS-SG control plane outbound to webhooks and API services, on pods",
+        );
+    }
+    out.both(Protocol::Tcp, (10250, 10250), Pods, NodeGeneral, "AWS-EKS-SGP pods to the kubelet (metrics-server)");
+    for protocol in [Protocol::Tcp, Protocol::Udp] {
+        out.both(
+            protocol,
+            (53, 53),
+            Pods,
+            NodeGeneral,
+            "AWS-EKS-SGP pods to DNS on pods that share the node's interface",
+        );
+    }
+    if present.contains(&VpcEndpoint) {
+        out.tcp(
+            VpcEndpoint,
+            Ingress,
+            (443, 443),
+            Peer::Group(Pods),
+            "EKS-SG-ROLES VPC Endpoint Security Group - AWS APIs, from pods",
+        );
+    }
+    if let (Some(app), true) = (&sg.app, present.contains(&LoadBalancer)) {
+        for port in &app.service_ports {
+            let ports = (port.get(), port.get());
+            out.both(
+                Protocol::Tcp,
+                ports,
+                LoadBalancer,
+                Pods,
+                "EKS-SG-ROLES Elastic Load Balancer Security Group - Application Service, to pods as IP targets",
+            );
+        }
+    }
+    let stores = [
+        (Database, sg.database.as_ref().map(|d| d.port), "EKS-SG-ROLES Database Security Group - Database, from pods"),
+        (Cache, sg.cache.as_ref().map(|c| c.port), "EKS-SG-ROLES Cache Security Group - Cache, from pods"),
+    ];
+    for (group, port, description) in stores {
+        if let (true, Some(port)) = (present.contains(&group), port) {
+            out.both(Protocol::Tcp, (port.get(), port.get()), Pods, group, description);
+        }
+    }
+    let internet = std::iter::once(Peer::Cidr(anywhere()));
+    let internet =
+        internet.chain((spec.vpc.ip_family == IpFamily::Ipv6).then(|| Peer::Cidr6(ipnet::Ipv6Net::default())));
+    for peer in internet {
+        if recommended {
+            out.all(Pods, Egress, peer, "AWS-EKS-SG node recommended outbound all, for pods");
+        } else {
+            out.tcp(Pods, Egress, (443, 443), peer, "EKS-SG-ROLES Images & AWS APIs - HTTPS, for pods");
         }
     }
 }

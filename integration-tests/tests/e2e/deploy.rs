@@ -133,9 +133,10 @@ pub(crate) async fn check_cluster(aws: &Aws, spec: &ValidSpec) {
         });
     }
     for rule in rules::rules(spec) {
-        let (protocol, ports) = match rule.protocol {
-            Protocol::Tcp => ("tcp".to_owned(), (i32::from(rule.ports.0), i32::from(rule.ports.1))),
-            Protocol::All => ("-1".to_owned(), (0, 65535)),
+        let protocol = rule.protocol.ip_protocol().to_owned();
+        let ports = match rule.protocol {
+            Protocol::All => (0, 65535),
+            _ => (i32::from(rule.ports.0), i32::from(rule.ports.1)),
         };
         let peer = match &rule.peer {
             Peer::Group(g) => group_id(*g),

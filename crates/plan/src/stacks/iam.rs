@@ -4,7 +4,10 @@
 //! cluster (CloudFormation assumes it as the cluster stack's service role); afterwards its
 //! permissions are removed and the right to assume it withdrawn, by the hardening steps.
 
-use eksharden_spec::model::{addon_namespace, Addon, CreatorRole, IpFamily, NodeGroup, NodeGroupType, WorkloadRole};
+use eksharden_spec::model::{
+    addon_namespace, Addon, CreatorRole, IpFamily, NodeGroup, NodeGroupType, PodNetworkingMode, WorkloadRole,
+    VPC_RESOURCE_CONTROLLER_POLICY,
+};
 use serde_json::{json, Value};
 
 use super::Context;
@@ -84,7 +87,8 @@ pub fn stack(cx: &Context) -> Stack {
 }
 
 /// The cluster role's policies: EKS's, and with Auto Mode the policies that let EKS run its
-/// nodes, volumes, load balancers and their networking.
+/// nodes, volumes, load balancers and their networking; with security groups for pods the
+/// policy that lets EKS give pods branch interfaces (AWS-EKS-SGP).
 fn cluster_policies(cx: &Context) -> Vec<Value> {
     let mut names = vec!["AmazonEKSClusterPolicy"];
     if cx.spec.auto_mode_on() {
@@ -94,6 +98,9 @@ fn cluster_policies(cx: &Context) -> Vec<Value> {
             "AmazonEKSLoadBalancingPolicy",
             "AmazonEKSNetworkingPolicy",
         ]);
+    }
+    if cx.spec.pod_networking.mode == PodNetworkingMode::SecurityGroupsForPods {
+        names.push(VPC_RESOURCE_CONTROLLER_POLICY);
     }
     names.into_iter().map(aws_policy).collect()
 }

@@ -20,6 +20,14 @@ use crate::graph::{OutputRef, ParameterBinding, StackKind};
 /// `bastion`), so that `verify` finds the roles of the flow policy in a deployed cluster.
 pub const ROLE_TAG: &str = "eksharden.dev/role";
 
+/// The role tag's value on custom networking's pod subnets.
+pub const POD_SUBNET_ROLE: &str = "pods";
+
+/// The tag on the pods security group that names, separated by spaces, the namespaces whose
+/// pods get it through security groups for pods, so that `harden` keeps their
+/// SecurityGroupPolicies without the spec.
+pub const POD_NAMESPACES_TAG: &str = "eksharden.dev/pod-namespaces";
+
 /// The tag that names the node group of a node instance (self-managed groups have no EKS
 /// API to ask).
 pub const NODE_GROUP_TAG: &str = "eksharden.dev/node-group";
@@ -52,8 +60,13 @@ impl Context<'_> {
 
     /// [`Self::tag_list`] with one more tag.
     pub fn tag_list_with(&self, name: &str, (key, value): (&str, &str)) -> Value {
+        self.tag_list_with_all(name, &[(key, value)])
+    }
+
+    /// The tags of [`Context::tag_list`] and `extra`.
+    pub fn tag_list_with_all(&self, name: &str, extra: &[(&str, &str)]) -> Value {
         let mut tags = self.tags(name);
-        tags.push((key.to_owned(), value.to_owned()));
+        tags.extend(extra.iter().map(|(key, value)| ((*key).to_owned(), (*value).to_owned())));
         cfn::tag_list(&tags)
     }
 }

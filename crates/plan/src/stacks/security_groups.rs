@@ -4,6 +4,7 @@
 //! CloudFormation drop EC2's default allow-all egress: a group's outbound rules are then
 //! exactly the ones listed. Rules are separate resources, because groups refer to each other.
 
+use eksharden_spec::model::PodNetworkingMode;
 use serde_json::{json, Value};
 
 use super::Context;
@@ -37,7 +38,12 @@ pub fn stack(cx: &Context) -> Stack {
         t.parameter(ENDPOINT_GROUP_PARAMETER, "AWS::EC2::SecurityGroup::Id", "The VPC endpoint security group");
         parameters.push(binding(ENDPOINT_GROUP_PARAMETER, network::outputs::ENDPOINT_SECURITY_GROUP_ID));
     }
+    let namespaces = cx.spec.pod_networking.namespaces.join(" ");
     for &group in groups.iter().filter(|g| **g != Group::VpcEndpoint) {
+        let mut tags = vec![(super::ROLE_TAG, group.role())];
+        if group == Group::Pods && cx.spec.pod_networking.mode == PodNetworkingMode::SecurityGroupsForPods {
+            tags.push((super::POD_NAMESPACES_TAG, namespaces.as_str()));
+        }
         t.resource(
             group.logical_id(),
             "AWS::EC2::SecurityGroup",
@@ -45,10 +51,7 @@ pub fn stack(cx: &Context) -> Stack {
                 "GroupDescription": format!("eksharden {}: {} (EKS-SG-ROLES)", cx.cluster(), group.title()),
                 "VpcId": reference(VPC_PARAMETER),
                 "SecurityGroupEgress": [no_egress()],
-                "Tags": cx.tag_list_with(
-                    &group.logical_id().replace("SecurityGroup", "").to_lowercase(),
-                    (super::ROLE_TAG, group.role()),
-                ),
+                "Tags": cx.tag_list_with_all(&group.logical_id().replace("SecurityGroup", "").to_lowercase(), &tags),
             }),
         );
         t.output(&output_name(group), reference(group.logical_id()), &format!("The {} security group", group.title()));
@@ -93,13 +96,10 @@ fn rule_properties(rule: &Rule) -> Value {
         "GroupId": group_ref(rule.group),
         "Description": rule.description,
     });
-    match rule.protocol {
-        Protocol::Tcp => {
-            properties["IpProtocol"] = "tcp".into();
-            properties["FromPort"] = rule.ports.0.into();
-            properties["ToPort"] = rule.ports.1.into();
-        }
-        Protocol::All => properties["IpProtocol"] = "-1".into(),
+    properties["IpProtocol"] = rule.protocol.ip_protocol().into();
+    if rule.protocol != Protocol::All {
+        properties["FromPort"] = rule.ports.0.into();
+        properties["ToPort"] = rule.ports.1.into();
     }
     let (group_key, prefix_list_key) = match rule.direction {
         Direction::Ingress => ("SourceSecurityGroupId", "SourcePrefixListId"),

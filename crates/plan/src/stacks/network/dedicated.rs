@@ -2,14 +2,14 @@
 //! no public IPs (STACKROX-EKS, "VPC Layout"); public subnets hold only load balancers and
 //! NAT gateways.
 
-use eksharden_spec::layout::{zone_subnets, ZoneSubnets};
-use eksharden_spec::model::{IpFamily, NatMode};
+use eksharden_spec::layout::{self, zone_subnets, ZoneSubnets};
+use eksharden_spec::model::{IpFamily, NatMode, PodNetworkingMode};
 use serde_json::{json, Value};
 
 use super::{network_acl, outputs, vpc_ipv6_block, VpcRefs};
 use crate::cfn::{get_att, reference, Template};
 use crate::nacl;
-use crate::stacks::Context;
+use crate::stacks::{Context, POD_SUBNET_ROLE};
 
 /// A dedicated VPC: its subnets, gateways, routes and network ACLs.
 pub(super) fn build(cx: &Context, t: &mut Template) -> VpcRefs {
@@ -55,6 +55,9 @@ pub(super) fn build(cx: &Context, t: &mut Template) -> VpcRefs {
 
     for (i, zone) in zones.iter().enumerate() {
         zone_resources(cx, t, i, zone);
+    }
+    if spec.pod_networking.mode == PodNetworkingMode::CustomNetworking {
+        pod_subnets(cx, t);
     }
     if let Some(entries) = nacl::node_subnet_entries(spec) {
         network_acl(cx, t, "NodeNetworkAcl", "nodes", &entries, &reference("Vpc"));
@@ -111,6 +114,41 @@ pub(super) fn build(cx: &Context, t: &mut Template) -> VpcRefs {
         private_subnets: refs("PrivateSubnet"),
         public_subnets: Some(refs("PublicSubnet")),
         private_route_tables,
+    }
+}
+
+/// Custom networking's pod subnets (AWS-EKS-CUSTOM-NET): the VPC's secondary block for pods,
+/// one subnet of it per zone tagged for the pods' role, each routed as its zone's node subnet.
+/// They keep the VPC's default ACL: the node-subnet guard is for the nodes' ports (a pod may
+/// serve on 22), and it still stops pods reaching the nodes on them.
+fn pod_subnets(cx: &Context, t: &mut Template) {
+    let spec = cx.spec;
+    t.resource(
+        "PodCidrBlock",
+        "AWS::EC2::VPCCidrBlock",
+        json!({ "VpcId": reference("Vpc"), "CidrBlock": spec.pod_networking.pod_cidr.to_string() }),
+    );
+    let per_zone_tables = spec.vpc.nat == NatMode::HighlyAvailable;
+    for (i, (zone, block)) in layout::pod_subnets(&spec.vpc, spec.pod_networking.pod_cidr).into_iter().enumerate() {
+        let id = format!("PodSubnet{i}");
+        t.resource_after(
+            &id,
+            "AWS::EC2::Subnet",
+            json!({
+                "VpcId": reference("Vpc"),
+                "CidrBlock": block.to_string(),
+                "AvailabilityZone": zone,
+                "MapPublicIpOnLaunch": false,
+                "Tags": cx.tag_list_with(&format!("pods-{zone}"), (crate::stacks::ROLE_TAG, POD_SUBNET_ROLE)),
+            }),
+            "PodCidrBlock",
+        );
+        let table = if per_zone_tables { format!("PrivateRouteTable{i}") } else { "PrivateRouteTable0".to_owned() };
+        t.resource(
+            &format!("{id}RouteTableAssociation"),
+            "AWS::EC2::SubnetRouteTableAssociation",
+            json!({ "SubnetId": reference(&id), "RouteTableId": reference(&table) }),
+        );
     }
 }
 
