@@ -240,18 +240,20 @@ impl PolicyLayer<'_> {
 }
 
 /// The status of one cell and the words that explain it.
+/// Where each blocked port range of `verdict` is blocked, and why.
+fn blocked_at(verdict: &Verdict) -> Vec<String> {
+    verdict
+        .segments
+        .iter()
+        .filter(|s| !s.allowed)
+        .flat_map(|s| s.blocking().map(move |h| format!("{} blocked at {}: {}", s.ports, h.step, h.reason)))
+        .collect()
+}
+
 fn judge(expectation: &Expectation, verdict: &Verdict, layer: &PolicyLayer, strict: bool) -> (Status, Vec<String>) {
     let allowed: Vec<&Segment> = verdict.segments.iter().filter(|s| s.allowed).collect();
     match expectation {
-        Expectation::Allowed => {
-            let blocked: Vec<String> = verdict
-                .segments
-                .iter()
-                .filter(|s| !s.allowed)
-                .flat_map(|s| s.blocking().map(move |h| format!("{} blocked at {}: {}", s.ports, h.step, h.reason)))
-                .collect();
-            fail_on(blocked)
-        }
+        Expectation::Allowed => fail_on(blocked_at(verdict)),
         Expectation::Advised(why) => softened(
             judge(&Expectation::Allowed, verdict, layer, strict),
             format!("advised, not required: {why}"),
@@ -278,7 +280,8 @@ fn judge(expectation: &Expectation, verdict: &Verdict, layer: &PolicyLayer, stri
         }
         Expectation::BlockedByNetworkPolicy => {
             if allowed.is_empty() {
-                return (Status::Pass, Vec::new());
+                // Blocked before network policies: say where, since only some clusters can.
+                return (Status::Pass, blocked_at(verdict));
             }
             let open: Vec<String> = allowed.iter().map(|s| explain_allowed(s)).collect();
             match layer.pod_egress() {

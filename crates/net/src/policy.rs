@@ -14,7 +14,7 @@
 use serde::Serialize;
 
 use crate::ports::{PortRange, Protocol};
-use crate::topology::{NodePurpose, RoleKind, Topology};
+use crate::topology::{NodePurpose, PodInterfaces, RoleKind, Topology};
 use crate::verdict::Layer;
 
 /// The profile of control-plane and node rules (AWS-EKS-SG's minimum or recommended).
@@ -161,6 +161,13 @@ pub fn requirements(topology: &Topology, input: &PolicyInput) -> Vec<Requirement
         (roles(|k| *k == RoleKind::Cache), input.cache_port),
     ];
     let load_balancers = roles(|k| *k == RoleKind::LoadBalancer);
+    let pods = roles(|k| matches!(k, RoleKind::Pods { .. }));
+    // In custom networking no pod but the host network's shares its node's interface.
+    // Pods with branch interfaces sit in the node subnets, whose ACL may keep the guarded
+    // ports to the bastion: pods are not required to reach each other there.
+    let pod_ports = if input.ssh_acl { PortRange::all_but(&input.guarded_ports) } else { vec![PortRange::ALL] };
+    let pods_share_nodes =
+        !topology.roles.iter().any(|r| r.kind == RoleKind::Pods { interfaces: PodInterfaces::PodSubnets });
 
     // DNS between nodes over UDP, where only the essential node ports are required.
     let mut dns_over_udp = Vec::new();
@@ -245,11 +252,41 @@ pub fn requirements(topology: &Topology, input: &PolicyInput) -> Vec<Requirement
                 let why = "the guide asks for every port nodes use; a narrower rule is a choice, and the safer one";
                 add("node-to-node-other-ports", citation, n, Target::Role(m), ports, Advised(why));
             }
+            if pods_share_nodes {
+                add(
+                    "pods-no-ssh-to-nodes",
+                    "STACKROX-EKS: pods share the node's ENI; only a network policy stops pod SSH to nodes",
+                    n,
+                    Target::Role(m),
+                    tcp(22),
+                    BlockedByNetworkPolicy,
+                );
+            }
+        }
+        for &p in &pods {
+            for &ports in &pod_ports {
+                add(
+                    "nodes-to-pods",
+                    "AWS-EKS-SGP: nodes reach their pods (kubelet probes, node ports forwarded to pods), but on the ports the node-subnet ACL keeps to the bastion",
+                    n,
+                    Target::Role(p),
+                    ports,
+                    Allowed,
+                );
+            }
+            add(
+                "pods-to-kubelet",
+                "AWS-EKS-SGP: pods reach the kubelet (metrics-server)",
+                p,
+                Target::Role(n),
+                tcp(10250),
+                Allowed,
+            );
             add(
                 "pods-no-ssh-to-nodes",
-                "STACKROX-EKS: pods share the node's ENI; only a network policy stops pod SSH to nodes",
-                n,
-                Target::Role(m),
+                "STACKROX-EKS: pods on interfaces of their own: the nodes' security groups and ACL keep them from 22, else only a network policy",
+                p,
+                Target::Role(n),
                 tcp(22),
                 BlockedByNetworkPolicy,
             );
@@ -308,6 +345,33 @@ pub fn requirements(topology: &Topology, input: &PolicyInput) -> Vec<Requirement
                     BlockedAtEachLayer(layers),
                 );
             }
+        }
+    }
+    for &p in &pods {
+        for &cp in &control_plane {
+            add(
+                "pods-to-api",
+                "AWS-EKS-SG control plane inbound TCP 443, from pods",
+                p,
+                Target::Role(cp),
+                tcp(443),
+                Allowed,
+            );
+        }
+        for &ports in &pod_ports {
+            let citation =
+                "AWS-EKS-CUSTOM-NET: pods reach each other, but on the ports the node-subnet ACL keeps to the bastion";
+            add("pods-to-pods", citation, p, Target::Role(p), ports, Allowed);
+        }
+        for &o in &outsiders {
+            add(
+                "no-internet-to-pods",
+                "STACKROX-EKS: nothing on the internet reaches pods",
+                o,
+                Target::Role(p),
+                PortRange::ALL,
+                Blocked,
+            );
         }
     }
     for &b in &bastion {

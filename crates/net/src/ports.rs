@@ -88,6 +88,25 @@ impl PortRange {
         Self { from: port, to: port }
     }
 
+    /// Every port but `ports`, as the fewest ranges, in order.
+    pub fn all_but(ports: &[u16]) -> Vec<Self> {
+        let mut left = Vec::new();
+        let mut from = 0u32;
+        let mut sorted = ports.to_vec();
+        sorted.sort_unstable();
+        sorted.dedup();
+        for port in sorted {
+            if u32::from(port) > from {
+                left.push(Self::new(from as u16, port - 1));
+            }
+            from = u32::from(port) + 1;
+        }
+        if from <= 65535 {
+            left.push(Self::new(from as u16, 65535));
+        }
+        left
+    }
+
     /// Whether the range holds `port`.
     pub fn contains(self, port: u16) -> bool {
         self.from <= port && port <= self.to
@@ -110,5 +129,20 @@ impl fmt::Display for PortRange {
         } else {
             write!(f, "{}-{}", self.from, self.to)
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn all_but_leaves_the_ports_out_in_the_fewest_ranges() {
+        assert_eq!(PortRange::all_but(&[]), vec![PortRange::ALL]);
+        assert_eq!(
+            PortRange::all_but(&[3389, 22, 22]),
+            vec![PortRange::new(0, 21), PortRange::new(23, 3388), PortRange::new(3390, 65535)]
+        );
+        assert_eq!(PortRange::all_but(&[0, 65535]), vec![PortRange::new(1, 65534)]);
     }
 }

@@ -22,6 +22,13 @@ pub enum RoleKind {
         /// What the group runs (EKS-SG-ROLES's general, add-on and app groups), when known.
         purpose: Option<NodePurpose>,
     },
+    /// Pods on interfaces of their own, apart from their nodes' (STACKROX-EKS, "Customize the
+    /// AWS VPC CNI networking configuration").
+    #[serde(rename_all = "camelCase")]
+    Pods {
+        /// How they got them.
+        interfaces: PodInterfaces,
+    },
     /// The bastion (STACKROX-EKS).
     Bastion,
     /// Load balancers in front of the app nodes.
@@ -39,6 +46,18 @@ pub enum RoleKind {
     ListedNetworks,
     /// The cluster's public API endpoint.
     PublicApi,
+}
+
+/// How pods came by interfaces of their own.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub enum PodInterfaces {
+    /// Custom networking (AWS-EKS-CUSTOM-NET): every pod but those on the host's network is
+    /// in a pod subnet, on an interface with the ENIConfig's groups.
+    PodSubnets,
+    /// Security groups for pods (AWS-EKS-SGP): the pods a SecurityGroupPolicy selects are on
+    /// branch interfaces with its groups; the others still share their node's.
+    BranchInterfaces,
 }
 
 /// What a node group runs.

@@ -8,7 +8,7 @@ use eksharden_net::model::{AclEntry, Peer, SgRule};
 use eksharden_net::pod_policy::{EgressRule, NamespacePolicies, NetworkPolicy, PodPolicies, PolicyPort};
 use eksharden_net::posture::{ClusterApiRead, CreatorRoleFact, VpcCniAddon};
 use eksharden_net::report::Status;
-use eksharden_net::topology::{Members, RoleKind};
+use eksharden_net::topology::{Members, PodInterfaces, Role, RoleKind};
 use eksharden_net::{verify, PortRange, Protocol, RuleProtocol};
 
 const SMALL: Size = Size { enis: 200, groups: 60, rules: 600 };
@@ -390,4 +390,71 @@ fn what_turns_on_an_unread_layer_is_not_judged_and_the_rest_is() {
     open_ssh_on_nodes(&mut c.model);
     let report = verify(&c.model, &c.topology, &c.facts, &c.input, false, Vec::new());
     assert!(failed(&report).contains(&"open-ingress"), "{:?}", failed(&report));
+}
+
+/// Gives the synthetic cluster pods of their own: the pods group (in from the nodes and from
+/// itself, out to the control plane, the kubelet and each other) on one interface in each of
+/// the first three private subnets, as custom networking or security groups for pods would.
+fn with_pods(c: &mut common::synthetic::Synthetic, interfaces: PodInterfaces) {
+    let to = |peer: &str| common::rule((RuleProtocol::All, PortRange::ALL), Peer::Group(peer.into()));
+    let tcp_to = |port: u16, peer: &str| common::rule(common::tcp(port, port), Peer::Group(peer.into()));
+    c.model.security_groups.push(common::group(
+        "sg-pods",
+        vec![to("sg-nodes"), to("sg-pods")],
+        vec![to("sg-pods"), tcp_to(443, "sg-cp"), tcp_to(10250, "sg-nodes")],
+    ));
+    let nodes = c.model.security_groups.iter_mut().find(|g| g.id == "sg-nodes").unwrap();
+    nodes.ingress.push(tcp_to(10250, "sg-pods"));
+    nodes.egress.push(to("sg-pods"));
+    let cp = c.model.security_groups.iter_mut().find(|g| g.id == "sg-cp").unwrap();
+    cp.ingress.push(tcp_to(443, "sg-pods"));
+    let mut enis = Vec::new();
+    for (i, address) in ["10.1.15.250", "10.1.31.250", "10.1.47.250"].into_iter().enumerate() {
+        c.model.enis.push(common::eni(&format!("eni-pod-{i}"), &format!("private-{i}"), address, &["sg-pods"]));
+        enis.push(c.model.enis.len() - 1);
+    }
+    c.topology.roles.push(Role {
+        kind: RoleKind::Pods { interfaces },
+        name: "pods".into(),
+        members: Members::Enis(enis),
+    });
+}
+
+#[test]
+fn pods_of_their_own_are_kept_from_nodes_on_22_by_the_groups_before_any_policy() {
+    for interfaces in [PodInterfaces::PodSubnets, PodInterfaces::BranchInterfaces] {
+        let mut c = cluster(SMALL);
+        with_pods(&mut c, interfaces);
+        let report = verify(&c.model, &c.topology, &c.facts, &c.input, false, Vec::new());
+        let from_pods: Vec<_> =
+            report.flows.iter().filter(|f| f.id == "pods-no-ssh-to-nodes" && f.title.starts_with("pods -> ")).collect();
+        assert!(!from_pods.is_empty(), "{interfaces:?}");
+        for flow in from_pods {
+            assert_eq!(flow.status, Status::Pass, "{flow:#?}");
+            let words = flow.cells.iter().flat_map(|c| c.explanation.clone()).collect::<Vec<_>>().join("\n");
+            assert!(words.contains("no outbound rule of sg-pods matches"), "{words}");
+        }
+        // Custom networking leaves no pod on the node's interface; with branch interfaces the
+        // pods no policy selects are still there, judged by network policies.
+        let shared =
+            report.flows.iter().filter(|f| f.id == "pods-no-ssh-to-nodes" && f.title.starts_with("node group"));
+        assert_eq!(shared.count() > 0, interfaces == PodInterfaces::BranchInterfaces, "{interfaces:?}");
+        for id in ["pods-to-api", "nodes-to-pods", "pods-to-kubelet", "pods-to-pods", "no-internet-to-pods"] {
+            let flows: Vec<_> = report.flows.iter().filter(|f| f.id == id).collect();
+            assert!(!flows.is_empty(), "{id}");
+            assert!(flows.iter().all(|f| f.status == Status::Pass), "{id}: {flows:#?}");
+        }
+    }
+    // A pods group that lets pods out to the nodes on 22, which the nodes admit from
+    // everything of theirs: the node-subnet ACL is the layer left, and is named.
+    let mut c = cluster(SMALL);
+    with_pods(&mut c, PodInterfaces::PodSubnets);
+    let pods = c.model.security_groups.iter_mut().find(|g| g.id == "sg-pods").unwrap();
+    pods.egress.push(common::rule(common::tcp(22, 22), Peer::Group("sg-nodes".into())));
+    let nodes = c.model.security_groups.iter_mut().find(|g| g.id == "sg-nodes").unwrap();
+    nodes.ingress.push(common::rule(common::tcp(22, 22), Peer::Group("sg-pods".into())));
+    let report = verify(&c.model, &c.topology, &c.facts, &c.input, false, Vec::new());
+    let flow = report.flows.iter().find(|f| f.id == "pods-no-ssh-to-nodes").unwrap();
+    let words = flow.cells.iter().flat_map(|c| c.explanation.clone()).collect::<Vec<_>>().join("\n");
+    assert!(words.contains("subnet ACL"), "{flow:#?}");
 }
