@@ -36,6 +36,14 @@ pub struct Discovery {
     /// The security group tagged as the cluster's bastion group, whether or not an
     /// interface carries it yet.
     pub bastion_groups: Vec<String>,
+    /// Custom networking's pod subnets eksharden made (tagged for the pods' role), with
+    /// their zones.
+    pub pod_subnets: Vec<PodSubnet>,
+    /// The pods security group eksharden made, whether or not an interface carries it yet.
+    pub pods_group: Option<String>,
+    /// The namespaces whose pods get the pods group through security groups for pods (the
+    /// group's tag says).
+    pub pod_namespaces: Vec<String>,
     /// The managed node groups (the others in the facts are self-managed).
     pub managed_node_groups: Vec<String>,
     /// The security groups a node group added to the cluster takes: eksharden's node-general
@@ -53,6 +61,15 @@ pub struct Discovery {
     /// EKS made for it, the groups only its control plane and nodes carry) and the value of
     /// the cluster tag on each.
     pub tagging: Vec<Tagging>,
+}
+
+/// A pod subnet and its zone.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PodSubnet {
+    /// The subnet id.
+    pub id: String,
+    /// Its availability zone.
+    pub zone: String,
 }
 
 /// One of the cluster's own resources and its cluster tag.

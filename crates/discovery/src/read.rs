@@ -96,7 +96,7 @@ pub struct Instance {
     pub key_name: Option<String>,
     /// Whether IMDSv2 is required, and the hop limit.
     pub imds: Option<Imds>,
-    /// Its network interfaces.
+    /// Its network interfaces, the primary one first.
     pub enis: Vec<String>,
     /// The ARN of its instance profile, if it has one.
     pub instance_profile: Option<String>,

@@ -9,12 +9,12 @@ use std::net::Ipv4Addr;
 
 use eksharden_net::model::{Eni, Model, Origin, SecurityGroup};
 use eksharden_net::posture::{AccessEntryFact, ClusterFacts, ClusterGroupFact, Compute, NodeGroupFacts, CLOSED_TAG};
-use eksharden_net::topology::{self, Members, NodePurpose, Role, RoleKind, Topology};
-use eksharden_plan::stacks::{NODE_GROUP_TAG, ROLE_TAG};
+use eksharden_net::topology::{self, Members, NodePurpose, PodInterfaces, Role, RoleKind, Topology};
+use eksharden_plan::stacks::{NODE_GROUP_TAG, POD_NAMESPACES_TAG, POD_SUBNET_ROLE, ROLE_TAG};
 use eksharden_spec::model::CLUSTER_TAG;
 
 use crate::read::{ClusterInfo, Instance, ManagedNodeGroup, Network};
-use crate::{Discovery, Tagging};
+use crate::{Discovery, PodSubnet, Tagging};
 
 /// The tag CloudFormation puts on what a stack creates.
 const STACK_TAG: &str = "aws:cloudformation:stack-name";
@@ -126,6 +126,7 @@ pub fn build(
             || i.tags.get("eks:cluster-name").map(String::as_str) == Some(cluster)
             || i.tags.contains_key(&format!("kubernetes.io/cluster/{cluster}"))
     };
+    let pods = PodPlaces::find(cluster, &model, &tags, &descriptions, role_group("pods"), &index, &instances);
     let mut by_group: BTreeMap<String, Vec<&Instance>> = BTreeMap::new();
     for instance in instances.iter().filter(|i| ours(i)) {
         // EKS's tag, eksharden's, eksctl's (its stacks' tags reach the instances), and last
@@ -144,7 +145,7 @@ pub fn build(
         let members = by_group.get(&name).cloned().unwrap_or_default();
         let mut enis: Vec<usize> = Vec::new();
         for instance in &members {
-            for eni in instance.enis.iter().filter_map(|e| index.get(e)) {
+            for eni in instance.enis.iter().filter_map(|e| index.get(e)).filter(|e| !pods.interfaces.contains(e)) {
                 model.enis[*eni].label = format!("node {}", instance.id);
                 enis.push(*eni);
             }
@@ -264,6 +265,14 @@ pub fn build(
             roles.push(Role { kind, name: name.to_owned(), members: Members::Enis(enis) });
         }
     }
+    roles.extend(pods.role(&mut model, &mut places, &node_subnets, &mut notes));
+    let pod_subnets: Vec<PodSubnet> = pods
+        .subnets
+        .iter()
+        .filter_map(|id| {
+            Some(PodSubnet { zone: model.subnets.iter().find(|s| &s.id == id)?.zone.clone(), id: id.clone() })
+        })
+        .collect();
     roles.push(topology::add_other_hosts(&mut model, &bastion_subnets));
     roles.extend(topology::internet_roles(&model));
     let mut tagging = vec![Tagging {
@@ -306,6 +315,14 @@ pub fn build(
         cluster_subnets: info.subnets.clone(),
         bastion_subnets,
         bastion_groups: role_group("bastion").into_iter().collect(),
+        pod_subnets,
+        pod_namespaces: pods
+            .group
+            .as_ref()
+            .and_then(|g| tags.get(g)?.get(POD_NAMESPACES_TAG))
+            .map(|listed| listed.split_whitespace().map(str::to_owned).collect())
+            .unwrap_or_default(),
+        pods_group: pods.group,
         managed_node_groups: managed.iter().map(|g| g.name.clone()).collect(),
         new_node_security_groups: role_group("node-general")
             .or_else(|| info.cluster_group.clone())
@@ -356,6 +373,115 @@ fn public_cidrs(info: &ClusterInfo) -> Vec<ipnet::IpNet> {
         return vec![ipnet::IpNet::V4(ipnet::Ipv4Net::default())];
     }
     info.public_cidrs.iter().filter_map(|c| c.parse().ok()).collect()
+}
+
+/// Where pods with interfaces of their own are, or would be: custom networking's pod subnets
+/// (tagged by eksharden) and the interfaces in them, branch interfaces of security groups for
+/// pods, a node's secondary interfaces in another subnet than its primary one (custom
+/// networking in a cluster eksharden did not make), and anything carrying the pods group.
+struct PodPlaces {
+    /// The pod subnets eksharden made.
+    subnets: Vec<String>,
+    /// The pods security group eksharden made.
+    group: Option<String>,
+    /// The pods' interfaces, by index in the model.
+    interfaces: HashSet<usize>,
+    /// Whether pods are in subnets of their own (custom networking); else, with interfaces or
+    /// a group, they have branch interfaces.
+    custom_networking: bool,
+}
+
+/// How the VPC resource controller describes the branch interfaces it gives pods (AWS-EKS-SGP).
+const BRANCH_DESCRIPTION: &str = "aws-k8s-branch-eni";
+
+impl PodPlaces {
+    fn find(
+        cluster: &str,
+        model: &Model,
+        tags: &HashMap<String, HashMap<String, String>>,
+        descriptions: &HashMap<String, String>,
+        group: Option<String>,
+        index: &HashMap<String, usize>,
+        instances: &[Instance],
+    ) -> Self {
+        let mut subnets: Vec<String> = tags
+            .iter()
+            .filter(|(id, t)| {
+                id.starts_with("subnet-")
+                    && t.get(ROLE_TAG).map(String::as_str) == Some(POD_SUBNET_ROLE)
+                    && t.get(CLUSTER_TAG).map(String::as_str) == Some(cluster)
+            })
+            .map(|(id, _)| id.clone())
+            .collect();
+        subnets.sort();
+        let branch_interfaces: HashSet<usize> = (0..model.enis.len())
+            .filter(|&i| descriptions.get(&model.enis[i].id).map(String::as_str) == Some(BRANCH_DESCRIPTION))
+            .collect();
+        let mut interfaces: HashSet<usize> = (0..model.enis.len())
+            .filter(|&i| {
+                let eni = &model.enis[i];
+                subnets.contains(&eni.subnet) || group.as_ref().is_some_and(|g| eni.groups.contains(g))
+            })
+            .collect();
+        let mut custom_networking = !subnets.is_empty();
+        for instance in instances {
+            let attached: Vec<usize> = instance.enis.iter().filter_map(|e| index.get(e).copied()).collect();
+            if let Some((&primary, secondary)) = attached.split_first() {
+                let primary_subnet = &model.enis[primary].subnet;
+                let elsewhere: Vec<usize> =
+                    secondary.iter().copied().filter(|&e| &model.enis[e].subnet != primary_subnet).collect();
+                custom_networking |= !elsewhere.is_empty();
+                interfaces.extend(elsewhere);
+            }
+        }
+        interfaces.extend(branch_interfaces);
+        Self { subnets, group, interfaces, custom_networking }
+    }
+
+    /// The pods' role: their interfaces, else representatives where they would be (in the pod
+    /// subnets, or with security groups for pods in the node subnets); none in a cluster whose
+    /// pods share their nodes' interfaces.
+    fn role(
+        &self,
+        model: &mut Model,
+        places: &mut Places,
+        node_subnets: &[String],
+        notes: &mut Vec<String>,
+    ) -> Option<Role> {
+        let interfaces = if self.custom_networking {
+            PodInterfaces::PodSubnets
+        } else if !self.interfaces.is_empty() || self.group.is_some() {
+            PodInterfaces::BranchInterfaces
+        } else {
+            return None;
+        };
+        let mut enis: Vec<usize> = self.interfaces.iter().copied().collect();
+        enis.sort_unstable();
+        for &i in &enis {
+            model.enis[i].label = format!("pods ({})", model.enis[i].id);
+        }
+        if enis.is_empty() {
+            let Some(group) = &self.group else {
+                notes.push(
+                    "pods: interfaces of their own, but no pods security group tagged to stand for them".to_owned(),
+                );
+                return None;
+            };
+            let (subnets, why) = match interfaces {
+                PodInterfaces::PodSubnets => (&self.subnets[..], "no pod runs yet; placed in each pod subnet"),
+                PodInterfaces::BranchInterfaces => {
+                    (node_subnets, "no pod has a branch interface yet; placed in each node subnet")
+                }
+            };
+            for subnet in subnets {
+                enis.extend(places.representative(model, subnet, "pods", vec![group.clone()], why));
+            }
+            notes.push(format!("pods: no interface of their own yet; {} representative", enis.len()));
+        } else {
+            notes.push(format!("pods: {} real interfaces of their own", enis.len()));
+        }
+        Some(Role { kind: RoleKind::Pods { interfaces }, name: "pods".to_owned(), members: Members::Enis(enis) })
+    }
 }
 
 /// Free addresses for representative interfaces, subnet by subnet, and public ones for the

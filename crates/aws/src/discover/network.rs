@@ -431,11 +431,19 @@ fn instance(instance: &ec2::Instance) -> Instance {
             tokens_required: m.http_tokens() == Some(&ec2::HttpTokensState::Required),
             hop_limit: m.http_put_response_hop_limit(),
         }),
-        enis: instance
-            .network_interfaces()
-            .iter()
-            .filter_map(|n| n.network_interface_id().map(str::to_owned))
-            .collect(),
+        // The primary interface first: custom networking's pod interfaces are the others.
+        enis: {
+            let mut interfaces: Vec<(i32, String)> = instance
+                .network_interfaces()
+                .iter()
+                .filter_map(|n| {
+                    let index = n.attachment().and_then(|a| a.device_index()).unwrap_or(i32::MAX);
+                    Some((index, n.network_interface_id()?.to_owned()))
+                })
+                .collect();
+            interfaces.sort();
+            interfaces.into_iter().map(|(_, id)| id).collect()
+        },
         instance_profile: instance.iam_instance_profile().and_then(|p| p.arn()).map(str::to_owned),
     }
 }
