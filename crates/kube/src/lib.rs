@@ -11,6 +11,7 @@ pub mod aws_auth;
 pub mod client;
 pub mod error;
 pub mod network_policy;
+pub mod pod_networking;
 pub mod pod_policies;
 pub mod rbac;
 pub mod review;

@@ -27,6 +27,7 @@ table! {
     network_acl,
     ssh_egress_policy,
     network_policy_enforcer,
+    pod_networking,
     endpoint_access,
     logging,
     flow_logs,
