@@ -15,6 +15,7 @@ mod handmade;
 mod harden;
 mod harden_json;
 mod kube;
+mod pod_networking;
 mod pod_policy;
 mod readback;
 mod region;
@@ -139,7 +140,8 @@ pub fn created_with_api_server(name: &str) -> Created {
     let target = Target::emulator(&MotoOptions::default());
     let (file, spec) = example(name);
     let dir = tempfile::tempdir().unwrap();
-    assert_eq!(create(&target, &file, &dir).0.exit, Exit::Ok);
+    let created = create(&target, &file, &dir).0;
+    assert_eq!(created.exit, Exit::Ok, "{}\n{}", created.stdout, created.stderr);
     let (cluster, region) = (spec.metadata.name.clone(), spec.metadata.region.clone());
     let aws = target.aws(&region);
     let server = api_server_for_caller(&target, &cluster, &region);
@@ -171,17 +173,26 @@ pub fn account_trail(aws: &Aws) {
 
 /// The id of the node-general security group eksharden made for `cluster`.
 pub fn node_general_group(aws: &Aws, cluster: &str) -> String {
-    let tagged =
-        |key: &str, value: &str| aws_sdk_ec2::types::Filter::builder().name(format!("tag:{key}")).values(value).build();
+    role_group(aws, cluster, "node-general")
+}
+
+/// The id of the one security group eksharden made for `cluster` with role tag `role`.
+pub fn role_group(aws: &Aws, cluster: &str, role: &str) -> String {
     let groups = block_on(
         aws.ec2
             .describe_security_groups()
             .filters(tagged(eksharden_spec::model::CLUSTER_TAG, cluster))
-            .filters(tagged(eksharden_plan::stacks::ROLE_TAG, "node-general"))
+            .filters(tagged(eksharden_plan::stacks::ROLE_TAG, role))
             .send(),
     )
     .unwrap();
+    assert_eq!(groups.security_groups().len(), 1, "one {role} group");
     groups.security_groups()[0].group_id().unwrap().to_owned()
+}
+
+/// An EC2 filter on tag `key` = `value`.
+pub fn tagged(key: &str, value: &str) -> aws_sdk_ec2::types::Filter {
+    aws_sdk_ec2::types::Filter::builder().name(format!("tag:{key}")).values(value).build()
 }
 
 /// The test API server for `cluster`, whose bootstrap admin is the test's own identity (EKS
