@@ -43,6 +43,9 @@ pub struct ClusterInfo {
     pub ipv6: bool,
     /// EKS Auto Mode's built-in node pools, when Auto Mode is on.
     pub auto_mode_pools: Option<Vec<String>>,
+    /// The `vpc-cni` add-on, read apart from the cluster (whether its configuration turns a
+    /// pod-networking mode on decides where pods are).
+    pub vpc_cni: eksharden_net::posture::VpcCniAddon,
     /// The cluster's OIDC issuer URL.
     pub oidc_issuer: Option<String>,
 }

@@ -8,10 +8,12 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 use std::net::Ipv4Addr;
 
 use eksharden_net::model::{Eni, Model, Origin, SecurityGroup};
-use eksharden_net::posture::{AccessEntryFact, ClusterFacts, ClusterGroupFact, Compute, NodeGroupFacts, CLOSED_TAG};
+use eksharden_net::posture::{
+    AccessEntryFact, ClusterFacts, ClusterGroupFact, Compute, NodeGroupFacts, PodNetworkFacts, VpcCniAddon, CLOSED_TAG,
+};
 use eksharden_net::topology::{self, Members, NodePurpose, PodInterfaces, Role, RoleKind, Topology};
 use eksharden_plan::stacks::{NODE_GROUP_TAG, POD_NAMESPACES_TAG, POD_SUBNET_ROLE, ROLE_TAG};
-use eksharden_spec::model::CLUSTER_TAG;
+use eksharden_spec::model::{cni_env_setting, CLUSTER_TAG, CUSTOM_NETWORK_KEY, POD_ENI_KEY};
 
 use crate::read::{ClusterInfo, Instance, ManagedNodeGroup, Network};
 use crate::{Discovery, PodSubnet, Tagging};
@@ -62,6 +64,7 @@ pub fn build(
         logging: info.logging.clone(),
         secrets_key: info.secrets_key.clone(),
         compute: Compute { auto_mode_pools: info.auto_mode_pools.clone(), fargate_profiles: Vec::new() },
+        pod_network: PodNetworkFacts { vpc_cni: info.vpc_cni.clone(), ..PodNetworkFacts::default() },
         cluster_security_group: info.cluster_group.as_ref().map(|id| ClusterGroupFact {
             id: id.clone(),
             closed_down: tags.get(id).and_then(|t| t.get(CLOSED_TAG)).is_some_and(|v| v == "true"),
@@ -265,7 +268,7 @@ pub fn build(
             roles.push(Role { kind, name: name.to_owned(), members: Members::Enis(enis) });
         }
     }
-    roles.extend(pods.role(&mut model, &mut places, &node_subnets, &mut notes));
+    roles.extend(pods.role(&mut model, &mut places, &node_subnets, &info.vpc_cni, &mut notes));
     let pod_subnets: Vec<PodSubnet> = pods
         .subnets
         .iter()
@@ -446,6 +449,7 @@ impl PodPlaces {
         model: &mut Model,
         places: &mut Places,
         node_subnets: &[String],
+        cni: &VpcCniAddon,
         notes: &mut Vec<String>,
     ) -> Option<Role> {
         let interfaces = if self.custom_networking {
@@ -461,6 +465,23 @@ impl PodPlaces {
             model.enis[i].label = format!("pods ({})", model.enis[i].id);
         }
         if enis.is_empty() {
+            // Without a pod running, only the VPC CNI's settings say pods would be apart.
+            let (key, mode) = match interfaces {
+                PodInterfaces::PodSubnets => (CUSTOM_NETWORK_KEY, "custom networking"),
+                PodInterfaces::BranchInterfaces => (POD_ENI_KEY, "security groups for pods"),
+            };
+            let on = match cni {
+                VpcCniAddon::Installed { configuration: Some(text), .. } => {
+                    cni_env_setting(text, key).is_some_and(|v| v == "true")
+                }
+                _ => false,
+            };
+            if !on {
+                notes.push(format!(
+                    "pods: the vpc-cni add-on does not turn {mode} on ({key}), so pods share their nodes' interfaces"
+                ));
+                return None;
+            }
             let Some(group) = &self.group else {
                 notes.push(
                     "pods: interfaces of their own, but no pods security group tagged to stand for them".to_owned(),

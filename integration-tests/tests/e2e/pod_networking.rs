@@ -208,6 +208,30 @@ fn custom_networking_puts_pods_in_subnets_of_their_own_whose_group_nodes_do_not_
         assert!(words.contains("22 blocked at destination subnet ACL (inbound)"), "{words}");
         assert!(!words.contains("security groups"), "the groups admit it now: {words}");
     }
+
+    // Custom networking turned off in the add-on: pods are back on their nodes' interfaces, so
+    // verify judges them there again (no policy: a finding), and harden turns it back on.
+    let off = r#"{"enableNetworkPolicy":"true","env":{"AWS_VPC_K8S_CNI_CUSTOM_NETWORK_CFG":"false"}}"#;
+    block_on(aws.eks.update_addon().cluster_name(cluster).addon_name("vpc-cni").configuration_values(off).send())
+        .unwrap();
+    let report = verify(&created);
+    assert!(from_pods(&report, "pods-no-ssh-to-nodes").is_empty(), "no pods of their own now");
+    let shared: Vec<&Value> = report["flows"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["id"] == "pods-no-ssh-to-nodes" && f["status"] == "fail")
+        .collect();
+    assert!(!shared.is_empty(), "pods on the nodes' interfaces, with no policy, are a finding");
+    let notes = report["notes"].to_string();
+    assert!(notes.contains("the vpc-cni add-on does not turn custom networking on"), "{notes}");
+    let planned = harden(&created, &[]);
+    let (state, detail) = planned.planned("pod-networking");
+    assert_eq!(state, "changes", "{detail}");
+    assert!(detail.to_string().contains("setPodNetworking"), "{detail}");
+    assert!(harden(&created, &["--apply", "--yes"]).held("pod-networking"));
+    assert_eq!(cni_configuration(aws, cluster)["env"]["AWS_VPC_K8S_CNI_CUSTOM_NETWORK_CFG"], "true");
+    assert!(!from_pods(&verify(&created), "pods-no-ssh-to-nodes").is_empty(), "pods apart again");
 }
 
 #[test]

@@ -48,6 +48,8 @@ pub async fn cluster(aws: &Aws, name: &str) -> Result<ClusterInfo, AwsError> {
             .filter(|compute| compute.enabled() == Some(true))
             .map(|compute| compute.node_pools().to_vec()),
         oidc_issuer: c.identity().and_then(|i| i.oidc()).and_then(|o| o.issuer()).map(str::to_owned),
+        // Read by its own call (`vpc_cni`), with the rest of discovery.
+        vpc_cni: eksharden_net::posture::VpcCniAddon::NotRead,
     })
 }
 

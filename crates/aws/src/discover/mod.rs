@@ -24,7 +24,7 @@ use crate::error::AwsError;
 
 /// Reads everything `verify` needs about `cluster`.
 pub async fn discover(aws: &Aws, cluster: &str) -> Result<Discovery, AwsError> {
-    let info = eks::cluster(aws, cluster).await?;
+    let mut info = eks::cluster(aws, cluster).await?;
     let (network, node_groups, access_entries, creator, fargate, workload_roles, vpc_cni, flow_logs, trails) = futures_util::join!(
         network::read(aws, &info.vpc),
         eks::node_groups(aws, cluster),
@@ -51,6 +51,7 @@ pub async fn discover(aws: &Aws, cluster: &str) -> Result<Discovery, AwsError> {
             None
         }
     };
+    info.vpc_cni = vpc_cni;
     let mut discovery = eksharden_discovery::build(cluster, &info, network, &node_groups, access_entries, notes);
     discovery.facts.creator_role = match creator {
         Ok(None) => CreatorRoleFact::Absent,
@@ -63,7 +64,6 @@ pub async fn discover(aws: &Aws, cluster: &str) -> Result<Discovery, AwsError> {
     };
     discovery.facts.kubernetes_version = info.version.as_deref().map(|v| version_fact(v, crate::clock::today()));
     discovery.facts.node_groups_unread = node_groups_unread;
-    discovery.facts.pod_network.vpc_cni = vpc_cni;
     let audit = &mut discovery.facts.audit;
     match flow_logs {
         Ok(logs) => audit.flow_logs = Some(logs),

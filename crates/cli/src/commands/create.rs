@@ -132,6 +132,15 @@ pub fn run(args: &CreateArgs, global: &Global, out: &mut Output) -> Exit {
             Some(reached) => reached.as_ref().map(|k| k.client.clone()).map_err(Clone::clone),
             None => Err("not asked for (--kube-endpoint)".to_owned()),
         };
+        if kube.is_none() && spec.pod_networking.separates_pods() {
+            // Custom networking's ENIConfigs and security groups for pods' policies are
+            // Kubernetes objects: until they are applied, the selected pods stay on their
+            // nodes' interfaces, and with custom networking nodes give pods no address.
+            out.note(&format!(
+                "  pod networking: the ENIConfigs or SecurityGroupPolicies need the cluster API: `eksharden harden {} --only pod-networking --kube-endpoint URL --apply`",
+                plan.cluster
+            ));
+        }
         let hardened = harden_after_stacks(&aws, &plan.cluster, spec, kube, out).await;
         // The proof: read the cluster back and check every flow and setting.
         let input = policy_input(spec);

@@ -22,9 +22,10 @@ const PRIVATE_RANGES: [&str; 3] = ["10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/1
 /// The longest value an EC2 tag takes.
 const MAX_TAG_VALUE: usize = 256;
 
-/// Instance families built before Nitro: EC2 gives them no trunk interface, so their pods get
-/// no groups of their own (AWS-EKS-SGP).
-const NOT_NITRO: [&str; 14] = ["t1", "t2", "m1", "m2", "m3", "m4", "c1", "c3", "c4", "r3", "r4", "x1", "x1e", "h1"];
+/// Instance families EC2 gives no trunk interface, so their pods get no groups of their own
+/// (AWS-EKS-SGP): those built before Nitro, and the burstable T family.
+const NO_TRUNK_INTERFACE: [&str; 18] =
+    ["t1", "t2", "t3", "t3a", "t4g", "m1", "m2", "m3", "m4", "c1", "c3", "c4", "r3", "r4", "x1", "x1e", "h1", "i2"];
 
 pub(super) fn check(spec: &ClusterSpec, findings: &mut Vec<Finding>) {
     let at = Path::root().key("podNetworking");
@@ -139,12 +140,12 @@ fn check_security_groups_for_pods(spec: &ClusterSpec, at: &Path, findings: &mut 
     for (i, group) in spec.node_groups.iter().enumerate() {
         for (j, instance_type) in group.instance_types().into_iter().enumerate() {
             let family = instance_type.split('.').next().unwrap_or_default();
-            if NOT_NITRO.contains(&family) {
+            if NO_TRUNK_INTERFACE.contains(&family) {
                 let at = Path::root().key("nodeGroups").index(i);
                 let at = if j == 0 { at.key("instanceType") } else { at.key("extraInstanceTypes").index(j - 1) };
                 findings.push(Finding::warning(
                     at,
-                    format!("{instance_type} is not built on Nitro: its pods get no security group of their own (AWS-EKS-SGP)"),
+                    format!("{instance_type} has no trunk interface: its pods get no security group of their own (AWS-EKS-SGP)"),
                 ));
             }
         }
