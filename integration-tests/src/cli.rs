@@ -19,7 +19,8 @@ pub fn eksharden(args: &[&str]) -> Run {
     isolate_from_real_aws();
     let mut stdout = Vec::new();
     let mut stderr = Vec::new();
-    let mut output = Output { stdout: &mut stdout, stderr: &mut stderr, terminal: false, colour: false, quiet: false };
+    let mut output =
+        Output { stdout: &mut stdout, stderr: &mut stderr, terminal: false, colour: false, quiet: false, verbose: 0 };
     let exit = eksharden_cli::run(std::iter::once("eksharden").chain(args.iter().copied()), &mut output);
     Run { exit, stdout: String::from_utf8_lossy(&stdout).into(), stderr: String::from_utf8_lossy(&stderr).into() }
 }

@@ -62,7 +62,8 @@ fn quiet_keeps_errors_and_drops_warnings() {
 fn on_a_terminal_errors_show_the_offending_line() {
     let mut stdout = Vec::new();
     let mut stderr = Vec::new();
-    let mut output = Output { stdout: &mut stdout, stderr: &mut stderr, terminal: true, colour: false, quiet: false };
+    let mut output =
+        Output { stdout: &mut stdout, stderr: &mut stderr, terminal: true, colour: false, quiet: false, verbose: 0 };
     let exit =
         eksharden_cli::run(["eksharden", "validate", "-f", "tests/invalid-specs/cidr-prefix-33.yaml"], &mut output);
     assert_eq!(exit, Exit::Input);

@@ -36,6 +36,7 @@ where
         }
     };
     out.quiet = cli.global.quiet;
+    out.verbose = cli.global.verbose;
     match &cli.command {
         Command::Validate(args) => commands::validate::run(args, out),
         Command::Render(args) => commands::render::run(args, out),

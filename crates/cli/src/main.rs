@@ -13,6 +13,7 @@ fn main() -> ExitCode {
         terminal,
         colour: terminal && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty()),
         quiet: false,
+        verbose: 0,
     };
     eksharden_cli::run(std::env::args_os(), &mut output).into()
 }

@@ -19,6 +19,8 @@ pub struct Output<'a> {
     pub colour: bool,
     /// `--quiet`: errors only.
     pub quiet: bool,
+    /// `-v` (1), `-vv` (2): the report's every pair and reason, and progress's every event.
+    pub verbose: u8,
 }
 
 impl Output<'_> {

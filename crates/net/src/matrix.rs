@@ -308,14 +308,11 @@ fn judge(expectation: &Expectation, verdict: &Verdict, layer: &PolicyLayer, stri
                     (Status::Fail, words)
                 }
                 None => {
-                    let words = open
-                        .into_iter()
-                        .map(|s| {
-                            format!(
-                                "{s}; the network-policy layer was not read, so nothing is known to block pod traffic"
-                            )
-                        })
-                        .collect();
+                    let mut words = open;
+                    words.push(
+                        "the network-policy layer was not read (--cluster-api), so nothing is known to block pod traffic"
+                            .to_owned(),
+                    );
                     (if strict { Status::Fail } else { Status::Warn }, words)
                 }
             }

@@ -5,7 +5,7 @@ use serde::Serialize;
 
 use crate::policy::Expectation;
 use crate::ports::{PortRange, Protocol};
-use crate::verdict::Verdict;
+use crate::verdict::{Hop, Layer, Reason, Verdict};
 
 /// How a check came out.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
@@ -46,6 +46,57 @@ pub struct Cell {
     pub explanation: Vec<String>,
     /// The engine's verdict, hop by hop.
     pub verdict: Verdict,
+}
+
+impl Cell {
+    /// What decided this pair, in one line: where it reaches what it must not, the rule,
+    /// entry or route that lets it in at the destination (or the last hop); where it does not
+    /// reach what it must, the first hop that blocks it; else (not evaluated, not judged, a
+    /// layer that must block on its own and does not) the first words of the explanation.
+    /// With the network-policy layer, what that layer said follows.
+    pub fn decisive(&self, expectation: &Expectation) -> String {
+        let required = matches!(expectation, Expectation::Allowed | Expectation::Advised(_));
+        let failing = self.verdict.segments.iter().find(|s| s.allowed != required);
+        let decided = failing.and_then(|segment| {
+            if required {
+                let hop = segment.blocking().next()?;
+                Some(format!("{} blocked at {}: {}", segment.ports, hop.step, hop.reason.brief()))
+            } else {
+                let admitting = |h: &&Hop| matches!(h.reason, Reason::SgRule { ingress: true, .. });
+                let hop = segment.hops.iter().rev().find(admitting).or_else(|| segment.hops.last())?;
+                Some(format!("{} allowed by {}", segment.ports, hop.reason.brief()))
+            }
+        });
+        let mut line = decided
+            .or_else(|| self.not_blocked_alone(expectation))
+            .or_else(|| self.explanation.first().cloned())
+            .unwrap_or_default();
+        if *expectation == Expectation::BlockedByNetworkPolicy && self.explanation.len() > 1 {
+            if let Some(policy_layer) = self.explanation.last() {
+                line = format!("{line}; {policy_layer}");
+            }
+        }
+        line
+    }
+}
+
+impl Cell {
+    /// For a pair that must be blocked by each of some layers and is blocked, but not by one
+    /// of them on its own: that layer (`SGs`, `ACLs`) and the last of its hops that let the
+    /// pair through.
+    fn not_blocked_alone(&self, expectation: &Expectation) -> Option<String> {
+        let Expectation::BlockedAtEachLayer(layers) = expectation else { return None };
+        self.verdict.segments.iter().find_map(|segment| {
+            let layer = layers.iter().find(|&&l| !segment.blocked_by(l))?;
+            let hop = segment.hops.iter().rev().find(|h| h.step.layer() == *layer)?;
+            let layer = match layer {
+                Layer::SecurityGroup => "SGs".to_owned(),
+                Layer::NetworkAcl => "ACLs".to_owned(),
+                other => other.to_string(),
+            };
+            Some(format!("{layer} let it in: {}", hop.reason.brief()))
+        })
+    }
 }
 
 /// One requirement of the flow policy between two roles.

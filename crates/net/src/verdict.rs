@@ -263,6 +263,24 @@ impl Reason {
     pub fn acl_entry(acl: &str, ports: PortRange, entry: u16, allow: bool) -> Self {
         Self::Acl { acl: acl.to_owned(), decisions: vec![AclDecision { ports, entry, allow }] }
     }
+
+    /// The reason in few words: a security-group rule by its group id and what it admits
+    /// (`sg-0abc: tcp 22 from itself`; `from` inbound, `to` outbound), without the group's
+    /// name or the rule's description (the full words are `Display`'s).
+    pub fn brief(&self) -> String {
+        match self {
+            Self::SgRule { group, ingress, rule, .. } => {
+                let bare = SgRule { description: None, ..rule.clone() };
+                let words = DisplayRule(&bare, *ingress).to_string();
+                let words = match words.strip_suffix(group.as_str()) {
+                    Some(rest) if rule.peer == Peer::Group(group.clone()) => format!("{rest}itself"),
+                    _ => words,
+                };
+                format!("{group}: {words}")
+            }
+            other => other.to_string(),
+        }
+    }
 }
 
 impl fmt::Display for Reason {

@@ -66,7 +66,7 @@ fn a_deleted_launch_template_leaves_the_rest_of_the_report() {
     let (target, file, template) = created();
     let aws = target.aws("eu-west-1");
     block_on(aws.ec2.delete_launch_template().launch_template_id(&template).send()).unwrap();
-    let verified = run(&target, &["verify", "-f", &file]);
+    let verified = run(&target, &["verify", "-f", &file, "-v"]);
     assert_eq!(verified.exit, Exit::Infrastructure, "{}\n{}", verified.stdout, verified.stderr);
     assert_degraded(&verified.stdout, "EC2.DescribeLaunchTemplateVersions failed");
     assert!(verified.stderr.contains("could not be judged"), "{}", verified.stderr);
@@ -77,7 +77,7 @@ fn access_denied_on_one_call_leaves_the_rest_and_harden_plans_what_does_not_depe
     let (target, file, _) = created();
     let denied = Denied::start(&target, "ec2:DescribeLaunchTemplateVersions");
     let through = |args: &[&str]| denied.run(args);
-    let verified = through(&["verify", "-f", &file]);
+    let verified = through(&["verify", "-f", &file, "-v"]);
     assert_eq!(verified.exit, Exit::Infrastructure, "{}\n{}", verified.stdout, verified.stderr);
     assert_degraded(&verified.stdout, "UnauthorizedOperation");
 

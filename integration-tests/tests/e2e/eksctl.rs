@@ -89,11 +89,13 @@ fn a_cluster_made_as_eksctl_makes_it_is_reported_then_hardened_without_breaking_
     let [ssh_stack, _, _] = &built.nodegroup_stacks[..] else { panic!("{built:?}") };
 
     // verify: the whole report, exit 1, naming each problem.
-    let verified = run(&target, &["verify", CLUSTER, "--region", REGION]);
+    let verified = run(&target, &["verify", CLUSTER, "--region", REGION, "-v"]);
     assert_eq!(verified.exit, Exit::Findings, "{}\n{}", verified.stdout, verified.stderr);
     for said in [
         "eksctl-by-eksctl-nodegroup-ng-ssh-remoteAccess) inbound rule tcp 22 from 0.0.0.0/0",
-        "eksctl-by-eksctl-nodegroup-ng-ssh-remoteAccess) inbound rule tcp 22 from ::/0",
+        // open-ingress: each rule, then the group by its name.
+        ": tcp 22 from ::/0",
+        " is eksctl-by-eksctl-nodegroup-ng-ssh-remoteAccess",
         "FAIL endpoint-public-access",
         "public access from 0.0.0.0/0",
         "control-plane logging is off for: api, audit, authenticator, controllerManager, scheduler",

@@ -340,7 +340,7 @@ fn a_self_managed_node_group_of_eksctl_is_named_as_eksctl_named_it() {
         ("alpha.eksctl.io/cluster-name", spec.metadata.name.as_str()),
     ];
     block_on(shapes::launch(&aws, &tags, &subnet, &[], false)).unwrap();
-    let verified = run(&target, &["verify", "-f", &file]);
+    let verified = run(&target, &["verify", "-f", &file, "-v"]);
     assert!(verified.stdout.contains("node group ng-workers: 1 real interfaces of 1 instances"), "{}", verified.stdout);
 }
 

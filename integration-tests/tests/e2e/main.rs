@@ -19,6 +19,7 @@ mod pod_networking;
 mod pod_policy;
 mod readback;
 mod region;
+mod report;
 mod safety;
 mod verify;
 mod workloads;

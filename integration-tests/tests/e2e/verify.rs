@@ -143,7 +143,7 @@ fn a_created_cluster_verifies_clean_and_each_break_is_its_own_finding() {
     assert!(finding(&report, "control-plane-no-privileged-ports").contains("inbound rule tcp 22 from 0.0.0.0/0"));
     let said = finding(&report, "ssh-to-nodes-only-from-bastion");
     assert!(said.contains(&format!("{nodes} (")) && said.contains("inbound rule tcp 22 from 0.0.0.0/0"), "{said}");
-    assert!(finding(&report, "open-ingress").contains("inbound rule tcp 22 from 0.0.0.0/0"));
+    assert!(finding(&report, "open-ingress").contains(&format!("{nodes}: tcp 22 from 0.0.0.0/0")));
     block_on(aws.ec2.revoke_security_group_ingress().group_id(&nodes).ip_permissions(ssh_from_anywhere).send())
         .unwrap();
     assert_eq!(failed(&verify(&target, &file).1), Vec::<String>::new());
@@ -249,7 +249,7 @@ fn discovery_calls(
 ) -> (BTreeMap<String, usize>, String) {
     let proxy = FaultProxy::start(moto_address, Faults::default(), 1);
     let watched = Target::External { endpoint: Some(proxy.endpoint()), profile: None };
-    let verified = run(&watched, &["verify", cluster, "--region", region]);
+    let verified = run(&watched, &["verify", cluster, "--region", region, "-v"]);
     assert_eq!(verified.exit, Exit::Ok, "{}\n{}", verified.stdout, verified.stderr);
     (proxy.counts().calls, verified.stdout)
 }

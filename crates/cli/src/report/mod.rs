@@ -12,12 +12,25 @@ use crate::output::Output;
 /// Prints `report` to stdout.
 pub fn print(report: &Report, format: ReportFormat, region: &str, out: &mut Output) {
     let text = match format {
-        ReportFormat::Table => table::render(report, region, out.colour && out.terminal),
+        ReportFormat::Table => {
+            let width = terminal_columns(out);
+            // Colour only where the table goes to a terminal.
+            let style = table::Style { colour: out.colour && width.is_some(), width, verbose: out.verbose > 0 };
+            table::render(report, region, &style)
+        }
         ReportFormat::Json => serde_json::to_string_pretty(report).expect("a report is plain data") + "\n",
         ReportFormat::Sarif => serde_json::to_string_pretty(&sarif::render(report)).expect("plain JSON") + "\n",
         ReportFormat::Junit => junit::render(report),
     };
     let _ = out.stdout.write_all(text.as_bytes());
+}
+
+/// The columns of the terminal the table goes to: `COLUMNS` when set, else the terminal's;
+/// none when standard output is no terminal (a file, a pipe: lines are then whole).
+fn terminal_columns(out: &Output) -> Option<usize> {
+    let (width, _) = terminal_size::terminal_size().filter(|_| out.terminal)?;
+    let columns = std::env::var("COLUMNS").ok().and_then(|c| c.parse().ok()).filter(|&c: &usize| c >= 40);
+    Some(columns.unwrap_or(usize::from(width.0)))
 }
 
 /// One check of either kind, as the flat formats list them.

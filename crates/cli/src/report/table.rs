@@ -1,99 +1,212 @@
-//! The report as a table: findings first, then warnings, then what passed; each flow with
-//! the endpoint pairs that broke it and the rule, entry or route that decided.
+//! The report as a table, for people: findings first, then what could not be judged, then
+//! warnings, each check on one line with its verdict and the rule, entry or route that
+//! decided it; then one line for what passed and one for the notes. With `-v`, every
+//! endpoint pair with its full reasons, every passed check and every note.
 
 use std::fmt::Write;
 
-use eksharden_net::report::{Report, Status};
+use eksharden_net::report::{FlowCheck, PostureCheck, Report, Status};
 
-use super::{items, Item};
+/// How the table is laid out.
+pub struct Style {
+    /// ANSI colour on the status words.
+    pub colour: bool,
+    /// The width lines are fitted to on a terminal (none when the report goes to a file or a
+    /// pipe, or with `verbose`: lines are then whole).
+    pub width: Option<usize>,
+    /// Every pair, reason, passed check and note.
+    pub verbose: bool,
+}
 
-/// Renders the table; `colour` adds ANSI colour to the status column.
-pub fn render(report: &Report, region: &str, colour: bool) -> String {
+/// The sections of the report, in order, and which statuses go in each.
+const SECTIONS: [&str; 4] = ["FINDINGS", "NOT JUDGED", "WARNINGS", "PASSED"];
+
+/// One check of either kind, as the table lists it.
+struct Line<'a> {
+    id: &'static str,
+    status: Status,
+    citation: &'static str,
+    /// The flows of the check (one per role pair), or none for a posture check.
+    flows: Vec<&'a FlowCheck>,
+    posture: Option<&'a PostureCheck>,
+}
+
+/// Renders the table.
+pub fn render(report: &Report, region: &str, style: &Style) -> String {
     let mut text = String::new();
+    let not_judged = match report.unknowns() {
+        0 => String::new(),
+        n => format!(", {n} not judged"),
+    };
     let _ = writeln!(
         text,
-        "verify {} ({region}): {} passed, {} warning(s), {} finding(s){}",
+        "verify {} ({region}): {} passed, {} warning(s), {} finding(s){not_judged}",
         report.cluster,
         report.passed(),
         report.warnings(),
         report.findings(),
-        match report.unknowns() {
-            0 => String::new(),
-            n => format!(", {n} not judged"),
-        }
     );
-    let items = items(report);
-    // Findings, then what could not be judged, then warnings that are not findings, then
-    // what passed.
-    let section = |item: &Item| match item.status {
-        status if report.is_finding(status) => "FINDINGS",
-        Status::Unknown => "NOT JUDGED",
-        Status::Warn => "WARNINGS",
-        _ => "PASSED",
+    let lines = lines(report);
+    let section = |line: &Line| match line.status {
+        status if report.is_finding(status) => SECTIONS[0],
+        Status::Unknown => SECTIONS[1],
+        Status::Warn => SECTIONS[2],
+        _ => SECTIONS[3],
     };
-    for heading in ["FINDINGS", "NOT JUDGED", "WARNINGS", "PASSED"] {
-        let chosen: Vec<&Item> = items.iter().filter(|i| section(i) == heading).collect();
+    for heading in SECTIONS {
+        let chosen: Vec<&Line> = lines.iter().filter(|l| section(l) == heading).collect();
         if chosen.is_empty() {
             continue;
         }
-        let _ = writeln!(text, "\n{heading}");
-        let width = chosen.iter().map(|i| i.id.len()).max().unwrap_or(0);
-        if heading == "PASSED" {
-            passed(&mut text, &chosen, width, colour);
+        // The id column is as wide as the section's widest id.
+        let width = chosen.iter().map(|l| l.id.len()).max().unwrap_or(0);
+        if heading == "PASSED" && !style.verbose {
+            let flows: usize = chosen.iter().map(|l| l.flows.len()).sum();
+            let settings = chosen.iter().filter(|l| l.posture.is_some()).count();
+            let summary = format!(
+                "\nPASSED {} checks: {flows} flow(s) between roles, {settings} setting(s) (-v lists them)",
+                chosen.len()
+            );
+            let _ = writeln!(text, "{}", fit(&summary, style));
             continue;
         }
-        for item in chosen {
-            let _ = writeln!(
-                text,
-                "  {} {:<width$}  {} [{}]",
-                label(item.status, colour),
-                item.id,
-                item.title,
-                item.citation
-            );
-            for detail in &item.details {
-                let _ = writeln!(text, "        {detail}");
+        let _ = writeln!(text, "\n{heading}");
+        for line in chosen {
+            let label = label(line.status, style.colour);
+            if style.verbose {
+                let _ = writeln!(text, "  {label} {:<width$}  [{}]", line.id, line.citation);
+                for detail in details(line) {
+                    let _ = writeln!(text, "        {detail}");
+                }
+            } else {
+                // The label's colour codes take no room on the screen.
+                let shown = format!("  {} {:<width$}  {}", label_word(line.status), line.id, summary(line));
+                let _ = writeln!(text, "{}", fit(&shown, style).replacen(label_word(line.status), &label, 1));
             }
         }
     }
     if !report.notes.is_empty() {
-        let _ = writeln!(text, "\nNOTES");
-        for note in &report.notes {
-            let _ = writeln!(text, "  {note}");
+        if style.verbose {
+            let _ = writeln!(text, "\nNOTES");
+            for note in &report.notes {
+                let _ = writeln!(text, "  {note}");
+            }
+        } else {
+            let standing_in = report.notes.iter().filter(|n| n.contains("representative")).count();
+            let line = format!(
+                "\nNOTES {} on what was read; {standing_in} role(s) have representative interfaces standing in (-v lists them)",
+                report.notes.len()
+            );
+            let _ = writeln!(text, "{}", fit(&line, style));
         }
     }
     text
 }
 
-/// Passed checks, one line per check id with how many role pairs it covered.
-fn passed(text: &mut String, items: &[&Item], width: usize, colour: bool) {
-    let mut ids: Vec<&str> = Vec::new();
-    for item in items {
-        if !ids.contains(&item.id) {
-            ids.push(item.id);
+/// The checks, flows of one id together (in the order the report has them), then the posture
+/// checks, each with the worst status of its flows.
+fn lines(report: &Report) -> Vec<Line<'_>> {
+    let mut lines: Vec<Line> = Vec::new();
+    for flow in &report.flows {
+        let section_of = |status: Status| (report.is_finding(status), status);
+        match lines.iter_mut().find(|l| l.id == flow.id && section_of(l.status) == section_of(flow.status)) {
+            Some(line) => line.flows.push(flow),
+            None => lines.push(Line {
+                id: flow.id,
+                status: flow.status,
+                citation: flow.citation,
+                flows: vec![flow],
+                posture: None,
+            }),
         }
     }
-    for id in ids {
-        let same: Vec<&&Item> = items.iter().filter(|i| i.id == id).collect();
-        let summary = if same.len() == 1 {
-            format!("{}: {}", same[0].title, same[0].details.join("; "))
-        } else {
-            format!("{} flows, e.g. {}", same.len(), same[0].title)
+    lines.extend(report.posture.iter().map(|check| Line {
+        id: check.id,
+        status: check.status,
+        citation: check.citation,
+        flows: Vec::new(),
+        posture: Some(check),
+    }));
+    lines
+}
+
+/// The one line of a check: its flow (or how many, and the first) and what decided it; a
+/// posture check's first finding.
+fn summary(line: &Line) -> String {
+    if let Some(check) = line.posture {
+        return match check.details.is_empty() {
+            true => check.title.clone(),
+            false => check.details.join("; "),
         };
-        let _ = writeln!(text, "  {} {id:<width$}  {summary}", label(Status::Pass, colour));
+    }
+    let first = line.flows[0];
+    let decided = first.cells.iter().find(|c| c.status == first.status).map(|c| c.decisive(&first.expectation));
+    let flows = match line.flows.len() {
+        1 => first.title.clone(),
+        n => format!("{n} flows, e.g. {}", first.title),
+    };
+    // What decided comes first: it is what a narrow screen must keep.
+    match decided {
+        Some(decided) if line.status != Status::Pass => format!("{decided} ({flows})"),
+        _ => flows,
+    }
+}
+
+/// Every line of a check's reasons: each flow's pairs that did not pass (or how many did),
+/// or a posture check's details.
+fn details(line: &Line) -> Vec<String> {
+    if let Some(check) = line.posture {
+        let mut lines = vec![check.title.clone()];
+        lines.extend(check.details.iter().cloned());
+        return lines;
+    }
+    let mut lines = Vec::new();
+    for flow in &line.flows {
+        lines.push(flow.title.clone());
+        let failing: Vec<String> = flow
+            .cells
+            .iter()
+            .filter(|c| c.status != Status::Pass)
+            .flat_map(|c| c.explanation.iter().map(move |e| format!("  {} -> {}: {e}", c.source, c.destination)))
+            .collect();
+        if failing.is_empty() {
+            lines.push(format!("  {} endpoint pair(s) checked", flow.cells.len()));
+        }
+        lines.extend(failing);
+    }
+    lines
+}
+
+/// `line` cut to the style's width (with an ellipsis), if it has one and is not verbose.
+fn fit(line: &str, style: &Style) -> String {
+    match style.width {
+        Some(width) if !style.verbose && line.chars().count() > width => {
+            let kept: String = line.chars().take(width.saturating_sub(1)).collect();
+            format!("{kept}…")
+        }
+        _ => line.to_owned(),
+    }
+}
+
+fn label_word(status: Status) -> &'static str {
+    match status {
+        Status::Pass => "PASS",
+        Status::Warn => "WARN",
+        Status::Unknown => "UNKNOWN",
+        Status::Fail => "FAIL",
     }
 }
 
 fn label(status: Status, colour: bool) -> String {
-    let (word, code) = match status {
-        Status::Pass => ("PASS", "32"),
-        Status::Warn => ("WARN", "33"),
-        Status::Unknown => ("UNKNOWN", "35"),
-        Status::Fail => ("FAIL", "31"),
+    let code = match status {
+        Status::Pass => "32",
+        Status::Warn => "33",
+        Status::Unknown => "35",
+        Status::Fail => "31",
     };
     if colour {
-        format!("\x1b[{code}m{word}\x1b[0m")
+        format!("\x1b[{code}m{}\x1b[0m", label_word(status))
     } else {
-        word.to_owned()
+        label_word(status).to_owned()
     }
 }

@@ -1,0 +1,90 @@
+//! The terminal report, for people (issue 16): a clean `examples/full.yaml` cluster's report
+//! fits one 50-line screen at 100 columns, each finding is one line naming the rule that
+//! decided it, and `-v` shows every endpoint pair with its full reasons.
+
+use aws_sdk_ec2::types::{IpPermission, IpRange};
+use integration_tests::moto::MotoOptions;
+
+use super::{block_on, create, example, node_general_group, run, Target};
+
+/// The report's lines with the ids the emulator made up replaced (and the random suffix
+/// CloudFormation gives the names it makes), so that a snapshot holds.
+fn normalized(report: &str) -> String {
+    let mut out = String::new();
+    for word in report.split_inclusive([' ', '(', ')', ',', ';', ':', '\n']) {
+        let id_at = ["sg-", "subnet-", "eni-", "i-", "acl-", "rtb-", "fl-"].iter().find_map(|p| {
+            word.strip_prefix(p).filter(|rest| rest.starts_with(|c: char| c.is_ascii_hexdigit())).map(|_| p)
+        });
+        match id_at {
+            Some(prefix) => {
+                let tail: String = word.chars().rev().take_while(|c| !c.is_ascii_alphanumeric()).collect();
+                out.push_str(&format!("{prefix}ID{}", tail.chars().rev().collect::<String>()));
+            }
+            None => match word.rsplit_once('-') {
+                // `...SecurityGroup-8PTON6DHC7E5`: CloudFormation's suffix.
+                Some((name, suffix))
+                    if suffix.trim_end().len() >= 8
+                        && suffix.trim_end().chars().all(|c| c.is_ascii_uppercase() || c.is_ascii_digit()) =>
+                {
+                    let tail: String = suffix.chars().skip_while(|c| c.is_ascii_alphanumeric()).collect();
+                    out.push_str(&format!("{name}-SUFFIX{tail}"));
+                }
+                _ => out.push_str(word),
+            },
+        }
+    }
+    out
+}
+
+#[test]
+fn a_clean_cluster_reads_in_one_screen_a_finding_in_one_line_and_v_gives_every_reason() {
+    let target = Target::emulator(&MotoOptions::default());
+    let (file, spec) = example("full");
+    let dir = tempfile::tempdir().unwrap();
+    assert_eq!(create(&target, &file, &dir).0.exit, eksharden_cli::exit::Exit::Ok);
+    let (cluster, region) = (spec.metadata.name.as_str(), spec.metadata.region.as_str());
+
+    // Lines are whole when the report is not for a terminal: counted as a 100-column
+    // screen shows them, wrapped.
+    let clean = run(&target, &["verify", cluster, "--region", region]);
+    let lines: Vec<&str> = clean.stdout.lines().collect();
+    let screen_lines: usize = lines.iter().map(|l| l.chars().count().div_ceil(100).max(1)).sum();
+    assert!(screen_lines <= 50, "{screen_lines} lines at 100 columns:\n{}", clean.stdout);
+    assert!(clean.stdout.contains("PASSED 31 checks"), "{}", clean.stdout);
+    insta::assert_snapshot!("clean_full_cluster", normalized(&clean.stdout));
+
+    // -v: every pair and its full reasons (the rule's group name and description among them).
+    let verbose = run(&target, &["verify", cluster, "--region", region, "-v"]);
+    assert!(verbose.stdout.lines().count() > lines.len());
+    for words in [
+        "[representative] -> node group apps",
+        "\"AWS-EKS-SG node minimum inbound from other nodes",
+        "PASS nodes-to-api",
+    ] {
+        assert!(verbose.stdout.contains(words), "{words}:\n{}", verbose.stdout);
+    }
+    assert!(verbose.stdout.contains("NOTES\n  control plane: 2 real interfaces"), "{}", verbose.stdout);
+
+    // A finding: SSH open to the internet on the nodes' group. One line each, with its rule.
+    let aws = target.aws(region);
+    let nodes = node_general_group(&aws, cluster);
+    let ssh = IpPermission::builder()
+        .ip_protocol("tcp")
+        .from_port(22)
+        .to_port(22)
+        .ip_ranges(IpRange::builder().cidr_ip("0.0.0.0/0").build())
+        .build();
+    block_on(aws.ec2.authorize_security_group_ingress().group_id(&nodes).ip_permissions(ssh).send()).unwrap();
+    let broken = run(&target, &["verify", cluster, "--region", region]);
+    let findings: Vec<&str> =
+        broken.stdout.lines().skip_while(|l| *l != "FINDINGS").skip(1).take_while(|l| !l.is_empty()).collect();
+    assert!(!findings.is_empty(), "{}", broken.stdout);
+    let open_ingress = findings.iter().find(|l| l.contains("open-ingress")).expect("the open-ingress finding");
+    assert!(open_ingress.starts_with("  FAIL open-ingress"), "{open_ingress}");
+    // The node subnets' ACL still blocks it (and the route: they are private), but the
+    // groups no longer do on their own, and the line names the rule.
+    let ssh_line =
+        findings.iter().find(|l| l.contains(" ssh-to-nodes-only-from-bastion ")).expect("SSH from other hosts");
+    assert!(ssh_line.contains(&format!("SGs let it in: {nodes}: tcp 22 from 0.0.0.0/0")), "{ssh_line}");
+    insta::assert_snapshot!("findings_full_cluster", normalized(&findings.join("\n")));
+}
