@@ -66,6 +66,8 @@ pub enum Command {
     Verify(VerifyArgs),
     /// Plan the hardening steps for a running cluster; with --apply, make the changes and verify.
     Harden(HardenArgs),
+    /// Draw a cluster's network (groups, rules, roles, subnets), deployed or from a spec.
+    Graph(GraphArgs),
     /// Print an EKS bearer token as the ExecCredential kubectl's exec plugin reads.
     Token(TokenArgs),
     /// Print the JSON Schema of the spec, for editors.
@@ -168,6 +170,33 @@ pub struct VerifyArgs {
     /// Read the cluster API here instead (a tunnel to a private endpoint); implies --cluster-api.
     #[arg(long, value_name = "URL", value_parser = endpoint_url)]
     pub kube_endpoint: Option<String>,
+}
+
+/// Arguments of `graph`.
+#[derive(Debug, Args)]
+#[command(group = clap::ArgGroup::new("target").required(true).args(["cluster", "file"]))]
+pub struct GraphArgs {
+    /// The deployed cluster (in the region of --region, AWS_REGION or the profile), read back
+    /// and verified: the rules a finding rests on are marked.
+    #[arg(value_parser = cluster_name)]
+    pub cluster: Option<String>,
+    /// What a spec would make, with no AWS call.
+    #[arg(short = 'f', long = "file", value_name = "FILE")]
+    pub file: Option<PathBuf>,
+    /// How to draw it.
+    #[arg(long, value_enum, default_value_t = GraphFormat::Dot)]
+    pub format: GraphFormat,
+}
+
+/// How `graph` draws.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum GraphFormat {
+    /// Graphviz DOT.
+    Dot,
+    /// A Mermaid flowchart.
+    Mermaid,
+    /// SVG, laid out without Graphviz.
+    Svg,
 }
 
 /// Output formats of a verification report.

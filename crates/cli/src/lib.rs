@@ -4,6 +4,7 @@
 pub mod args;
 pub mod commands;
 pub mod exit;
+pub mod graph;
 pub mod kubeconfig;
 pub mod output;
 pub mod progress;
@@ -45,6 +46,7 @@ where
         Command::Verify(args) => commands::verify::run(args, &cli.global, out),
         Command::Token(args) => commands::token::run(args, &cli.global, out),
         Command::Harden(args) => commands::harden::run(args, &cli.global, out),
+        Command::Graph(args) => commands::graph::run(args, &cli.global, out),
         Command::Schema => {
             let schema = eksharden_spec::json_schema();
             let _ = writeln!(out.stdout, "{}", serde_json::to_string_pretty(&schema).expect("plain JSON"));

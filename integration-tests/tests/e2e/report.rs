@@ -65,6 +65,13 @@ fn a_clean_cluster_reads_in_one_screen_a_finding_in_one_line_and_v_gives_every_r
     }
     assert!(verbose.stdout.contains("NOTES\n  control plane: 2 real interfaces"), "{}", verbose.stdout);
 
+    // The picture of the deployed cluster: every group its roles carry, no rule marked.
+    let picture = |format: &str| run(&target, &["graph", cluster, "--region", region, "--format", format]).stdout;
+    let clean_dot = picture("dot");
+    assert!(layout::gv::DotParser::new(&clean_dot).process().is_ok(), "{clean_dot}");
+    assert!(!clean_dot.contains("color=red"), "{clean_dot}");
+    assert!(clean_dot.contains("subgraph cluster_subnet_"), "roles sit in their subnets: {clean_dot}");
+
     // A finding: SSH open to the internet on the nodes' group. One line each, with its rule.
     let aws = target.aws(region);
     let nodes = node_general_group(&aws, cluster);
@@ -87,4 +94,15 @@ fn a_clean_cluster_reads_in_one_screen_a_finding_in_one_line_and_v_gives_every_r
         findings.iter().find(|l| l.contains(" ssh-to-nodes-only-from-bastion ")).expect("SSH from other hosts");
     assert!(ssh_line.contains(&format!("SGs let it in: {nodes}: tcp 22 from 0.0.0.0/0")), "{ssh_line}");
     insta::assert_snapshot!("findings_full_cluster", normalized(&findings.join("\n")));
+
+    // The picture marks the broken rule: the internet to the nodes' group on 22.
+    let key = nodes.replace('-', "_");
+    let dot = picture("dot");
+    let marked: Vec<&str> = dot.lines().filter(|l| l.contains("color=red")).collect();
+    let broken =
+        format!("  n_0_0_0_0_0 -> {key} [label=\"tcp 22\", style=solid, color=red, fontcolor=red, penwidth=3];");
+    assert_eq!(marked, [broken.as_str()], "{dot}");
+    let svg = picture("svg");
+    assert!(svg.contains(&nodes) && svg.contains("the internet (0.0.0.0/0)"), "{svg}");
+    assert!(picture("mermaid").contains("stroke:red"));
 }
