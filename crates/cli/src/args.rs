@@ -210,6 +210,8 @@ pub enum ReportFormat {
     Sarif,
     /// JUnit XML, for CI test reports.
     Junit,
+    /// One self-contained HTML page: findings, the picture, the flows by role pair, settings.
+    Html,
 }
 
 /// Arguments of `token`.

@@ -130,10 +130,9 @@ pub fn check_flows(
             FlowCheck {
                 id: requirement.id,
                 citation: requirement.citation,
-                title: format!(
-                    "{} -> {}: {} {}",
-                    topology.roles[requirement.source].name, destination_name, requirement.protocol, requirement.ports
-                ),
+                title: format!("{source_name} -> {destination_name}: {} {}", requirement.protocol, requirement.ports),
+                source: source_name.clone(),
+                destination: destination_name,
                 protocol: requirement.protocol,
                 ports: requirement.ports,
                 expectation: requirement.expectation.clone(),

@@ -108,6 +108,10 @@ pub struct FlowCheck {
     pub citation: &'static str,
     /// `source -> destination: tcp ports`.
     pub title: String,
+    /// The source role's name.
+    pub source: String,
+    /// The destination: a role's name, or an AWS service's (`eks API`).
+    pub destination: String,
     /// The protocol.
     pub protocol: Protocol,
     /// The ports.

@@ -1,6 +1,7 @@
-//! The terminal report, for people (issue 16): a clean `examples/full.yaml` cluster's report
-//! fits one 50-line screen at 100 columns, each finding is one line naming the rule that
-//! decided it, and `-v` shows every endpoint pair with its full reasons.
+//! The report people look at (issue 16): a clean `examples/full.yaml` cluster's table fits one
+//! 50-line screen at 100 columns, each finding is one line naming the rule that decided it,
+//! and `-v` shows every endpoint pair with its full reasons; `graph` draws the deployed
+//! cluster and marks the rule a finding rests on; `--format html` is one self-contained page.
 
 use aws_sdk_ec2::types::{IpPermission, IpRange};
 use integration_tests::moto::MotoOptions;
@@ -37,7 +38,7 @@ fn normalized(report: &str) -> String {
 }
 
 #[test]
-fn a_clean_cluster_reads_in_one_screen_a_finding_in_one_line_and_v_gives_every_reason() {
+fn the_table_the_picture_and_the_page_of_a_clean_cluster_and_of_one_with_ssh_open() {
     let target = Target::emulator(&MotoOptions::default());
     let (file, spec) = example("full");
     let dir = tempfile::tempdir().unwrap();
@@ -105,4 +106,46 @@ fn a_clean_cluster_reads_in_one_screen_a_finding_in_one_line_and_v_gives_every_r
     let svg = picture("svg");
     assert!(svg.contains(&nodes) && svg.contains("the internet (0.0.0.0/0)"), "{svg}");
     assert!(picture("mermaid").contains("stroke:red"));
+
+    // The page: self-contained, findings before the picture, the data inside it.
+    let page = run(&target, &["verify", cluster, "--region", region, "--format", "html"]).stdout;
+    assert!(page.starts_with("<!doctype html>"), "{}", &page[..200.min(page.len())]);
+    // (The picture's edge labels refer to its own paths: `href="#arrow3"`.)
+    for external in
+        ["<link", "src=", "href=\"http", "href=\"//", "url(http", "url(//", "@import", "fetch(", "XMLHttpRequest"]
+    {
+        assert!(!page.contains(external), "the page refers to something outside it ({external})");
+    }
+    assert!(page.matches("href=\"").count() == page.matches("href=\"#").count(), "every link is within the page");
+    let at = |text: &str| page.find(text).unwrap_or_else(|| panic!("{text} is not on the page"));
+    assert!(at("id=\"findings\"") < at("id=\"picture\"") && at("id=\"picture\"") < at("id=\"matrix\""));
+    assert!(page.contains(&format!("SGs let it in: {nodes}: tcp 22 from 0.0.0.0/0")));
+    assert!(page.contains("<svg") && page.contains("the internet (0.0.0.0/0)"));
+    let opening = "<script type=\"application/json\" id=\"eksharden-data\">";
+    let data = &page[at(opening) + opening.len()..];
+    let data: serde_json::Value = serde_json::from_str(&data[..data.find("</script>").unwrap()]).unwrap();
+    assert_eq!((data["findings"].as_u64(), data["cluster"].as_str()), (Some(4), Some(cluster)), "{data}");
+    // The data part's shape: each role pair's checks and verdicts (the reasons hold made-up ids).
+    let pairs: Vec<String> = data["pairs"]
+        .as_object()
+        .unwrap()
+        .iter()
+        .map(|(pair, checks)| {
+            let checks: Vec<String> = checks
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|c| {
+                    format!(
+                        "{} {} ({} reasons)",
+                        c["status"].as_str().unwrap(),
+                        c["id"].as_str().unwrap(),
+                        c["reasons"].as_array().unwrap().len()
+                    )
+                })
+                .collect();
+            format!("{pair}: {}", checks.join(", "))
+        })
+        .collect();
+    insta::assert_snapshot!("html_data_pairs", pairs.join("\n"));
 }

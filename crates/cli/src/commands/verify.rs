@@ -95,7 +95,25 @@ pub async fn verify(
         strict,
         discovery.notes.clone(),
     );
-    report::print(&verification, format, &aws.region, out);
+    let picture = (format == ReportFormat::Html).then(|| {
+        let picture = crate::graph::from_discovery(
+            cluster,
+            &discovery.model,
+            &discovery.topology,
+            &discovery.facts.cluster_groups,
+            &verification,
+        );
+        crate::graph::svg(&picture)
+    });
+    let picture = match picture {
+        Some(Err(why)) => {
+            out.note(&format!("the picture could not be drawn: {why}"));
+            None
+        }
+        Some(Ok(svg)) => Some(svg),
+        None => None,
+    };
+    report::print(&verification, format, &aws.region, picture.as_deref(), out);
     if verification.findings() > 0 {
         Exit::Findings
     } else if verification.unknowns() > 0 {

@@ -1,5 +1,6 @@
 //! A verification report in the format asked for: a table for people, JSON, SARIF or JUnit.
 
+mod html;
 mod junit;
 mod sarif;
 mod table;
@@ -9,9 +10,10 @@ use eksharden_net::report::{Report, Status};
 use crate::args::ReportFormat;
 use crate::output::Output;
 
-/// Prints `report` to stdout.
-pub fn print(report: &Report, format: ReportFormat, region: &str, out: &mut Output) {
+/// Prints `report` to stdout; `picture` is the network's SVG, which the HTML page shows.
+pub fn print(report: &Report, format: ReportFormat, region: &str, picture: Option<&str>, out: &mut Output) {
     let text = match format {
+        ReportFormat::Html => html::render(report, region, picture),
         ReportFormat::Table => {
             let width = terminal_columns(out);
             // Colour only where the table goes to a terminal.
@@ -31,6 +33,16 @@ fn terminal_columns(out: &Output) -> Option<usize> {
     let (width, _) = terminal_size::terminal_size().filter(|_| out.terminal)?;
     let columns = std::env::var("COLUMNS").ok().and_then(|c| c.parse().ok()).filter(|&c: &usize| c >= 40);
     Some(columns.unwrap_or(usize::from(width.0)))
+}
+
+/// A status as the table and the page write it.
+fn word(status: Status) -> &'static str {
+    match status {
+        Status::Pass => "PASS",
+        Status::Warn => "WARN",
+        Status::Unknown => "UNKNOWN",
+        Status::Fail => "FAIL",
+    }
 }
 
 /// One check of either kind, as the flat formats list them.

@@ -7,6 +7,8 @@ use std::fmt::Write;
 
 use eksharden_net::report::{FlowCheck, PostureCheck, Report, Status};
 
+use super::word;
+
 /// How the table is laid out.
 pub struct Style {
     /// ANSI colour on the status words.
@@ -80,8 +82,8 @@ pub fn render(report: &Report, region: &str, style: &Style) -> String {
                 }
             } else {
                 // The label's colour codes take no room on the screen.
-                let shown = format!("  {} {:<width$}  {}", label_word(line.status), line.id, summary(line));
-                let _ = writeln!(text, "{}", fit(&shown, style).replacen(label_word(line.status), &label, 1));
+                let shown = format!("  {} {:<width$}  {}", word(line.status), line.id, summary(line));
+                let _ = writeln!(text, "{}", fit(&shown, style).replacen(word(line.status), &label, 1));
             }
         }
     }
@@ -188,15 +190,6 @@ fn fit(line: &str, style: &Style) -> String {
     }
 }
 
-fn label_word(status: Status) -> &'static str {
-    match status {
-        Status::Pass => "PASS",
-        Status::Warn => "WARN",
-        Status::Unknown => "UNKNOWN",
-        Status::Fail => "FAIL",
-    }
-}
-
 fn label(status: Status, colour: bool) -> String {
     let code = match status {
         Status::Pass => "32",
@@ -205,8 +198,8 @@ fn label(status: Status, colour: bool) -> String {
         Status::Fail => "31",
     };
     if colour {
-        format!("\x1b[{code}m{}\x1b[0m", label_word(status))
+        format!("\x1b[{code}m{}\x1b[0m", word(status))
     } else {
-        label_word(status).to_owned()
+        word(status).to_owned()
     }
 }
