@@ -1,7 +1,8 @@
 //! `cargo xtask`: project automation.
 //!
 //! - `setup`: install the pinned Python tools the tests use (moto, cfn-lint) into their
-//!   virtual environment under the target directory.
+//!   virtual environment under the target directory, and Chromium (the Debian package) for
+//!   the report's browser test when it is missing.
 //! - `test`: `setup`, then every test of the workspace. This is the README's test command.
 //! - `demo`: the main job on the local AWS emulator: start moto (with eksharden's plugin),
 //!   `eksharden create -f examples/full.yaml` (which ends with the verification report),
@@ -55,7 +56,7 @@ fn root() -> PathBuf {
 }
 
 fn setup() -> Result<(), String> {
-    eprintln!("xtask: installing the pinned Python tools (first run only)");
+    eprintln!("xtask: installing the pinned Python tools and Chromium (first run only)");
     harness("setup")
 }
 

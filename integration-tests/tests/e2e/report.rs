@@ -4,6 +4,7 @@
 //! cluster and marks the rule a finding rests on; `--format html` is one self-contained page.
 
 use aws_sdk_ec2::types::{IpPermission, IpRange};
+use integration_tests::browser::Browser;
 use integration_tests::moto::MotoOptions;
 
 use super::{block_on, create, example, node_general_group, run, Target};
@@ -148,4 +149,52 @@ fn the_table_the_picture_and_the_page_of_a_clean_cluster_and_of_one_with_ssh_ope
         })
         .collect();
     insta::assert_snapshot!("html_data_pairs", pairs.join("\n"));
+    in_a_browser(&page, cluster);
+}
+
+/// The page in headless Chromium, from a file: no console error, no request but the file
+/// itself, the findings and the picture on the first screen, a cell's reasons shown after a
+/// click, and the findings still first at 480 pixels wide.
+fn in_a_browser(page: &str, cluster: &str) {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("report.html");
+    std::fs::write(&file, page).unwrap();
+    let mut browser = Browser::start(1280, 1000).expect("headless Chromium starts");
+    browser.open(&file).unwrap();
+    let top = |browser: &mut Browser, selector: &str| {
+        let at =
+            browser.evaluate(&format!("document.querySelector({selector:?}).getBoundingClientRect().top")).unwrap();
+        at.as_f64().unwrap_or_else(|| panic!("{selector}: {at}"))
+    };
+    assert!(top(&mut browser, "#picture svg") < 1000.0, "the findings and the picture are on the first screen");
+    let picture = browser.evaluate("document.querySelector('#picture svg').getBoundingClientRect().width").unwrap();
+    assert!(picture.as_f64().unwrap() > 300.0, "the picture is drawn: {picture}");
+    let shot = browser.screenshot().unwrap();
+    assert!(shot.starts_with(b"\x89PNG") && shot.len() > 10_000, "a screenshot of the page");
+    if let Ok(dir) = std::env::var("EKSHARDEN_SCREENSHOTS") {
+        std::fs::write(std::path::Path::new(&dir).join("report-1280.png"), &shot).unwrap();
+    }
+
+    // A finding's cell, clicked: its reasons appear in the panel, which takes the focus.
+    browser.click("button.cell.fail").unwrap();
+    let reasons = browser.evaluate("document.getElementById('reasons').innerText").unwrap();
+    let reasons = reasons.as_str().unwrap();
+    assert!(reasons.contains("FAIL ssh-to-nodes-only-from-bastion"), "{reasons}");
+    assert!(reasons.contains("tcp 22 from 0.0.0.0/0"), "{reasons}");
+    assert_eq!(browser.evaluate("document.activeElement.id").unwrap(), "reasons");
+
+    // Narrow: the findings still come first, on the first screen.
+    browser.resize(480, 900).unwrap();
+    browser.open(&file).unwrap();
+    let (findings, picture) = (top(&mut browser, "#findings"), top(&mut browser, "#picture"));
+    assert!(findings < picture && findings < 900.0, "findings at {findings}, picture at {picture}");
+    let title = browser.evaluate("document.title").unwrap();
+    assert_eq!(title.as_str(), Some(format!("eksharden verify {cluster} (eu-west-1)").as_str()));
+    if let Ok(dir) = std::env::var("EKSHARDEN_SCREENSHOTS") {
+        std::fs::write(std::path::Path::new(&dir).join("report-480.png"), browser.screenshot().unwrap()).unwrap();
+    }
+
+    assert_eq!(browser.console_errors(), Vec::<String>::new(), "the console stays clean");
+    let outside: Vec<String> = browser.requests().into_iter().filter(|url| !url.starts_with("file://")).collect();
+    assert_eq!(outside, Vec::<String>::new(), "the page makes no request beyond its own file");
 }

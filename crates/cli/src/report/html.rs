@@ -10,7 +10,7 @@ use std::fmt::Write;
 use eksharden_net::report::{FlowCheck, Report, Status};
 use serde_json::{json, Value};
 
-use super::word;
+use super::{lines, summary, word};
 
 /// The page's look: readable contrast, a narrow screen stacking the sections, print without
 /// the interactive parts.
@@ -107,19 +107,15 @@ pub fn render(report: &Report, region: &str, picture: Option<&str>) -> String {
     page
 }
 
-/// The checks that did not pass, worst first, each with what decided it.
+/// The checks that did not pass, worst first, one line per check as the table has them
+/// (the flows of one id together), each with what decided it.
 fn findings(page: &mut String, report: &Report) {
     let _ = writeln!(page, "<section id=\"findings\"><h2>Findings and warnings</h2><ul class=\"checks\">");
+    let lines = lines(report);
     let mut shown = 0;
     for status in [Status::Fail, Status::Unknown, Status::Warn] {
-        for flow in report.flows.iter().filter(|f| f.status == status) {
-            let decided = flow.cells.iter().find(|c| c.status == status).map(|c| c.decisive(&flow.expectation));
-            let line = format!("{}: {}", flow.title, decided.unwrap_or_default());
-            item(page, status, flow.id, &line, flow.citation);
-            shown += 1;
-        }
-        for check in report.posture.iter().filter(|p| p.status == status) {
-            item(page, status, check.id, &check.details.join("; "), check.citation);
+        for line in lines.iter().filter(|l| l.status == status) {
+            item(page, status, line.id, &summary(line), line.citation);
             shown += 1;
         }
     }

@@ -5,7 +5,7 @@ mod junit;
 mod sarif;
 mod table;
 
-use eksharden_net::report::{Report, Status};
+use eksharden_net::report::{FlowCheck, PostureCheck, Report, Status};
 
 use crate::args::ReportFormat;
 use crate::output::Output;
@@ -33,6 +33,65 @@ fn terminal_columns(out: &Output) -> Option<usize> {
     let (width, _) = terminal_size::terminal_size().filter(|_| out.terminal)?;
     let columns = std::env::var("COLUMNS").ok().and_then(|c| c.parse().ok()).filter(|&c: &usize| c >= 40);
     Some(columns.unwrap_or(usize::from(width.0)))
+}
+
+/// One check of either kind as people read it: the flows of one id and verdict together.
+struct Line<'a> {
+    id: &'static str,
+    status: Status,
+    citation: &'static str,
+    /// The flows of the check (one per role pair), or none for a posture check.
+    flows: Vec<&'a FlowCheck>,
+    posture: Option<&'a PostureCheck>,
+}
+
+/// The checks, flows of one id together (in the order the report has them), then the posture
+/// checks, each with the worst status of its flows.
+fn lines(report: &Report) -> Vec<Line<'_>> {
+    let mut lines: Vec<Line> = Vec::new();
+    for flow in &report.flows {
+        let section_of = |status: Status| (report.is_finding(status), status);
+        match lines.iter_mut().find(|l| l.id == flow.id && section_of(l.status) == section_of(flow.status)) {
+            Some(line) => line.flows.push(flow),
+            None => lines.push(Line {
+                id: flow.id,
+                status: flow.status,
+                citation: flow.citation,
+                flows: vec![flow],
+                posture: None,
+            }),
+        }
+    }
+    lines.extend(report.posture.iter().map(|check| Line {
+        id: check.id,
+        status: check.status,
+        citation: check.citation,
+        flows: Vec::new(),
+        posture: Some(check),
+    }));
+    lines
+}
+
+/// The one line of a check: its flow (or how many, and the first) and what decided it; a
+/// posture check's first finding.
+fn summary(line: &Line) -> String {
+    if let Some(check) = line.posture {
+        return match check.details.is_empty() {
+            true => check.title.clone(),
+            false => check.details.join("; "),
+        };
+    }
+    let first = line.flows[0];
+    let decided = first.cells.iter().find(|c| c.status == first.status).map(|c| c.decisive(&first.expectation));
+    let flows = match line.flows.len() {
+        1 => first.title.clone(),
+        n => format!("{n} flows, e.g. {}", first.title),
+    };
+    // What decided comes first: it is what a narrow screen must keep.
+    match decided {
+        Some(decided) if line.status != Status::Pass => format!("{decided} ({flows})"),
+        _ => flows,
+    }
 }
 
 /// A status as the table and the page write it.
