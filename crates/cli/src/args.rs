@@ -99,6 +99,17 @@ pub enum Format {
     Json,
 }
 
+/// How `harden` prints.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum HardenFormat {
+    /// Messages for people.
+    Text,
+    /// JSON documents on stdout: the plans, then with --apply the results and the report.
+    Json,
+    /// The plan as one self-contained HTML page.
+    Html,
+}
+
 /// Arguments of `render`.
 #[derive(Debug, Args)]
 pub struct RenderArgs {
@@ -269,9 +280,10 @@ pub struct HardenArgs {
     /// instead of all traffic (STACKROX-EKS); refused if a flow the cluster needs would break.
     #[arg(long)]
     pub close_cluster_security_group: bool,
-    /// How to print the plan and the outcome (`--format` works too, as for `verify`).
-    #[arg(long, visible_alias = "format", value_enum, default_value_t = Format::Text)]
-    pub output: Format,
+    /// How to print the plan and the outcome (`--format` works too, as for `verify`); `html`
+    /// writes the plan as one self-contained page.
+    #[arg(long, visible_alias = "format", value_enum, default_value_t = HardenFormat::Text)]
+    pub output: HardenFormat,
 }
 
 /// `--region`: an AWS region name, nothing else (it becomes part of host names).

@@ -6,6 +6,7 @@ pub mod commands;
 pub mod exit;
 pub mod graph;
 pub mod kubeconfig;
+pub mod logging;
 pub mod output;
 pub mod progress;
 pub mod report;
@@ -38,6 +39,7 @@ where
     };
     out.quiet = cli.global.quiet;
     out.verbose = cli.global.verbose;
+    logging::init(cli.global.verbose, out.colour && out.terminal);
     match &cli.command {
         Command::Validate(args) => commands::validate::run(args, out),
         Command::Render(args) => commands::render::run(args, out),

@@ -5,6 +5,7 @@
 
 use aws_sdk_ec2::types::{IpPermission, IpRange};
 use integration_tests::browser::Browser;
+use integration_tests::cli::{binary, TEST_AWS_ENVIRONMENT};
 use integration_tests::moto::MotoOptions;
 
 use super::{block_on, create, example, node_general_group, run, Target};
@@ -73,6 +74,29 @@ fn the_table_the_picture_and_the_page_of_a_clean_cluster_and_of_one_with_ssh_ope
     assert!(layout::gv::DotParser::new(&clean_dot).process().is_ok(), "{clean_dot}");
     assert!(!clean_dot.contains("color=red"), "{clean_dot}");
     assert!(clean_dot.contains("subgraph cluster_subnet_"), "roles sit in their subnets: {clean_dot}");
+
+    // -v and -vv mean different things: the report's every reason, then also the log lines;
+    // neither shows the credentials.
+    let process = |verbosity: &str| {
+        let output = std::process::Command::new(binary())
+            .args(["verify", cluster, "--region", region, verbosity, "--no-progress"])
+            .args(target.args())
+            .env_clear()
+            .envs(TEST_AWS_ENVIRONMENT)
+            .output()
+            .unwrap();
+        (String::from_utf8_lossy(&output.stdout).into_owned(), String::from_utf8_lossy(&output.stderr).into_owned())
+    };
+    let (v_out, v_err) = process("-v");
+    let (vv_out, vv_err) = process("-vv");
+    assert!(v_out.contains("NOTES\n  control plane: 2 real interfaces") && vv_out.contains("NOTES\n  control plane"));
+    assert!(!v_err.contains("DEBUG"), "-v logs nothing: {v_err}");
+    for line in ["connected to AWS region=eu-west-1", "discovered cluster=\"prod-a\"", "verified flows="] {
+        assert!(vv_err.contains(line), "-vv logs `{line}`:\n{vv_err}");
+    }
+    for secret in ["eksharden-test-secret", "AKIDEKSHARDENTEST", "Authorization", "k8s-aws-v1."] {
+        assert!(!vv_err.contains(secret) && !vv_out.contains(secret), "-vv printed {secret}");
+    }
 
     // A finding: SSH open to the internet on the nodes' group. One line each, with its rule.
     let aws = target.aws(region);
@@ -150,6 +174,18 @@ fn the_table_the_picture_and_the_page_of_a_clean_cluster_and_of_one_with_ssh_ope
         .collect();
     insta::assert_snapshot!("html_data_pairs", pairs.join("\n"));
     in_a_browser(&page, cluster);
+
+    // harden writes its plan the same way: the changes first, nothing changed.
+    let plan =
+        run(&target, &["harden", cluster, "--region", region, "--only", "ssh-ingress,logging", "--format", "html"]);
+    assert!(plan.stdout.starts_with("<!doctype html>"), "{}\n{}", plan.stdout, plan.stderr);
+    assert!(plan.stdout.contains("eksharden harden prod-a: the plan"));
+    let change = plan.stdout.find("<span class=\"id\">ssh-ingress</span>").expect("the ssh-ingress step");
+    let compliant = plan.stdout.find("<span class=\"id\">logging</span>").expect("the logging step");
+    assert!(change < compliant, "the step with changes comes first");
+    assert!(plan.stdout.contains("0.0.0.0/0"), "the change names the rule it revokes");
+    let refused = run(&target, &["harden", cluster, "--region", region, "--format", "html", "--apply", "--yes"]);
+    assert_eq!(refused.exit, eksharden_cli::exit::Exit::Input, "{}", refused.stderr);
 }
 
 /// The page in headless Chromium, from a file: no console error, no request but the file

@@ -31,7 +31,10 @@ pub fn block_on<F: std::future::Future>(future: F) -> F::Output {
 /// says how to give it and returns the exit code.
 pub async fn connect(global: &Global, spec_region: Option<&str>, out: &mut Output<'_>) -> Result<Aws, Exit> {
     match Aws::connect(&settings(global), spec_region).await {
-        Ok(aws) if eksharden_spec::values::is_region(&aws.region) => Ok(aws),
+        Ok(aws) if eksharden_spec::values::is_region(&aws.region) => {
+            tracing::debug!(region = %aws.region, "connected to AWS");
+            Ok(aws)
+        }
         Ok(aws) => {
             out.error(&format!("the region `{}` from the AWS configuration is not an AWS region name", aws.region));
             out.hint("fix `region` in the profile, or pass --region");

@@ -9,14 +9,19 @@ use eksharden_net::policy::PolicyInput;
 use eksharden_net::posture::VersionSupport;
 
 use super::aws::{block_on, confirm, connect, interruptible};
-use crate::args::{Format, Global, HardenArgs, ReportFormat};
+use crate::args::{Global, HardenArgs, HardenFormat, ReportFormat};
 use crate::exit::Exit;
 use crate::output::{redact_userinfo, Output};
+use crate::report::{self, PlanStep};
 
 /// Runs `harden`.
 pub fn run(args: &HardenArgs, global: &Global, out: &mut Output) -> Exit {
     if !args.guard_ports.contains(&22) {
         out.error("--guard-ports must include 22 (SSH, STACKROX-EKS)");
+        return Exit::Input;
+    }
+    if args.apply && args.output == HardenFormat::Html {
+        out.error("--format html writes the plan; apply with --format text or json");
         return Exit::Input;
     }
     let text = |values: &[eksharden_spec::values::Arn]| values.iter().map(|v| v.as_str().to_owned()).collect();
@@ -42,7 +47,15 @@ pub fn run(args: &HardenArgs, global: &Global, out: &mut Output) -> Exit {
         };
         let target = Target { aws: &aws, cluster: &args.cluster, kube };
         let plans = eksharden_harden::plan(&target, &options).await;
-        print_plans(&plans, &options, args.output, out);
+        for plan in &plans {
+            let planned = match &plan.planned {
+                Planned::Compliant => "compliant",
+                Planned::Changes(_) => "changes",
+                Planned::CannotInspect(_) => "cannot inspect",
+            };
+            tracing::debug!(step = plan.step.id(), planned, "planned");
+        }
+        print_plans(&plans, &options, &args.cluster, args.output, out);
         report_version(&aws, &args.cluster, out).await;
         let to_do: usize = plans.iter().map(|p| p.automated(&options).len()).sum();
         let blind = plans.iter().any(|p| matches!(p.planned, Planned::CannotInspect(_)) || !p.unread.is_empty());
@@ -62,7 +75,7 @@ pub fn run(args: &HardenArgs, global: &Global, out: &mut Output) -> Exit {
         }
         // Each step's outcome is printed as soon as it is known: an interrupted run shows
         // how far it got, and running it again picks up from the state it left.
-        if args.output == Format::Text {
+        if args.output == HardenFormat::Text {
             let _ = writeln!(out.stdout, "applying:");
         }
         let mut results = Vec::new();
@@ -73,20 +86,20 @@ pub fn run(args: &HardenArgs, global: &Global, out: &mut Output) -> Exit {
                 out.hint("run the same command again: each step looks afresh and makes only what is still to do");
                 return Exit::Interrupted;
             };
-            if args.output == Format::Text {
+            if args.output == HardenFormat::Text {
                 let _ = writeln!(out.stdout, "{:<18} {}", result.plan.step.id(), outcome_line(&result.outcome));
                 let _ = out.stdout.flush();
             }
             results.push(result);
         }
-        if args.output == Format::Json {
+        if args.output == HardenFormat::Json {
             let _ = writeln!(out.stdout, "{}", serde_json::to_string_pretty(&results).expect("plain data"));
         }
         let incomplete = results
             .iter()
             .any(|r| matches!(r.outcome, Outcome::CannotInspect(_) | Outcome::Failed(_)) || !r.plan.unread.is_empty());
         // With JSON output, stdout is JSON documents only: the plans, the results, the report.
-        let report = if args.output == Format::Json { ReportFormat::Json } else { ReportFormat::Table };
+        let report = if args.output == HardenFormat::Json { ReportFormat::Json } else { ReportFormat::Table };
         let client = target.kube.as_ref().map(|k| k.client.clone()).map_err(Clone::clone);
         let input = PolicyInput::discovered(&args.guard_ports);
         let verified = super::verify::verify(&aws, &args.cluster, &input, client, report, false, out).await;
@@ -118,27 +131,40 @@ pub(crate) async fn cluster_api(aws: &Aws, cluster: &str, endpoint: Option<&str>
     Ok(KubeAccess { client, endpoint: url, ca })
 }
 
-fn print_plans(plans: &[StepPlan], options: &eksharden_harden::Options, format: Format, out: &mut Output) {
-    if format == Format::Json {
+fn print_plans(
+    plans: &[StepPlan],
+    options: &eksharden_harden::Options,
+    cluster: &str,
+    format: HardenFormat,
+    out: &mut Output,
+) {
+    if format == HardenFormat::Json {
         let _ = writeln!(out.stdout, "{}", serde_json::to_string_pretty(plans).expect("plain data"));
         return;
     }
-    for plan in plans {
-        let (mark, detail): (&str, Vec<String>) = match &plan.planned {
-            Planned::Compliant => ("ok", Vec::new()),
-            Planned::Changes(changes) => {
-                ("change", changes.iter().flat_map(|c| change_lines(plan, options, c)).collect())
-            }
-            Planned::CannotInspect(why) => ("cannot inspect", vec![why.clone()]),
-        };
-        let _ = writeln!(out.stdout, "{:<18} {:<15} {}", plan.step.id(), mark, plan.step.title());
-        for line in &plan.current {
-            let _ = writeln!(out.stdout, "    now:  {line}");
-        }
-        for line in &plan.unread {
-            let _ = writeln!(out.stdout, "    cannot inspect: {line}");
-        }
-        for line in detail {
+    let steps: Vec<PlanStep> = plans
+        .iter()
+        .map(|plan| {
+            let (mark, detail): (&str, Vec<String>) = match &plan.planned {
+                Planned::Compliant => ("ok", Vec::new()),
+                Planned::Changes(changes) => {
+                    ("change", changes.iter().flat_map(|c| change_lines(plan, options, c)).collect())
+                }
+                Planned::CannotInspect(why) => ("cannot inspect", vec![why.clone()]),
+            };
+            let mut lines: Vec<String> = plan.current.iter().map(|line| format!("    now:  {line}")).collect();
+            lines.extend(plan.unread.iter().map(|line| format!("    cannot inspect: {line}")));
+            lines.extend(detail);
+            PlanStep { id: plan.step.id(), title: plan.step.title(), mark, lines }
+        })
+        .collect();
+    if format == HardenFormat::Html {
+        let _ = out.stdout.write_all(report::plan_page(cluster, &steps).as_bytes());
+        return;
+    }
+    for step in steps {
+        let _ = writeln!(out.stdout, "{:<18} {:<15} {}", step.id, step.mark, step.title);
+        for line in step.lines {
             let _ = writeln!(out.stdout, "{line}");
         }
     }

@@ -80,6 +80,14 @@ pub async fn verify(
             return Exit::Infrastructure;
         }
     };
+    tracing::debug!(
+        cluster,
+        interfaces = discovery.model.enis.len(),
+        groups = discovery.model.security_groups.len(),
+        subnets = discovery.model.subnets.len(),
+        roles = discovery.topology.roles.len(),
+        "discovered"
+    );
     discovery.facts.pod_network.cluster_api = match kube {
         Ok(client) => match eksharden_kube::pod_policies::read(&client).await {
             Ok(policies) => ClusterApiRead::Read(policies),
@@ -94,6 +102,12 @@ pub async fn verify(
         input,
         strict,
         discovery.notes.clone(),
+    );
+    tracing::debug!(
+        flows = verification.flows.len(),
+        settings = verification.posture.len(),
+        findings = verification.findings(),
+        "verified"
     );
     let picture = (format == ReportFormat::Html).then(|| {
         let picture = crate::graph::from_discovery(

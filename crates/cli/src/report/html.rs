@@ -57,17 +57,71 @@ const SCRIPT: &str = r#"
 })();
 "#;
 
-/// Renders the page; `picture` is the network's SVG, if drawn.
-pub fn render(report: &Report, region: &str, picture: Option<&str>) -> String {
-    let mut page = String::new();
-    let title = format!("eksharden verify {} ({region})", report.cluster);
-    let _ = write!(
-        page,
+/// The page's opening, up to and with `<body>`.
+fn head(title: &str) -> String {
+    format!(
         "<!doctype html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\
          <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\
          <title>{}</title><style>{STYLE}</style></head>\n<body>\n",
-        escape(&title)
+        escape(title)
+    )
+}
+
+/// One step of a `harden` plan as the page shows it.
+pub struct PlanStep {
+    /// The step's id.
+    pub id: &'static str,
+    /// What it makes true.
+    pub title: &'static str,
+    /// `ok`, `change` or `cannot inspect`.
+    pub mark: &'static str,
+    /// What it found, and each change with its notes.
+    pub lines: Vec<String>,
+}
+
+/// `harden`'s plan as one self-contained page: each step with its verdict, what it found and
+/// what it would change, the steps with changes first.
+pub fn plan_page(cluster: &str, steps: &[PlanStep]) -> String {
+    let title = format!("eksharden harden {cluster}: the plan");
+    let mut page = head(&title);
+    let count = |mark: &str| steps.iter().filter(|s| s.mark == mark).count();
+    let _ = writeln!(
+        page,
+        "<header><h1>{}</h1><p>{} step(s) with changes, {} that cannot inspect, {} in order; nothing was changed</p></header>\n<main><ul class=\"checks\">",
+        escape(&title),
+        count("change"),
+        count("cannot inspect"),
+        count("ok")
     );
+    for mark in ["change", "cannot inspect", "ok"] {
+        for step in steps.iter().filter(|s| s.mark == mark) {
+            let status = match mark {
+                "change" => Status::Fail,
+                "cannot inspect" => Status::Unknown,
+                _ => Status::Pass,
+            };
+            let _ = writeln!(
+                page,
+                "<li><span class=\"badge {}\">{}</span> <span class=\"id\">{}</span> {}<ul>",
+                class(status),
+                escape(&mark.to_uppercase()),
+                escape(step.id),
+                escape(step.title)
+            );
+            for line in &step.lines {
+                let _ = writeln!(page, "<li>{}</li>", escape(line.trim()));
+            }
+            let _ = writeln!(page, "</ul></li>");
+        }
+    }
+    let _ = writeln!(page, "</ul></main>\n</body></html>");
+    page
+}
+
+/// Renders the page; `picture` is the network's SVG, if drawn.
+pub fn render(report: &Report, region: &str, picture: Option<&str>) -> String {
+    let title = format!("eksharden verify {} ({region})", report.cluster);
+    let mut page = head(&title);
     let _ = writeln!(
         page,
         "<header><h1>{}</h1><p>{} passed, {} warning(s), {} finding(s), {} not judged</p></header>\n<main>",

@@ -7,6 +7,8 @@ mod table;
 
 use eksharden_net::report::{FlowCheck, PostureCheck, Report, Status};
 
+pub use html::{plan_page, PlanStep};
+
 use crate::args::ReportFormat;
 use crate::output::Output;
 
