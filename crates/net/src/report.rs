@@ -5,7 +5,7 @@ use serde::Serialize;
 
 use crate::policy::Expectation;
 use crate::ports::{PortRange, Protocol};
-use crate::verdict::{Hop, Layer, Reason, Verdict};
+use crate::verdict::{Hop, Layer, Reason, Step, Verdict};
 
 /// How a check came out.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
@@ -82,13 +82,22 @@ impl Cell {
 
 impl Cell {
     /// For a pair that must be blocked by each of some layers and is blocked, but not by one
-    /// of them on its own: that layer (`SGs`, `ACLs`) and the last of its hops that let the
-    /// pair through.
+    /// of them on its own: that layer (`SGs`, `ACLs`) and its hop that lets the pair in at the
+    /// destination (or its first).
     fn not_blocked_alone(&self, expectation: &Expectation) -> Option<String> {
         let Expectation::BlockedAtEachLayer(layers) = expectation else { return None };
         self.verdict.segments.iter().find_map(|segment| {
             let layer = layers.iter().find(|&&l| !segment.blocked_by(l))?;
-            let hop = segment.hops.iter().rev().find(|h| h.step.layer() == *layer)?;
+            // The destination's side admits it (its groups, its subnet's ACL inbound); else
+            // the layer's first hop.
+            let of_layer = |h: &&Hop| h.step.layer() == *layer;
+            let at_destination = |h: &&Hop| matches!(h.step, Step::DestinationIngress | Step::DestinationSubnetIn);
+            let hop = segment
+                .hops
+                .iter()
+                .filter(of_layer)
+                .find(at_destination)
+                .or_else(|| segment.hops.iter().find(of_layer))?;
             let layer = match layer {
                 Layer::SecurityGroup => "SGs".to_owned(),
                 Layer::NetworkAcl => "ACLs".to_owned(),

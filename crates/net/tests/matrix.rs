@@ -458,3 +458,45 @@ fn pods_of_their_own_are_kept_from_nodes_on_22_by_the_groups_before_any_policy()
     let words = flow.cells.iter().flat_map(|c| c.explanation.clone()).collect::<Vec<_>>().join("\n");
     assert!(words.contains("subnet ACL"), "{flow:#?}");
 }
+
+/// What decided the first failing pair of flow `id`, in the table's one line.
+fn decisive(report: &eksharden_net::report::Report, id: &str) -> String {
+    let flow = report.flows.iter().find(|f| f.id == id && f.status == Status::Fail).unwrap_or_else(|| panic!("{id}"));
+    let cell = flow.cells.iter().find(|c| c.status == Status::Fail).unwrap();
+    cell.decisive(&flow.expectation)
+}
+
+#[test]
+fn the_one_line_names_the_rule_entry_or_hop_that_decided() {
+    // A forbidden flow let through: the rule that lets it in, in few words.
+    let mut c = cluster(SMALL);
+    open_ssh_on_nodes(&mut c.model);
+    let report = verify(&c.model, &c.topology, &c.facts, &c.input, false, Vec::new());
+    assert_eq!(decisive(&report, "ssh-to-nodes-only-from-bastion"), "SGs let it in: sg-nodes: tcp 22 from 0.0.0.0/0");
+    let privileged = decisive(&report, "control-plane-no-privileged-ports");
+    assert!(privileged.ends_with("allowed by sg-nodes: tcp 22 from 0.0.0.0/0"), "{privileged}");
+
+    // A required flow blocked: the first hop that blocks it.
+    let mut c = cluster(SMALL);
+    let cp = c.model.security_groups.iter_mut().find(|g| g.id == "sg-cp").unwrap();
+    cp.ingress.retain(|r| r.peer != Peer::Group("sg-nodes".into()));
+    let report = verify(&c.model, &c.topology, &c.facts, &c.input, false, Vec::new());
+    let said = decisive(&report, "nodes-to-api");
+    assert!(said.starts_with("443 blocked at destination security groups (inbound): no inbound rule of"), "{said}");
+
+    // An ACL entry ahead of the deny: the security groups still block SSH, the ACL alone
+    // does not, and the line names the entry.
+    let mut c = cluster(SMALL);
+    let acl = c.model.network_acls.iter_mut().find(|a| a.id == "acl-nodes").unwrap();
+    acl.entries.push(AclEntry {
+        number: 105,
+        egress: false,
+        protocol: RuleProtocol::One(Protocol::Tcp),
+        ports: PortRange::single(22),
+        cidr: "0.0.0.0/0".parse().unwrap(),
+        allow: true,
+    });
+    let report = verify(&c.model, &c.topology, &c.facts, &c.input, false, Vec::new());
+    let said = decisive(&report, "ssh-to-nodes-only-from-bastion");
+    assert!(said.starts_with("ACLs let it in: acl-nodes entry 105 allows 22"), "{said}");
+}
