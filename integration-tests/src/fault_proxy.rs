@@ -27,6 +27,9 @@ pub struct Faults {
     /// Calls of this action are refused, every time, as AWS refuses a caller without the
     /// permission (EC2's `UnauthorizedOperation`, the others' `AccessDenied`).
     pub deny: Option<&'static str>,
+    /// Every call signed for this region is refused, as AWS refuses a caller a region it may
+    /// not use.
+    pub deny_region: Option<&'static str>,
 }
 
 /// What the proxy saw.
@@ -154,9 +157,19 @@ impl Request {
 
     /// The service, from the SigV4 credential scope (`…/eu-west-1/ec2/aws4_request`).
     fn service(&self) -> String {
+        self.scope(3)
+    }
+
+    /// The region, from the SigV4 credential scope.
+    fn region(&self) -> String {
+        self.scope(2)
+    }
+
+    /// Part `n` of the SigV4 credential scope (`KEY/DATE/REGION/SERVICE/aws4_request`).
+    fn scope(&self, n: usize) -> String {
         self.header("authorization")
             .and_then(|auth| auth.split("Credential=").nth(1))
-            .and_then(|credential| credential.split('/').nth(3))
+            .and_then(|credential| credential.split('/').nth(n))
             .unwrap_or("unknown")
             .to_owned()
     }
@@ -215,7 +228,9 @@ fn serve(
     if draw < faults.throttle + faults.server_error + faults.drop_connection {
         return client.shutdown(Shutdown::Both);
     }
-    if faults.deny.is_some_and(|action| request.action() == action) {
+    if faults.deny.is_some_and(|action| request.action() == action)
+        || faults.deny_region.is_some_and(|region| request.region() == region)
+    {
         return client.write_all(&denied_response(&request));
     }
     if let Some((action, pause)) = faults.delay {

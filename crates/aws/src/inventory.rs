@@ -83,3 +83,14 @@ async fn drop_terminated_instances(aws: &Aws, found: &mut Vec<Resource>) -> Resu
     found.retain(|r| !(r.kind == "instance" && gone.contains(&r.id)));
     Ok(())
 }
+
+/// Every EKS cluster of the clients' account and region, by name (ListClusters, paginated).
+pub async fn clusters(aws: &Aws) -> Result<Vec<String>, AwsError> {
+    let mut names = Vec::new();
+    let mut pages = aws.eks.list_clusters().into_paginator().send();
+    while let Some(page) = pages.next().await {
+        names.extend(page.map_err(aws_error("EKS.ListClusters"))?.clusters().iter().cloned());
+    }
+    names.sort();
+    Ok(names)
+}

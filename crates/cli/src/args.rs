@@ -160,7 +160,7 @@ pub struct DeleteArgs {
 
 /// Arguments of `verify`.
 #[derive(Debug, Args)]
-#[command(group = clap::ArgGroup::new("target").required(true).args(["cluster", "file"]))]
+#[command(group = clap::ArgGroup::new("target").required(true).args(["cluster", "file", "all"]))]
 pub struct VerifyArgs {
     /// The cluster name (in the region of --region, AWS_REGION or the profile).
     #[arg(value_parser = cluster_name)]
@@ -181,6 +181,16 @@ pub struct VerifyArgs {
     /// Read the cluster API here instead (a tunnel to a private endpoint); implies --cluster-api.
     #[arg(long, value_name = "URL", value_parser = endpoint_url)]
     pub kube_endpoint: Option<String>,
+    /// Every cluster of the regions of --regions (else of --region, AWS_REGION or the
+    /// profile): one report with a row per cluster.
+    #[arg(long, conflicts_with_all = ["cluster_api", "kube_endpoint"])]
+    pub all: bool,
+    /// With --all: these regions (comma-separated).
+    #[arg(long, value_delimiter = ',', value_name = "REGION,...", value_parser = region, requires = "all")]
+    pub regions: Vec<String>,
+    /// With --all: how many clusters are read at once.
+    #[arg(long, default_value_t = 4, value_parser = clap::value_parser!(u16).range(1..=64), requires = "all")]
+    pub concurrency: u16,
 }
 
 /// Arguments of `graph`.

@@ -11,6 +11,7 @@ mod deploy;
 mod eksctl;
 mod existing_vpc;
 mod faults;
+mod fleet;
 mod handmade;
 mod harden;
 mod harden_json;

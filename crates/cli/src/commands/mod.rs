@@ -3,6 +3,7 @@
 mod aws;
 pub mod create;
 pub mod delete;
+pub mod fleet;
 pub mod graph;
 pub mod harden;
 pub mod render;

@@ -15,6 +15,9 @@ use crate::report;
 
 /// Runs `verify`.
 pub fn run(args: &VerifyArgs, global: &Global, out: &mut Output) -> Exit {
+    if args.all {
+        return super::fleet::run(args, global, out);
+    }
     let (cluster, region, input) = match (&args.cluster, &args.file) {
         (Some(cluster), _) => (cluster.clone(), None, PolicyInput::discovered(&GUARDED_PORTS)),
         (None, Some(file)) => match load_checked(file, out) {

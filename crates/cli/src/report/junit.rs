@@ -9,10 +9,17 @@ use super::items;
 
 /// The XML document.
 pub fn render(report: &Report) -> String {
-    let items = items(report);
     let mut junit = quick_junit::Report::new(format!("eksharden verify {}", report.cluster));
+    junit.add_test_suites(suites(report, ""));
+    junit.to_string().expect("a report of plain text serialises")
+}
+
+/// The report's suites, flows and posture, their names after `prefix`.
+pub fn suites(report: &Report, prefix: &str) -> Vec<TestSuite> {
+    let items = items(report);
+    let mut suites = Vec::new();
     for group in ["flows", "posture"] {
-        let mut suite = TestSuite::new(group);
+        let mut suite = TestSuite::new(format!("{prefix}{group}"));
         for item in items.iter().filter(|i| i.group == group) {
             let details = item.details.join("\n");
             let status = if report.is_finding(item.status) {
@@ -30,9 +37,9 @@ pub fn render(report: &Report) -> String {
             case.set_classname(format!("{group}.{}", item.id));
             suite.add_test_case(case);
         }
-        junit.add_test_suite(suite);
+        suites.push(suite);
     }
-    junit.to_string().expect("a report of plain text serialises")
+    suites
 }
 
 /// A warning that is no finding, or a check that could not be judged: neither passed nor failed.

@@ -1,5 +1,6 @@
 //! A verification report in the format asked for: a table for people, JSON, SARIF or JUnit.
 
+pub mod fleet;
 mod html;
 mod junit;
 mod sarif;
