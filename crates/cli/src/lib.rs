@@ -39,7 +39,6 @@ where
     };
     out.quiet = cli.global.quiet;
     out.verbose = cli.global.verbose;
-    logging::init(cli.global.verbose, out.colour && out.terminal);
     match &cli.command {
         Command::Validate(args) => commands::validate::run(args, out),
         Command::Render(args) => commands::render::run(args, out),

@@ -15,5 +15,7 @@ fn main() -> ExitCode {
         quiet: false,
         verbose: 0,
     };
-    eksharden_cli::run(std::env::args_os(), &mut output).into()
+    let args: Vec<std::ffi::OsString> = std::env::args_os().collect();
+    eksharden_cli::logging::init(eksharden_cli::logging::verbosity(&args), output.colour);
+    eksharden_cli::run(args, &mut output).into()
 }
