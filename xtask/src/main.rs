@@ -15,7 +15,8 @@
 //!   simulated per-stack latency: when each stack starts and ends, and how soon the end of
 //!   each is noticed.
 //! - `bench engine`: the reachability engine's whole cluster flow matrix on synthetic VPCs of
-//!   50 to 5,000 interfaces (`cargo bench -p eksharden-net`, optimised build).
+//!   50 to 100,000 interfaces, with peak resident memory (`cargo bench -p eksharden-net`,
+//!   optimised build).
 //!
 //! What needs the AWS SDKs or the emulator (setup, the demo, the deploy benchmark) is a
 //! binary of the harness crate (`integration-tests/src/bin`), run through cargo: xtask itself

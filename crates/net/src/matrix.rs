@@ -12,12 +12,11 @@ use crate::report::{Basis, Cell, FlowCheck, Status};
 use crate::topology::{Members, Topology};
 use crate::verdict::{Layer, Segment, Step, Verdict};
 
-/// One endpoint the matrix tries, with the label the report shows.
-struct Candidate {
-    endpoint: Endpoint,
-    /// Another endpoint alike, for flows within one class.
-    other: Option<Endpoint>,
-    label: String,
+/// What the matrix tries for one end of a flow: a class of interfaces (pairs of members stand
+/// for it), or one endpoint outside the VPC's interfaces.
+enum Candidate {
+    Class(Class),
+    Endpoint { endpoint: Endpoint, label: String },
 }
 
 /// Evaluates every requirement. What only network policies can block is judged by
@@ -37,13 +36,13 @@ pub fn check_flows(
         .roles
         .iter()
         .map(|role| match &role.members {
-            Members::Enis(enis) => classifier.classes(model, enis).iter().map(|c| eni_candidate(engine, c)).collect(),
+            Members::Enis(enis) => classifier.classes(model, enis).into_iter().map(Candidate::Class).collect(),
             Members::Addresses(addresses) => addresses
                 .iter()
-                .map(|a| Candidate { endpoint: Endpoint::Internet(*a), other: None, label: a.to_string() })
+                .map(|a| Candidate::Endpoint { endpoint: Endpoint::Internet(*a), label: a.to_string() })
                 .collect(),
             Members::PublicApi => {
-                vec![Candidate { endpoint: Endpoint::PublicApi, other: None, label: "public API endpoint".to_owned() }]
+                vec![Candidate::Endpoint { endpoint: Endpoint::PublicApi, label: "public API endpoint".to_owned() }]
             }
         })
         .collect();
@@ -55,53 +54,45 @@ pub fn check_flows(
                 Target::Role(r) => (&candidates[*r], topology.roles[*r].name.clone()),
                 Target::Service(name) => {
                     let label = format!("{name} API");
-                    service = vec![Candidate {
-                        endpoint: Endpoint::Service(name.clone()),
-                        other: None,
-                        label: label.clone(),
-                    }];
+                    service =
+                        vec![Candidate::Endpoint { endpoint: Endpoint::Service(name.clone()), label: label.clone() }];
                     (&service, label)
                 }
             };
+            let same_role = requirement.destination == Target::Role(requirement.source);
             let mut cells = Vec::new();
-            for source in &candidates[requirement.source] {
-                for destination in destinations {
-                    let target = if destination.endpoint == source.endpoint {
-                        match &destination.other {
-                            Some(other) => other.clone(),
-                            None => continue,
-                        }
-                    } else {
-                        destination.endpoint.clone()
-                    };
-                    let flow = Flow {
-                        family: flow_family(topology, &source.endpoint, &target),
-                        source: source.endpoint.clone(),
-                        destination: target,
-                        protocol: requirement.protocol,
-                        ports: requirement.ports,
-                    };
-                    // A pair the engine has no path for is said, never silently passed.
-                    let layer = PolicyLayer { policies: pod_policies, engine, flow: &flow };
-                    let (verdict, (status, explanation)) = match engine.evaluate(&flow) {
-                        Ok(verdict) => {
-                            let judged = in_doubt(&requirement.expectation, &verdict, &unread)
-                                .unwrap_or_else(|| judge(&requirement.expectation, &verdict, &layer, strict));
-                            (verdict, judged)
-                        }
-                        Err(unsupported) => (
-                            Verdict { segments: Vec::new() },
-                            (Status::Unknown, vec![format!("not evaluated: {unsupported}")]),
-                        ),
-                    };
-                    cells.push(Cell {
-                        source: source.label.clone(),
-                        destination: destination.label.clone(),
-                        basis: Basis::Predicted,
-                        status,
-                        explanation,
-                        verdict,
-                    });
+            for (s, source) in candidates[requirement.source].iter().enumerate() {
+                for (d, destination) in destinations.iter().enumerate() {
+                    for (from, to) in endpoint_pairs(engine, source, destination, same_role && s == d) {
+                        let flow = Flow {
+                            family: flow_family(topology, &from.0, &to.0),
+                            source: from.0,
+                            destination: to.0,
+                            protocol: requirement.protocol,
+                            ports: requirement.ports,
+                        };
+                        // A pair the engine has no path for is said, never silently passed.
+                        let layer = PolicyLayer { policies: pod_policies, engine, flow: &flow };
+                        let (verdict, (status, explanation)) = match engine.evaluate(&flow) {
+                            Ok(verdict) => {
+                                let judged = in_doubt(&requirement.expectation, &verdict, &unread)
+                                    .unwrap_or_else(|| judge(&requirement.expectation, &verdict, &layer, strict));
+                                (verdict, judged)
+                            }
+                            Err(unsupported) => (
+                                Verdict { segments: Vec::new() },
+                                (Status::Unknown, vec![format!("not evaluated: {unsupported}")]),
+                            ),
+                        };
+                        cells.push(Cell {
+                            source: from.1,
+                            destination: to.1,
+                            basis: Basis::Predicted,
+                            status,
+                            explanation,
+                            verdict,
+                        });
+                    }
                 }
             }
             let source_name = &topology.roles[requirement.source].name;
@@ -143,8 +134,45 @@ pub fn check_flows(
         .collect()
 }
 
-fn eni_candidate(engine: &Engine<'_>, class: &Class) -> Candidate {
-    let eni = &engine.model().enis[class.representative];
+/// An endpoint of a pair and the label the report shows for it.
+type Labelled = (Endpoint, String);
+
+/// The pairs of endpoints that stand for every pair between `source` and `destination`: for
+/// two classes, a pair within a subnet and one across two where their members allow (for
+/// one class with itself, `within`, two of its members); else the endpoints themselves.
+fn endpoint_pairs(
+    engine: &Engine<'_>,
+    source: &Candidate,
+    destination: &Candidate,
+    within: bool,
+) -> Vec<(Labelled, Labelled)> {
+    let label = |member: usize, class: &Class| (Endpoint::Eni(member), eni_label(engine, member, class));
+    match (source, destination) {
+        (Candidate::Class(a), Candidate::Class(b)) => {
+            let other = (!within).then_some(b);
+            // An interface in both roles is no pair with itself.
+            let pairs = a.pairs(other, engine.model()).into_iter().filter(|(x, y)| x != y);
+            pairs.map(|(x, y)| (label(x, a), label(y, b))).collect()
+        }
+        (Candidate::Class(a), Candidate::Endpoint { endpoint, label: shown }) => {
+            vec![(label(a.representative, a), (endpoint.clone(), shown.clone()))]
+        }
+        (Candidate::Endpoint { endpoint, label: shown }, Candidate::Class(b)) => {
+            vec![((endpoint.clone(), shown.clone()), label(b.representative, b))]
+        }
+        (Candidate::Endpoint { endpoint: e1, label: l1 }, Candidate::Endpoint { endpoint: e2, label: l2 }) => {
+            if e1 == e2 {
+                Vec::new()
+            } else {
+                vec![((e1.clone(), l1.clone()), (e2.clone(), l2.clone()))]
+            }
+        }
+    }
+}
+
+/// `node i-0abc (eni-0abc) and 41 alike [representative]`.
+fn eni_label(engine: &Engine<'_>, member: usize, class: &Class) -> String {
+    let eni = &engine.model().enis[member];
     let mut label = format!("{} ({})", eni.label, eni.id);
     if class.size > 1 {
         label.push_str(&format!(" and {} alike", class.size - 1));
@@ -152,7 +180,7 @@ fn eni_candidate(engine: &Engine<'_>, class: &Class) -> Candidate {
     if let Origin::Representative(_) = eni.origin {
         label.push_str(" [representative]");
     }
-    Candidate { endpoint: Endpoint::Eni(class.representative), other: class.other.map(Endpoint::Eni), label }
+    label
 }
 
 /// The family a flow is decided in: an internet address's own; IPv4 to an AWS service

@@ -500,3 +500,96 @@ fn the_one_line_names_the_rule_entry_or_hop_that_decided() {
     let said = decisive(&report, "ssh-to-nodes-only-from-bastion");
     assert!(said.starts_with("ACLs let it in: acl-nodes entry 105 allows 22"), "{said}");
 }
+
+#[test]
+fn alike_interfaces_of_many_subnets_are_one_class_tried_within_a_subnet_and_across_two() {
+    // Eight node subnets in three zones share a route table per zone and one ACL: their nodes
+    // are classes by zone (and by the rule blocks that cut a subnet), each pair tried within
+    // one subnet (no ACL crossed) and across two (the ACL applies), not a class per subnet.
+    let mut c = cluster(Size { enis: 5_000, groups: 1_000, rules: 20_000 });
+    assert_eq!(c.model.subnets.iter().filter(|s| s.network_acl == "acl-nodes").count(), 8);
+    let acl = c.model.network_acls.iter_mut().find(|a| a.id == "acl-nodes").unwrap();
+    acl.entries.push(AclEntry {
+        number: 90,
+        egress: false,
+        protocol: RuleProtocol::One(Protocol::Tcp),
+        ports: PortRange::single(5000),
+        cidr: "10.0.0.0/8".parse().unwrap(),
+        allow: false,
+    });
+    let report = verify(&c.model, &c.topology, &c.facts, &c.input, false, Vec::new());
+    let flow = report
+        .flows
+        .iter()
+        .find(|f| f.id == "node-to-node" && f.title == "node group general -> node group general: tcp 23-65535")
+        .unwrap();
+    assert_eq!(flow.status, Status::Fail);
+    let within = flow.cells.iter().find(|c| c.explanation.is_empty() || c.status == Status::Pass);
+    let across = flow.cells.iter().find(|c| c.status == Status::Fail).unwrap();
+    assert!(within.is_some(), "a pair within one subnet crosses no ACL and passes: {:#?}", flow.cells);
+    assert!(across.explanation.iter().any(|e| e.contains("acl-nodes entry 90 denies 5000")), "{:#?}", across);
+    assert!(flow.cells.len() < 8 * 8, "fewer pairs than a class per subnet gives: {}", flow.cells.len());
+}
+
+#[test]
+fn classes_decide_every_flow_as_every_pair_of_members_would() {
+    // The oracle for the classes: each required or forbidden flow between roles of interfaces,
+    // judged from every pair of their members, comes out as the matrix judged it from its
+    // classes; on a cluster whose ACL tells subnets apart and whose nodes admit SSH from part
+    // of the VPC.
+    let mut c = cluster(Size { enis: 1_500, groups: 300, rules: 3_000 });
+    let acl = c.model.network_acls.iter_mut().find(|a| a.id == "acl-nodes").unwrap();
+    acl.entries.push(AclEntry {
+        number: 90,
+        egress: false,
+        protocol: RuleProtocol::One(Protocol::Tcp),
+        ports: PortRange::new(800, 900),
+        cidr: "10.1.16.0/20".parse().unwrap(),
+        allow: false,
+    });
+    let nodes = c.model.security_groups.iter_mut().find(|g| g.id == "sg-nodes").unwrap();
+    nodes.ingress.push(SgRule {
+        protocol: RuleProtocol::One(Protocol::Tcp),
+        ports: PortRange::single(22),
+        peer: Peer::Cidr("10.1.32.0/19".parse().unwrap()),
+        description: None,
+    });
+    let report = verify(&c.model, &c.topology, &c.facts, &c.input, false, Vec::new());
+    let engine = eksharden_net::Engine::new(&c.model);
+    let requirements = eksharden_net::policy::requirements(&c.topology, &c.input);
+    let (mut compared, mut failing) = (0, 0);
+    for (requirement, flow) in requirements.iter().zip(&report.flows) {
+        let required = match requirement.expectation {
+            eksharden_net::policy::Expectation::Allowed => true,
+            eksharden_net::policy::Expectation::Blocked => false,
+            _ => continue,
+        };
+        let eksharden_net::policy::Target::Role(destination) = requirement.destination else { continue };
+        let members = |role: usize| match &c.topology.roles[role].members {
+            Members::Enis(enis) => enis.clone(),
+            _ => Vec::new(),
+        };
+        let (sources, destinations) = (members(requirement.source), members(destination));
+        if sources.is_empty() || destinations.is_empty() {
+            continue;
+        }
+        let broken = sources.iter().any(|&s| {
+            destinations.iter().filter(|&&d| d != s).any(|&d| {
+                let pair = eksharden_net::Flow {
+                    source: eksharden_net::Endpoint::Eni(s),
+                    destination: eksharden_net::Endpoint::Eni(d),
+                    protocol: requirement.protocol,
+                    ports: requirement.ports,
+                    family: c.topology.family,
+                };
+                let verdict = engine.evaluate(&pair).unwrap();
+                verdict.segments.iter().any(|segment| segment.allowed != required)
+            })
+        });
+        assert_eq!(flow.status == Status::Fail, broken, "{}: the classes and every pair disagree", flow.title);
+        compared += 1;
+        failing += usize::from(broken);
+    }
+    assert!(compared > 40, "only {compared} flows compared");
+    assert!(failing > 0 && failing < compared, "{failing} of {compared} broken: the breaks are found, not everywhere");
+}

@@ -179,11 +179,12 @@ pub struct PublicExposure<'m> {
 impl PublicExposure<'_> {
     /// Of `group`, in `model` (STACKROX-EKS, "VPC Layout").
     pub fn of<'m>(group: &NodeGroupFacts, model: &'m Model) -> PublicExposure<'m> {
+        let members: std::collections::HashSet<&str> = group.enis.iter().map(String::as_str).collect();
         PublicExposure {
             interfaces: model
                 .enis
                 .iter()
-                .filter(|e| group.enis.contains(&e.id) && e.origin == Origin::Real && e.public_ip.is_some())
+                .filter(|e| e.origin == Origin::Real && e.public_ip.is_some() && members.contains(e.id.as_str()))
                 .collect(),
             assigning_subnets: model
                 .subnets
