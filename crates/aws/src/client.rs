@@ -7,6 +7,7 @@ use std::time::Duration;
 use aws_config::retry::RetryConfig;
 use aws_config::timeout::TimeoutConfig;
 use aws_config::{BehaviorVersion, Region};
+use aws_credential_types::Credentials;
 
 use crate::error::AwsError;
 
@@ -59,6 +60,20 @@ impl Aws {
     /// `--region` or `AWS_REGION`), else `spec_region` (a spec file's), else what the SDK's
     /// own chain finds (`AWS_DEFAULT_REGION`, the profile's `region`); an error when none does.
     pub async fn connect(settings: &Settings, spec_region: Option<&str>) -> Result<Self, AwsError> {
+        Self::connect_with(settings, spec_region, None).await
+    }
+
+    /// The clients of [`Aws::connect`], signing with `credentials` (a role assumed in another
+    /// account) instead of the standard chain's.
+    pub async fn connect_as(settings: &Settings, credentials: Credentials) -> Result<Self, AwsError> {
+        Self::connect_with(settings, None, Some(credentials)).await
+    }
+
+    async fn connect_with(
+        settings: &Settings,
+        spec_region: Option<&str>,
+        credentials: Option<Credentials>,
+    ) -> Result<Self, AwsError> {
         let mut loader = aws_config::defaults(BehaviorVersion::latest()).retry_config(retry_config()).timeout_config(
             TimeoutConfig::builder()
                 .connect_timeout(Duration::from_secs(5))
@@ -73,6 +88,9 @@ impl Aws {
         }
         if let Some(endpoint) = &settings.endpoint_url {
             loader = loader.endpoint_url(endpoint);
+        }
+        if let Some(credentials) = credentials {
+            loader = loader.credentials_provider(credentials);
         }
         let config = loader.load().await;
         let Some(region) = config.region().map(|r| r.as_ref().to_owned()) else {

@@ -101,11 +101,17 @@ pub async fn token(aws: &Aws, cluster: &str, role: Option<&str>) -> Result<EksTo
 
 /// Temporary credentials of `role`.
 pub async fn assumed(aws: &Aws, role: &str) -> Result<Credentials, AwsError> {
+    assumed_with(aws, role, None).await
+}
+
+/// Temporary credentials of `role`, giving the external id its trust asks for, if any.
+pub async fn assumed_with(aws: &Aws, role: &str, external_id: Option<&str>) -> Result<Credentials, AwsError> {
     let response = aws
         .sts
         .assume_role()
         .role_arn(role)
         .role_session_name("eksharden")
+        .set_external_id(external_id.map(str::to_owned))
         .send()
         .await
         .map_err(aws_error("STS.AssumeRole"))?;

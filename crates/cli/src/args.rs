@@ -191,6 +191,37 @@ pub struct VerifyArgs {
     /// With --all: how many clusters are read at once.
     #[arg(long, default_value_t = 4, value_parser = clap::value_parser!(u16).range(1..=64), requires = "all")]
     pub concurrency: u16,
+    /// With --all: these accounts (comma-separated ids), each read as the role of --role-name
+    /// assumed in it; without it, the caller's own account.
+    #[arg(long, value_delimiter = ',', value_name = "ACCOUNT,...", value_parser = account_id, requires_all = ["all", "role_name"])]
+    pub accounts: Vec<String>,
+    /// With --accounts: the role to assume in each account (its name, the same in each).
+    #[arg(long, value_name = "NAME", value_parser = role_name, requires = "accounts")]
+    pub role_name: Option<String>,
+    /// With --accounts: the external id the roles' trust asks for.
+    #[arg(long, value_name = "ID", requires = "accounts")]
+    pub external_id: Option<String>,
+}
+
+/// `--accounts`: an AWS account id, twelve digits.
+fn account_id(text: &str) -> Result<String, String> {
+    if text.len() == 12 && text.chars().all(|c| c.is_ascii_digit()) {
+        Ok(text.to_owned())
+    } else {
+        Err(format!("`{text}` is not an AWS account id (twelve digits)"))
+    }
+}
+
+/// `--role-name`: an IAM role name (letters, digits and `+=,.@_-`, at most 64).
+fn role_name(text: &str) -> Result<String, String> {
+    let valid = !text.is_empty()
+        && text.len() <= 64
+        && text.chars().all(|c| c.is_ascii_alphanumeric() || "+=,.@_-".contains(c));
+    if valid {
+        Ok(text.to_owned())
+    } else {
+        Err(format!("`{text}` is not an IAM role name (1 to 64 letters, digits and +=,.@_-)"))
+    }
 }
 
 /// Arguments of `graph`.

@@ -10,7 +10,9 @@ use integration_tests::moto::MotoOptions;
 use integration_tests::schemas::{violations, Schema};
 use serde_json::Value;
 
-use super::{cluster_through_the_api, run, Target};
+use eksharden_aws::Settings;
+
+use super::{block_on, cluster_through_the_api, run, Target};
 
 #[test]
 fn every_cluster_of_the_regions_in_one_report_and_a_refused_region_said_as_such() {
@@ -75,4 +77,102 @@ fn every_cluster_of_the_regions_in_one_report_and_a_refused_region_said_as_such(
     let readable = run(&target, &["verify", "--all", "--regions", "us-east-2", "--concurrency", "1"]);
     assert_eq!(readable.exit, Exit::Findings, "{}", readable.stdout);
     assert!(readable.stdout.contains("1 cluster(s) read, 1 with findings, 0 could not be read"));
+}
+
+/// Makes role `auditor` in `account`, trusting the caller's account, as an organisation's
+/// audit role is (the emulator takes the account of an IAM call from its `x-moto-account-id`
+/// header).
+fn auditor_role_in(aws: &eksharden_aws::Aws, account: &'static str) {
+    let trust = serde_json::json!({
+        "Version": "2012-10-17",
+        "Statement": [{ "Effect": "Allow", "Principal": { "AWS": "arn:aws:iam::123456789012:root" }, "Action": "sts:AssumeRole" }],
+    });
+    let create = aws.iam.create_role().role_name("auditor").assume_role_policy_document(trust.to_string());
+    let create = create.customize().mutate_request(move |request| {
+        request.headers_mut().insert("x-moto-account-id", account);
+    });
+    block_on(create.send()).unwrap();
+}
+
+#[test]
+fn every_account_entered_through_its_role_and_one_whose_role_cannot_be_assumed() {
+    let Target::Emulator(moto) = Target::emulator(&MotoOptions::default()) else { unreachable!() };
+    let endpoint = moto.endpoint();
+    let direct = Target::Emulator(moto);
+    let home = direct.aws("eu-west-1");
+    // A cluster in each of two other accounts (the emulator keeps an account per assumed
+    // role's credentials), and one in the caller's own, which --accounts leaves out.
+    for (account, cluster, block) in [("111111111111", "one", "10.60"), ("222222222222", "two", "10.61")] {
+        auditor_role_in(&home, account);
+        let role = format!("arn:aws:iam::{account}:role/auditor");
+        let credentials = block_on(eksharden_aws::token::assumed(&home, &role)).unwrap();
+        let settings =
+            Settings { endpoint_url: Some(endpoint.clone()), region: Some("eu-west-1".into()), ..Settings::default() };
+        let there = block_on(eksharden_aws::Aws::connect_as(&settings, credentials)).unwrap();
+        cluster_through_the_api(&there, cluster, block);
+    }
+    cluster_through_the_api(&home, "own", "10.62");
+    // 333333333333 has no role the caller may assume.
+    let target = direct;
+    let accounts = "111111111111,222222222222,333333333333";
+    let run_all = |format: &str| {
+        run(
+            &target,
+            &[
+                "verify",
+                "--all",
+                "--accounts",
+                accounts,
+                "--role-name",
+                "auditor",
+                "--external-id",
+                "fleet-audit",
+                "--regions",
+                "eu-west-1",
+                "--format",
+                format,
+            ],
+        )
+    };
+    let json = run_all("json");
+    let document: Value =
+        serde_json::from_str(&json.stdout).unwrap_or_else(|e| panic!("{e}: {}\n{}", json.stdout, json.stderr));
+    let rows: Vec<(&str, &str, &str, bool)> = document["clusters"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| {
+            (
+                c["account"].as_str().unwrap(),
+                c["region"].as_str().unwrap(),
+                c["cluster"].as_str().unwrap(),
+                c["report"].is_object(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        rows,
+        [
+            ("111111111111", "eu-west-1", "one", true),
+            ("222222222222", "eu-west-1", "two", true),
+            ("333333333333", "", "", false),
+        ]
+    );
+    let refused = document["clusters"][2]["error"].as_str().unwrap();
+    assert!(
+        refused.contains("cannot assume arn:aws:iam::333333333333:role/auditor") && refused.contains("STS.AssumeRole"),
+        "{refused}"
+    );
+    assert_eq!(json.exit, Exit::Findings);
+    let table = run_all("table");
+    assert!(
+        table.stdout.contains("111111111111/eu-west-1/one")
+            && table.stdout.contains("333333333333 (every region)  UNREADABLE"),
+        "{}",
+        table.stdout
+    );
+    assert!(!table.stdout.contains("/own"), "the caller's own account is not asked for: {}", table.stdout);
+    // Without the role name, accounts are refused before anything is read.
+    let incomplete = run(&target, &["verify", "--all", "--accounts", "111111111111"]);
+    assert_eq!(incomplete.exit, Exit::Input, "{}", incomplete.stderr);
 }

@@ -1,9 +1,11 @@
-//! `eksharden verify --all`: every cluster of the chosen regions, listed, read and verified a
-//! few at a time (`--concurrency`), judged as `verify` judges a cluster it knows only from
-//! AWS; one report with a row per cluster. A region whose clusters cannot be listed, or a
-//! cluster that cannot be read, is a row with the reason, and the others go on.
+//! `eksharden verify --all`: every cluster of the chosen regions (and accounts, each entered
+//! by assuming a role in it), listed, read and verified a few at a time (`--concurrency`),
+//! judged as `verify` judges a cluster it knows only from AWS; one report with a row per
+//! cluster. An account whose role cannot be assumed, a region whose clusters cannot be
+//! listed, or a cluster that cannot be read is a row with the reason, and the others go on.
 
-use eksharden_aws::{discover, inventory, Aws};
+use aws_credential_types::Credentials;
+use eksharden_aws::{discover, inventory, token, Aws};
 use eksharden_net::policy::PolicyInput;
 use eksharden_net::report::{Report, Status};
 use eksharden_spec::model::GUARDED_PORTS;
@@ -18,53 +20,88 @@ use crate::report::fleet::{self, Verified};
 /// Runs `verify --all`.
 pub fn run(args: &VerifyArgs, global: &Global, out: &mut Output) -> Exit {
     block_on(async {
-        // The regions asked for, else the one the SDK's chain gives.
-        let regions = if args.regions.is_empty() {
-            match connect(global, None, out).await {
-                Ok(aws) => vec![aws.region.clone()],
-                Err(exit) => return exit,
-            }
-        } else {
-            args.regions.clone()
+        // The regions asked for, else the one the SDK's chain gives; the first one also
+        // reaches STS to enter the other accounts.
+        let home = match connect(global, args.regions.first().map(String::as_str), out).await {
+            Ok(aws) => aws,
+            Err(exit) => return exit,
         };
+        let regions = if args.regions.is_empty() { vec![home.region.clone()] } else { args.regions.clone() };
         let mut fleet: Vec<Verified> = Vec::new();
-        let mut clusters: Vec<(Aws, String)> = Vec::new();
-        for region in regions {
-            let chosen = eksharden_aws::Settings { region: Some(region.clone()), ..settings(global) };
-            let listed = match Aws::connect(&chosen, None).await {
-                Ok(aws) => inventory::clusters(&aws).await.map(|names| (aws, names)).map_err(|e| e.to_string()),
-                Err(error) => Err(error.to_string()),
+        let mut clusters: Vec<(String, Aws, String)> = Vec::new();
+        for (account, credentials) in accounts(&home, args).await {
+            let credentials = match credentials {
+                Ok(credentials) => credentials,
+                Err(why) => {
+                    fleet.push(Verified { account, region: String::new(), cluster: String::new(), report: Err(why) });
+                    continue;
+                }
             };
-            match listed {
-                Ok((aws, names)) => clusters.extend(names.into_iter().map(|name| (aws.clone(), name))),
-                Err(why) => fleet.push(Verified { region, cluster: String::new(), report: Err(why) }),
+            for region in &regions {
+                let chosen = eksharden_aws::Settings { region: Some(region.clone()), ..settings(global) };
+                let connected = match credentials.clone() {
+                    Some(credentials) => Aws::connect_as(&chosen, credentials).await,
+                    None => Aws::connect(&chosen, None).await,
+                };
+                let listed = match connected {
+                    Ok(aws) => inventory::clusters(&aws).await.map(|names| (aws, names)).map_err(|e| e.to_string()),
+                    Err(error) => Err(error.to_string()),
+                };
+                match listed {
+                    Ok((aws, names)) => {
+                        clusters.extend(names.into_iter().map(|name| (account.clone(), aws.clone(), name)));
+                    }
+                    Err(why) => fleet.push(Verified {
+                        account: account.clone(),
+                        region: region.clone(),
+                        cluster: String::new(),
+                        report: Err(why),
+                    }),
+                }
             }
         }
         tracing::debug!(clusters = clusters.len(), "listed");
         let input = PolicyInput::discovered(&GUARDED_PORTS);
         let verified: Vec<Verified> = stream::iter(clusters)
-            .map(|(aws, cluster)| {
+            .map(|(account, aws, cluster)| {
                 let input = &input;
                 async move {
                     let report = verify_one(&aws, &cluster, input).await;
-                    Verified { region: aws.region.clone(), cluster, report }
+                    Verified { account, region: aws.region.clone(), cluster, report }
                 }
             })
             .buffer_unordered(usize::from(args.concurrency))
             .collect()
             .await;
         fleet.extend(verified);
-        fleet.sort_by(|a, b| (&a.region, &a.cluster).cmp(&(&b.region, &b.cluster)));
+        fleet.sort_by(|a, b| (&a.account, &a.region, &a.cluster).cmp(&(&b.account, &b.region, &b.cluster)));
         let _ = out.stdout.write_all(fleet::render(&fleet, args.format).as_bytes());
         match fleet::worst(&fleet) {
             Some(Status::Fail) => Exit::Findings,
             Some(_) => {
-                out.error("some clusters or checks could not be read or judged (see above)");
+                out.error("some accounts, regions, clusters or checks could not be read or judged (see above)");
                 Exit::Infrastructure
             }
             None => Exit::Ok,
         }
     })
+}
+
+/// The accounts to read, each with the credentials of the role assumed in it (none: the
+/// caller's own account and credentials), or why the role could not be assumed.
+async fn accounts(home: &Aws, args: &VerifyArgs) -> Vec<(String, Result<Option<Credentials>, String>)> {
+    let Some(role_name) = &args.role_name else { return vec![(String::new(), Ok(None))] };
+    let partition = eksharden_spec::values::partition_of(&home.region);
+    let mut entered = Vec::new();
+    for account in &args.accounts {
+        let role = format!("arn:{partition}:iam::{account}:role/{role_name}");
+        let credentials = token::assumed_with(home, &role, args.external_id.as_deref())
+            .await
+            .map(Some)
+            .map_err(|e| format!("cannot assume {role}: {e}"));
+        entered.push((account.clone(), credentials));
+    }
+    entered
 }
 
 /// One cluster read and verified, or why it could not be read.

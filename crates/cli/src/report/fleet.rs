@@ -1,7 +1,7 @@
 //! The report of many clusters (`verify --all`): a row per cluster, then the findings grouped
 //! by check across the fleet; as a table, JSON (one entry per cluster), SARIF (one run per
-//! cluster) or JUnit (suites per cluster). A cluster that could not be read is a row with
-//! the reason, and a failed run or test case.
+//! cluster) or JUnit (suites per cluster). An account, region or cluster that could not be
+//! read is a row with the reason, and a failed run or test case.
 
 use std::collections::BTreeMap;
 use std::fmt::Write;
@@ -15,7 +15,9 @@ use crate::args::ReportFormat;
 
 /// One cluster of the fleet: where it is, and its report or why there is none.
 pub struct Verified {
-    /// The region.
+    /// The account it was read in (`--accounts`), or empty for the caller's own.
+    pub account: String,
+    /// The region; empty when the account could not be entered.
     pub region: String,
     /// The cluster's name; empty when the region's clusters could not be listed.
     pub cluster: String,
@@ -25,10 +27,11 @@ pub struct Verified {
 
 impl Verified {
     fn name(&self) -> String {
-        if self.cluster.is_empty() {
-            format!("{} (every cluster)", self.region)
-        } else {
-            format!("{}/{}", self.region, self.cluster)
+        let account = if self.account.is_empty() { String::new() } else { format!("{}/", self.account) };
+        match (self.region.is_empty(), self.cluster.is_empty()) {
+            (true, _) => format!("{} (every region)", self.account),
+            (false, true) => format!("{account}{} (every cluster)", self.region),
+            (false, false) => format!("{account}{}/{}", self.region, self.cluster),
         }
     }
 }
@@ -97,8 +100,8 @@ fn json_of(fleet: &[Verified]) -> Value {
     let clusters: Vec<Value> = fleet
         .iter()
         .map(|v| match &v.report {
-            Ok(report) => json!({ "region": v.region, "cluster": v.cluster, "report": report }),
-            Err(why) => json!({ "region": v.region, "cluster": v.cluster, "error": why }),
+            Ok(report) => json!({ "account": v.account, "region": v.region, "cluster": v.cluster, "report": report }),
+            Err(why) => json!({ "account": v.account, "region": v.region, "cluster": v.cluster, "error": why }),
         })
         .collect();
     let by_check: BTreeMap<&str, Vec<String>> =
