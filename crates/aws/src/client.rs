@@ -39,6 +39,8 @@ pub struct Aws {
     pub iam: aws_sdk_iam::Client,
     /// KMS.
     pub kms: aws_sdk_kms::Client,
+    /// AWS Organizations (the accounts of `verify --all --organization`).
+    pub organizations: aws_sdk_organizations::Client,
     /// STS.
     pub sts: aws_sdk_sts::Client,
     /// The region the clients talk to.
@@ -107,6 +109,7 @@ impl Aws {
             eks: aws_sdk_eks::Client::new(&config),
             iam: aws_sdk_iam::Client::new(&config),
             kms: aws_sdk_kms::Client::new(&config),
+            organizations: aws_sdk_organizations::Client::new(&config),
             sts: aws_sdk_sts::Client::new(&config),
             region,
             credentials: config.credentials_provider(),

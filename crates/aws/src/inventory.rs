@@ -94,3 +94,17 @@ pub async fn clusters(aws: &Aws) -> Result<Vec<String>, AwsError> {
     names.sort();
     Ok(names)
 }
+
+/// The active accounts of the caller's AWS Organization, by id (ListAccounts, paginated; the
+/// caller must be in the management account or a delegated administrator).
+pub async fn organization_accounts(aws: &Aws) -> Result<Vec<String>, AwsError> {
+    let mut ids = Vec::new();
+    let mut pages = aws.organizations.list_accounts().into_paginator().send();
+    while let Some(page) = pages.next().await {
+        let page = page.map_err(aws_error("Organizations.ListAccounts"))?;
+        let active = page.accounts().iter().filter(|a| a.state().is_none_or(|s| s.as_str() == "ACTIVE"));
+        ids.extend(active.filter_map(|a| a.id().map(str::to_owned)));
+    }
+    ids.sort();
+    Ok(ids)
+}

@@ -195,11 +195,16 @@ pub struct VerifyArgs {
     /// assumed in it; without it, the caller's own account.
     #[arg(long, value_delimiter = ',', value_name = "ACCOUNT,...", value_parser = account_id, requires_all = ["all", "role_name"])]
     pub accounts: Vec<String>,
-    /// With --accounts: the role to assume in each account (its name, the same in each).
-    #[arg(long, value_name = "NAME", value_parser = role_name, requires = "accounts")]
+    /// With --all: every active account of the caller's AWS Organization (listed from its
+    /// management account or a delegated administrator), each read as --role-name.
+    #[arg(long, conflicts_with = "accounts", requires_all = ["all", "role_name"])]
+    pub organization: bool,
+    /// With --accounts or --organization: the role to assume in each account (its name, the
+    /// same in each).
+    #[arg(long, value_name = "NAME", value_parser = role_name, requires = "all")]
     pub role_name: Option<String>,
-    /// With --accounts: the external id the roles' trust asks for.
-    #[arg(long, value_name = "ID", requires = "accounts")]
+    /// With --role-name: the external id the roles' trust asks for.
+    #[arg(long, value_name = "ID", requires = "role_name")]
     pub external_id: Option<String>,
 }
 

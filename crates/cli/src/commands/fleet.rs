@@ -19,6 +19,10 @@ use crate::report::fleet::{self, Verified};
 
 /// Runs `verify --all`.
 pub fn run(args: &VerifyArgs, global: &Global, out: &mut Output) -> Exit {
+    if args.role_name.is_some() && args.accounts.is_empty() && !args.organization {
+        out.error("--role-name names the role to assume in the accounts of --accounts or --organization");
+        return Exit::Input;
+    }
     block_on(async {
         // The regions asked for, else the one the SDK's chain gives; the first one also
         // reaches STS to enter the other accounts.
@@ -88,12 +92,21 @@ pub fn run(args: &VerifyArgs, global: &Global, out: &mut Output) -> Exit {
 }
 
 /// The accounts to read, each with the credentials of the role assumed in it (none: the
-/// caller's own account and credentials), or why the role could not be assumed.
+/// caller's own account and credentials), or why the role could not be assumed (or the
+/// organization's accounts could not be listed).
 async fn accounts(home: &Aws, args: &VerifyArgs) -> Vec<(String, Result<Option<Credentials>, String>)> {
     let Some(role_name) = &args.role_name else { return vec![(String::new(), Ok(None))] };
+    let listed = if args.organization {
+        match inventory::organization_accounts(home).await {
+            Ok(ids) => ids,
+            Err(error) => return vec![("organization".to_owned(), Err(error.to_string()))],
+        }
+    } else {
+        args.accounts.clone()
+    };
     let partition = eksharden_spec::values::partition_of(&home.region);
     let mut entered = Vec::new();
-    for account in &args.accounts {
+    for account in &listed {
         let role = format!("arn:{partition}:iam::{account}:role/{role_name}");
         let credentials = token::assumed_with(home, &role, args.external_id.as_deref())
             .await
