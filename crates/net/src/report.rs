@@ -78,9 +78,7 @@ impl Cell {
         }
         line
     }
-}
 
-impl Cell {
     /// For a pair that must be blocked by each of some layers and is blocked, but not by one
     /// of them on its own: that layer (`SGs`, `ACLs`) and its hop that lets the pair in at the
     /// destination (or its first).

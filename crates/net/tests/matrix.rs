@@ -148,6 +148,25 @@ fn pods_to_nodes_on_22_is_judged_by_the_policies_read_and_their_enforcer() {
     assert!(words.contains("namespace(s) team-a"), "{words}");
 }
 
+/// The control plane no longer admits the nodes.
+fn revoke_nodes_from_api(model: &mut eksharden_net::Model) {
+    let cp = model.security_groups.iter_mut().find(|g| g.id == "sg-cp").unwrap();
+    cp.ingress.retain(|r| r.peer != Peer::Group("sg-nodes".into()));
+}
+
+/// An entry of the node-subnet ACL admits SSH from anywhere ahead of its deny.
+fn admit_ssh_ahead_of_the_deny(model: &mut eksharden_net::Model) {
+    let acl = model.network_acls.iter_mut().find(|a| a.id == "acl-nodes").unwrap();
+    acl.entries.push(AclEntry {
+        number: 105,
+        egress: false,
+        protocol: RuleProtocol::One(Protocol::Tcp),
+        ports: PortRange::single(22),
+        cidr: "0.0.0.0/0".parse().unwrap(),
+        allow: true,
+    });
+}
+
 /// Opens port 22 on the node group to the whole IPv4 internet.
 fn open_ssh_on_nodes(model: &mut eksharden_net::Model) {
     let nodes = model.security_groups.iter_mut().find(|g| g.id == "sg-nodes").unwrap();
@@ -172,22 +191,13 @@ fn each_break_is_its_own_finding() {
 
     // The control plane no longer admits the nodes.
     let mut c = cluster(SMALL);
-    let cp = c.model.security_groups.iter_mut().find(|g| g.id == "sg-cp").unwrap();
-    cp.ingress.retain(|r| r.peer != Peer::Group("sg-nodes".into()));
+    revoke_nodes_from_api(&mut c.model);
     let report = verify(&c.model, &c.topology, &c.facts, &c.input, false, Vec::new());
     assert_eq!(failed(&report), ["nodes-to-api"]);
 
     // An ACL entry lets SSH in before the deny.
     let mut c = cluster(SMALL);
-    let acl = c.model.network_acls.iter_mut().find(|a| a.id == "acl-nodes").unwrap();
-    acl.entries.push(AclEntry {
-        number: 105,
-        egress: false,
-        protocol: RuleProtocol::One(Protocol::Tcp),
-        ports: PortRange::single(22),
-        cidr: "0.0.0.0/0".parse().unwrap(),
-        allow: true,
-    });
+    admit_ssh_ahead_of_the_deny(&mut c.model);
     let report = verify(&c.model, &c.topology, &c.facts, &c.input, false, Vec::new());
     assert_eq!(failed(&report), ["ssh-to-nodes-only-from-bastion"]);
     let said: Vec<&String> = report
@@ -478,8 +488,7 @@ fn the_one_line_names_the_rule_entry_or_hop_that_decided() {
 
     // A required flow blocked: the first hop that blocks it.
     let mut c = cluster(SMALL);
-    let cp = c.model.security_groups.iter_mut().find(|g| g.id == "sg-cp").unwrap();
-    cp.ingress.retain(|r| r.peer != Peer::Group("sg-nodes".into()));
+    revoke_nodes_from_api(&mut c.model);
     let report = verify(&c.model, &c.topology, &c.facts, &c.input, false, Vec::new());
     let said = decisive(&report, "nodes-to-api");
     assert!(said.starts_with("443 blocked at destination security groups (inbound): no inbound rule of"), "{said}");
@@ -487,15 +496,7 @@ fn the_one_line_names_the_rule_entry_or_hop_that_decided() {
     // An ACL entry ahead of the deny: the security groups still block SSH, the ACL alone
     // does not, and the line names the entry.
     let mut c = cluster(SMALL);
-    let acl = c.model.network_acls.iter_mut().find(|a| a.id == "acl-nodes").unwrap();
-    acl.entries.push(AclEntry {
-        number: 105,
-        egress: false,
-        protocol: RuleProtocol::One(Protocol::Tcp),
-        ports: PortRange::single(22),
-        cidr: "0.0.0.0/0".parse().unwrap(),
-        allow: true,
-    });
+    admit_ssh_ahead_of_the_deny(&mut c.model);
     let report = verify(&c.model, &c.topology, &c.facts, &c.input, false, Vec::new());
     let said = decisive(&report, "ssh-to-nodes-only-from-bastion");
     assert!(said.starts_with("ACLs let it in: acl-nodes entry 105 allows 22"), "{said}");

@@ -217,6 +217,10 @@ fn every_account_of_the_organization_through_its_role() {
     assert_eq!(rows, expected);
     let refused = document["clusters"].as_array().unwrap().iter().find_map(|c| c["error"].as_str()).unwrap();
     assert!(refused.contains("cannot assume arn:aws:iam::123456789012:role/auditor"), "{refused}");
+    // The page is one cluster's: --all refuses it rather than print something else.
+    let page = run(&target, &["verify", "--all", "--regions", "eu-west-1", "--format", "html"]);
+    assert_eq!(page.exit, Exit::Input, "{}", page.stdout);
+    assert!(page.stderr.contains("--format html is one cluster's page"), "{}", page.stderr);
     // --role-name alone names no accounts.
     let alone = run(&target, &["verify", "--all", "--role-name", "auditor"]);
     assert_eq!(alone.exit, Exit::Input, "{}", alone.stderr);

@@ -5,7 +5,7 @@
 //! run plans nothing. With the cluster API unreachable, the Kubernetes steps say so, the
 //! AWS steps still apply, and the exit code says the run was incomplete.
 
-use aws_sdk_ec2::types::{AttributeBooleanValue, Filter, IpPermission, IpRange};
+use aws_sdk_ec2::types::{AttributeBooleanValue, Filter};
 use aws_sdk_eks::types::{LogSetup, LogType, Logging, RemoteAccessConfig, VpcConfigRequest};
 use eksharden_aws::Aws;
 use eksharden_cli::exit::Exit;
@@ -20,7 +20,7 @@ use super::harden_json::HardenJson;
 
 use super::{
     account_trail, api_server_for_caller, block_on, cluster_through_the_api, create_roles, created_with_api_server,
-    example, kube_client, launch_public_node, node_general_group, run, Created, Target,
+    example, kube_client, launch_public_node, node_general_group, open_ssh_to_the_internet, run, Created, Target,
 };
 
 pub(crate) const ADMIN: &str = "arn:aws:iam::123456789012:role/platform-admin";
@@ -57,13 +57,7 @@ fn insecure_cluster() -> Insecure {
     // SSH from anywhere on the nodes; a node subnet that hands out public addresses.
     let tagged = |key: &str, value: &str| Filter::builder().name(format!("tag:{key}")).values(value).build();
     let group = node_general_group(&aws, &cluster);
-    let ssh = IpPermission::builder()
-        .ip_protocol("tcp")
-        .from_port(22)
-        .to_port(22)
-        .ip_ranges(IpRange::builder().cidr_ip("0.0.0.0/0").build())
-        .build();
-    block_on(aws.ec2.authorize_security_group_ingress().group_id(&group).ip_permissions(ssh).send()).unwrap();
+    open_ssh_to_the_internet(&aws, &group);
     let subnets =
         block_on(aws.ec2.describe_subnets().filters(tagged("Name", &format!("{cluster}-private-eu-west-1a"))).send())
             .unwrap();

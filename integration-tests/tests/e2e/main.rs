@@ -178,6 +178,17 @@ pub fn node_general_group(aws: &Aws, cluster: &str) -> String {
     role_group(aws, cluster, "node-general")
 }
 
+/// Admits SSH from the whole IPv4 internet to `group`, as a careless rule does.
+pub fn open_ssh_to_the_internet(aws: &Aws, group: &str) {
+    let ssh = aws_sdk_ec2::types::IpPermission::builder()
+        .ip_protocol("tcp")
+        .from_port(22)
+        .to_port(22)
+        .ip_ranges(aws_sdk_ec2::types::IpRange::builder().cidr_ip("0.0.0.0/0").build())
+        .build();
+    block_on(aws.ec2.authorize_security_group_ingress().group_id(group).ip_permissions(ssh).send()).unwrap();
+}
+
 /// The id of the one security group eksharden made for `cluster` with role tag `role`.
 pub fn role_group(aws: &Aws, cluster: &str, role: &str) -> String {
     let groups = block_on(

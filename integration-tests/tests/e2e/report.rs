@@ -3,12 +3,11 @@
 //! and `-v` shows every endpoint pair with its full reasons; `graph` draws the deployed
 //! cluster and marks the rule a finding rests on; `--format html` is one self-contained page.
 
-use aws_sdk_ec2::types::{IpPermission, IpRange};
 use integration_tests::browser::Browser;
 use integration_tests::cli::{binary, TEST_AWS_ENVIRONMENT};
 use integration_tests::moto::MotoOptions;
 
-use super::{block_on, create, example, node_general_group, run, Target};
+use super::{create, example, node_general_group, open_ssh_to_the_internet, run, Target};
 
 /// The report's lines with the ids the emulator made up replaced (and the random suffix
 /// CloudFormation gives the names it makes), so that a snapshot holds.
@@ -101,13 +100,7 @@ fn the_table_the_picture_and_the_page_of_a_clean_cluster_and_of_one_with_ssh_ope
     // A finding: SSH open to the internet on the nodes' group. One line each, with its rule.
     let aws = target.aws(region);
     let nodes = node_general_group(&aws, cluster);
-    let ssh = IpPermission::builder()
-        .ip_protocol("tcp")
-        .from_port(22)
-        .to_port(22)
-        .ip_ranges(IpRange::builder().cidr_ip("0.0.0.0/0").build())
-        .build();
-    block_on(aws.ec2.authorize_security_group_ingress().group_id(&nodes).ip_permissions(ssh).send()).unwrap();
+    open_ssh_to_the_internet(&aws, &nodes);
     let broken = run(&target, &["verify", cluster, "--region", region]);
     let findings: Vec<&str> =
         broken.stdout.lines().skip_while(|l| *l != "FINDINGS").skip(1).take_while(|l| !l.is_empty()).collect();

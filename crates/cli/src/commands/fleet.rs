@@ -5,20 +5,24 @@
 //! listed, or a cluster that cannot be read is a row with the reason, and the others go on.
 
 use aws_credential_types::Credentials;
-use eksharden_aws::{discover, inventory, token, Aws};
+use eksharden_aws::{inventory, token, Aws};
 use eksharden_net::policy::PolicyInput;
-use eksharden_net::report::{Report, Status};
+use eksharden_net::report::Status;
 use eksharden_spec::model::GUARDED_PORTS;
 use futures_util::stream::{self, StreamExt};
 
 use super::aws::{block_on, connect, settings};
-use crate::args::{Global, VerifyArgs};
+use crate::args::{Global, ReportFormat, VerifyArgs};
 use crate::exit::Exit;
 use crate::output::Output;
 use crate::report::fleet::{self, Verified};
 
 /// Runs `verify --all`.
 pub fn run(args: &VerifyArgs, global: &Global, out: &mut Output) -> Exit {
+    if args.format == ReportFormat::Html {
+        out.error("--format html is one cluster's page; --all writes table, json, sarif or junit");
+        return Exit::Input;
+    }
     if args.role_name.is_some() && args.accounts.is_empty() && !args.organization {
         out.error("--role-name names the role to assume in the accounts of --accounts or --organization");
         return Exit::Input;
@@ -70,7 +74,8 @@ pub fn run(args: &VerifyArgs, global: &Global, out: &mut Output) -> Exit {
             .map(|(account, aws, cluster)| {
                 let input = &input;
                 async move {
-                    let report = verify_one(&aws, &cluster, input).await;
+                    let report = super::verify::judged(&aws, &cluster, input).await;
+                    let report = report.map(|(_, report)| report).map_err(|e| e.to_string());
                     Verified { account, region: aws.region.clone(), cluster, report }
                 }
             })
@@ -115,10 +120,4 @@ async fn accounts(home: &Aws, args: &VerifyArgs) -> Vec<(String, Result<Option<C
         entered.push((account.clone(), credentials));
     }
     entered
-}
-
-/// One cluster read and verified, or why it could not be read.
-async fn verify_one(aws: &Aws, cluster: &str, input: &PolicyInput) -> Result<Report, String> {
-    let discovery = discover::discover(aws, cluster).await.map_err(|e| e.to_string())?;
-    Ok(eksharden_net::verify(&discovery.model, &discovery.topology, &discovery.facts, input, false, discovery.notes))
 }

@@ -2,7 +2,6 @@
 //! back and verified, so that the rules findings rest on are marked) or from a spec, with no
 //! AWS call (what `create` would make); as DOT, Mermaid or SVG.
 
-use eksharden_aws::discover;
 use eksharden_net::policy::PolicyInput;
 use eksharden_spec::model::GUARDED_PORTS;
 
@@ -44,21 +43,13 @@ pub fn run(args: &GraphArgs, global: &Global, out: &mut Output) -> Exit {
 /// The picture of the deployed `cluster`, judged as `verify` judges one it knows only from AWS.
 async fn deployed(cluster: &str, global: &Global, out: &mut Output<'_>) -> Result<Picture, Exit> {
     let aws = connect(global, None, out).await?;
-    let discovery = match discover::discover(&aws, cluster).await {
-        Ok(discovery) => discovery,
+    let (discovery, report) = match super::verify::judged(&aws, cluster, &PolicyInput::discovered(&GUARDED_PORTS)).await
+    {
+        Ok(judged) => judged,
         Err(error) => {
             report_aws_error(out, &format!("cannot read cluster {cluster}: "), &error);
             return Err(Exit::Infrastructure);
         }
     };
-    let input = PolicyInput::discovered(&GUARDED_PORTS);
-    let report = eksharden_net::verify(
-        &discovery.model,
-        &discovery.topology,
-        &discovery.facts,
-        &input,
-        false,
-        discovery.notes.clone(),
-    );
     Ok(graph::from_discovery(cluster, &discovery.model, &discovery.topology, &discovery.facts.cluster_groups, &report))
 }

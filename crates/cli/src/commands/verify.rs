@@ -1,9 +1,11 @@
 //! `eksharden verify`: read a cluster back from AWS, evaluate the flow policy of the sources (`docs/sources.md`) and
 //! the posture checks, print the report; exit 0 when clean, 1 on a finding.
 
-use eksharden_aws::{discover, Aws};
+use eksharden_aws::discover::{self, Discovery};
+use eksharden_aws::{Aws, AwsError};
 use eksharden_net::policy::{NodePorts, PolicyInput, Profile};
 use eksharden_net::posture::ClusterApiRead;
+use eksharden_net::report::Report;
 use eksharden_spec::model::{ClusterSpec, SecurityGroupProfile, GUARDED_PORTS};
 
 use super::aws::{block_on, connect, report_aws_error};
@@ -63,6 +65,21 @@ pub fn policy_input(spec: &ClusterSpec) -> PolicyInput {
         node_ports: NodePorts::AllButSsh,
         closed_cluster_group: spec.hardening.close_cluster_security_group,
     }
+}
+
+/// Discovers `cluster` and verifies it against `input`, from AWS alone (the network-policy
+/// layer not read): what `graph` and `verify --all` judge a cluster by.
+pub async fn judged(aws: &Aws, cluster: &str, input: &PolicyInput) -> Result<(Discovery, Report), AwsError> {
+    let discovery = discover::discover(aws, cluster).await?;
+    let report = eksharden_net::verify(
+        &discovery.model,
+        &discovery.topology,
+        &discovery.facts,
+        input,
+        false,
+        discovery.notes.clone(),
+    );
+    Ok((discovery, report))
 }
 
 /// Discovers `cluster`, verifies it and prints the report in `format`. With the cluster API

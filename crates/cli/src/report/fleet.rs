@@ -36,7 +36,7 @@ impl Verified {
     }
 }
 
-/// The fleet's report in `format` (HTML is one cluster's: the table stands in for it).
+/// The fleet's report in `format` (`verify --all` refuses HTML, which is one cluster's page).
 pub fn render(fleet: &[Verified], format: ReportFormat) -> String {
     match format {
         ReportFormat::Table | ReportFormat::Html => table(fleet),
