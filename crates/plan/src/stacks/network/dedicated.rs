@@ -128,7 +128,6 @@ fn pod_subnets(cx: &Context, t: &mut Template) {
         "AWS::EC2::VPCCidrBlock",
         json!({ "VpcId": reference("Vpc"), "CidrBlock": spec.pod_networking.pod_cidr.to_string() }),
     );
-    let per_zone_tables = spec.vpc.nat == NatMode::HighlyAvailable;
     for (i, (zone, block)) in layout::pod_subnets(&spec.vpc, spec.pod_networking.pod_cidr).into_iter().enumerate() {
         let id = format!("PodSubnet{i}");
         t.resource_after(
@@ -143,12 +142,22 @@ fn pod_subnets(cx: &Context, t: &mut Template) {
             }),
             "PodCidrBlock",
         );
-        let table = if per_zone_tables { format!("PrivateRouteTable{i}") } else { "PrivateRouteTable0".to_owned() };
+        let table = private_route_table(spec.vpc.nat, i);
         t.resource(
             &format!("{id}RouteTableAssociation"),
             "AWS::EC2::SubnetRouteTableAssociation",
             json!({ "SubnetId": reference(&id), "RouteTableId": reference(&table) }),
         );
+    }
+}
+
+/// The logical id of the route table of zone `i`'s private subnets: one per zone for highly
+/// available NAT, one shared otherwise.
+fn private_route_table(nat: NatMode, i: usize) -> String {
+    if nat == NatMode::HighlyAvailable {
+        format!("PrivateRouteTable{i}")
+    } else {
+        "PrivateRouteTable0".to_owned()
     }
 }
 
@@ -237,7 +246,7 @@ fn zone_resources(cx: &Context, t: &mut Template, i: usize, zone: &ZoneSubnets) 
     );
     // One private route table per zone for highly available NAT; one shared otherwise.
     let per_zone = nat == NatMode::HighlyAvailable;
-    let table = if per_zone { format!("PrivateRouteTable{i}") } else { "PrivateRouteTable0".to_owned() };
+    let table = private_route_table(nat, i);
     if per_zone || i == 0 {
         t.resource(
             &table,
